@@ -1,0 +1,570 @@
+/**
+ * The layers ganvas needs that tfjs-layers lacks. Each is a tfjs Layer
+ * subclass registered with tf.serialization, so a compiled model saves and
+ * loads through tfjs' own formats (model.json + weights).
+ *
+ * Class names are prefixed `Ganvas` so they cannot clash with tfjs' own.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+
+type Shape = (number | null)[];
+type LayerVariable = tfl.LayerVariable;
+
+function first(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+}
+function firstShape(s: Shape | Shape[]): Shape {
+  return isShapeList(s) ? (s[0] as Shape) : s;
+}
+function isShapeList(s: Shape | Shape[]): s is Shape[] {
+  return s.length > 0 && Array.isArray(s[0]);
+}
+function lastDim(s: Shape): number {
+  const c = s[s.length - 1];
+  if (typeof c !== 'number') throw new Error('The last dimension must be known.');
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+// Instance normalization (Ulyanov et al. 2016): per sample and channel over H, W.
+export interface InstanceNormArgs extends LayerArgs {
+  epsilon?: number;
+  affine?: boolean;
+}
+export class InstanceNorm extends tfl.layers.Layer {
+  static className = 'GanvasInstanceNorm';
+  readonly epsilon: number;
+  readonly affine: boolean;
+  private gamma?: LayerVariable;
+  private beta?: LayerVariable;
+  constructor(args: InstanceNormArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-5;
+    this.affine = args.affine ?? true;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const c = lastDim(firstShape(inputShape));
+    if (this.affine) {
+      this.gamma = this.addWeight('gamma', [c], 'float32', tfl.initializers.ones());
+      this.beta = this.addWeight('beta', [c], 'float32', tfl.initializers.zeros());
+    }
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs);
+      const { mean, variance } = tf.moments(x, [1, 2], true);
+      let y = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.epsilon)));
+      if (this.gamma && this.beta) y = tf.add(tf.mul(y, this.gamma.read()), this.beta.read());
+      return y;
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon, affine: this.affine };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pixel-wise feature normalization (Karras et al. 2018, ProGAN, eq. in sec. 4.2).
+export interface PixelNormArgs extends LayerArgs {
+  epsilon?: number;
+}
+export class PixelNorm extends tfl.layers.Layer {
+  static className = 'GanvasPixelNorm';
+  readonly epsilon: number;
+  constructor(args: PixelNormArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-8;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs);
+      const ms = tf.mean(tf.square(x), -1, true);
+      return tf.mul(x, tf.rsqrt(tf.add(ms, this.epsilon)));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reflection padding of H and W (used by the CycleGAN ResNet generator).
+export interface ReflectionPadArgs extends LayerArgs {
+  padding: number;
+}
+export class ReflectionPad extends tfl.layers.Layer {
+  static className = 'GanvasReflectionPad';
+  readonly padding: number;
+  constructor(args: ReflectionPadArgs) {
+    super(args);
+    this.padding = args.padding;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    const p = this.padding;
+    return [s[0] ?? null, s[1] == null ? null : s[1] + 2 * p, s[2] == null ? null : s[2] + 2 * p, s[3] ?? null];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const p = this.padding;
+      return tf.mirrorPad(first(inputs), [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), padding: this.padding };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Minibatch standard deviation (Karras et al. 2018, ProGAN sec. 3): one extra
+// channel holding the mean over features of the per-group standard deviation.
+export interface MinibatchStdDevArgs extends LayerArgs {
+  groupSize?: number;
+}
+export class MinibatchStdDev extends tfl.layers.Layer {
+  static className = 'GanvasMinibatchStdDev';
+  readonly groupSize: number;
+  constructor(args: MinibatchStdDevArgs = {}) {
+    super(args);
+    this.groupSize = args.groupSize ?? 4;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    return [...s.slice(0, 3), lastDim(s) + 1];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs) as tf.Tensor4D;
+      const [b, h, w, c] = x.shape;
+      // The group must divide the batch; fall back to the whole batch.
+      const g = b % Math.min(this.groupSize, b) === 0 ? Math.min(this.groupSize, b) : b;
+      const y = tf.reshape(x, [g, b / g, h, w, c]);
+      const centered = tf.sub(y, tf.mean(y, 0, true));
+      const std = tf.sqrt(tf.add(tf.mean(tf.square(centered), 0), 1e-8)); // [b/g,h,w,c]
+      const s = tf.mean(std, [1, 2, 3]); // [b/g]
+      const tiled = tf.tile(tf.reshape(s, [1, b / g, 1, 1, 1]), [g, 1, h, w, 1]);
+      return tf.concat([x, tf.reshape(tiled, [b, h, w, 1])], 3);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), groupSize: this.groupSize };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Learned constant input (StyleGAN): a trained [H,W,C] tensor repeated over the
+// batch; its input only supplies the batch size.
+export interface LearnedConstantArgs extends LayerArgs {
+  height: number;
+  width: number;
+  channels: number;
+}
+export class LearnedConstant extends tfl.layers.Layer {
+  static className = 'GanvasLearnedConstant';
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  private constant?: LayerVariable;
+  constructor(args: LearnedConstantArgs) {
+    super(args);
+    this.height = args.height;
+    this.width = args.width;
+    this.channels = args.channels;
+  }
+  override build(): void {
+    this.constant = this.addWeight('constant', [1, this.height, this.width, this.channels], 'float32', tfl.initializers.ones());
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return [firstShape(inputShape)[0] ?? null, this.height, this.width, this.channels];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const b = first(inputs).shape[0] ?? 1;
+      return tf.tile((this.constant as LayerVariable).read(), [b, 1, 1, 1]);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), height: this.height, width: this.width, channels: this.channels };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Adaptive instance normalization with a learned style affine (StyleGAN, eq. 1):
+// AdaIN(x, w) = y_s * (x - mu(x)) / sigma(x) + y_b,  [y_s, y_b] = A w + b,
+// with the y_s bias initialised to 1.
+export interface StyleModulationArgs extends LayerArgs {
+  epsilon?: number;
+}
+export class StyleModulation extends tfl.layers.Layer {
+  static className = 'GanvasStyleModulation';
+  readonly epsilon: number;
+  private kernel?: LayerVariable;
+  private bias?: LayerVariable;
+  private channels = 0;
+  constructor(args: StyleModulationArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-5;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    if (!isShapeList(inputShape) || inputShape.length !== 2) throw new Error('StyleModulation takes [features, style].');
+    const c = lastDim(inputShape[0] as Shape);
+    const d = lastDim(inputShape[1] as Shape);
+    this.channels = c;
+    this.kernel = this.addWeight('kernel', [d, 2 * c], 'float32', tfl.initializers.glorotUniform({}));
+    this.bias = this.addWeight('bias', [2 * c], 'float32', tfl.initializers.zeros());
+    // y_s starts at 1 (identity modulation), y_b at 0.
+    this.bias.write(tf.tidy(() => tf.concat([tf.ones([c]), tf.zeros([c])])));
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return isShapeList(inputShape) ? (inputShape[0] as Shape) : inputShape;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, w] = inputs as tf.Tensor[];
+      const style = tf.add(tf.matMul(w as tf.Tensor2D, (this.kernel as LayerVariable).read() as tf.Tensor2D), (this.bias as LayerVariable).read());
+      const c = this.channels;
+      const ys = tf.reshape(tf.slice(style, [0, 0], [-1, c]), [-1, 1, 1, c]);
+      const yb = tf.reshape(tf.slice(style, [0, c], [-1, c]), [-1, 1, 1, c]);
+      const { mean, variance } = tf.moments(x as tf.Tensor, [1, 2], true);
+      const norm = tf.div(tf.sub(x as tf.Tensor, mean), tf.sqrt(tf.add(variance, this.epsilon)));
+      return tf.add(tf.mul(norm, ys), yb);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Per-pixel noise injection with a learned per-channel strength (StyleGAN, "B").
+export interface NoiseInjectionArgs extends LayerArgs {
+  seed?: number;
+}
+export class NoiseInjection extends tfl.layers.Layer {
+  static className = 'GanvasNoiseInjection';
+  readonly seed: number;
+  private calls = 0;
+  private strength?: LayerVariable;
+  constructor(args: NoiseInjectionArgs = {}) {
+    super(args);
+    this.seed = args.seed ?? 0;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    this.strength = this.addWeight('strength', [lastDim(firstShape(inputShape))], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs) as tf.Tensor4D;
+      const [b, h, w] = x.shape;
+      const noise = tf.randomNormal([b, h, w, 1], 0, 1, 'float32', this.seed * 1_000_003 + this.calls++);
+      return tf.add(x, tf.mul(noise, (this.strength as LayerVariable).read()));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), seed: this.seed };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Self-attention (Zhang et al. 2019, SAGAN, sec. 3): f, g, h are 1x1
+// projections to C/k channels, v projects back to C, y = gamma * o + x,
+// gamma initialised to 0.
+export interface SelfAttentionArgs extends LayerArgs {
+  reduction?: number;
+}
+export class SelfAttention extends tfl.layers.Layer {
+  static className = 'GanvasSelfAttention';
+  readonly reduction: number;
+  private wf?: LayerVariable;
+  private wg?: LayerVariable;
+  private wh?: LayerVariable;
+  private wv?: LayerVariable;
+  private gamma?: LayerVariable;
+  constructor(args: SelfAttentionArgs = {}) {
+    super(args);
+    this.reduction = args.reduction ?? 8;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const c = lastDim(firstShape(inputShape));
+    const k = Math.max(1, Math.floor(c / this.reduction));
+    const init = () => tfl.initializers.glorotUniform({});
+    this.wf = this.addWeight('f', [c, k], 'float32', init());
+    this.wg = this.addWeight('g', [c, k], 'float32', init());
+    this.wh = this.addWeight('h', [c, k], 'float32', init());
+    this.wv = this.addWeight('v', [k, c], 'float32', init());
+    this.gamma = this.addWeight('gamma', [1], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs) as tf.Tensor4D;
+      const [b, h, w, c] = x.shape;
+      const flat = tf.reshape(x, [b, h * w, c]) as tf.Tensor3D;
+      const proj = (v: LayerVariable): tf.Tensor3D =>
+        tf.reshape(tf.matMul(tf.reshape(flat, [b * h * w, c]) as tf.Tensor2D, v.read() as tf.Tensor2D), [b, h * w, -1]) as tf.Tensor3D;
+      const f = proj(this.wf as LayerVariable);
+      const g = proj(this.wg as LayerVariable);
+      const hh = proj(this.wh as LayerVariable);
+      const attn = tf.softmax(tf.matMul(g, f, false, true)); // [b, N, N]: row i attends over j
+      const o = tf.matMul(attn, hh); // [b, N, k]
+      const k = o.shape[2] as number;
+      const out = tf.reshape(tf.matMul(tf.reshape(o, [b * h * w, k]) as tf.Tensor2D, (this.wv as LayerVariable).read() as tf.Tensor2D), [b, h, w, c]);
+      return tf.add(x, tf.mul(out, (this.gamma as LayerVariable).read()));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), reduction: this.reduction };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Dense and convolutions with spectral normalization (Miyato et al. 2018) and
+// equalized learning rate (Karras et al. 2018). Used in place of tfjs' own
+// layers only when one of the two options is on.
+export interface ReparamArgs extends LayerArgs {
+  spectralNorm?: boolean;
+  equalizedLR?: boolean;
+  useBias?: boolean;
+  /** Power iterations per training call for spectral norm. */
+  powerIterations?: number;
+}
+
+abstract class ReparamLayer extends tfl.layers.Layer {
+  readonly spectralNorm: boolean;
+  readonly equalizedLR: boolean;
+  readonly useBias: boolean;
+  readonly powerIterations: number;
+  protected kernel?: LayerVariable;
+  protected bias?: LayerVariable;
+  protected u?: LayerVariable;
+  protected fanIn = 1;
+  constructor(args: ReparamArgs) {
+    super(args);
+    this.spectralNorm = args.spectralNorm ?? false;
+    this.equalizedLR = args.equalizedLR ?? false;
+    this.useBias = args.useBias ?? true;
+    this.powerIterations = args.powerIterations ?? 1;
+  }
+  /** `columns`: the matrix width spectral norm's u lives in; `biasSize`: output channels. */
+  protected addKernel(shape: number[], fanIn: number, columns: number, biasSize = columns): void {
+    this.fanIn = fanIn;
+    const init = this.equalizedLR
+      ? tfl.initializers.randomNormal({ mean: 0, stddev: 1 })
+      : tfl.initializers.glorotUniform({});
+    this.kernel = this.addWeight('kernel', shape, 'float32', init);
+    if (this.useBias) this.bias = this.addWeight('bias', [biasSize], 'float32', tfl.initializers.zeros());
+    if (this.spectralNorm) {
+      this.u = this.addWeight('sn_u', [columns], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
+    }
+  }
+  /** The kernel as used in the forward pass: scaled by the He constant and/or divided by sigma(W). */
+  protected effectiveKernel(training: boolean): tf.Tensor {
+    let w = (this.kernel as LayerVariable).read();
+    if (this.equalizedLR) w = tf.mul(w, Math.sqrt(2 / this.fanIn));
+    if (!this.spectralNorm) return w;
+    const cols = w.shape[w.shape.length - 1] as number;
+    const mat = tf.reshape(w, [-1, cols]) as tf.Tensor2D; // [fanIn, cols]
+    const uVar = this.u as LayerVariable;
+    // Power iteration on a constant copy of W: sigma's gradient flows through W only.
+    const [uNew, vNew] = tf.tidy(() => {
+      const m = stopGradient(mat) as tf.Tensor2D;
+      let u = tf.reshape(uVar.read(), [cols, 1]) as tf.Tensor2D;
+      let v = u;
+      for (let i = 0; i < this.powerIterations; i++) {
+        v = l2n(tf.matMul(m, u)); // [fanIn,1]
+        u = l2n(tf.matMul(m, v, true, false)); // [cols,1]
+      }
+      return [u, v];
+    });
+    if (training) uVar.write(tf.reshape(uNew, [cols]));
+    const sigma = tf.sum(tf.mul(vNew, tf.matMul(mat, uNew)));
+    uNew.dispose();
+    vNew.dispose();
+    return tf.div(w, sigma);
+  }
+  protected addBias(y: tf.Tensor): tf.Tensor {
+    return this.bias ? tf.add(y, this.bias.read()) : y;
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      spectralNorm: this.spectralNorm,
+      equalizedLR: this.equalizedLR,
+      useBias: this.useBias,
+      powerIterations: this.powerIterations,
+    };
+  }
+}
+/** Identity whose gradient is zero: tfjs 4.22 has no tf.stopGradient. */
+export function stopGradient(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = args[0] as tf.Tensor;
+    return { value: tf.clone(a), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
+  });
+  return f(x);
+}
+function l2n(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(x, tf.add(tf.norm(x), 1e-12)) as tf.Tensor2D;
+}
+
+export interface ReparamDenseArgs extends ReparamArgs {
+  units: number;
+}
+export class ReparamDense extends ReparamLayer {
+  static className = 'GanvasDense';
+  readonly units: number;
+  constructor(args: ReparamDenseArgs) {
+    super(args);
+    this.units = args.units;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const d = lastDim(firstShape(inputShape));
+    this.addKernel([d, this.units], d, this.units);
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    return [...s.slice(0, -1), this.units];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => this.addBias(tf.matMul(first(inputs) as tf.Tensor2D, this.effectiveKernel(kwargs.training === true) as tf.Tensor2D)));
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), units: this.units };
+  }
+}
+
+export interface ReparamConvArgs extends ReparamArgs {
+  filters: number;
+  kernelSize: number;
+  strides: number;
+  padding: 'same' | 'valid';
+}
+export class ReparamConv2D extends ReparamLayer {
+  static className = 'GanvasConv2D';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: 'same' | 'valid';
+  constructor(args: ReparamConvArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.padding = args.padding;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const c = lastDim(firstShape(inputShape));
+    const k = this.kernelSize;
+    this.addKernel([k, k, c, this.filters], k * k * c, this.filters);
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    const o = (n: number | null): number | null => (n == null ? null : convOut(n, this.kernelSize, this.strides, this.padding));
+    return [s[0] ?? null, o(s[1] ?? null), o(s[2] ?? null), this.filters];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() =>
+      this.addBias(tf.conv2d(first(inputs) as tf.Tensor4D, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, this.strides, this.padding)),
+    );
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+export class ReparamConv2DTranspose extends ReparamLayer {
+  static className = 'GanvasConv2DTranspose';
+  readonly filters: number;
+  readonly kernelSize: number;
+  readonly strides: number;
+  readonly padding: 'same' | 'valid';
+  constructor(args: ReparamConvArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = args.kernelSize;
+    this.strides = args.strides;
+    this.padding = args.padding;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    const c = lastDim(firstShape(inputShape));
+    const k = this.kernelSize;
+    // tfjs' conv2dTranspose filter layout: [h, w, outChannels, inChannels].
+    this.addKernel([k, k, this.filters, c], k * k * c, c, this.filters);
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    const o = (n: number | null): number | null => (n == null ? null : convTransposeOut(n, this.kernelSize, this.strides, this.padding));
+    return [s[0] ?? null, o(s[1] ?? null), o(s[2] ?? null), this.filters];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = first(inputs) as tf.Tensor4D;
+      const [b, h, w] = x.shape;
+      const out: [number, number, number, number] = [
+        b,
+        convTransposeOut(h, this.kernelSize, this.strides, this.padding),
+        convTransposeOut(w, this.kernelSize, this.strides, this.padding),
+        this.filters,
+      ];
+      return this.addBias(tf.conv2dTranspose(x, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, out, this.strides, this.padding));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+/** Output size of a convolution along one axis (tfjs/TensorFlow semantics). */
+export function convOut(n: number, k: number, s: number, padding: 'same' | 'valid'): number {
+  return padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+}
+/** Output size of a transposed convolution along one axis (tfjs-layers semantics). */
+export function convTransposeOut(n: number, k: number, s: number, padding: 'same' | 'valid'): number {
+  return padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
+}
+
+export const CUSTOM_LAYERS = {
+  InstanceNorm,
+  PixelNorm,
+  ReflectionPad,
+  MinibatchStdDev,
+  LearnedConstant,
+  StyleModulation,
+  NoiseInjection,
+  SelfAttention,
+  ReparamDense,
+  ReparamConv2D,
+  ReparamConv2DTranspose,
+} as const;
+export type CustomLayerName = keyof typeof CUSTOM_LAYERS;
+
+let registered = false;
+/** Registers every custom layer with tf.serialization (idempotent). */
+export function registerCustomLayers(): void {
+  if (registered) return;
+  for (const cls of Object.values(CUSTOM_LAYERS)) tf.serialization.registerClass(cls);
+  registered = true;
+}
+registerCustomLayers();

@@ -1,0 +1,287 @@
+/**
+ * Training-graph node types: data and noise sources, model calls, losses,
+ * regularizers and optimizers. Like layer nodes, each is defined once here
+ * (docs, params, ports, shape rule); the training engine evaluates them.
+ */
+import { z } from 'zod';
+import { datasetClasses, datasetParamsSchema, datasetPorts } from '../data/catalog.js';
+import type { ModelAnalysis } from '../shapes/infer.js';
+import { fmtShape } from './helpers.js';
+import type { InferResult, PortSpec, ShapeProblem, TensorType } from './types.js';
+
+export type Player = 'D' | 'G';
+export type TrainingCategory = 'data' | 'source' | 'model' | 'loss' | 'regularizer' | 'optimizer';
+
+export interface TrainingInferContext<P> {
+  params: P;
+  id: string;
+  inputs: TensorType[];
+  sources: string[];
+  models: ReadonlyMap<string, ModelAnalysis>;
+}
+
+export interface TrainingNodeDef<P> {
+  type: string;
+  title: string;
+  category: TrainingCategory;
+  doc: string;
+  reference?: string;
+  params: z.ZodType<P>;
+  inputs: (p: P, models: ReadonlyMap<string, ModelAnalysis>) => PortSpec[];
+  outputs: (p: P, models: ReadonlyMap<string, ModelAnalysis>) => PortSpec[];
+  infer: (ctx: TrainingInferContext<P>) => InferResult;
+  /** Which players' objectives a loss or regularizer contributes to. */
+  players?: (p: P) => Player[];
+  /** Model names this node refers to (for UNKNOWN_MODEL checks). */
+  modelRefs?: (p: P) => string[];
+  /** Classes this node assumes (for LABEL_COUNT checks), or 0. */
+  classes?: (p: P) => number;
+}
+export interface AnyTrainingNodeDef extends Omit<TrainingNodeDef<unknown>, 'params'> {
+  params: z.ZodType<unknown>;
+}
+function define<P>(d: TrainingNodeDef<P>): AnyTrainingNodeDef {
+  return d as unknown as AnyTrainingNodeDef;
+}
+
+const scalar: TensorType = { shape: [null], dtype: 'float32' };
+const weight = (d: number, what: string) => z.number().min(0).max(1e6).default(d).describe(what);
+
+export const Dataset = define({
+  type: 'Dataset',
+  title: 'Dataset',
+  category: 'data',
+  doc: 'Real samples, a batch per step. Choose a bundled dataset (2D mixtures, MNIST, paired and unpaired MNIST domains) or a folder of images.',
+  params: datasetParamsSchema,
+  inputs: () => [],
+  outputs: (p) => datasetPorts(p).map(({ name, doc }) => ({ name, doc })),
+  infer: ({ params }) => ({ outputs: datasetPorts(params).map((d) => ({ shape: [null, ...d.shape], dtype: d.dtype })) }),
+  classes: (p) => datasetClasses(p),
+});
+
+export const NoiseSource = define({
+  type: 'NoiseSource',
+  title: 'Noise source',
+  category: 'source',
+  doc: 'A batch of latent vectors z, resampled every step.',
+  params: z
+    .object({
+      dim: z.number().int().min(1).max(65_536).default(100),
+      distribution: z.enum(['normal', 'uniform']).default('normal').describe('normal: N(0,1); uniform: U(-1,1).'),
+    })
+    .strict(),
+  inputs: () => [],
+  outputs: () => [{ name: 'out', doc: 'z, [B,dim].' }],
+  infer: ({ params }) => ({ outputs: [{ shape: [null, params.dim], dtype: 'float32' }] }),
+});
+
+export const LabelSource = define({
+  type: 'LabelSource',
+  title: 'Label source',
+  category: 'source',
+  doc: 'Random class ids, uniform over [0, numClasses), for the fake samples of a conditional GAN.',
+  params: z.object({ numClasses: z.number().int().min(2).max(100_000).default(10) }).strict(),
+  inputs: () => [],
+  outputs: () => [{ name: 'out', doc: 'Class ids, int32 [B,1].' }],
+  infer: () => ({ outputs: [{ shape: [null, 1], dtype: 'int32' }] }),
+  classes: (p) => p.numClasses,
+});
+
+function modelPorts(models: ReadonlyMap<string, ModelAnalysis>, name: string, side: 'inputs' | 'outputs'): PortSpec[] {
+  const m = models.get(name);
+  return m ? m[side].map((n) => ({ name: n.id, doc: `${side === 'inputs' ? 'Input' : 'Output'} '${n.id}' of ${name}.` })) : [];
+}
+
+export const ModelCall = define({
+  type: 'ModelCall',
+  title: 'Model',
+  category: 'model',
+  doc: "Applies one of the project's models. Its ports are the model's Input/Noise/Label and Output node ids. A model may be called several times (D on real and on fake; CycleGAN's generators in both cycles); all calls share weights.",
+  params: z.object({ model: z.string().min(1).max(64).describe('Name of the model to call.') }).strict(),
+  inputs: (p, models) => modelPorts(models, p.model, 'inputs'),
+  outputs: (p, models) => modelPorts(models, p.model, 'outputs'),
+  infer: (ctx) => {
+    const m = ctx.models.get(ctx.params.model) as ModelAnalysis;
+    const problems: ShapeProblem[] = [];
+    m.inputs.forEach((inp, i) => {
+      const want = inp.outputs?.[0];
+      const got = ctx.inputs[i];
+      if (!want || !got) return;
+      if (want.dtype !== got.dtype || want.shape.length !== got.shape.length || want.shape.some((d, j) => d !== got.shape[j]))
+        problems.push({
+          code: want.shape.length !== got.shape.length ? 'RANK' : want.dtype !== got.dtype ? 'DTYPE' : 'SHAPE',
+          port: inp.id,
+          message: `Model '${ctx.params.model}' (called as '${ctx.id}') expects ${fmtShape(want.shape)} ${want.dtype} on '${inp.id}'; ${ctx.sources[i]} ${got.dtype}.`,
+        });
+    });
+    if (problems.length) return { problems };
+    return { outputs: m.outputs.map((o) => o.outputs?.[0] ?? o.inputs?.[0] ?? scalar) };
+  },
+  modelRefs: (p) => [p.model],
+});
+
+function sameShape(ctx: TrainingInferContext<unknown>, title: string, a: string, b: string): InferResult {
+  const [x, y] = ctx.inputs as [TensorType, TensorType];
+  if (x.shape.length !== y.shape.length || x.shape.some((d, j) => d !== y.shape[j]))
+    return {
+      problems: [
+        {
+          code: x.shape.length !== y.shape.length ? 'RANK' : 'SHAPE',
+          port: b,
+          message: `${title} '${ctx.id}' compares '${a}' and '${b}', which must have one shape: ${ctx.sources[0]} on '${a}', ${ctx.sources[1]} on '${b}'.`,
+        },
+      ],
+    };
+  return { outputs: [scalar] };
+}
+
+export const ADVERSARIAL_KINDS = ['minimax', 'non-saturating', 'lsgan', 'hinge', 'wgan'] as const;
+export type AdversarialKind = (typeof ADVERSARIAL_KINDS)[number];
+
+export const AdversarialLoss = define({
+  type: 'AdversarialLoss',
+  title: 'Adversarial loss',
+  category: 'loss',
+  doc: "The GAN game, from the discriminator's logits on real and on fake samples. minimax (Goodfellow et al. 2014, saturating G loss), non-saturating (same paper, the -log D(G(z)) trick), lsgan (Mao et al. 2017, a=0 b=1 c=1), hinge (Lim & Ye 2017; Miyato et al. 2018), wgan (Arjovsky et al. 2017; pair it with a gradient penalty).",
+  params: z
+    .object({
+      kind: z.enum(ADVERSARIAL_KINDS).default('non-saturating'),
+      labelSmoothing: z.number().min(0).max(0.5).default(0).describe('One-sided label smoothing: real targets become 1 - s (Salimans et al. 2016).'),
+      weight: weight(1, 'Multiplies both players\' terms.'),
+    })
+    .strict(),
+  inputs: () => [
+    { name: 'real', doc: 'D logits on real samples.' },
+    { name: 'fake', doc: 'D logits on generated samples.' },
+  ],
+  outputs: () => [{ name: 'out', doc: 'Loss value (for charts).' }],
+  infer: (ctx) => sameShape(ctx, 'AdversarialLoss', 'real', 'fake'),
+  players: () => ['D', 'G'],
+});
+
+export const PENALTY_KINDS = ['wgan-gp', 'r1', 'r2', 'dragan'] as const;
+export type PenaltyKind = (typeof PENALTY_KINDS)[number];
+
+export const GradientPenalty = define({
+  type: 'GradientPenalty',
+  title: 'Gradient penalty',
+  category: 'regularizer',
+  doc: "Penalizes the critic's input gradient. wgan-gp: lambda*E[(||grad D(x_hat)||-1)^2] at random interpolates of real and fake (Gulrajani et al. 2017); r1: gamma/2*E[||grad D(x)||^2] on real (Mescheder et al. 2018); r2: the same on fake; dragan: lambda*E[(||grad D(x+delta)||-1)^2] around real data (Kodali et al. 2017).",
+  params: z
+    .object({
+      kind: z.enum(PENALTY_KINDS).default('wgan-gp'),
+      weight: weight(10, 'lambda for wgan-gp and dragan, gamma for r1 and r2.'),
+      critic: z.string().min(1).max(64).default('discriminator').describe('The model whose gradient is penalized.'),
+    })
+    .strict(),
+  inputs: (p) =>
+    p.kind === 'wgan-gp'
+      ? [
+          { name: 'real', doc: 'Real samples.' },
+          { name: 'fake', doc: 'Generated samples.' },
+        ]
+      : p.kind === 'r2'
+        ? [{ name: 'fake', doc: 'Generated samples.' }]
+        : [{ name: 'real', doc: 'Real samples.' }],
+  outputs: () => [{ name: 'out', doc: 'Penalty value.' }],
+  infer: (ctx) => {
+    const m = ctx.models.get(ctx.params.critic) as ModelAnalysis;
+    const want = m.inputs.find((n) => n.def?.modelInput?.kind === 'data')?.outputs?.[0];
+    const problems: ShapeProblem[] = [];
+    if (!want)
+      return { problems: [{ code: 'SHAPE', message: `GradientPenalty '${ctx.id}' needs critic '${ctx.params.critic}' to have an Input node for samples.` }] };
+    ctx.inputs.forEach((t, i) => {
+      if (t.shape.length !== want.shape.length || t.shape.some((d, j) => d !== want.shape[j]))
+        problems.push({
+          code: 'SHAPE',
+          port: i === 0 && ctx.params.kind !== 'r2' ? 'real' : 'fake',
+          message: `GradientPenalty '${ctx.id}' feeds critic '${ctx.params.critic}', which takes ${fmtShape(want.shape)}; ${ctx.sources[i]}.`,
+        });
+    });
+    if (problems.length) return { problems };
+    if (ctx.inputs.length === 2) return sameShape(ctx, 'GradientPenalty', 'real', 'fake');
+    return { outputs: [scalar] };
+  },
+  players: () => ['D'],
+  modelRefs: (p) => [p.critic],
+});
+
+export const Reconstruction = define({
+  type: 'Reconstruction',
+  title: 'Reconstruction loss',
+  category: 'loss',
+  doc: 'weight * mean |a - b| (l1) or mean (a - b)^2 (l2), for the generator: pix2pix (L1, weight 100), CycleGAN cycle consistency (weight 10) and identity (weight 5).',
+  params: z
+    .object({
+      norm: z.enum(['l1', 'l2']).default('l1'),
+      weight: weight(10, 'Multiplier of the term.'),
+    })
+    .strict(),
+  inputs: () => [
+    { name: 'input', doc: 'The reconstruction or translation.' },
+    { name: 'target', doc: 'What it should equal.' },
+  ],
+  outputs: () => [{ name: 'out', doc: 'Loss value.' }],
+  infer: (ctx) => sameShape(ctx, 'Reconstruction', 'input', 'target'),
+  players: () => ['G'],
+});
+
+export const AuxClassifier = define({
+  type: 'AuxClassifier',
+  title: 'Auxiliary classifier loss',
+  category: 'loss',
+  doc: "ACGAN's class loss: softmax cross-entropy between a model's class logits and the true class ids (Odena et al. 2017). Wire D's class head on real samples for the D player, on fake samples for G (or both).",
+  params: z
+    .object({
+      weight: weight(1, 'Multiplier of the term.'),
+      player: z.enum(['D', 'G', 'both']).default('both'),
+      numClasses: z.number().int().min(2).max(100_000).default(10),
+    })
+    .strict(),
+  inputs: () => [
+    { name: 'logits', doc: 'Class logits [B,numClasses].' },
+    { name: 'labels', doc: 'True class ids, int32 [B,1].' },
+  ],
+  outputs: () => [{ name: 'out', doc: 'Loss value.' }],
+  infer: (ctx) => {
+    const [l, y] = ctx.inputs as [TensorType, TensorType];
+    if (l.shape.length !== 2 || l.shape[1] !== ctx.params.numClasses)
+      return { problems: [{ code: 'SHAPE', port: 'logits', message: `AuxClassifier '${ctx.id}' needs logits [B,${ctx.params.numClasses}]; ${ctx.sources[0]}.` }] };
+    if (y.dtype !== 'int32' || y.shape.length !== 2 || y.shape[1] !== 1)
+      return { problems: [{ code: 'DTYPE', port: 'labels', message: `AuxClassifier '${ctx.id}' needs int32 class ids [B,1] on 'labels'; ${ctx.sources[1]} ${y.dtype}.` }] };
+    return { outputs: [scalar] };
+  },
+  players: (p) => (p.player === 'both' ? ['D', 'G'] : [p.player]),
+  classes: (p) => p.numClasses,
+});
+
+export const Optimizer = define({
+  type: 'Optimizer',
+  title: 'Optimizer',
+  category: 'optimizer',
+  doc: "Updates one player's models. Separate G and D learning rates give TTUR (Heusel et al. 2017). DCGAN: Adam(2e-4, beta1 0.5); WGAN-GP: Adam(1e-4, 0, 0.9).",
+  params: z
+    .object({
+      player: z.enum(['G', 'D']),
+      models: z.array(z.string().min(1).max(64)).min(1).max(16).describe('Models whose weights this optimizer trains.'),
+      algorithm: z.enum(['adam', 'rmsprop', 'sgd']).default('adam'),
+      learningRate: z.number().gt(0).max(10).default(2e-4),
+      beta1: z.number().min(0).max(0.9999).default(0.5),
+      beta2: z.number().min(0).max(0.99999).default(0.999),
+      epsilon: z.number().min(0).max(1).default(1e-8),
+      momentum: z.number().min(0).max(0.9999).default(0).describe('RMSProp and SGD only.'),
+    })
+    .strict(),
+  inputs: () => [],
+  outputs: () => [],
+  infer: () => ({ outputs: [] }),
+  modelRefs: (p) => p.models,
+});
+
+export const TRAINING_NODE_TYPES: ReadonlyMap<string, AnyTrainingNodeDef> = new Map(
+  [Dataset, NoiseSource, LabelSource, ModelCall, AdversarialLoss, GradientPenalty, Reconstruction, AuxClassifier, Optimizer].map((d) => [d.type, d]),
+);
+
+export function getTrainingNodeDef(type: string): AnyTrainingNodeDef | undefined {
+  return TRAINING_NODE_TYPES.get(type);
+}

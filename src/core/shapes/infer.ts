@@ -1,0 +1,388 @@
+/**
+ * Checks one model graph and infers the tensor type of every port.
+ *
+ * Steps: names and ids, node types and params, edges and ports (on the graph
+ * as written, so locations point at the JSON), block expansion, cycle check,
+ * then shape inference in topological order. Problems become diagnostics;
+ * a node whose inputs are unknown because of an earlier problem is skipped
+ * silently, so one mistake gives one message, not a cascade.
+ */
+import { diag, type Diagnostic, type DiagnosticLocation } from '../diagnostics.js';
+import { BLOCK_TYPE, blockParamsSchema, blockPorts, expandGraph, PASS_TYPE, resolveBlockPort, type FlatGraph, type FlatNode } from '../graph/expand.js';
+import { fmtShape, perSample } from '../nodes/helpers.js';
+import { getNodeDef, NODE_TYPES } from '../nodes/registry.js';
+import type { AnyNodeDef, ParamCount, PortSpec, TensorType } from '../nodes/types.js';
+import { NAME_PATTERN, NAME_RULE, type Graph } from '../project/schema.js';
+
+/** A dimension beyond this, or a tensor of more elements per sample, is absurd. */
+export const MAX_DIM = 1 << 20;
+export const MAX_ELEMENTS_PER_SAMPLE = 1 << 28;
+
+export interface NodeInfo {
+  id: string;
+  type: string;
+  def?: AnyNodeDef;
+  params: Record<string, unknown>;
+  /** Types on each input port (by port order), when known. */
+  inputs?: TensorType[];
+  /** Types on each output port, when inference succeeded. */
+  outputs?: TensorType[];
+  inputPorts: string[];
+  outputPorts: string[];
+  paramCount: ParamCount;
+  flops: number;
+  origin: FlatNode['origin'];
+}
+
+export interface ModelAnalysis {
+  name: string;
+  /** Expanded nodes in topological order (empty when the graph has a cycle). */
+  order: NodeInfo[];
+  nodes: Map<string, NodeInfo>;
+  /** Expanded edges (after block expansion). */
+  edges: FlatGraph['edges'];
+  inputs: NodeInfo[];
+  outputs: NodeInfo[];
+  totals: { trainable: number; nonTrainable: number; flops: number; activationElements: number };
+  /** True when every node got a type: the model can compile. */
+  complete: boolean;
+}
+
+export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
+
+function loc(graph: string, nodeId: string | undefined, path: (string | number)[], locate: Locator, port?: string): DiagnosticLocation {
+  const l: DiagnosticLocation = { graph, path };
+  if (nodeId !== undefined) l.nodeId = nodeId;
+  if (port !== undefined) l.port = port;
+  const lc = locate(path);
+  if (lc) Object.assign(l, lc);
+  return l;
+}
+
+/** Ports of a node as written (Block nodes get their block's ports). */
+export function nodePorts(
+  type: string,
+  params: Record<string, unknown>,
+  blocks: Record<string, Graph>,
+): { inputs: PortSpec[]; outputs: PortSpec[] } | undefined {
+  if (type === BLOCK_TYPE) {
+    const p = blockParamsSchema.safeParse(params);
+    if (!p.success) return undefined;
+    const b = Object.prototype.hasOwnProperty.call(blocks, p.data.block) ? blocks[p.data.block] : undefined;
+    if (!b) return undefined;
+    const ports = blockPorts(b);
+    return {
+      inputs: ports.inputs.map((name) => ({ name, doc: `Block input ${name}.` })),
+      outputs: ports.outputs.map((name) => ({ name, doc: `Block output ${name}.` })),
+    };
+  }
+  if (type === PASS_TYPE) return { inputs: [{ name: 'in', doc: '' }], outputs: [{ name: 'out', doc: '' }] };
+  const def = getNodeDef(type);
+  if (!def) return undefined;
+  const parsed = def.params.safeParse(params);
+  if (!parsed.success) return undefined;
+  return { inputs: def.inputs(parsed.data), outputs: def.outputs(parsed.data) };
+}
+
+/**
+ * Checks a graph as written: names, duplicate ids, node types, params, edges
+ * and their ports. Returns the ids of nodes that failed their own checks.
+ */
+export function checkGraphStructure(
+  graph: Graph,
+  label: string,
+  basePath: (string | number)[],
+  blocks: Record<string, Graph>,
+  locate: Locator,
+  out: Diagnostic[],
+): Set<string> {
+  const bad = new Set<string>();
+  const seen = new Map<string, number>();
+  graph.nodes.forEach((n, i) => {
+    const path = [...basePath, 'nodes', i];
+    if (!NAME_PATTERN.test(n.id)) {
+      out.push(diag('BAD_NAME', `Node id ${JSON.stringify(n.id).slice(0, 80)} is not allowed: use ${NAME_RULE}. Put free text in "label".`, loc(label, undefined, [...path, 'id'], locate)));
+      bad.add(n.id);
+    }
+    const prev = seen.get(n.id);
+    if (prev !== undefined) {
+      out.push(diag('DUPLICATE_ID', `Node id '${n.id}' is used twice in ${label} (nodes[${prev}] and nodes[${i}]). Rename one.`, loc(label, n.id, [...path, 'id'], locate)));
+      bad.add(n.id);
+    } else seen.set(n.id, i);
+    if (n.type === BLOCK_TYPE) {
+      const p = blockParamsSchema.safeParse(n.params ?? {});
+      if (!p.success) {
+        for (const issue of p.error.issues)
+          out.push(diag('PARAM', `Block node '${n.id}': ${issue.path.join('.') || 'params'}: ${issue.message}.`, loc(label, n.id, [...path, 'params', ...issue.path.map(String)], locate)));
+        bad.add(n.id);
+      }
+      return;
+    }
+    const def = getNodeDef(n.type);
+    if (!def) {
+      out.push(
+        diag('UNKNOWN_NODE_TYPE', `Node '${n.id}' has type ${JSON.stringify(n.type).slice(0, 80)}, which ganvas does not know.${suggest(n.type)}`, loc(label, n.id, [...path, 'type'], locate)),
+      );
+      bad.add(n.id);
+      return;
+    }
+    const p = def.params.safeParse(n.params ?? {});
+    if (!p.success) {
+      for (const issue of p.error.issues) {
+        const key = issue.path.map(String).join('.');
+        out.push(
+          diag('PARAM', `${def.title} '${n.id}': ${key ? `param '${key}'` : 'params'}: ${issue.message}.`, loc(label, n.id, [...path, 'params', ...issue.path.filter((x): x is string | number => typeof x !== 'symbol')], locate)),
+        );
+      }
+      bad.add(n.id);
+    }
+  });
+
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const driven = new Map<string, number>();
+  graph.edges.forEach((e, i) => {
+    const path = [...basePath, 'edges', i];
+    const s = byId.get(e.source);
+    const t = byId.get(e.target);
+    if (!s || !t) {
+      const missing = !s ? e.source : e.target;
+      out.push(
+        diag('EDGE_UNKNOWN_NODE', `Edge ${i} goes ${JSON.stringify(e.source).slice(0, 60)} -> ${JSON.stringify(e.target).slice(0, 60)}, but ${label} has no node ${JSON.stringify(missing).slice(0, 60)}.`, loc(label, undefined, [...path, !s ? 'source' : 'target'], locate)),
+      );
+      return;
+    }
+    const sp = nodePorts(s.type, s.params ?? {}, blocks);
+    const tp = nodePorts(t.type, t.params ?? {}, blocks);
+    if (sp) {
+      const names = sp.outputs.map((p) => p.name);
+      const ok = s.type === BLOCK_TYPE ? resolveBlockPort(names, e.sourcePort, 'out') !== undefined : names.includes(e.sourcePort);
+      if (!ok)
+        out.push(
+          diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${s.id}' (${s.type}) has no output port '${e.sourcePort}'. Its outputs: ${names.join(', ') || 'none'}.`, loc(label, s.id, [...path, 'sourcePort'], locate, e.sourcePort)),
+        );
+    }
+    if (tp) {
+      const names = tp.inputs.map((p) => p.name);
+      const resolved = t.type === BLOCK_TYPE ? resolveBlockPort(names, e.targetPort, 'in') : names.includes(e.targetPort) ? e.targetPort : undefined;
+      if (resolved === undefined)
+        out.push(
+          diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${t.id}' (${t.type}) has no input port '${e.targetPort}'. Its inputs: ${names.join(', ') || 'none'}.`, loc(label, t.id, [...path, 'targetPort'], locate, e.targetPort)),
+        );
+      else {
+        const key = `${t.id}\u0000${resolved}`;
+        const prev = driven.get(key);
+        if (prev !== undefined)
+          out.push(
+            diag('PORT_MULTIPLE', `Input '${resolved}' of '${t.id}' is driven by two edges (edges[${prev}] and edges[${i}]). An input takes one tensor: merge them with Concat or Add.`, loc(label, t.id, path, locate, resolved)),
+          );
+        else driven.set(key, i);
+      }
+    }
+  });
+  return bad;
+}
+
+function suggest(type: string): string {
+  const lower = type.toLowerCase();
+  const near = [...NODE_TYPES.keys()].filter((k) => k.toLowerCase() === lower || k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
+  return near.length > 0 && near.length < 6 ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ' See `ganvas nodes` or the palette for the node types.';
+}
+
+/** Analyses a model: structure, expansion, cycles, shapes, totals. */
+export function analyzeModel(
+  name: string,
+  graph: Graph,
+  blocks: Record<string, Graph>,
+  locate: Locator,
+  out: Diagnostic[],
+  badBlocks: ReadonlySet<string> = new Set(),
+): ModelAnalysis {
+  const basePath = ['models', name];
+  const label = name;
+  const bad = checkGraphStructure(graph, label, basePath, blocks, locate, out);
+  const flat = expandGraph(graph, label, basePath, blocks, out);
+
+  const nodes = new Map<string, NodeInfo>();
+  for (const n of flat.nodes) {
+    if (nodes.has(n.id)) {
+      if (n.origin.via.length > 0)
+        out.push(
+          diag('DUPLICATE_ID', `Expanding block instance '${n.origin.via[n.origin.via.length - 1]}' creates node id '${n.id}', which already exists in ${label}. Rename the node or the instance.`, loc(n.origin.graph, n.origin.nodeId, n.origin.path, locate)),
+        );
+      continue;
+    }
+    const def = n.type === PASS_TYPE ? undefined : getNodeDef(n.type);
+    const parsed = def?.params.safeParse(n.params);
+    const params = parsed?.success ? (parsed.data as Record<string, unknown>) : {};
+    const ports = n.type === PASS_TYPE ? nodePorts(PASS_TYPE, {}, blocks) : parsed?.success && def ? { inputs: def.inputs(params), outputs: def.outputs(params) } : undefined;
+    nodes.set(n.id, {
+      id: n.id,
+      type: n.type,
+      ...(def ? { def } : {}),
+      params,
+      inputPorts: ports?.inputs.map((p) => p.name) ?? [],
+      outputPorts: ports?.outputs.map((p) => p.name) ?? [],
+      paramCount: { trainable: 0, nonTrainable: 0 },
+      flops: 0,
+      origin: n.origin,
+    });
+  }
+  const isBad = (info: NodeInfo): boolean =>
+    (info.type !== PASS_TYPE && !(info.def && info.def.params.safeParse(info.params).success)) ||
+    (info.origin.via.length === 0 ? bad.has(info.origin.nodeId) : badBlocks.has(info.origin.graph.slice('block:'.length)));
+
+  // Incoming edges per node and port; adjacency for the topological sort.
+  const incoming = new Map<string, Map<string, { source: string; sourcePort: string }>>();
+  const succ = new Map<string, string[]>();
+  const consumers = new Map<string, number>();
+  for (const e of flat.edges) {
+    if (!nodes.has(e.source) || !nodes.has(e.target)) continue;
+    const m = incoming.get(e.target) ?? new Map();
+    if (!m.has(e.targetPort)) m.set(e.targetPort, { source: e.source, sourcePort: e.sourcePort });
+    incoming.set(e.target, m);
+    succ.set(e.source, [...(succ.get(e.source) ?? []), e.target]);
+    consumers.set(e.source, (consumers.get(e.source) ?? 0) + 1);
+  }
+
+  // Kahn's algorithm, in JSON order for stable results.
+  const indeg = new Map<string, number>();
+  for (const id of nodes.keys()) indeg.set(id, 0);
+  for (const [, targets] of succ) for (const t of targets) indeg.set(t, (indeg.get(t) ?? 0) + 1);
+  const queue = [...nodes.keys()].filter((id) => indeg.get(id) === 0);
+  const order: NodeInfo[] = [];
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    order.push(nodes.get(id) as NodeInfo);
+    for (const t of succ.get(id) ?? []) {
+      const d = (indeg.get(t) ?? 0) - 1;
+      indeg.set(t, d);
+      if (d === 0) queue.push(t);
+    }
+  }
+  const analysis: ModelAnalysis = {
+    name,
+    order: [],
+    nodes,
+    edges: flat.edges,
+    inputs: [],
+    outputs: [],
+    totals: { trainable: 0, nonTrainable: 0, flops: 0, activationElements: 0 },
+    complete: false,
+  };
+  if (order.length < nodes.size) {
+    const inCycle = findCycle([...nodes.keys()].filter((id) => (indeg.get(id) ?? 0) > 0), succ);
+    const first = nodes.get(inCycle[0] as string) as NodeInfo;
+    out.push(
+      diag('CYCLE', `${label} has a cycle: ${[...inCycle, inCycle[0]].map((id) => `'${id}'`).join(' -> ')}. Remove one of these edges; a model must be a directed acyclic graph.`, loc(first.origin.graph, first.origin.nodeId, first.origin.path, locate)),
+    );
+    return analysis;
+  }
+  analysis.order = order;
+
+  let complete = true;
+  for (const info of order) {
+    if (isBad(info)) {
+      complete = false;
+      continue;
+    }
+    const ins = incoming.get(info.id) ?? new Map();
+    const types: TensorType[] = [];
+    const sources: string[] = [];
+    let blocked = false;
+    for (const port of info.inputPorts) {
+      const src = ins.get(port);
+      if (!src) {
+        const o = info.origin;
+        const where = o.via.length > 0 ? ` (inside block instance '${o.via.join("' > '")}')` : '';
+        out.push(
+          diag('UNCONNECTED_INPUT', `${info.def?.title ?? 'Node'} '${info.id}' has nothing connected to its input '${port}'${where}. Wire a tensor into it or delete the node.`, loc(o.graph, o.nodeId, o.path, locate, port)),
+        );
+        blocked = true;
+        continue;
+      }
+      const srcInfo = nodes.get(src.source) as NodeInfo;
+      const k = srcInfo.outputPorts.indexOf(src.sourcePort);
+      const t = k >= 0 ? srcInfo.outputs?.[k] : undefined;
+      if (!t) {
+        blocked = true;
+        continue;
+      }
+      types.push(t);
+      sources.push(`'${displayId(srcInfo)}' gives ${fmtShape(t.shape)}`);
+    }
+    if (blocked) {
+      complete = false;
+      continue;
+    }
+    info.inputs = types;
+    if (info.type === PASS_TYPE) {
+      info.outputs = [types[0] as TensorType];
+      continue;
+    }
+    const def = info.def as AnyNodeDef;
+    const r = def.infer({ params: info.params, id: info.id, inputs: types, sources });
+    if ('problems' in r) {
+      for (const p of r.problems) out.push(diag(p.code, p.message, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate, p.port)));
+      complete = false;
+      continue;
+    }
+    const tooBig = r.outputs.find((t) => t.shape.some((d) => d !== null && d > MAX_DIM) || perSample(t) > MAX_ELEMENTS_PER_SAMPLE);
+    if (tooBig) {
+      out.push(
+        diag('SIZE_LIMIT', `${def.title} '${info.id}' would output ${fmtShape(tooBig.shape)} (${perSample(tooBig).toExponential(2)} values per sample), beyond what ganvas can hold (${MAX_ELEMENTS_PER_SAMPLE.toExponential(2)}, ${MAX_DIM} per dimension). Check its sizes.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate)),
+      );
+      complete = false;
+      continue;
+    }
+    info.outputs = r.outputs;
+    info.paramCount = def.paramCount(info.params, types, r.outputs);
+    info.flops = def.flops(info.params, types, r.outputs);
+    analysis.totals.trainable += info.paramCount.trainable;
+    analysis.totals.nonTrainable += info.paramCount.nonTrainable;
+    analysis.totals.flops += info.flops;
+    for (const t of r.outputs) analysis.totals.activationElements += perSample(t);
+  }
+
+  analysis.inputs = order.filter((n) => n.def?.modelInput && n.origin.via.length === 0);
+  analysis.outputs = order.filter((n) => n.def?.modelOutput && n.origin.via.length === 0);
+  if (analysis.inputs.length === 0) {
+    out.push(diag('NO_INPUT', `Model '${name}' has no Input, Noise or Label node, so nothing can feed it. Add one.`, loc(name, undefined, basePath, locate)));
+    complete = false;
+  }
+  if (analysis.outputs.length === 0) {
+    out.push(diag('NO_OUTPUT', `Model '${name}' has no Output node. Add one after the layer whose tensor the model returns.`, loc(name, undefined, basePath, locate)));
+    complete = false;
+  }
+  for (const info of order) {
+    if (info.type === PASS_TYPE || info.def?.modelOutput || isBad(info)) continue;
+    if ((consumers.get(info.id) ?? 0) === 0 && info.outputPorts.length > 0) {
+      out.push(
+        diag('UNUSED_NODE', `${info.def?.title ?? 'Node'} '${info.id}' feeds nothing, so it has no effect on the model. Wire its output onward or delete it.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate), 'warning'),
+      );
+    }
+  }
+  analysis.complete = complete;
+  return analysis;
+}
+
+function displayId(n: NodeInfo): string {
+  return n.type === PASS_TYPE && n.origin.via.length > 0 ? `${n.origin.via[n.origin.via.length - 1]}.${n.origin.nodeId}` : n.id;
+}
+
+function findCycle(candidates: string[], succ: Map<string, string[]>): string[] {
+  // Every node left after Kahn's algorithm has a predecessor that is also
+  // left, so walking backwards from any of them must come round to a cycle.
+  const inSet = new Set(candidates);
+  const pred = new Map<string, string>();
+  for (const [s, targets] of succ) for (const t of targets) if (inSet.has(s) && inSet.has(t) && !pred.has(t)) pred.set(t, s);
+  const path: string[] = [];
+  const pos = new Map<string, number>();
+  let cur: string | undefined = candidates[0];
+  while (cur !== undefined && !pos.has(cur)) {
+    pos.set(cur, path.length);
+    path.push(cur);
+    cur = pred.get(cur);
+  }
+  const cycle = cur === undefined ? path : path.slice(pos.get(cur));
+  return cycle.reverse();
+}
