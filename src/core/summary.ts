@@ -27,7 +27,7 @@ export interface ModelSummary {
 export function summarizeModel(m: ModelAnalysis): ModelSummary {
   const layers: LayerRow[] = [];
   for (const n of m.order) {
-    if (n.type === PASS_TYPE || n.def?.modelOutput) continue;
+    if (n.type === PASS_TYPE || n.def?.modelOutput || !n.live) continue;
     const out = n.outputs ?? [];
     layers.push({
       name: n.id,

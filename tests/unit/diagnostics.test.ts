@@ -207,7 +207,7 @@ const CASES: Record<DiagnosticCode, () => void> = {
         { source: 'g2', target: 'sample' },
       ];
       T(p).nodes.push({ id: 'labels', type: 'LabelSource', params: { numClasses: 12 } });
-      T(p).edges.push({ source: 'labels', target: 'G', targetPort: 'y' });
+      T(p).edges!.push({ source: 'labels', target: 'G', targetPort: 'y' });
     });
     expect(find(a, 'LABEL_COUNT').message).toMatch(/10 classes|12 classes/);
   },

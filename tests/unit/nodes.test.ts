@@ -72,7 +72,10 @@ const CASES: Record<string, Case[]> = {
     { params: { shape: [4, 4, 2] }, inputs: [f([32])], out: [4, 4, 2] },
     { params: { shape: [-1, 8] }, inputs: [f([2, 2, 8])], out: [4, 8] },
   ],
-  Flatten: [{ params: {}, inputs: [img], out: [384] }],
+  Flatten: [
+    { params: {}, inputs: [img], out: [384] },
+    { params: {}, inputs: [f([5])], out: [5] },
+  ],
   ReflectionPad: [{ params: { padding: 3 }, inputs: [img], out: [14, 14, 6] }],
   MinibatchStdDev: [{ params: { groupSize: 2 }, inputs: [img], out: [8, 8, 7] }],
   SelfAttention: [{ params: { reduction: 2 }, inputs: [f([4, 4, 8])], out: [4, 4, 8] }],

@@ -58,7 +58,13 @@ export function compileModel(m: ModelAnalysis): tfl.LayersModel {
       continue;
     }
     if (!def) throw new CompileError(`Unknown node '${info.id}'.`);
-    let y: Sym | Sym[] = args.length === 1 ? (args[0] as Sym) : args;
+    // tfjs-layers 4.22 disposes a tensor too early when one layer receives the
+    // same tensor on two ports (Add(x, x)); a linear pass-through gives the
+    // repeat its own identity.
+    const distinct = args.map((x, k) =>
+      args.indexOf(x) === k ? x : (tfl.layers.activation({ activation: 'linear', name: `${info.id}_dup${k}` }).apply(x) as Sym),
+    );
+    let y: Sym | Sym[] = distinct.length === 1 ? (distinct[0] as Sym) : distinct;
     for (const spec of def.layers(info.params, info.id, info.inputs ?? [])) y = makeLayer(spec).apply(y) as Sym;
     produced.set(info.id, y as Sym);
   }

@@ -32,6 +32,8 @@ export interface NodeInfo {
   paramCount: ParamCount;
   flops: number;
   origin: FlatNode['origin'];
+  /** True when some Output depends on this node (it is part of the compiled model). */
+  live?: boolean;
 }
 
 export interface ModelAnalysis {
@@ -337,10 +339,27 @@ export function analyzeModel(
     info.outputs = r.outputs;
     info.paramCount = def.paramCount(info.params, types, r.outputs);
     info.flops = def.flops(info.params, types, r.outputs);
+  }
+
+  // Totals count the nodes an Output depends on: the compiled model holds
+  // exactly those layers (a dangling branch gets an UNUSED_NODE warning).
+  const pred = new Map<string, string[]>();
+  for (const e of flat.edges) if (nodes.has(e.source) && nodes.has(e.target)) pred.set(e.target, [...(pred.get(e.target) ?? []), e.source]);
+  const live = new Set<string>();
+  const stack = order.filter((n) => n.def?.modelOutput).map((n) => n.id);
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...(pred.get(id) ?? []));
+  }
+  for (const info of order) {
+    info.live = live.has(info.id);
+    if (!info.live || !info.outputs) continue;
     analysis.totals.trainable += info.paramCount.trainable;
     analysis.totals.nonTrainable += info.paramCount.nonTrainable;
     analysis.totals.flops += info.flops;
-    for (const t of r.outputs) analysis.totals.activationElements += perSample(t);
+    for (const t of info.outputs) analysis.totals.activationElements += perSample(t);
   }
 
   analysis.inputs = order.filter((n) => n.def?.modelInput && n.origin.via.length === 0);

@@ -52,7 +52,8 @@ export const Flatten = defineNode({
   infer: (ctx) => ok({ shape: [null, perSample(ctx.inputs[0]!)], dtype: ctx.inputs[0]!.dtype }),
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
   flops: () => 0,
-  layers: (_p, name) => [{ kind: 'tfjs', factory: 'flatten', config: { name } }],
+  // A [B,n] tensor is already flat: no layer (tfjs' Flatten refuses rank 2).
+  layers: (_p, name, [x]) => (x!.shape.length <= 2 ? [] : [{ kind: 'tfjs', factory: 'flatten', config: { name } }]),
 });
 
 export const ReflectionPad = defineNode({
