@@ -12,5 +12,6 @@ export default defineConfig({
     setupFiles: ['tests/unit/setup.ts'],
     testTimeout: 60_000,
     pool: 'threads',
+    reporters: ['default', ['json', { outputFile: 'test-results/unit.json' }]],
   },
 });

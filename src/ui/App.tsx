@@ -1,0 +1,185 @@
+import { useCallback, useMemo, useState } from 'react';
+import {
+  Background,
+  Controls,
+  Handle,
+  MiniMap,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import './app.css';
+import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
+import { validateProjectText, type ProjectAnalysis } from '../core/validate.js';
+import { summarizeModel } from '../core/summary.js';
+import { modelView, trainingView, type ViewNode } from './graphView.js';
+import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.js';
+
+type LayerNodeData = ViewNode & Record<string, unknown>;
+type LayerNodeType = Node<LayerNodeData, 'layer'>;
+
+function LayerNode({ data, selected }: NodeProps<LayerNodeType>) {
+  const bad = data.problems.some((p) => p.severity === 'error');
+  const warn = !bad && data.problems.length > 0;
+  return (
+    <div className={`gv-node${bad ? ' gv-node-error' : warn ? ' gv-node-warning' : ''}${selected ? ' gv-node-selected' : ''}`} data-testid={`node-${data.id}`}>
+      {data.inputs.map((p, i) => (
+        <Handle key={p} id={p} type="target" position={Position.Left} style={{ top: 18 + i * 14 }} title={p} />
+      ))}
+      <div className="gv-node-type">{data.type}</div>
+      <div className="gv-node-id">{data.id}</div>
+      {data.label !== undefined && <div className="gv-node-label">{data.label}</div>}
+      {data.outputShape !== undefined && <div className="gv-node-shape">{data.outputShape}</div>}
+      {data.params !== undefined && data.params > 0 && <div className="gv-node-params">{data.params.toLocaleString('en-US')} params</div>}
+      {data.problems.map((p, i) => (
+        <div key={i} className="gv-node-problem" role="alert">
+          {p.code}: {p.message}
+        </div>
+      ))}
+      {data.outputs.map((p, i) => (
+        <Handle key={p} id={p} type="source" position={Position.Right} style={{ top: 18 + i * 14 }} title={p} />
+      ))}
+    </div>
+  );
+}
+const nodeTypes = { layer: LayerNode };
+
+interface Loaded {
+  file: string;
+  text: string;
+  analysis: ProjectAnalysis;
+}
+
+function load(file: string, text: string): Loaded {
+  return { file, text, analysis: validateProjectText(text) };
+}
+
+function Editor() {
+  const initial = TEMPLATES.find((t) => t.file === DEFAULT_TEMPLATE) ?? TEMPLATES[0];
+  const [doc, setDoc] = useState<Loaded | undefined>(() => (initial ? load(initial.file, initial.text) : undefined));
+  const project = doc?.analysis.project;
+  const tabs = useMemo(() => [...Object.keys(project?.models ?? {}), ...(project?.training ? ['training'] : [])], [project]);
+  const [tab, setTab] = useState<string>('generator');
+  const active = tabs.includes(tab) ? tab : (tabs[0] ?? '');
+  const flow = useReactFlow();
+
+  const view = useMemo(() => {
+    if (!project || !doc) return { nodes: [], edges: [] };
+    if (active === 'training' && project.training) return trainingView(project.training, doc.analysis.training, doc.analysis.diagnostics);
+    const g = project.models[active];
+    return g ? modelView(g, active, doc.analysis.models.get(active), doc.analysis.diagnostics) : { nodes: [], edges: [] };
+  }, [project, doc, active]);
+
+  const nodes: LayerNodeType[] = useMemo(() => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position, data: n as LayerNodeData })), [view]);
+  const edges: Edge[] = useMemo(
+    () =>
+      view.edges.map((e) => {
+        const target = view.nodes.find((n) => n.id === e.target);
+        const targetHandle = target && target.inputs.length === 1 && e.targetPort === 'in' ? target.inputs[0] : e.targetPort;
+        return { id: e.id, source: e.source, sourceHandle: e.sourcePort, target: e.target, targetHandle: targetHandle ?? null, label: e.label ?? '', className: 'gv-edge' };
+      }),
+    [view],
+  );
+
+  const focus = useCallback(
+    (d: Diagnostic) => {
+      const g = d.location.graph;
+      if (g && tabs.includes(g)) setTab(g);
+      const id = d.location.nodeId;
+      if (id !== undefined)
+        setTimeout(() => {
+          const n = flow.getNode(id);
+          if (n) void flow.setCenter(n.position.x + 80, n.position.y + 40, { zoom: 1.2, duration: 300 });
+        }, 50);
+    },
+    [flow, tabs],
+  );
+
+  const openFile = async (f: File | undefined) => {
+    if (!f) return;
+    setDoc(load(f.name, await f.text()));
+  };
+
+  const summary = doc && active !== 'training' && doc.analysis.models.get(active) ? summarizeModel(doc.analysis.models.get(active)!) : undefined;
+  const errors = doc?.analysis.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
+
+  return (
+    <div className="gv-app">
+      <header className="gv-header">
+        <h1>ganvas</h1>
+        <label>
+          Template{' '}
+          <select aria-label="Template" value={doc?.file ?? ''} onChange={(e) => { const t = TEMPLATES.find((x) => x.file === e.target.value); if (t) setDoc(load(t.file, t.text)); }}>
+            {TEMPLATES.map((t) => (
+              <option key={t.file} value={t.file}>
+                {t.file}
+              </option>
+            ))}
+            {doc && !TEMPLATES.some((t) => t.file === doc.file) && <option value={doc.file}>{doc.file}</option>}
+          </select>
+        </label>
+        <label className="gv-button">
+          Open…
+          <input type="file" accept=".json,application/json" hidden onChange={(e) => void openFile(e.target.files?.[0])} aria-label="Open project file" />
+        </label>
+        <span className="gv-project-name">{project?.name ?? doc?.file}</span>
+        <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
+          {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
+        </span>
+      </header>
+      <nav className="gv-tabs" role="tablist">
+        {tabs.map((t) => (
+          <button key={t} role="tab" aria-selected={t === active} className={t === active ? 'gv-tab gv-tab-active' : 'gv-tab'} onClick={() => setTab(t)}>
+            {t}
+          </button>
+        ))}
+      </nav>
+      <main className="gv-main">
+        <div className="gv-canvas" data-testid="canvas">
+          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView minZoom={0.05} nodesConnectable={false} key={`${doc?.file}:${active}`}>
+            <Background />
+            <Controls />
+            <MiniMap pannable zoomable />
+          </ReactFlow>
+        </div>
+        <aside className="gv-side">
+          {summary && (
+            <section>
+              <h2>{summary.name}</h2>
+              <p data-testid="model-totals">
+                {summary.totals.trainable.toLocaleString('en-US')} trainable / {summary.totals.total.toLocaleString('en-US')} total params
+              </p>
+            </section>
+          )}
+          <section>
+            <h2>Problems ({doc?.analysis.diagnostics.length ?? 0})</h2>
+            <ul className="gv-problems" data-testid="problems">
+              {doc?.analysis.diagnostics.map((d, i) => (
+                <li key={i} className={`gv-problem-${d.severity}`}>
+                  <button onClick={() => focus(d)}>
+                    <strong>{d.code}</strong> <span className="gv-where">{formatLocation(d.location)}</span>
+                    <br />
+                    {d.message}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </aside>
+      </main>
+    </div>
+  );
+}
+
+export function App() {
+  return (
+    <ReactFlowProvider>
+      <Editor />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,131 @@
+/**
+ * Turns a project graph and its analysis into what the canvas draws: nodes
+ * with their types, parameter counts, shapes and problems; edges labelled
+ * with the tensor shape they carry. Pure: no React here.
+ */
+import type { Diagnostic } from '../core/diagnostics.js';
+import { fmtShape } from '../core/nodes/helpers.js';
+import type { Graph } from '../core/project/schema.js';
+import type { ModelAnalysis } from '../core/shapes/infer.js';
+import type { TrainingAnalysis } from '../core/shapes/training.js';
+
+export interface ViewNode {
+  id: string;
+  type: string;
+  label?: string;
+  position: { x: number; y: number };
+  outputShape?: string;
+  params?: number;
+  problems: Diagnostic[];
+  inputs: string[];
+  outputs: string[];
+}
+export interface ViewEdge {
+  id: string;
+  source: string;
+  sourcePort: string;
+  target: string;
+  targetPort: string;
+  label?: string;
+}
+
+/** Positions for nodes that have none: columns by depth from the inputs. */
+export function autoPositions(graph: Graph): Map<string, { x: number; y: number }> {
+  const depth = new Map<string, number>();
+  const preds = new Map<string, string[]>();
+  for (const e of graph.edges) preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
+  const visit = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0; // a cycle: the validator reports it
+    seen.add(id);
+    const d = Math.max(-1, ...(preds.get(id) ?? []).map((p) => visit(p, seen))) + 1;
+    depth.set(id, d);
+    return d;
+  };
+  const rows = new Map<number, number>();
+  const out = new Map<string, { x: number; y: number }>();
+  for (const n of graph.nodes) {
+    const d = visit(n.id, new Set());
+    const r = rows.get(d) ?? 0;
+    rows.set(d, r + 1);
+    out.set(n.id, { x: d * 300, y: r * 130 });
+  }
+  return out;
+}
+
+function problemsFor(ds: readonly Diagnostic[], graph: string): Map<string, Diagnostic[]> {
+  const m = new Map<string, Diagnostic[]>();
+  for (const d of ds) {
+    if (d.location.graph !== graph || d.location.nodeId === undefined) continue;
+    m.set(d.location.nodeId, [...(m.get(d.location.nodeId) ?? []), d]);
+  }
+  return m;
+}
+
+export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const auto = autoPositions(graph);
+  const problems = problemsFor(diagnostics, name);
+  const nodes: ViewNode[] = graph.nodes.map((n) => {
+    const info = analysis?.nodes.get(n.id);
+    const out = info?.outputs?.[0];
+    return {
+      id: n.id,
+      type: n.type,
+      ...(n.label !== undefined ? { label: n.label } : {}),
+      position: n.position ?? auto.get(n.id) ?? { x: 0, y: 0 },
+      ...(out ? { outputShape: fmtShape(out.shape) } : {}),
+      ...(info ? { params: info.paramCount.trainable + info.paramCount.nonTrainable } : {}),
+      problems: problems.get(n.id) ?? [],
+      inputs: info?.inputPorts ?? [],
+      outputs: info?.outputPorts ?? [],
+    };
+  });
+  const edges: ViewEdge[] = graph.edges.map((e, i) => {
+    const src = analysis?.nodes.get(e.source);
+    const k = src?.outputPorts.indexOf(e.sourcePort) ?? -1;
+    const t = k >= 0 ? src?.outputs?.[k] : undefined;
+    return {
+      id: e.id ?? `e${i}`,
+      source: e.source,
+      sourcePort: e.sourcePort,
+      target: e.target,
+      targetPort: e.targetPort,
+      ...(t ? { label: fmtShape(t.shape) } : {}),
+    };
+  });
+  return { nodes, edges };
+}
+
+export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const auto = autoPositions(graph);
+  const problems = problemsFor(diagnostics, 'training');
+  const nodes: ViewNode[] = graph.nodes.map((n) => {
+    const info = analysis?.nodes.get(n.id);
+    const detail = n.type === 'ModelCall' ? String((n.params ?? {}).model ?? '') : n.type === 'AdversarialLoss' || n.type === 'GradientPenalty' ? String((n.params ?? {}).kind ?? '') : undefined;
+    return {
+      id: n.id,
+      type: n.type,
+      ...(detail ? { label: detail } : n.label !== undefined ? { label: n.label } : {}),
+      position: n.position ?? auto.get(n.id) ?? { x: 0, y: 0 },
+      problems: problems.get(n.id) ?? [],
+      inputs: info?.inputPorts ?? [],
+      outputs: info?.outputPorts ?? [],
+    };
+  });
+  const edges: ViewEdge[] = graph.edges.map((e, i) => {
+    const src = analysis?.nodes.get(e.source);
+    const port = src && src.outputPorts.length === 1 && e.sourcePort === 'out' ? src.outputPorts[0] : e.sourcePort;
+    const k = src?.outputPorts.indexOf(port as string) ?? -1;
+    const t = k >= 0 ? src?.outputs?.[k] : undefined;
+    return {
+      id: e.id ?? `t${i}`,
+      source: e.source,
+      sourcePort: port as string,
+      target: e.target,
+      targetPort: e.targetPort,
+      ...(t ? { label: fmtShape(t.shape) } : {}),
+    };
+  });
+  return { nodes, edges };
+}
