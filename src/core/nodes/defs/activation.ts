@@ -49,9 +49,9 @@ export const Sigmoid = activation(
 
 export const ELU = activation(
   'ELU',
-  'x for x > 0, alpha*(exp(x)-1) otherwise (Clevert et al. 2016).',
-  z.object({ alpha: z.number().min(0).max(10).default(1).describe('Saturation value for x -> -inf.') }).strict(),
-  (p, name) => ({ kind: 'tfjs', factory: 'elu', config: { name, alpha: p.alpha } }),
+  'x for x > 0, exp(x)-1 otherwise (Clevert et al. 2016, alpha = 1; tfjs supports no other alpha).',
+  z.object({}).strict(),
+  (_p, name) => ({ kind: 'tfjs', factory: 'elu', config: { name } }),
   4,
 );
 

@@ -152,7 +152,10 @@ export class MinibatchStdDev extends tfl.layers.Layer {
       const centered = tf.sub(y, tf.mean(y, 0, true));
       const std = tf.sqrt(tf.add(tf.mean(tf.square(centered), 0), 1e-8)); // [b/g,h,w,c]
       const s = tf.mean(std, [1, 2, 3]); // [b/g]
-      const tiled = tf.tile(tf.reshape(s, [1, b / g, 1, 1, 1]), [g, 1, h, w, 1]);
+      // Sample i belongs to group member i mod (b/g). Tiles stay at rank <= 4:
+      // tfjs has no gradient for tiling rank-5 tensors.
+      const perSample = tf.reshape(tf.tile(tf.reshape(s, [1, b / g]), [g, 1]), [b, 1, 1, 1]);
+      const tiled = tf.tile(perSample, [1, h, w, 1]);
       return tf.concat([x, tf.reshape(tiled, [b, h, w, 1])], 3);
     });
   }
