@@ -185,7 +185,7 @@ describe('first-order gradients of linear resampling ops are their adjoints', ()
   ];
   for (const [name, op, shape] of ops) {
     it(`${name}: <A x, y> = <x, A^T y> for a batch of 3`, async () => {
-      const x = tf.randomNormal([3, ...shape] as number[], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const x = tf.randomNormal([3, ...shape] as [number, number, number, number], 0, 1, 'float32', 1) as tf.Tensor4D;
       const y = tf.randomNormal(op(x).shape, 0, 1, 'float32', 2);
       const lhs = (await tf.sum(tf.mul(op(x), y)).data())[0] as number;
       const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(op(xx as tf.Tensor4D), y)))(x);
