@@ -1,0 +1,427 @@
+/**
+ * The training loop: runs a TrainingPlan on whatever tfjs backend is active,
+ * identically in Node and the browser.
+ *
+ * Each step trains D `dStepsPerGStep` times, then G once (Goodfellow et al.
+ * 2014, Algorithm 1). For each player, the nodes that do not depend on the
+ * player's own models are evaluated outside the gradient tape (G's samples in
+ * a D step, D on real data in a G step); the rest, with the player's loss
+ * terms, inside tf.variableGrads. All randomness derives from the seed and
+ * the step number, so a run is reproducible on one backend and a resumed
+ * run continues exactly as an uninterrupted one.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { compileModel } from '../compile/model.js';
+import { compileTrainingPlan, type PlanNode, type TrainingPlan } from '../compile/plan.js';
+import type { DatasetParams } from '../data/catalog.js';
+import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
+import { makeRng, nextSeed, withSeededMathRandom, type Rng } from '../data/random.js';
+import type { AdversarialKind, PenaltyKind, Player } from '../nodes/training.js';
+import type { ProjectAnalysis } from '../validate.js';
+import { registerSecondOrderGradients } from './gradients.js';
+import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from './losses.js';
+
+export interface TrainerOptions {
+  seed?: number;
+  batchSize?: number;
+  dStepsPerGStep?: number;
+  emaDecay?: number;
+  assets?: DataAssets;
+  /** A loss whose magnitude exceeds this stops the run (default 1e6). */
+  divergenceLimit?: number;
+  /** Replace the kind of every AdversarialLoss node (for `ganvas compare`). */
+  overrideLoss?: AdversarialKind;
+}
+
+export interface StepMetrics {
+  step: number;
+  /** Every loss term by name ("D/loss", "G/loss", "D/gp"), and each player's total ("D", "G"). */
+  losses: Record<string, number>;
+  /** Mean D logit on real and on fake samples (from the adversarial loss node). */
+  dReal?: number;
+  dFake?: number;
+  /** Wasserstein estimate E[D(real)] - E[D(fake)] for wgan losses. */
+  wasserstein?: number;
+  gradNorm: Record<Player, number>;
+  seconds: number;
+}
+
+export class TrainingError extends Error {}
+
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+type Values = Map<string, tf.Tensor[]>;
+
+const SOURCE_OR_CALL = new Set(['Dataset', 'NoiseSource', 'LabelSource', 'ModelCall']);
+
+interface OptimizerEntry {
+  id: string;
+  player: Player;
+  optimizer: tf.Optimizer;
+  vars: tf.Variable[];
+}
+
+function variablesOf(model: tfl.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+export class Trainer {
+  readonly plan: TrainingPlan;
+  readonly models = new Map<string, tfl.LayersModel>();
+  readonly seed: number;
+  readonly batchSize: number;
+  readonly dSteps: number;
+  readonly emaDecay: number;
+  step = 0;
+  private readonly samplers = new Map<string, Sampler>();
+  private readonly optimizers: OptimizerEntry[] = [];
+  private readonly inside: Record<Player, Set<string>>;
+  private readonly vars: Record<Player, tf.Variable[]>;
+  private readonly ema = new Map<tf.Variable, tf.Variable>();
+  private readonly divergenceLimit: number;
+  private readonly nodes: Map<string, PlanNode>;
+  private readonly overrideLoss: AdversarialKind | undefined;
+
+  constructor(readonly analysis: ProjectAnalysis, opts: TrainerOptions = {}) {
+    registerSecondOrderGradients();
+    this.plan = compileTrainingPlan(analysis);
+    const s = this.plan.settings;
+    this.seed = opts.seed ?? s.seed;
+    this.batchSize = opts.batchSize ?? s.batchSize;
+    this.dSteps = opts.dStepsPerGStep ?? s.dStepsPerGStep;
+    this.emaDecay = opts.emaDecay ?? s.emaDecay;
+    this.divergenceLimit = opts.divergenceLimit ?? 1e6;
+    this.overrideLoss = opts.overrideLoss;
+    this.nodes = new Map(this.plan.nodes.map((n) => [n.id, n]));
+
+    // Models, with weights initialised from the seed.
+    withSeededMathRandom(`${this.seed}:init`, () => {
+      for (const name of this.plan.models) {
+        const m = analysis.models.get(name);
+        if (!m) throw new TrainingError(`Model '${name}' is missing.`);
+        this.models.set(name, compileModel(m));
+      }
+    });
+    for (const n of this.plan.nodes) if (n.type === 'Dataset') this.samplers.set(n.id, createSampler(n.params as DatasetParams, opts.assets ?? {}));
+
+    for (const player of ['D', 'G'] as Player[]) {
+      for (const o of this.plan.players[player].optimizers) {
+        const vars = (o.params.models as string[]).flatMap((m) => variablesOf(this.models.get(m) as tfl.LayersModel));
+        this.optimizers.push({ id: o.id, player, optimizer: makeOptimizer(o.params), vars });
+      }
+    }
+    this.vars = {
+      D: this.optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars),
+      G: this.optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars),
+    };
+    this.inside = { D: this.dependents(this.plan.players.D.models), G: this.dependents(this.plan.players.G.models) };
+    if (this.emaDecay > 0) for (const v of this.vars.G) this.ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));
+  }
+
+  /** Nodes whose values depend on the given models (they go inside the tape). */
+  private dependents(models: string[]): Set<string> {
+    const inside = new Set<string>();
+    for (const n of this.plan.nodes) {
+      const own = n.type === 'ModelCall' && models.includes(n.params.model as string);
+      const penaltyOnOwn = n.type === 'GradientPenalty' && models.includes(n.params.critic as string);
+      if (own || penaltyOnOwn || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
+    }
+    return inside;
+  }
+
+  private rng(purpose: string, k = 0): Rng {
+    return makeRng(`${this.seed}:${purpose}:${this.step}:${k}`);
+  }
+
+  /** Evaluates one node from the values of its inputs. Loss nodes give their value for `player`. */
+  private evalNode(n: PlanNode, values: Values, batch: number, rng: Rng, player: Player, training: boolean, record?: Map<string, tf.Scalar>): tf.Tensor[] {
+    const input = (port: string): tf.Tensor => {
+      const src = n.inputs.find((i) => i.port === port);
+      if (!src) throw new TrainingError(`'${n.id}' has no input '${port}'.`);
+      const from = this.nodes.get(src.node) as PlanNode;
+      const t = values.get(src.node)?.[from.outputPorts.indexOf(src.sourcePort)];
+      if (!t) throw new TrainingError(`'${n.id}': the value of '${src.node}.${src.sourcePort}' is missing.`);
+      return t;
+    };
+    const p = n.params;
+    switch (n.type) {
+      case 'Dataset': {
+        const out = (this.samplers.get(n.id) as Sampler).next(batch, rng);
+        return n.outputPorts.map((port) => out[port] as tf.Tensor);
+      }
+      case 'NoiseSource':
+        return [
+          p.distribution === 'uniform'
+            ? tf.randomUniform([batch, p.dim as number], -1, 1, 'float32', nextSeed(rng))
+            : tf.randomNormal([batch, p.dim as number], 0, 1, 'float32', nextSeed(rng)),
+        ];
+      case 'LabelSource':
+        return [tf.randomUniform([batch, 1], 0, p.numClasses as number, 'int32', nextSeed(rng))];
+      case 'ModelCall': {
+        const model = this.models.get(p.model as string) as tfl.LayersModel;
+        const args = n.inputs.map((i) => input(i.port));
+        const out = model.apply(args.length === 1 ? (args[0] as tf.Tensor) : args, { training });
+        return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
+      }
+      case 'AdversarialLoss': {
+        const real = input('real');
+        const fake = input('fake');
+        const kind = this.overrideLoss ?? (p.kind as AdversarialKind);
+        const terms = adversarialLoss(kind, real, fake, p.labelSmoothing as number);
+        const v = tf.mul(terms[player === 'D' ? 'd' : 'g'], p.weight as number) as tf.Scalar;
+        if (record && player === 'D') {
+          const mr = tf.mean(real) as tf.Scalar;
+          const mf = tf.mean(fake) as tf.Scalar;
+          record.set('D(real)', mr);
+          record.set('D(fake)', mf);
+          if (kind === 'wgan') record.set('W', tf.sub(mr, mf) as tf.Scalar);
+        }
+        return [v];
+      }
+      case 'GradientPenalty': {
+        const critic = this.criticFunction(n, values, training);
+        const has = (port: string) => n.inputs.some((i) => i.port === port);
+        return [
+          gradientPenalty(p.kind as PenaltyKind, p.weight as number, critic, {
+            ...(has('real') ? { real: input('real') } : {}),
+            ...(has('fake') ? { fake: input('fake') } : {}),
+            seed: nextSeed(rng),
+          }),
+        ];
+      }
+      case 'Reconstruction':
+        return [reconstructionLoss(p.norm as 'l1' | 'l2', p.weight as number, input('input'), input('target'))];
+      case 'AuxClassifier':
+        return [auxClassifierLoss(p.weight as number, input('logits'), input('labels'))];
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * The critic as a function of its sample input. A critic with more inputs
+   * (a label) takes them from the call of that critic on the same real (or
+   * fake) samples the penalty is fed.
+   */
+  private criticFunction(n: PlanNode, values: Values, training: boolean): (x: tf.Tensor) => tf.Tensor {
+    const name = n.params.critic as string;
+    const model = this.models.get(name) as tfl.LayersModel;
+    if (model.inputs.length === 1) return (x) => model.apply(x, { training }) as tf.Tensor;
+    const fed = n.inputs[0] as { node: string; sourcePort: string };
+    const call = this.plan.nodes.find((c) => c.type === 'ModelCall' && c.params.model === name && c.inputs.some((i) => i.node === fed.node && i.sourcePort === fed.sourcePort));
+    if (!call) throw new TrainingError(`GradientPenalty '${n.id}': critic '${name}' has several inputs, but no call of it takes the samples the penalty gets; wire the penalty to the same samples as a '${name}' call.`);
+    const dataPort = call.inputs.findIndex((i) => i.node === fed.node && i.sourcePort === fed.sourcePort);
+    const others = call.inputs.map((i) => values.get(i.node)?.[(this.nodes.get(i.node) as PlanNode).outputPorts.indexOf(i.sourcePort)]);
+    return (x) => model.apply(others.map((t, k) => (k === dataPort ? x : (t as tf.Tensor))), { training }) as tf.Tensor;
+  }
+
+  /** One player's update. Returns kept scalars (losses, metrics) to read later. */
+  private playerStep(player: Player, k: number): Map<string, tf.Scalar> {
+    const batch = this.batchSize;
+    const kept = new Map<string, tf.Scalar>();
+    const seed = `${this.seed}:${player}:${this.step}:${k}`;
+    withSeededMathRandom(seed, () =>
+      tf.tidy(() => {
+        const rng = this.rng(player, k);
+        const values: Values = new Map();
+        const inside = this.inside[player];
+        // Sources and model calls that do not depend on this player's models: outside the tape.
+        for (const n of this.plan.nodes) {
+          if (inside.has(n.id) || !SOURCE_OR_CALL.has(n.type)) continue;
+          values.set(n.id, this.evalNode(n, values, batch, rng, player, true));
+        }
+        const terms = this.plan.players[player].terms.filter((t) => inside.has(t.id));
+        if (terms.length === 0) throw new TrainingError(`Player ${player} has no loss term that depends on its models.`);
+        const record = new Map<string, tf.Scalar>();
+        const objective = (): tf.Scalar => {
+          const local: Values = new Map(values);
+          for (const n of this.plan.nodes) {
+            if (!inside.has(n.id)) continue;
+            if (!SOURCE_OR_CALL.has(n.type) && !terms.includes(n)) continue; // other players' terms
+            local.set(n.id, this.evalNode(n, local, batch, rng, player, true, record));
+          }
+          let total = tf.scalar(0);
+          for (const t of terms) {
+            const v = (local.get(t.id) as tf.Tensor[])[0] as tf.Scalar;
+            record.set(`${player}/${t.id}`, v);
+            total = tf.add(total, v);
+          }
+          for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);
+          return total;
+        };
+        const { value, grads } = tf.variableGrads(objective, this.vars[player]);
+        kept.set(player, tf.keep(value));
+        const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+        kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq.length ? tf.addN(sq) : tf.scalar(0))) as tf.Scalar);
+        for (const o of this.optimizers) {
+          if (o.player !== player) continue;
+          const mine: tf.NamedTensorMap = {};
+          for (const v of o.vars) if (grads[v.name]) mine[v.name] = grads[v.name] as tf.Tensor;
+          o.optimizer.applyGradients(mine);
+        }
+      }),
+    );
+    return kept;
+  }
+
+  /** One training step: D steps, then a G step, then the EMA update. Reads its metrics asynchronously. */
+  async trainStep(): Promise<StepMetrics> {
+    const t0 = performance.now();
+    const kept = new Map<string, tf.Scalar>();
+    for (let k = 0; k < this.dSteps; k++) for (const [name, v] of this.playerStep('D', k)) {
+      kept.get(name)?.dispose();
+      kept.set(name, v);
+    }
+    for (const [name, v] of this.playerStep('G', 0)) kept.set(name, v);
+    if (this.emaDecay > 0) {
+      const d = this.emaDecay;
+      tf.tidy(() => {
+        for (const [v, e] of this.ema) e.assign(tf.add(tf.mul(e, d), tf.mul(v, 1 - d)));
+      });
+    }
+    const names = [...kept.keys()];
+    const stacked = tf.stack([...kept.values()]);
+    const data = await stacked.data(); // async: dataSync of GPU tensors is unreliable on WebGPU
+    stacked.dispose();
+    tf.dispose([...kept.values()]);
+    const get = (n: string): number | undefined => {
+      const i = names.indexOf(n);
+      return i >= 0 ? (data[i] as number) : undefined;
+    };
+    const losses: Record<string, number> = {};
+    for (const n of names) if (n === 'D' || n === 'G' || n.startsWith('D/') || n.startsWith('G/')) losses[n] = get(n) as number;
+    this.step++;
+    const m: StepMetrics = {
+      step: this.step,
+      losses,
+      gradNorm: { D: get('|grad D|') ?? 0, G: get('|grad G|') ?? 0 },
+      seconds: (performance.now() - t0) / 1000,
+    };
+    const dReal = get('D(real)');
+    const dFake = get('D(fake)');
+    const w = get('W');
+    if (dReal !== undefined) m.dReal = dReal;
+    if (dFake !== undefined) m.dFake = dFake;
+    if (w !== undefined) m.wasserstein = w;
+    return m;
+  }
+
+  /** Why a step's figures mean the run must stop, or undefined. */
+  divergence(m: StepMetrics): string | undefined {
+    for (const [name, v] of Object.entries({ ...m.losses, '|grad D|': m.gradNorm.D, '|grad G|': m.gradNorm.G })) {
+      if (!Number.isFinite(v)) return `${name} became ${v} at step ${m.step}`;
+      if (Math.abs(v) > this.divergenceLimit) return `${name} exploded to ${v.toExponential(2)} at step ${m.step} (limit ${this.divergenceLimit.toExponential(0)})`;
+    }
+    return undefined;
+  }
+
+  /** The ModelCall whose output is the generated sample: the first call of a G model. */
+  sampleNode(): PlanNode | undefined {
+    return this.plan.nodes.find((n) => n.type === 'ModelCall' && this.plan.players.G.models.includes(n.params.model as string));
+  }
+
+  /**
+   * Generates n samples through the training graph (noise, labels or data
+   * feeding the first G call), with the EMA weights when EMA is on. The same
+   * `seed` gives the same inputs: a fixed noise batch for sample grids.
+   */
+  generate(n: number, seed = 12345): tf.Tensor {
+    const target = this.sampleNode();
+    if (!target) throw new TrainingError('The training graph calls no generator.');
+    const needed = new Set<string>();
+    const visit = (id: string): void => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      for (const i of (this.nodes.get(id) as PlanNode).inputs) visit(i.node);
+    };
+    visit(target.id);
+    const swap = this.emaDecay > 0;
+    const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
+    if (swap) for (const [v, e] of this.ema) v.assign(e);
+    try {
+      return tf.tidy(() => {
+        const rng = makeRng(`sample:${seed}`);
+        const values: Values = new Map();
+        for (const node of this.plan.nodes) if (needed.has(node.id)) values.set(node.id, this.evalNode(node, values, n, rng, 'G', false));
+        return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
+      });
+    } finally {
+      if (swap) {
+        [...this.ema.keys()].forEach((v, i) => v.assign(saved[i] as tf.Tensor));
+        tf.dispose(saved);
+      }
+    }
+  }
+
+  /** A batch of real samples (the first Dataset's first port). */
+  realSamples(n: number, seed = 54321): tf.Tensor {
+    const ds = this.plan.nodes.find((x) => x.type === 'Dataset');
+    if (!ds) throw new TrainingError('The training graph has no Dataset.');
+    const out = (this.samplers.get(ds.id) as Sampler).next(n, makeRng(`real:${seed}`));
+    const first = out[ds.outputPorts[0] as string] as tf.Tensor;
+    for (const t of Object.values(out)) if (t !== first) t.dispose();
+    return first;
+  }
+
+  /** 2D mixture modes of the first dataset, when it is one. */
+  modes(): { centers: [number, number][]; std: number } | undefined {
+    const ds = this.plan.nodes.find((x) => x.type === 'Dataset');
+    return ds ? this.samplers.get(ds.id)?.modes : undefined;
+  }
+
+  /** Every tensor of the run's state: model weights, optimizer slots, EMA. */
+  async state(): Promise<{ step: number; seed: number; tensors: NamedTensor[] }> {
+    const tensors: NamedTensor[] = [];
+    for (const [name, m] of this.models) m.weights.forEach((w, i) => tensors.push({ name: `model/${name}/${i}/${w.name}`, tensor: w.read() }));
+    for (const o of this.optimizers) for (const w of await o.optimizer.getWeights()) tensors.push({ name: `opt/${o.id}/${w.name}`, tensor: w.tensor });
+    let i = 0;
+    for (const e of this.ema.values()) tensors.push({ name: `ema/${i++}`, tensor: e });
+    return { step: this.step, seed: this.seed, tensors };
+  }
+
+  /** Restores a state saved by state() from the same project. */
+  async restore(s: { step: number; tensors: NamedTensor[] }): Promise<void> {
+    const byName = new Map(s.tensors.map((t) => [t.name, t.tensor]));
+    const need = (name: string): tf.Tensor => {
+      const t = byName.get(name);
+      if (!t) throw new TrainingError(`The checkpoint has no tensor '${name}': it was saved from a different project.`);
+      return t;
+    };
+    for (const [name, m] of this.models)
+      m.weights.forEach((w, i) => {
+        const t = need(`model/${name}/${i}/${w.name}`);
+        if (t.shape.join() !== w.shape.join()) throw new TrainingError(`Checkpoint tensor for ${w.name} has shape [${t.shape}], the model has [${w.shape}].`);
+        w.write(t);
+      });
+    for (const o of this.optimizers) {
+      const prefix = `opt/${o.id}/`;
+      const ws = s.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ name: t.name.slice(prefix.length), tensor: t.tensor }));
+      if (ws.length > 0) await o.optimizer.setWeights(ws);
+    }
+    let i = 0;
+    for (const e of this.ema.values()) e.assign(need(`ema/${i++}`));
+    this.step = s.step;
+  }
+
+  dispose(): void {
+    for (const m of this.models.values()) m.layers.forEach((l) => l.dispose());
+    for (const o of this.optimizers) o.optimizer.dispose();
+    for (const e of this.ema.values()) e.dispose();
+  }
+}
+
+export function makeOptimizer(p: Record<string, unknown>): tf.Optimizer {
+  const lr = p.learningRate as number;
+  switch (p.algorithm) {
+    case 'adam':
+      return tf.train.adam(lr, p.beta1 as number, p.beta2 as number, p.epsilon as number);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr, 0.9, p.momentum as number, p.epsilon as number);
+    default:
+      return (p.momentum as number) > 0 ? tf.train.momentum(lr, p.momentum as number) : tf.train.sgd(lr);
+  }
+}

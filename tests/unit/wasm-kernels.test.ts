@@ -1,0 +1,165 @@
+/**
+ * The training kernels ganvas adds to the WASM backend, against the CPU
+ * backend's own: filter gradients of convolutions and transposed
+ * convolutions in every padding/stride combination, embedding gradients, and
+ * whole training steps of models built from every trainable node type.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmTrainingKernels } from '../../src/core/train/wasm-kernels.js';
+import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
+import { validateProjectValue } from '../../src/core/validate.js';
+import { Trainer } from '../../src/core/train/trainer.js';
+import { chain } from './fixtures.js';
+
+beforeAll(async () => {
+  registerSecondOrderGradients();
+  registerWasmTrainingKernels();
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+async function onBackend<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  await tf.setBackend(name);
+  try {
+    return await fn();
+  } finally {
+    await tf.setBackend('cpu');
+  }
+}
+
+async function values(t: tf.Tensor | tf.Tensor[]): Promise<number[]> {
+  const list = Array.isArray(t) ? t : [t];
+  const out: number[] = [];
+  for (const x of list) out.push(...(await x.data()));
+  return out;
+}
+
+function expectClose(a: number[], b: number[], tol = 1e-4): void {
+  expect(a.length).toBe(b.length);
+  const scale = Math.max(1, ...b.map(Math.abs));
+  for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number)), `index ${i}`).toBeLessThan(tol * scale);
+}
+
+describe('WASM training kernels', () => {
+  it('WASM really lacks Conv2DBackpropFilter in tfjs 4.22, and now has it', () => {
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBeDefined();
+  });
+
+  const convCases: [string, number[], number, number, 'same' | 'valid', number][] = [
+    ['3x3 s1 same', [2, 6, 6, 3], 3, 1, 'same', 4],
+    ['3x3 s1 valid', [2, 6, 6, 3], 3, 1, 'valid', 4],
+    ['4x4 s2 same', [2, 8, 8, 3], 4, 2, 'same', 5],
+    ['4x4 s2 valid', [2, 9, 9, 2], 4, 2, 'valid', 3],
+    ['3x3 s2 same odd', [3, 7, 7, 2], 3, 2, 'same', 2],
+    ['1x1 s1', [2, 5, 5, 4], 1, 1, 'same', 3],
+    ['7x7 s1 valid', [1, 10, 10, 3], 7, 1, 'valid', 2],
+  ];
+  for (const [name, shape, k, s, pad, co] of convCases) {
+    it(`conv2d filter and input gradients equal the CPU backend's: ${name}`, async () => {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([k, k, shape[3]!, co], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const f = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad)));
+      const cpu = await values(tf.grads(f)([x, w]));
+      const wasm = await onBackend('wasm', async () => values(tf.grads(f)([tf.clone(x), tf.clone(w)])));
+      expectClose(wasm, cpu);
+    });
+    it(`conv2dTranspose filter gradient equals the CPU backend's: ${name}`, async () => {
+      const [b, h, ww, c] = shape as [number, number, number, number];
+      const x = tf.randomNormal([b, h, ww, c], 0, 1, 'float32', 3) as tf.Tensor4D;
+      const w = tf.randomNormal([k, k, co, c], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const out = (n: number) => (pad === 'same' ? n * s : (n - 1) * s + k);
+      const f = (xx: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.square(tf.conv2dTranspose(xx as tf.Tensor4D, wt as tf.Tensor4D, [b, out(h), out(ww), co], s, pad)));
+      const cpu = await values(tf.grads(f)([x, w]));
+      const wasm = await onBackend('wasm', async () => values(tf.grads(f)([tf.clone(x), tf.clone(w)])));
+      expectClose(wasm, cpu);
+    });
+  }
+
+  it('embedding (gather) gradients equal the CPU backend\'s', async () => {
+    const table = tf.randomNormal([10, 4], 0, 1, 'float32', 5);
+    const ids = tf.tensor1d([1, 3, 3, 9, 0, 1], 'int32');
+    const f = (t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, ids)));
+    const cpu = await values(tf.grad(f)(table));
+    const wasm = await onBackend('wasm', async () => values(tf.grad(f)(tf.clone(table))));
+    expectClose(wasm, cpu);
+  });
+
+  it('a DCGAN-style training step with every trainable layer type runs on WASM with the CPU backend\'s losses', async () => {
+    const project = {
+      format: 'ganvas/1',
+      name: 'wasm-check',
+      models: {
+        generator: chain([
+          { id: 'z', type: 'Noise', params: { dim: 8 } },
+          { id: 'fc', type: 'Dense', params: { units: 4 * 4 * 8 } },
+          { id: 'rs', type: 'Reshape', params: { shape: [4, 4, 8] } },
+          { id: 'bn', type: 'BatchNorm' },
+          { id: 'r', type: 'ReLU' },
+          { id: 'up', type: 'ConvTranspose2D', params: { filters: 4, kernelSize: 4, strides: 2 } },
+          { id: 'inorm', type: 'InstanceNorm' },
+          { id: 'e', type: 'ELU' },
+          { id: 'up2', type: 'Upsample', params: { interpolation: 'nearest' } },
+          { id: 'pad', type: 'ReflectionPad', params: { padding: 1 } },
+          { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1, padding: 'valid' } },
+          { id: 't', type: 'Tanh' },
+          { id: 'img', type: 'Output' },
+        ]),
+        discriminator: chain([
+          { id: 'x', type: 'Input', params: { shape: [16, 16, 1] } },
+          { id: 'c1', type: 'Conv2D', params: { filters: 4, kernelSize: 4, strides: 2, spectralNorm: true } },
+          { id: 'a1', type: 'LeakyReLU' },
+          { id: 'att', type: 'SelfAttention', params: { reduction: 2 } },
+          { id: 'mb', type: 'MinibatchStdDev', params: { groupSize: 2 } },
+          { id: 'c2', type: 'Conv2D', params: { filters: 8, kernelSize: 3, strides: 2, equalizedLR: true } },
+          { id: 'ln', type: 'LayerNorm' },
+          { id: 'pool', type: 'Downsample' },
+          { id: 'f', type: 'Flatten' },
+          { id: 'o', type: 'Dense', params: { units: 1 } },
+          { id: 'logit', type: 'Output' },
+        ]),
+      },
+      training: {
+        nodes: [
+          { id: 'data', type: 'Dataset', params: { source: 'folder', width: 16, height: 16, channels: 1 } },
+          { id: 'noise', type: 'NoiseSource', params: { dim: 8 } },
+          { id: 'G', type: 'ModelCall', params: { model: 'generator' } },
+          { id: 'Dr', type: 'ModelCall', params: { model: 'discriminator' } },
+          { id: 'Df', type: 'ModelCall', params: { model: 'discriminator' } },
+          { id: 'loss', type: 'AdversarialLoss', params: { kind: 'hinge' } },
+          { id: 'r1', type: 'GradientPenalty', params: { kind: 'r1', weight: 1, critic: 'discriminator' } },
+          { id: 'oG', type: 'Optimizer', params: { player: 'G', models: ['generator'] } },
+          { id: 'oD', type: 'Optimizer', params: { player: 'D', models: ['discriminator'] } },
+        ],
+        edges: [
+          { source: 'noise', target: 'G', targetPort: 'z' },
+          { source: 'G', sourcePort: 'img', target: 'Df', targetPort: 'x' },
+          { source: 'data', sourcePort: 'x', target: 'Dr', targetPort: 'x' },
+          { source: 'data', sourcePort: 'x', target: 'r1', targetPort: 'real' },
+          { source: 'Dr', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
+          { source: 'Df', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
+        ],
+        settings: { batchSize: 4 },
+      },
+    };
+    const a = validateProjectValue(project);
+    expect(a.diagnostics).toEqual([]);
+    const pixels = new Float32Array(20 * 16 * 16).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
+    const assets = { folder: { pixels, count: 20, height: 16, width: 16, channels: 1 } };
+    const run = async () => {
+      const t = new Trainer(a, { seed: 3, assets });
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push((await t.trainStep()).losses);
+      t.dispose();
+      return out;
+    };
+    const cpu = await run();
+    const wasm = await onBackend('wasm', run);
+    for (let i = 0; i < 3; i++) for (const k of Object.keys(cpu[i]!)) expect(Math.abs(wasm[i]![k]! - cpu[i]![k]!), `step ${i} ${k}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(cpu[i]![k]!)));
+    void tfl;
+  });
+});
