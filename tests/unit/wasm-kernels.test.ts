@@ -61,7 +61,7 @@ describe('WASM training kernels', () => {
   ];
   for (const [name, shape, k, s, pad, co] of convCases) {
     it(`conv2d filter and input gradients equal the CPU backend's: ${name}`, async () => {
-      const x = tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const x = tf.randomNormal(shape as [number, number, number, number], 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal([k, k, shape[3]!, co], 0, 1, 'float32', 2) as tf.Tensor4D;
       const f = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad)));
       const cpu = await values(tf.grads(f)([x, w]));

@@ -1,0 +1,210 @@
+/**
+ * `ganvas compare`: one run per adversarial loss, same seed, data and steps;
+ * a table of stability figures and a plot of the curves side by side.
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKind } from '../core/nodes/training.js';
+import type { Project } from '../core/project/schema.js';
+import { validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
+import { runTraining, writeAtomic, type RunResult, type TrainOptions } from './train.js';
+
+export interface LossSpec {
+  name: string;
+  adversarial: AdversarialKind;
+  penalty?: { kind: PenaltyKind; weight?: number };
+}
+
+/** "wgan-gp" is wgan with a WGAN-GP penalty; "A+B" adds penalty B (r1, r2, dragan, wgan-gp) to loss A. */
+export function parseLossSpec(s: string): LossSpec | string {
+  if (s === 'wgan-gp') return { name: s, adversarial: 'wgan', penalty: { kind: 'wgan-gp' } };
+  const [a, b, extra] = s.split('+');
+  if (extra !== undefined || !a || !(ADVERSARIAL_KINDS as readonly string[]).includes(a))
+    return `Unknown loss ${JSON.stringify(s)}. Use one of ${[...ADVERSARIAL_KINDS, 'wgan-gp'].join(', ')}, optionally with +${PENALTY_KINDS.join('|+')}.`;
+  if (b !== undefined && !(PENALTY_KINDS as readonly string[]).includes(b)) return `Unknown regularizer ${JSON.stringify(b)} in ${JSON.stringify(s)}. Use ${PENALTY_KINDS.join(', ')}.`;
+  return { name: s, adversarial: a as AdversarialKind, ...(b ? { penalty: { kind: b as PenaltyKind } } : {}) };
+}
+
+/** The project with every AdversarialLoss set to the spec's kind, and the spec's penalty (replacing any other). */
+export function withLoss(project: Project, spec: LossSpec): { project: Project } | { error: string } {
+  const p = structuredClone(project);
+  const t = p.training;
+  if (!t) return { error: 'The project has no training graph.' };
+  const adv = t.nodes.filter((n) => n.type === 'AdversarialLoss');
+  if (adv.length === 0) return { error: 'The training graph has no AdversarialLoss node to swap.' };
+  for (const n of adv) n.params = { ...(n.params ?? {}), kind: spec.adversarial };
+  const penalties = t.nodes.filter((n) => n.type === 'GradientPenalty').map((n) => n.id);
+  if (spec.penalty) {
+    if (penalties.length > 0) {
+      // Keep the wiring of the existing penalty, change its kind; wgan-gp needs both real and fake.
+      for (const n of t.nodes) if (n.type === 'GradientPenalty') n.params = { ...(n.params ?? {}), kind: spec.penalty.kind, weight: spec.penalty.weight ?? defaultWeight(spec.penalty.kind) };
+      rewirePenalties(p, spec.penalty.kind);
+    } else {
+      const added = addPenalty(p, spec.penalty.kind, spec.penalty.weight ?? defaultWeight(spec.penalty.kind));
+      if (added) return { error: added };
+    }
+  } else {
+    t.nodes = t.nodes.filter((n) => !penalties.includes(n.id));
+    t.edges = t.edges.filter((e) => !penalties.includes(e.target));
+  }
+  return { project: p };
+}
+
+function defaultWeight(kind: PenaltyKind): number {
+  return kind === 'wgan-gp' || kind === 'dragan' ? 10 : 1;
+}
+
+/** Where D's real and fake samples come from: the sources of the adversarial loss' D calls. */
+function samplesOf(p: Project): { real?: { node: string; port: string }; fake?: { node: string; port: string }; critic?: string } {
+  const t = p.training!;
+  const adv = t.nodes.find((n) => n.type === 'AdversarialLoss');
+  const into = (port: string) => t.edges.find((e) => e.target === adv?.id && e.targetPort === port)?.source;
+  const call = (id: string | undefined) => t.nodes.find((n) => n.id === id);
+  const sampleOf = (id: string | undefined) => {
+    const e = t.edges.find((x) => x.target === id);
+    return e ? { node: e.source, port: e.sourcePort } : undefined;
+  };
+  const realCall = call(into('real'));
+  const fakeCall = call(into('fake'));
+  const real = sampleOf(realCall?.id);
+  const fake = sampleOf(fakeCall?.id);
+  return { ...(real ? { real } : {}), ...(fake ? { fake } : {}), ...(realCall ? { critic: (realCall.params as { model: string }).model } : {}) };
+}
+
+function addPenalty(p: Project, kind: PenaltyKind, weight: number): string | undefined {
+  const t = p.training!;
+  const { real, fake, critic } = samplesOf(p);
+  if (!critic || !real || !fake) return 'Cannot find the real and fake samples of the discriminator to attach a gradient penalty to.';
+  let id = 'penalty';
+  for (let k = 2; t.nodes.some((n) => n.id === id); k++) id = `penalty${k}`;
+  t.nodes.push({ id, type: 'GradientPenalty', params: { kind, weight, critic } });
+  if (kind !== 'r2') t.edges.push({ source: real.node, sourcePort: real.port, target: id, targetPort: 'real' });
+  if (kind === 'wgan-gp' || kind === 'r2') t.edges.push({ source: fake.node, sourcePort: fake.port, target: id, targetPort: 'fake' });
+  return undefined;
+}
+
+function rewirePenalties(p: Project, kind: PenaltyKind): void {
+  const t = p.training!;
+  const { real, fake } = samplesOf(p);
+  for (const n of t.nodes.filter((x) => x.type === 'GradientPenalty')) {
+    t.edges = t.edges.filter((e) => e.target !== n.id);
+    if (kind !== 'r2' && real) t.edges.push({ source: real.node, sourcePort: real.port, target: n.id, targetPort: 'real' });
+    if ((kind === 'wgan-gp' || kind === 'r2') && fake) t.edges.push({ source: fake.node, sourcePort: fake.port, target: n.id, targetPort: 'fake' });
+  }
+}
+
+export interface StabilityRow {
+  loss: string;
+  status: string;
+  steps: number;
+  finalD: number;
+  finalG: number;
+  varD: number;
+  varG: number;
+  gradNormD: number;
+  gradNormG: number;
+  modesCovered?: string;
+  highQuality?: number;
+  diversity?: number;
+  nan: boolean;
+  stepsPerSecond: number;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const variance = (xs: number[]) => {
+  const m = mean(xs);
+  return xs.length ? xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length : NaN;
+};
+
+/** Final = mean over the last 10% of steps; variance over the last half. */
+export function stability(name: string, r: RunResult): StabilityRow {
+  const h = r.history;
+  const tail = h.slice(Math.floor(h.length * 0.9));
+  const half = h.slice(Math.floor(h.length / 2));
+  const q = r.quality[r.quality.length - 1];
+  return {
+    loss: name,
+    status: r.status,
+    steps: r.steps,
+    finalD: mean(tail.map((m) => m.losses.D ?? NaN)),
+    finalG: mean(tail.map((m) => m.losses.G ?? NaN)),
+    varD: variance(half.map((m) => m.losses.D ?? NaN)),
+    varG: variance(half.map((m) => m.losses.G ?? NaN)),
+    gradNormD: mean(half.map((m) => m.gradNorm.D)),
+    gradNormG: mean(half.map((m) => m.gradNorm.G)),
+    ...(q?.modesCovered !== undefined ? { modesCovered: `${q.modesCovered}/${q.modesTotal}` } : {}),
+    ...(q?.highQuality !== undefined ? { highQuality: q.highQuality } : {}),
+    ...(q?.diversity !== undefined ? { diversity: q.diversity } : {}),
+    nan: r.status === 'diverged',
+    stepsPerSecond: r.steps / Math.max(1e-9, r.seconds),
+  };
+}
+
+export function stabilityTable(rows: StabilityRow[]): string {
+  const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
+  const head = '| loss | status | steps | final D | final G | var D | var G | mean grad D | mean grad G | modes covered | high quality | diversity | NaN | steps/s |';
+  const sep = `|${head.split('|').slice(1, -1).map(() => '---').join('|')}|`;
+  const body = rows.map(
+    (r) =>
+      `| ${r.loss} | ${r.status} | ${r.steps} | ${f(r.finalD)} | ${f(r.finalG)} | ${f(r.varD)} | ${f(r.varG)} | ${f(r.gradNormD)} | ${f(r.gradNormG)} | ${r.modesCovered ?? '-'} | ${f(r.highQuality)} | ${f(r.diversity)} | ${r.nan ? 'yes' : 'no'} | ${f(r.stepsPerSecond)} |`,
+  );
+  return [head, sep, ...body].join('\n');
+}
+
+/** Loss curves of every run, side by side (one panel per player), as SVG. */
+export async function curvesSvg(runs: { name: string; result: RunResult }[]): Promise<string> {
+  const values = runs.flatMap(({ name, result }) =>
+    result.history.flatMap((m) => [
+      { run: name, step: m.step, player: 'D loss', value: m.losses.D ?? null },
+      { run: name, step: m.step, player: 'G loss', value: m.losses.G ?? null },
+    ]),
+  );
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values },
+    facet: { column: { field: 'player', type: 'nominal', title: null } },
+    spec: {
+      width: 360,
+      height: 240,
+      mark: { type: 'line', strokeWidth: 1.2 },
+      encoding: {
+        x: { field: 'step', type: 'quantitative' },
+        y: { field: 'value', type: 'quantitative', title: 'loss' },
+        color: { field: 'run', type: 'nominal', title: 'loss node' },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export async function runCompare(analysis: ProjectAnalysis, specs: LossSpec[], opts: Omit<TrainOptions, 'overrideLoss' | 'label'>): Promise<{ rows: StabilityRow[]; errors: string[] }> {
+  const project = analysis.project as Project;
+  mkdirSync(opts.out, { recursive: true });
+  const runs: { name: string; result: RunResult }[] = [];
+  const errors: string[] = [];
+  for (const spec of specs) {
+    const swapped = withLoss(project, spec);
+    if ('error' in swapped) {
+      errors.push(`${spec.name}: ${swapped.error}`);
+      continue;
+    }
+    const a = validateProjectValue(swapped.project);
+    if (a.status !== 'ok') {
+      errors.push(`${spec.name}: the swapped project is invalid: ${a.diagnostics.map((d) => d.message).join(' ')}`);
+      continue;
+    }
+    const result = await runTraining(a, { ...opts, out: join(opts.out, spec.name.replace(/[^A-Za-z0-9_+-]/g, '_')), label: spec.name });
+    runs.push({ name: spec.name, result });
+  }
+  const rows = runs.map((r) => stability(r.name, r.result));
+  writeAtomic(join(opts.out, 'compare.json'), JSON.stringify({ project: project.name, seed: opts.seed ?? project.training?.settings.seed, steps: opts.steps, rows }, null, 2));
+  writeAtomic(join(opts.out, 'compare.md'), `# ${project.name}: loss comparison\n\n${stabilityTable(rows)}\n`);
+  if (runs.length > 0) writeAtomic(join(opts.out, 'curves.svg'), await curvesSvg(runs));
+  return { rows, errors };
+}
