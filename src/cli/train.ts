@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import cliProgress from 'cli-progress';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { DatasetParams } from '../core/data/catalog.js';
@@ -141,9 +141,13 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
   log(`${opts.label ?? project.name}: backend ${choice.name} (${choice.reason}); batch ${trainer.batchSize}, seed ${trainer.seed}, ${steps} steps${opts.resume ? ` from step ${trainer.step}` : ''}; writing ${opts.out}`);
   writeAtomic(join(opts.out, 'run.json'), JSON.stringify({ project: project.name, backend: choice.name, backendReason: choice.reason, seed: trainer.seed, batchSize: trainer.batchSize, steps, loss: opts.overrideLoss ?? null, started: new Date().toISOString() }, null, 2));
 
+  // Metrics are appended a whole line at a time, so the file can be followed while training.
   const metricsPath = join(opts.out, 'metrics.jsonl');
-  const metricLines: string[] = [];
-  const flushMetrics = () => writeAtomic(metricsPath, metricLines.join(''));
+  if (!opts.resume) writeFileSync(metricsPath, '');
+  const metricLines = {
+    push: (line: string) => appendFileSync(metricsPath, line),
+  };
+  const flushMetrics = () => {};
   const history: StepMetrics[] = [];
   const qualityHistory: QualityFigures[] = [];
   const every = settings.sampleEvery;
@@ -160,7 +164,11 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
   let status: RunResult['status'] = 'done';
   let reason: string | undefined;
   const checkpointPath = join(opts.out, 'checkpoint.gnvs');
-  const saveCheckpoint = async () => writeAtomic(checkpointPath, await encodeCheckpoint(await trainer.state(), project.name));
+  const saveCheckpoint = async () => {
+    const state = await trainer.state();
+    writeAtomic(checkpointPath, await encodeCheckpoint(state, project.name));
+    tf.dispose(state.tensors.map((t) => t.tensor));
+  };
 
   const record = async (m: StepMetrics | undefined, force: boolean) => {
     const step = trainer.step;

@@ -373,13 +373,23 @@ export class Trainer {
     return ds ? this.samplers.get(ds.id)?.modes : undefined;
   }
 
-  /** Every tensor of the run's state: model weights, optimizer slots, EMA. */
+  /**
+   * A snapshot of the run's state: model weights, optimizer slots, EMA. The
+   * tensors are copies, owned by the caller (dispose them).
+   */
   async state(): Promise<{ step: number; seed: number; tensors: NamedTensor[] }> {
     const tensors: NamedTensor[] = [];
-    for (const [name, m] of this.models) m.weights.forEach((w, i) => tensors.push({ name: `model/${name}/${i}/${w.name}`, tensor: w.read() }));
-    for (const o of this.optimizers) for (const w of await o.optimizer.getWeights()) tensors.push({ name: `opt/${o.id}/${w.name}`, tensor: w.tensor });
+    for (const [name, m] of this.models) m.weights.forEach((w, i) => tensors.push({ name: `model/${name}/${i}/${w.originalName}`, tensor: tf.clone(w.read()) }));
+    for (const o of this.optimizers) {
+      for (const w of await o.optimizer.getWeights()) {
+        // Adam's slots are named after the variables; name them by position instead, stable across runs.
+        const k = o.vars.findIndex((v) => w.name.startsWith(`${v.name}/`));
+        const slot = k >= 0 ? `${k}${w.name.slice(o.vars[k]!.name.length)}` : w.name;
+        tensors.push({ name: `opt/${o.id}/${slot}`, tensor: w.name === 'iter' ? w.tensor : tf.clone(w.tensor) });
+      }
+    }
     let i = 0;
-    for (const e of this.ema.values()) tensors.push({ name: `ema/${i++}`, tensor: e });
+    for (const e of this.ema.values()) tensors.push({ name: `ema/${i++}`, tensor: tf.clone(e) });
     return { step: this.step, seed: this.seed, tensors };
   }
 
@@ -393,13 +403,20 @@ export class Trainer {
     };
     for (const [name, m] of this.models)
       m.weights.forEach((w, i) => {
-        const t = need(`model/${name}/${i}/${w.name}`);
+        const t = need(`model/${name}/${i}/${w.originalName}`);
         if (t.shape.join() !== w.shape.join()) throw new TrainingError(`Checkpoint tensor for ${w.name} has shape [${t.shape}], the model has [${w.shape}].`);
         w.write(t);
       });
     for (const o of this.optimizers) {
       const prefix = `opt/${o.id}/`;
-      const ws = s.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => ({ name: t.name.slice(prefix.length), tensor: t.tensor }));
+      const ws = s.tensors
+        .filter((t) => t.name.startsWith(prefix))
+        .map((t) => {
+          const slot = t.name.slice(prefix.length);
+          const m = /^(\d+)(\/.*)$/.exec(slot);
+          const v = m ? o.vars[Number(m[1])] : undefined;
+          return { name: v && m ? `${v.name}${m[2]}` : slot, tensor: tf.clone(t.tensor) };
+        });
       if (ws.length > 0) await o.optimizer.setWeights(ws);
     }
     let i = 0;
