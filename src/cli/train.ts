@@ -181,6 +181,8 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
   };
 
   await record(undefined, true);
+  await saveCheckpoint(); // so that a run that diverges early still has a last good checkpoint
+  let lastLine = performance.now();
   while (trainer.step < steps) {
     if (shouldStop()) {
       status = 'interrupted';
@@ -188,6 +190,8 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
       break;
     }
     const m = await trainer.trainStep();
+    // Reading results resolves in microtasks only: yield to the event loop so that Ctrl-C gets through.
+    await new Promise((r) => setImmediate(r));
     const bad = trainer.divergence(m);
     metricLines.push(`${JSON.stringify({ type: 'step', ...m })}\n`);
     history.push(m);
@@ -198,8 +202,10 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
     }
     const rate = (trainer.step - startStep) / ((performance.now() - t0) / 1000);
     if (bar) bar.update(trainer.step, { d: (m.losses.D ?? 0).toFixed(3), g: (m.losses.G ?? 0).toFixed(3), rate: rate.toFixed(1) });
-    else if (opts.progress === 'lines' && (trainer.step % Math.max(1, Math.floor(steps / 20)) === 0 || trainer.step === steps))
+    else if (opts.progress === 'lines' && (trainer.step % Math.max(1, Math.floor(steps / 20)) === 0 || trainer.step === steps || performance.now() - lastLine > 5000)) {
+      lastLine = performance.now();
       log(`${opts.label ? `${opts.label} ` : ''}step ${trainer.step}/${steps} D ${(m.losses.D ?? 0).toFixed(4)} G ${(m.losses.G ?? 0).toFixed(4)} ${rate.toFixed(1)} steps/s`);
+    }
     await record(m, false);
     if (trainer.step % settings.checkpointEvery === 0) {
       await saveCheckpoint();

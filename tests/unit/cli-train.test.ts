@@ -1,0 +1,162 @@
+/**
+ * `ganvas train` and `ganvas compare` as a user runs them: real processes,
+ * files on disk, Ctrl-C, resume, divergence.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PNG } from 'pngjs';
+import { describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/core/train/checkpoint.js';
+
+const ROOT = resolve(__dirname, '../..');
+const BIN = join(ROOT, 'bin/ganvas.js');
+const dir = mkdtempSync(join(tmpdir(), 'ganvas-train-'));
+
+function ganvas(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The toy ring template, shortened. */
+function toy(changes: (p: Record<string, any>) => void = () => {}): string {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture edited in place
+  const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8')) as Record<string, any>;
+  p.training.settings = { ...p.training.settings, sampleEvery: 10, checkpointEvery: 10, dStepsPerGStep: 1, batchSize: 32 };
+  changes(p);
+  const f = join(dir, `toy-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(f, JSON.stringify(p));
+  return f;
+}
+
+const lines = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('ganvas train', () => {
+  it('trains and writes metrics (JSON lines), sample pictures (PNG), a checkpoint and the generator', () => {
+    const out = join(dir, 'run1');
+    const r = ganvas('train', toy(), '--steps', '25', '--backend', 'wasm', '--seed', '3', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('done: 25 steps');
+    expect(r.stderr).toContain('backend wasm');
+    const metrics = lines(join(out, 'metrics.jsonl'));
+    const steps = metrics.filter((m) => m.type === 'step');
+    expect(steps.map((m) => m.step)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(Object.keys(steps[0]!.losses as object)).toEqual(expect.arrayContaining(['D', 'G', 'D/loss', 'D/gp', 'G/loss']));
+    const quality = metrics.filter((m) => m.type === 'quality');
+    expect(quality.map((m) => m.step)).toEqual([0, 10, 20, 25]);
+    expect(quality[0]).toHaveProperty('modesCovered');
+    const pngs = readdirSync(join(out, 'samples'));
+    expect(pngs).toEqual(['step-000000.png', 'step-000010.png', 'step-000020.png', 'step-000025.png']);
+    const img = PNG.sync.read(readFileSync(join(out, 'samples', pngs[3]!)));
+    expect([img.width, img.height]).toEqual([400, 400]);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.gnvs')))).header.step).toBe(25);
+    const model = JSON.parse(readFileSync(join(out, 'generator/model.json'), 'utf8'));
+    expect(model.format).toBe('layers-model');
+    expect(existsSync(join(out, 'generator/weights.bin'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).status).toBe('done');
+  }, 240_000);
+
+  it('resumes from a checkpoint to the same losses as an uninterrupted run', () => {
+    const f = toy();
+    const a = join(dir, 'straight');
+    const b = join(dir, 'part');
+    expect(ganvas('train', f, '--steps', '20', '--backend', 'wasm', '--out', a).code).toBe(0);
+    expect(ganvas('train', f, '--steps', '10', '--backend', 'wasm', '--out', b).code).toBe(0);
+    const r = ganvas('train', f, '--steps', '20', '--backend', 'wasm', '--out', b, '--resume', join(b, 'checkpoint.gnvs'));
+    expect(r.code, r.stderr).toBe(0);
+    const straight = lines(join(a, 'metrics.jsonl')).filter((m) => m.type === 'step');
+    const resumed = lines(join(b, 'metrics.jsonl')).filter((m) => m.type === 'step');
+    expect(resumed.map((m) => m.step)).toEqual(straight.map((m) => m.step));
+    for (let i = 10; i < 20; i++) {
+      const x = straight[i]!.losses as Record<string, number>;
+      const y = resumed[i]!.losses as Record<string, number>;
+      for (const k of Object.keys(x)) expect(y[k]).toBeCloseTo(x[k]!, 4);
+    }
+  }, 240_000);
+
+  it('Ctrl-C saves a checkpoint and exits cleanly', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'train', toy(), '--steps', '100000', '--backend', 'wasm', '--out', out], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number>((resolveCode) => {
+      const timer = setInterval(() => {
+        if (/step \d+\/100000/.test(stderr)) {
+          clearInterval(timer);
+          child.kill('SIGINT');
+        }
+      }, 100);
+      child.on('exit', (c) => resolveCode(c ?? -1));
+    });
+    expect(code).toBe(130);
+    expect(stderr).toContain('stopping after this step and saving a checkpoint');
+    expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const ckpt = decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.gnvs'))));
+    expect(ckpt.header.step).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).status).toBe('interrupted');
+  }, 240_000);
+
+  it('stops a diverging run with the reason, keeps the last good checkpoint, exits 4', () => {
+    const out = join(dir, 'diverged');
+    // An absurd learning rate with plain SGD on a Wasserstein loss with no penalty blows up.
+    const f = toy((p) => {
+      p.training.nodes = p.training.nodes.filter((n: { type: string }) => n.type !== 'GradientPenalty');
+      p.training.edges = p.training.edges.filter((e: { target: string }) => e.target !== 'gp');
+      for (const n of p.training.nodes) if (n.type === 'Optimizer') n.params = { ...n.params, algorithm: 'sgd', learningRate: 10 };
+    });
+    const r = ganvas('train', f, '--steps', '200', '--backend', 'wasm', '--out', out);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/training stopped: .*(NaN|Infinity|exploded)/);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.status).toBe('diverged');
+    const ckpt = decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.gnvs'))));
+    expect(ckpt.header.step).toBeLessThan(result.steps);
+  }, 240_000);
+
+  it('refuses bad options and invalid projects without a stack trace', () => {
+    const bad = ganvas('train', toy(), '--steps', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--steps must be an integer');
+    const backend = ganvas('train', toy(), '--backend', 'cuda');
+    expect(backend.code).toBe(2);
+    const invalid = ganvas('train', toy((p) => (p.models.generator.nodes[1].params.units = -1)), '--steps', '1');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('PARAM');
+  });
+});
+
+describe('ganvas compare', () => {
+  it('runs each loss with the same seed and writes a stability table and loss curves', () => {
+    const out = join(dir, 'compare');
+    const r = ganvas('compare', toy(), '--loss', 'minimax', '--loss', 'wgan-gp', '--loss', 'hinge+r1', '--steps', '15', '--backend', 'wasm', '--seed', '5', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| minimax \| done \| 15 \|/);
+    expect(r.stdout).toMatch(/\| wgan-gp \| done \| 15 \|/);
+    expect(r.stdout).toMatch(/\| hinge\+r1 \| done \| 15 \|/);
+    const cmp = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(cmp.rows.map((x: { loss: string }) => x.loss)).toEqual(['minimax', 'wgan-gp', 'hinge+r1']);
+    expect(cmp.rows.every((x: { modesCovered: string }) => /\d\/8/.test(x.modesCovered))).toBe(true);
+    expect(readFileSync(join(out, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
+    // Each run really used its loss: the wgan-gp run has a penalty term, minimax has none.
+    const losses = (name: string) => Object.keys(lines(join(out, name, 'metrics.jsonl')).find((m) => m.type === 'step')!.losses as object);
+    expect(losses('wgan-gp')).toContain('D/gp');
+    expect(losses('minimax')).not.toContain('D/gp');
+    expect(losses('hinge+r1')).toContain('D/gp');
+    const run = (name: string) => JSON.parse(readFileSync(join(out, name, 'run.json'), 'utf8'));
+    expect(run('minimax').seed).toBe(5);
+    expect(run('wgan-gp').seed).toBe(5);
+  }, 240_000);
+
+  it('rejects an unknown loss name', () => {
+    const r = ganvas('compare', toy(), '--loss', 'minmax');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Unknown loss "minmax"');
+  });
+});
