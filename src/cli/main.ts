@@ -198,6 +198,16 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('classifier')
+    .description('Train the small MNIST classifier used for the Frechet distance of digit models and save it to public/models/.')
+    .option('--epochs <n>', 'epochs', parseIntOption('--epochs', 1, 100), 8)
+    .action(async (opts: { epochs: number }) => {
+      const { trainClassifier, CLASSIFIER_DIR } = await import('./classifier.js');
+      const r = await trainClassifier(opts.epochs);
+      write(`${CLASSIFIER_DIR}: held-out accuracy ${(r.accuracy * 100).toFixed(2)}%`);
+    });
+
+  program
     .command('nodes')
     .description('List the node types of the registry.')
     .option('--json', 'as JSON')

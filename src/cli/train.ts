@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import cliProgress from 'cli-progress';
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { DatasetParams } from '../core/data/catalog.js';
@@ -18,7 +18,7 @@ import type { Project } from '../core/project/schema.js';
 import { selectBackend, type BackendPreference } from '../core/train/backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../core/train/checkpoint.js';
 import { imageGrid, scatter2d, type Rgba } from '../core/train/images.js';
-import { meanPairwiseDistance, modeCoverage } from '../core/train/metrics.js';
+import { frechetDistance, gaussianFit, meanPairwiseDistance, modeCoverage } from '../core/train/metrics.js';
 import { Trainer, type StepMetrics } from '../core/train/trainer.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
@@ -52,6 +52,8 @@ export interface RunResult {
 
 export interface QualityFigures {
   step: number;
+  /** Frechet distance of classifier features, generated vs real digits (MNIST 28x28 only). */
+  fid?: number;
   modesCovered?: number;
   modesTotal?: number;
   highQuality?: number;
@@ -87,8 +89,32 @@ export function loadAssets(project: Project, dataPath?: string): DataAssets {
   return assets;
 }
 
+type FidFn = (samples: tf.Tensor) => Promise<number>;
+
+/**
+ * For 28x28 single-channel samples: the Frechet distance between the
+ * committed classifier's features of the samples and of 1,000 held-out real
+ * digits. Undefined when the classifier is not there.
+ */
+export async function makeFid(): Promise<FidFn | undefined> {
+  const { CLASSIFIER_DIR, loadFeatureExtractor, digitTensors } = await import('./classifier.js');
+  if (!existsSync(join(CLASSIFIER_DIR, 'model.json'))) return undefined;
+  const features = await loadFeatureExtractor();
+  const real = digitTensors(9000, 10_000);
+  const rf = features.predict(real.x) as tf.Tensor;
+  const realFit = gaussianFit((await rf.data()) as Float32Array, 1000);
+  tf.dispose([real.x, real.y, rf]);
+  return async (samples) => {
+    const f = features.predict(samples) as tf.Tensor;
+    const n = samples.shape[0] as number;
+    const fit = gaussianFit((await f.data()) as Float32Array, n);
+    f.dispose();
+    return frechetDistance(fit, realFit);
+  };
+}
+
 /** Samples for pictures and quality figures. */
-async function quality(trainer: Trainer, step: number): Promise<{ figures: QualityFigures; picture?: Rgba }> {
+async function quality(trainer: Trainer, step: number, fid?: FidFn): Promise<{ figures: QualityFigures; picture?: Rgba }> {
   const figures: QualityFigures = { step };
   const modes = trainer.modes();
   const n = modes ? 1000 : 64;
@@ -113,6 +139,11 @@ async function quality(trainer: Trainer, step: number): Promise<{ figures: Quali
   } else if (shape.length === 4) {
     const [, h, w, c] = shape as [number, number, number, number];
     picture = imageGrid(fakeData, n, h, w, c, 8);
+    if (fid && h === 28 && w === 28 && c === 1) {
+      const many = trainer.generate(500, 777);
+      figures.fid = await fid(many);
+      many.dispose();
+    }
   }
   return { figures, ...(picture ? { picture } : {}) };
 }
@@ -170,10 +201,12 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
     tf.dispose(state.tensors.map((t) => t.tensor));
   };
 
+  const usesDigits = project.training!.nodes.some((n) => n.type === 'Dataset' && (n.params as DatasetParams).source === 'mnist');
+  const fid = usesDigits ? await makeFid() : undefined;
   const record = async (m: StepMetrics | undefined, force: boolean) => {
     const step = trainer.step;
     if (!force && step % every !== 0) return;
-    const { figures, picture } = await quality(trainer, step);
+    const { figures, picture } = await quality(trainer, step, fid);
     qualityHistory.push(figures);
     metricLines.push(`${JSON.stringify({ type: 'quality', ...figures })}\n`);
     if (picture) writeAtomic(join(opts.out, 'samples', `step-${String(step).padStart(6, '0')}.png`), png(picture));

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { registerSecondOrderGradients } from './gradients.js';
+import { patchWebGpuKernels } from './webgpu-kernels.js';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -23,6 +24,7 @@ export class BackendError extends Error {}
 export async function selectBackend(pref: BackendPreference = 'auto'): Promise<BackendChoice> {
   registerSecondOrderGradients();
   registerWasmTrainingKernels();
+  patchWebGpuKernels();
   const order: BackendName[] = pref === 'auto' ? [...BACKENDS] : [pref];
   const attempts: BackendChoice['attempts'] = [];
   for (const name of order) {

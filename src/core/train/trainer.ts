@@ -255,8 +255,9 @@ export class Trainer {
         };
         const { value, grads } = tf.variableGrads(objective, this.vars[player]);
         kept.set(player, tf.keep(value));
-        const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
-        kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq.length ? tf.addN(sq) : tf.scalar(0))) as tf.Scalar);
+        // Pairwise sums: some backends' AddN mishandles many inputs (see webgpu-kernels.ts).
+        const sq = Object.values(grads).reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0));
+        kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq)) as tf.Scalar);
         for (const o of this.optimizers) {
           if (o.player !== player) continue;
           const mine: tf.NamedTensorMap = {};
@@ -284,9 +285,8 @@ export class Trainer {
       });
     }
     const names = [...kept.keys()];
-    const stacked = tf.stack([...kept.values()]);
-    const data = await stacked.data(); // async: dataSync of GPU tensors is unreliable on WebGPU
-    stacked.dispose();
+    // Read asynchronously: dataSync of GPU tensors is unreliable on WebGPU.
+    const data = (await Promise.all([...kept.values()].map((t) => t.data()))).map((d) => d[0] as number);
     tf.dispose([...kept.values()]);
     const get = (n: string): number | undefined => {
       const i = names.indexOf(n);
