@@ -139,8 +139,17 @@ export async function main(argv: string[]): Promise<number> {
       const { runTraining } = await import('./train.js');
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'train');
-      const result = await runTraining(r.analysis, { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' }, () => interrupted);
-      process.off('SIGINT', onSigint);
+      let result: Awaited<ReturnType<typeof runTraining>>;
+      try {
+        result = await runTraining(r.analysis, { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' }, () => interrupted);
+      } catch (e) {
+        // Missing data, a foreign checkpoint, no backend: a clear line, no stack trace.
+        process.stderr.write(`ganvas train: ${(e as Error).message}\n`);
+        code = 2;
+        return;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
       const summary = `${result.status}: ${result.steps} steps in ${result.seconds.toFixed(1)} s on ${result.backend}${result.reason ? ` (${result.reason})` : ''}; results in ${out}`;
       if (result.status === 'diverged') {
         process.stderr.write(`ganvas: training stopped: ${result.reason}. The last good checkpoint is kept in ${out}.\n`);
@@ -180,8 +189,17 @@ export async function main(argv: string[]): Promise<number> {
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'compare');
       const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;
-      const { rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], { ...opts, seed, out, progress: 'lines' });
-      process.off('SIGINT', onSigint);
+      let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
+      let errors: string[];
+      try {
+        ({ rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], { ...opts, seed, out, progress: 'lines' }));
+      } catch (e) {
+        process.stderr.write(`ganvas compare: ${(e as Error).message}\n`);
+        code = 2;
+        return;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
       for (const e of errors) process.stderr.write(`ganvas compare: ${e}\n`);
       write(stabilityTable(rows));
       write(`\nTable, curves (curves.svg) and every run's files in ${out}`);

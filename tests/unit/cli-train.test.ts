@@ -129,6 +129,13 @@ describe('ganvas train', () => {
     const invalid = ganvas('train', toy((p) => (p.models.generator.nodes[1].params.units = -1)), '--steps', '1');
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('PARAM');
+    const noData = ganvas('train', join(ROOT, 'templates/dcgan.json'), '--steps', '1', '--data', join(dir, 'no-such-folder'), '--out', join(dir, 'nodata'));
+    expect(noData.code).toBe(2);
+    expect(noData.stderr).toContain('does not exist');
+    expect(noData.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const foreign = ganvas('train', toy(), '--steps', '2', '--backend', 'wasm', '--resume', join(ROOT, 'package.json'), '--out', join(dir, 'foreign'));
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain('Not a ganvas checkpoint');
   });
 });
 

