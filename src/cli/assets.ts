@@ -37,7 +37,7 @@ export function buildMnist(): MnistData {
   });
   const data: MnistData = { images: img, labels: lab, count };
   mkdirSync(dirname(MNIST_BIN), { recursive: true });
-  const tmp = `${MNIST_BIN}.tmp`;
+  const tmp = `${MNIST_BIN}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, encodeMnistBin(data));
   renameSync(tmp, MNIST_BIN);
   return data;
