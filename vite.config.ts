@@ -3,6 +3,23 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   plugins: [react()],
+  // Pre-bundle everything the app and the browser-test harness import, so a
+  // fresh checkout's first page load is not reloaded by dependency discovery.
+  optimizeDeps: {
+    entries: ['index.html', 'tests/e2e/gpu-harness.ts'],
+    include: [
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-layers',
+      '@tensorflow/tfjs-backend-cpu',
+      '@tensorflow/tfjs-backend-webgpu',
+      'seedrandom',
+      'zod',
+      'jsonc-parser',
+      'react',
+      'react-dom/client',
+      '@xyflow/react',
+    ],
+  },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
