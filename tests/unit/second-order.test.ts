@@ -49,6 +49,7 @@ const CASES: Case[] = [
   { type: 'Upsample', params: { interpolation: 'nearest' }, shape: [3, 3, 2] },
   { type: 'Upsample', params: { interpolation: 'bilinear' }, shape: [3, 3, 2] },
   { type: 'ReflectionPad', params: { padding: 1 }, shape: [4, 4, 2] },
+  { type: 'ZeroPad', params: { padding: 1 }, shape: [3, 3, 2] },
   { type: 'MinibatchStdDev', params: { groupSize: 2 }, shape: [3, 3, 2] },
   { type: 'SelfAttention', params: { reduction: 1 }, shape: [3, 3, 2] },
   { type: 'Reshape', params: { shape: [2, -1] }, shape: [6] },

@@ -39,6 +39,7 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .object({
       source: z.literal('mnist-edges'),
       size: size.default(32),
+      channels: z.union([z.literal(1), z.literal(3)]).default(1).describe('3 repeats the gray value in R, G and B (for RGB models such as the reference pix2pix).'),
     })
     .strict()
     .describe('Paired MNIST for pix2pix: a = the edge map of a digit, b = the digit.'),
@@ -46,6 +47,7 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .object({
       source: z.literal('mnist-two-domains'),
       size: size.default(32),
+      channels: z.union([z.literal(1), z.literal(3)]).default(1).describe('3 repeats the gray value in R, G and B (for RGB models such as the reference CycleGAN).'),
     })
     .strict()
     .describe('Unpaired two-domain MNIST for CycleGAN: a = digits, b = thick inverted digits (drawn from disjoint samples).'),
@@ -83,13 +85,13 @@ export function datasetPorts(p: DatasetParams): DatasetPort[] {
       ];
     case 'mnist-edges':
       return [
-        { name: 'a', doc: 'Edge maps (input domain).', shape: [p.size, p.size, 1], dtype: 'float32' },
-        { name: 'b', doc: 'Digits (target domain), paired with a.', shape: [p.size, p.size, 1], dtype: 'float32' },
+        { name: 'a', doc: 'Edge maps (input domain).', shape: [p.size, p.size, p.channels], dtype: 'float32' },
+        { name: 'b', doc: 'Digits (target domain), paired with a.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
       ];
     case 'mnist-two-domains':
       return [
-        { name: 'a', doc: 'Domain A: digits.', shape: [p.size, p.size, 1], dtype: 'float32' },
-        { name: 'b', doc: 'Domain B: thick inverted digits, unpaired.', shape: [p.size, p.size, 1], dtype: 'float32' },
+        { name: 'a', doc: 'Domain A: digits.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
+        { name: 'b', doc: 'Domain B: thick inverted digits, unpaired.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
       ];
     case 'folder':
       return [{ name: 'x', doc: 'Images.', shape: [p.height, p.width, p.channels], dtype: 'float32' }];

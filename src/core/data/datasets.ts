@@ -146,10 +146,15 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
           const b = new Float32Array(batch * px);
           for (let i = 0; i < batch; i++) transform(base, i * px, size, b, i * px);
           const [inA, inB] = p.source === 'mnist-edges' ? [b, a] : [a, b];
-          return {
-            a: tf.tensor4d(inA.map((v) => v * 2 - 1), [batch, size, size, 1]),
-            b: tf.tensor4d(inB.map((v) => v * 2 - 1), [batch, size, size, 1]),
+          const ch = p.channels;
+          const image = (v: Float32Array) => {
+            const t = tf.tensor4d(v.map((x) => x * 2 - 1), [batch, size, size, 1]);
+            if (ch === 1) return t;
+            const rgb = tf.tile(t, [1, 1, 1, 3]);
+            t.dispose();
+            return rgb;
           };
+          return { a: image(inA), b: image(inB) };
         },
       };
     }

@@ -78,3 +78,23 @@ export const ReflectionPad = defineNode({
   flops: () => 0,
   layers: (p, name) => [{ kind: 'custom', name: 'ReflectionPad', config: { name, padding: p.padding } }],
 });
+
+export const ZeroPad = defineNode({
+  type: 'ZeroPad',
+  title: 'ZeroPad',
+  category: 'shape',
+  doc: "Pads H and W with zeros. With a 'valid' convolution after it, it reproduces PyTorch's explicit padding exactly (the PatchGAN's last two 4x4 stride-1 convolutions use padding 1).",
+  params: z.object({ padding: z.number().int().min(1).max(64).default(1).describe('Pixels added on each side.') }).strict(),
+  inputs: () => IN,
+  outputs: () => OUT,
+  infer: (ctx) => {
+    const bad = firstProblem(needRank(ctx, 'ZeroPad', 0, 'in', 4), needFloat(ctx, 'ZeroPad', 0, 'in'));
+    if (bad) return bad;
+    const [, h, w, c] = ctx.inputs[0]!.shape as number[];
+    const p = ctx.params.padding;
+    return ok({ shape: [null, h! + 2 * p, w! + 2 * p, c!], dtype: 'float32' });
+  },
+  paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
+  flops: () => 0,
+  layers: (p, name) => [{ kind: 'tfjs', factory: 'zeroPadding2d', config: { name, padding: [[p.padding, p.padding], [p.padding, p.padding]] } }],
+});
