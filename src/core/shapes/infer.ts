@@ -359,7 +359,8 @@ export function analyzeModel(
     analysis.totals.trainable += info.paramCount.trainable;
     analysis.totals.nonTrainable += info.paramCount.nonTrainable;
     analysis.totals.flops += info.flops;
-    for (const t of info.outputs) analysis.totals.activationElements += perSample(t);
+    // A pass-through (a block's port) holds no tensor of its own.
+    if (info.type !== PASS_TYPE) for (const t of info.outputs) analysis.totals.activationElements += perSample(t);
   }
 
   analysis.inputs = order.filter((n) => n.def?.modelInput && n.origin.via.length === 0);
