@@ -105,6 +105,17 @@ function Editor() {
     setDoc(load(f.name, await f.text()));
   };
 
+  const save = () => {
+    if (!project || !doc) return;
+    // The parsed project: defaults filled in, same meaning as the file it came from.
+    const blob = new Blob([`${JSON.stringify(project, null, 2)}\n`], { type: 'application/json' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = doc.file.endsWith('.json') ? doc.file : `${doc.file}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+
   const summary = doc && active !== 'training' && doc.analysis.models.get(active) ? summarizeModel(doc.analysis.models.get(active)!) : undefined;
   const errors = doc?.analysis.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
 
@@ -127,6 +138,9 @@ function Editor() {
           Open…
           <input type="file" accept=".json,application/json" hidden onChange={(e) => void openFile(e.target.files?.[0])} aria-label="Open project file" />
         </label>
+        <button className="gv-button" onClick={save} disabled={!project} aria-label="Save project">
+          Save
+        </button>
         <span className="gv-project-name">{project?.name ?? doc?.file}</span>
         <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
           {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
