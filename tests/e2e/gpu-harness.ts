@@ -10,6 +10,7 @@ import { selectBackend } from '../../src/core/train/backend';
 import { Trainer } from '../../src/core/train/trainer';
 import { validateProjectText } from '../../src/core/validate';
 import ringTemplate from '../../templates/toy-ring.json?raw';
+import { convGanProject, syntheticFolder } from '../fixtures/conv-gan';
 
 export interface GpuReport {
   webgpu: boolean;
@@ -21,15 +22,9 @@ export interface GpuReport {
 }
 
 function convProject(): string {
-  const chain = (nodes: { id: string; type: string; params?: Record<string, unknown> }[]) => ({
-    nodes,
-    edges: nodes.slice(1).map((n, i) => ({ source: nodes[i]!.id, target: n.id })),
-  });
-  return JSON.stringify({
-    format: 'ganvas/1',
-    name: 'conv-check',
-    models: {
-      generator: chain([
+  return JSON.stringify(
+    convGanProject(
+      [
         { id: 'z', type: 'Noise', params: { dim: 8 } },
         { id: 'fc', type: 'Dense', params: { units: 128 } },
         { id: 'rs', type: 'Reshape', params: { shape: [4, 4, 8] } },
@@ -40,8 +35,8 @@ function convProject(): string {
         { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1 } },
         { id: 't', type: 'Tanh' },
         { id: 'img', type: 'Output' },
-      ]),
-      discriminator: chain([
+      ],
+      [
         { id: 'x', type: 'Input', params: { shape: [16, 16, 1] } },
         { id: 'c1', type: 'Conv2D', params: { filters: 4, kernelSize: 4, strides: 2 } },
         { id: 'a1', type: 'LeakyReLU' },
@@ -50,38 +45,16 @@ function convProject(): string {
         { id: 'f', type: 'Flatten' },
         { id: 'o', type: 'Dense', params: { units: 1 } },
         { id: 'logit', type: 'Output' },
-      ]),
-    },
-    training: {
-      nodes: [
-        { id: 'data', type: 'Dataset', params: { source: 'folder', width: 16, height: 16, channels: 1 } },
-        { id: 'noise', type: 'NoiseSource', params: { dim: 8 } },
-        { id: 'G', type: 'ModelCall', params: { model: 'generator' } },
-        { id: 'Dr', type: 'ModelCall', params: { model: 'discriminator' } },
-        { id: 'Df', type: 'ModelCall', params: { model: 'discriminator' } },
-        { id: 'loss', type: 'AdversarialLoss', params: { kind: 'non-saturating' } },
-        { id: 'r1', type: 'GradientPenalty', params: { kind: 'r1', weight: 1, critic: 'discriminator' } },
-        { id: 'oG', type: 'Optimizer', params: { player: 'G', models: ['generator'] } },
-        { id: 'oD', type: 'Optimizer', params: { player: 'D', models: ['discriminator'] } },
       ],
-      edges: [
-        { source: 'noise', target: 'G', targetPort: 'z' },
-        { source: 'G', sourcePort: 'img', target: 'Df', targetPort: 'x' },
-        { source: 'data', sourcePort: 'x', target: 'Dr', targetPort: 'x' },
-        { source: 'data', sourcePort: 'x', target: 'r1', targetPort: 'real' },
-        { source: 'Dr', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
-        { source: 'Df', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
-      ],
-      settings: { batchSize: 8 },
-    },
-  });
+      8,
+    ),
+  );
 }
 
 async function train(text: string, steps: number): Promise<Record<string, number>[]> {
   const a = validateProjectText(text);
   if (a.status !== 'ok') throw new Error(a.diagnostics.map((d) => d.message).join('; '));
-  const pixels = new Float32Array(20 * 16 * 16).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
-  const t = new Trainer(a, { seed: 11, assets: { folder: { pixels, count: 20, height: 16, width: 16, channels: 1 } } });
+  const t = new Trainer(a, { seed: 11, assets: { folder: syntheticFolder() } });
   const out: Record<string, number>[] = [];
   for (let i = 0; i < steps; i++) out.push((await t.trainStep()).losses);
   t.dispose();

@@ -19,10 +19,13 @@ function ganvas(...args: string[]) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+// `any`: a project JSON edited in place by each test; the validator checks it, not the type system.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** The toy ring template, shortened. */
-function toy(changes: (p: Record<string, any>) => void = () => {}): string {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON fixture edited in place
-  const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8')) as Record<string, any>;
+function toy(changes: (p: Json) => void = () => {}): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8')) as Json;
   p.training.settings = { ...p.training.settings, sampleEvery: 10, checkpointEvery: 10, dStepsPerGStep: 1, batchSize: 32 };
   changes(p);
   const f = join(dir, `toy-${Math.random().toString(36).slice(2)}.json`);

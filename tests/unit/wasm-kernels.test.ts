@@ -12,7 +12,7 @@ import { registerWasmTrainingKernels } from '../../src/core/train/wasm-kernels.j
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { validateProjectValue } from '../../src/core/validate.js';
 import { Trainer } from '../../src/core/train/trainer.js';
-import { chain } from './fixtures.js';
+import { convGanProject, syntheticFolder } from '../fixtures/conv-gan.js';
 
 beforeAll(async () => {
   registerSecondOrderGradients();
@@ -90,11 +90,8 @@ describe('WASM training kernels', () => {
   });
 
   it('a DCGAN-style training step with every trainable layer type runs on WASM with the CPU backend\'s losses', async () => {
-    const project = {
-      format: 'ganvas/1',
-      name: 'wasm-check',
-      models: {
-        generator: chain([
+    const project = convGanProject(
+      [
           { id: 'z', type: 'Noise', params: { dim: 8 } },
           { id: 'fc', type: 'Dense', params: { units: 4 * 4 * 8 } },
           { id: 'rs', type: 'Reshape', params: { shape: [4, 4, 8] } },
@@ -108,8 +105,8 @@ describe('WASM training kernels', () => {
           { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1, padding: 'valid' } },
           { id: 't', type: 'Tanh' },
           { id: 'img', type: 'Output' },
-        ]),
-        discriminator: chain([
+        ],
+      [
           { id: 'x', type: 'Input', params: { shape: [16, 16, 1] } },
           { id: 'c1', type: 'Conv2D', params: { filters: 4, kernelSize: 4, strides: 2, spectralNorm: true } },
           { id: 'a1', type: 'LeakyReLU' },
@@ -121,35 +118,12 @@ describe('WASM training kernels', () => {
           { id: 'f', type: 'Flatten' },
           { id: 'o', type: 'Dense', params: { units: 1 } },
           { id: 'logit', type: 'Output' },
-        ]),
-      },
-      training: {
-        nodes: [
-          { id: 'data', type: 'Dataset', params: { source: 'folder', width: 16, height: 16, channels: 1 } },
-          { id: 'noise', type: 'NoiseSource', params: { dim: 8 } },
-          { id: 'G', type: 'ModelCall', params: { model: 'generator' } },
-          { id: 'Dr', type: 'ModelCall', params: { model: 'discriminator' } },
-          { id: 'Df', type: 'ModelCall', params: { model: 'discriminator' } },
-          { id: 'loss', type: 'AdversarialLoss', params: { kind: 'hinge' } },
-          { id: 'r1', type: 'GradientPenalty', params: { kind: 'r1', weight: 1, critic: 'discriminator' } },
-          { id: 'oG', type: 'Optimizer', params: { player: 'G', models: ['generator'] } },
-          { id: 'oD', type: 'Optimizer', params: { player: 'D', models: ['discriminator'] } },
         ],
-        edges: [
-          { source: 'noise', target: 'G', targetPort: 'z' },
-          { source: 'G', sourcePort: 'img', target: 'Df', targetPort: 'x' },
-          { source: 'data', sourcePort: 'x', target: 'Dr', targetPort: 'x' },
-          { source: 'data', sourcePort: 'x', target: 'r1', targetPort: 'real' },
-          { source: 'Dr', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
-          { source: 'Df', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
-        ],
-        settings: { batchSize: 4 },
-      },
-    };
+      4,
+    );
     const a = validateProjectValue(project);
     expect(a.diagnostics).toEqual([]);
-    const pixels = new Float32Array(20 * 16 * 16).map((_, i) => (Math.sin(i * 0.37) + 1) / 2);
-    const assets = { folder: { pixels, count: 20, height: 16, width: 16, channels: 1 } };
+    const assets = { folder: syntheticFolder() };
     const run = async () => {
       const t = new Trainer(a, { seed: 3, assets });
       const out = [];

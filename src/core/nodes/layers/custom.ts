@@ -462,8 +462,8 @@ export interface ReparamConvArgs extends ReparamArgs {
   strides: number;
   padding: 'same' | 'valid';
 }
-export class ReparamConv2D extends ReparamLayer {
-  static className = 'GanvasConv2D';
+/** What a convolution and a transposed convolution share: their config and an output-size rule. */
+abstract class ReparamConvBase extends ReparamLayer {
   readonly filters: number;
   readonly kernelSize: number;
   readonly strides: number;
@@ -475,40 +475,37 @@ export class ReparamConv2D extends ReparamLayer {
     this.strides = args.strides;
     this.padding = args.padding;
   }
-  override build(inputShape: Shape | Shape[]): void {
-    const c = lastDim(firstShape(inputShape));
-    const k = this.kernelSize;
-    this.addKernel([k, k, c, this.filters], k * k * c, this.filters);
-    this.built = true;
-  }
+  protected abstract outSize(n: number): number;
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const s = firstShape(inputShape);
-    const o = (n: number | null): number | null => (n == null ? null : convOut(n, this.kernelSize, this.strides, this.padding));
+    const o = (n: number | null): number | null => (n == null ? null : this.outSize(n));
     return [s[0] ?? null, o(s[1] ?? null), o(s[2] ?? null), this.filters];
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() =>
-      this.addBias(tf.conv2d(first(inputs) as tf.Tensor4D, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, this.strides, this.padding)),
-    );
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
   }
 }
 
-export class ReparamConv2DTranspose extends ReparamLayer {
-  static className = 'GanvasConv2DTranspose';
-  readonly filters: number;
-  readonly kernelSize: number;
-  readonly strides: number;
-  readonly padding: 'same' | 'valid';
-  constructor(args: ReparamConvArgs) {
-    super(args);
-    this.filters = args.filters;
-    this.kernelSize = args.kernelSize;
-    this.strides = args.strides;
-    this.padding = args.padding;
+export class ReparamConv2D extends ReparamConvBase {
+  static className = 'GanvasConv2D';
+  override build(inputShape: Shape | Shape[]): void {
+    const c = lastDim(firstShape(inputShape));
+    const k = this.kernelSize;
+    this.addKernel([k, k, c, this.filters], k * k * c, this.filters);
+    this.built = true;
   }
+  protected outSize(n: number): number {
+    return convOut(n, this.kernelSize, this.strides, this.padding);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() =>
+      this.addBias(tf.conv2d(first(inputs) as tf.Tensor4D, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, this.strides, this.padding)),
+    );
+  }
+}
+
+export class ReparamConv2DTranspose extends ReparamConvBase {
+  static className = 'GanvasConv2DTranspose';
   override build(inputShape: Shape | Shape[]): void {
     const c = lastDim(firstShape(inputShape));
     const k = this.kernelSize;
@@ -516,26 +513,16 @@ export class ReparamConv2DTranspose extends ReparamLayer {
     this.addKernel([k, k, this.filters, c], k * k * c, c, this.filters);
     this.built = true;
   }
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const s = firstShape(inputShape);
-    const o = (n: number | null): number | null => (n == null ? null : convTransposeOut(n, this.kernelSize, this.strides, this.padding));
-    return [s[0] ?? null, o(s[1] ?? null), o(s[2] ?? null), this.filters];
+  protected outSize(n: number): number {
+    return convTransposeOut(n, this.kernelSize, this.strides, this.padding);
   }
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = first(inputs) as tf.Tensor4D;
       const [b, h, w] = x.shape;
-      const out: [number, number, number, number] = [
-        b,
-        convTransposeOut(h, this.kernelSize, this.strides, this.padding),
-        convTransposeOut(w, this.kernelSize, this.strides, this.padding),
-        this.filters,
-      ];
+      const out: [number, number, number, number] = [b, this.outSize(h), this.outSize(w), this.filters];
       return this.addBias(tf.conv2dTranspose(x, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, out, this.strides, this.padding));
     });
-  }
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
   }
 }
 
