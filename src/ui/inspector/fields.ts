@@ -1,0 +1,87 @@
+/**
+ * Inspector form fields derived from a node type's zod params: the registry
+ * stays the single source of truth for defaults, ranges and help text.
+ */
+import type { z } from 'zod';
+
+export type FieldKind = 'number' | 'integer' | 'boolean' | 'enum' | 'numberList' | 'text' | 'textList' | 'json';
+
+export interface Field {
+  key: string;
+  kind: FieldKind;
+  description?: string;
+  min?: number;
+  max?: number;
+  options?: (string | number)[];
+  defaultValue?: unknown;
+  schema: z.ZodType;
+}
+
+interface Introspect {
+  _zod: { def: { type: string; innerType?: Introspect; defaultValue?: unknown; element?: Introspect; options?: Introspect[]; values?: unknown[] } };
+  description?: string;
+  minValue?: number | null;
+  maxValue?: number | null;
+  isInt?: boolean;
+  options?: unknown[];
+  shape?: Record<string, Introspect>;
+}
+
+function unwrap(s: Introspect): { inner: Introspect; defaultValue?: unknown; description?: string } {
+  let inner = s;
+  let defaultValue: unknown;
+  let description = s.description;
+  while (inner._zod.def.type === 'default' || inner._zod.def.type === 'optional') {
+    if (inner._zod.def.type === 'default') defaultValue = inner._zod.def.defaultValue;
+    inner = inner._zod.def.innerType as Introspect;
+    description ??= inner.description;
+  }
+  return { inner, ...(defaultValue !== undefined ? { defaultValue } : {}), ...(description !== undefined ? { description } : {}) };
+}
+
+export function fieldsOf(schema: z.ZodType): Field[] {
+  const shape = (schema as unknown as Introspect).shape;
+  if (!shape) return [];
+  return Object.entries(shape).map(([key, raw]) => {
+    const { inner, defaultValue, description } = unwrap(raw);
+    const base = { key, schema: raw as unknown as z.ZodType, ...(description ? { description } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}) };
+    const t = inner._zod.def.type;
+    if (t === 'number') return { ...base, kind: inner.isInt ? 'integer' : 'number', ...(inner.minValue != null && Number.isFinite(inner.minValue) ? { min: inner.minValue } : {}), ...(inner.maxValue != null && Number.isFinite(inner.maxValue) ? { max: inner.maxValue } : {}) };
+    if (t === 'boolean') return { ...base, kind: 'boolean' };
+    if (t === 'enum') return { ...base, kind: 'enum', options: (inner.options ?? []) as string[] };
+    if (t === 'union' && (inner._zod.def.options ?? []).every((o) => o._zod.def.type === 'literal'))
+      return { ...base, kind: 'enum', options: (inner._zod.def.options ?? []).flatMap((o) => (o._zod.def.values ?? []) as (string | number)[]) };
+    if (t === 'array') return { ...base, kind: inner._zod.def.element && unwrap(inner._zod.def.element).inner._zod.def.type === 'number' ? 'numberList' : 'textList' };
+    if (t === 'string') return { ...base, kind: 'text' };
+    return { ...base, kind: 'json' };
+  });
+}
+
+/** Parses what a person typed for a field. Returns the value or a message; nothing invalid gets through. */
+export function parseField(f: Field, text: string | boolean): { value: unknown } | { error: string } {
+  let raw: unknown = text;
+  if (typeof text === 'string') {
+    const s = text.trim();
+    if (f.kind === 'number' || f.kind === 'integer') raw = s === '' ? NaN : Number(s);
+    else if (f.kind === 'numberList') raw = s === '' ? [] : s.split(/[\s,]+/).map(Number);
+    else if (f.kind === 'textList') raw = s === '' ? [] : s.split(/\s*,\s*/);
+    else if (f.kind === 'enum' && f.options?.every((o) => typeof o === 'number')) raw = Number(s);
+    else if (f.kind === 'json') {
+      try {
+        raw = JSON.parse(s);
+      } catch {
+        return { error: 'Not valid JSON.' };
+      }
+    }
+  }
+  const r = f.schema.safeParse(raw);
+  if (!r.success) return { error: r.error.issues.map((i) => i.message).join('; ') };
+  return { value: r.data };
+}
+
+/** How a value shows in its input. */
+export function formatField(f: Field, value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ');
+  if (f.kind === 'json') return JSON.stringify(value);
+  return value === undefined ? '' : String(value);
+}

@@ -1,0 +1,156 @@
+/**
+ * The edits a person makes on a graph, as functions on an immer draft of the
+ * project. A graph is a model, a block or the training graph.
+ */
+import type { Draft } from 'immer';
+import { defaultParams, getNodeDef } from '../../core/nodes/registry.js';
+import { getTrainingNodeDef } from '../../core/nodes/training.js';
+import { NAME_PATTERN } from '../../core/project/schema.js';
+import type { ProjectDoc } from './history.js';
+
+export type GraphRef = { kind: 'model'; name: string } | { kind: 'block'; name: string } | { kind: 'training' };
+
+export interface DocNode {
+  id: string;
+  type: string;
+  label?: string;
+  params?: Record<string, unknown>;
+  position?: { x: number; y: number };
+}
+export interface DocEdge {
+  id?: string;
+  source: string;
+  sourcePort?: string;
+  target: string;
+  targetPort?: string;
+}
+interface DocGraph {
+  nodes: DocNode[];
+  edges?: DocEdge[];
+}
+
+export function graphOf(doc: Draft<ProjectDoc> | ProjectDoc, ref: GraphRef): DocGraph | undefined {
+  const d = doc as ProjectDoc;
+  if (ref.kind === 'training') return d.training as DocGraph | undefined;
+  const table = (ref.kind === 'model' ? d.models : d.blocks) as Record<string, DocGraph> | undefined;
+  return table && Object.prototype.hasOwnProperty.call(table, ref.name) ? table[ref.name] : undefined;
+}
+
+function edgesOf(g: DocGraph): DocEdge[] {
+  g.edges ??= [];
+  return g.edges;
+}
+
+/** A fresh id from a type name: "conv2d_3". */
+export function freshId(g: DocGraph, type: string): string {
+  const base = type.replace(/[^A-Za-z0-9]/g, '').toLowerCase() || 'node';
+  const taken = new Set(g.nodes.map((n) => n.id));
+  for (let k = 1; ; k++) if (!taken.has(`${base}_${k}`)) return `${base}_${k}`;
+}
+
+export function addNode(ref: GraphRef, type: string, position: { x: number; y: number }, id?: string) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const params = ref.kind === 'training' ? ((getTrainingNodeDef(type)?.params.safeParse({}) as { data?: Record<string, unknown> }).data ?? {}) : getNodeDef(type) ? defaultParams(type) : type === 'Block' ? { block: '', repeat: 1 } : {};
+    g.nodes.push({ id: id && NAME_PATTERN.test(id) && !g.nodes.some((n) => n.id === id) ? id : freshId(g, type), type, params, position });
+  };
+}
+
+/** Removes nodes and every edge touching them, as one step. */
+export function removeNodes(ref: GraphRef, ids: string[]) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const gone = new Set(ids);
+    g.nodes = g.nodes.filter((n) => !gone.has(n.id));
+    g.edges = edgesOf(g).filter((e) => !gone.has(e.source) && !gone.has(e.target));
+  };
+}
+
+export function removeEdges(ref: GraphRef, indices: number[]) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const gone = new Set(indices);
+    g.edges = edgesOf(g).filter((_, i) => !gone.has(i));
+  };
+}
+
+/** Connects source.port -> target.port; an input takes one edge, so an existing one into it is replaced. */
+export function connect(ref: GraphRef, source: string, sourcePort: string, target: string, targetPort: string) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const edges = edgesOf(g).filter((e) => !(e.target === target && (e.targetPort ?? 'in') === targetPort));
+    edges.push({ source, ...(sourcePort !== 'out' ? { sourcePort } : {}), target, ...(targetPort !== 'in' ? { targetPort } : {}) });
+    g.edges = edges;
+  };
+}
+
+export function setParam(ref: GraphRef, id: string, key: string, value: unknown) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const n = graphOf(draft, ref)?.nodes.find((x) => x.id === id);
+    if (!n) return;
+    n.params ??= {};
+    n.params[key] = value;
+  };
+}
+
+export function moveNodes(ref: GraphRef, positions: Record<string, { x: number; y: number }>) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    for (const n of g.nodes) {
+      const p = positions[n.id];
+      if (p) n.position = { x: Math.round(p.x), y: Math.round(p.y) };
+    }
+  };
+}
+
+/** Pastes copied nodes and the edges among them, with fresh ids, offset on the canvas. */
+export function paste(ref: GraphRef, nodes: DocNode[], edges: DocEdge[], offset = { x: 40, y: 40 }) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const rename = new Map<string, string>();
+    for (const n of nodes) {
+      const id = g.nodes.some((x) => x.id === n.id) || [...rename.values()].includes(n.id) ? freshId({ nodes: [...g.nodes, ...[...rename.values()].map((v) => ({ id: v, type: '' }))] }, n.type) : n.id;
+      rename.set(n.id, id);
+      const p = n.position ?? { x: 0, y: 0 };
+      g.nodes.push({ ...structuredClone(n), id, position: { x: p.x + offset.x, y: p.y + offset.y } });
+    }
+    for (const e of edges) {
+      const s = rename.get(e.source);
+      const t = rename.get(e.target);
+      if (s && t) edgesOf(g).push({ ...structuredClone(e), source: s, target: t });
+    }
+  };
+}
+
+/** Columns by depth from the inputs, 8 layers per column: one step, undoable. */
+export function autoLayout(ref: GraphRef) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g) return;
+    const preds = new Map<string, string[]>();
+    for (const e of edgesOf(g)) preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
+    const depth = new Map<string, number>();
+    const visit = (id: string, seen: Set<string>): number => {
+      const known = depth.get(id);
+      if (known !== undefined) return known;
+      if (seen.has(id)) return 0;
+      seen.add(id);
+      const d = Math.max(-1, ...(preds.get(id) ?? []).map((p) => visit(p, seen))) + 1;
+      depth.set(id, d);
+      return d;
+    };
+    const rows = new Map<number, number>();
+    for (const n of g.nodes) {
+      const d = visit(n.id, new Set());
+      const r = rows.get(d) ?? 0;
+      rows.set(d, r + 1);
+      n.position = { x: Math.floor(d / 8) * 520 + r * 220, y: (d % 8) * 110 };
+    }
+  };
+}
