@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Background,
   Controls,
@@ -8,6 +8,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  type Connection,
   type Edge,
   type Node,
   type NodeProps,
@@ -15,7 +16,11 @@ import {
 import '@xyflow/react/dist/style.css';
 import './app.css';
 import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
-import { validateProjectText, type ProjectAnalysis } from '../core/validate.js';
+import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
+import { History } from './store/history.js';
+import { addNode, autoLayout, connect, moveNodes, removeEdges, removeNodes, setParam, type GraphRef } from './store/edits.js';
+import { Inspector } from './Inspector.js';
+import { Palette } from './Palette.js';
 import { summarizeModel } from '../core/summary.js';
 import { modelView, trainingView, type ViewNode } from './graphView.js';
 import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.js';
@@ -51,22 +56,73 @@ const nodeTypes = { layer: LayerNode };
 
 interface Loaded {
   file: string;
-  text: string;
   analysis: ProjectAnalysis;
+  /** The editable document, when the text was a JSON object. */
+  history?: History;
 }
 
 function load(file: string, text: string): Loaded {
-  return { file, text, analysis: validateProjectText(text) };
+  const analysis = validateProjectText(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  // Only a structurally valid project is editable; others open read-only with their errors.
+  const editable = analysis.project !== undefined && typeof value === 'object' && value !== null;
+  return { file, analysis, ...(editable ? { history: new History(value as never) } : {}) };
 }
 
 function Editor() {
   const initial = TEMPLATES.find((t) => t.file === DEFAULT_TEMPLATE) ?? TEMPLATES[0];
   const [doc, setDoc] = useState<Loaded | undefined>(() => (initial ? load(initial.file, initial.text) : undefined));
+  const [, setVersion] = useState(0);
+  const [selected, setSelected] = useState<string | undefined>();
   const project = doc?.analysis.project;
+  /** Applies an edit to the document and re-validates: problems appear and clear at once. */
+  const edit = useCallback(
+    (label: string, fn: Parameters<History['apply']>[1]) => {
+      if (!doc?.history) return;
+      if (doc.history.apply(label, fn)) {
+        setDoc({ ...doc, analysis: validateProjectValue(doc.history.doc) });
+        setVersion((v) => v + 1);
+      }
+    },
+    [doc],
+  );
+  const undoRedo = useCallback(
+    (which: 'undo' | 'redo') => {
+      if (!doc?.history) return;
+      if (doc.history[which]()) {
+        setDoc({ ...doc, analysis: validateProjectValue(doc.history.doc) });
+        setVersion((v) => v + 1);
+      }
+    },
+    [doc],
+  );
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        undoRedo(e.shiftKey ? 'redo' : 'undo');
+      } else if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        undoRedo('redo');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undoRedo]);
   const tabs = useMemo(() => [...Object.keys(project?.models ?? {}), ...(project?.training ? ['training'] : [])], [project]);
   const [tab, setTab] = useState<string>('generator');
   const active = tabs.includes(tab) ? tab : (tabs[0] ?? '');
+  const ref: GraphRef = active === 'training' ? { kind: 'training' } : { kind: 'model', name: active };
   const flow = useReactFlow();
+  const dragStart = useRef<Record<string, { x: number; y: number }>>({});
 
   const view = useMemo(() => {
     if (!project || !doc) return { nodes: [], edges: [] };
@@ -75,7 +131,12 @@ function Editor() {
     return g ? modelView(g, active, doc.analysis.models.get(active), doc.analysis.diagnostics) : { nodes: [], edges: [] };
   }, [project, doc, active]);
 
-  const nodes: LayerNodeType[] = useMemo(() => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position, data: n as LayerNodeData })), [view]);
+  const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
+  useEffect(() => setPositions({}), [view]);
+  const nodes: LayerNodeType[] = useMemo(
+    () => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: positions[n.id] ?? n.position, selected: n.id === selected, data: n as LayerNodeData })),
+    [view, positions, selected],
+  );
   const edges: Edge[] = useMemo(
     () =>
       view.edges.map((e) => {
@@ -103,6 +164,7 @@ function Editor() {
   const openFile = async (f: File | undefined) => {
     if (!f) return;
     setDoc(load(f.name, await f.text()));
+    setSelected(undefined);
   };
 
   const save = () => {
@@ -141,6 +203,15 @@ function Editor() {
         <button className="gv-button" onClick={save} disabled={!project} aria-label="Save project">
           Save
         </button>
+        <button className="gv-button" onClick={() => undoRedo('undo')} disabled={!doc?.history?.canUndo} aria-label="Undo" title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button className="gv-button" onClick={() => undoRedo('redo')} disabled={!doc?.history?.canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button className="gv-button" onClick={() => edit('auto-layout', autoLayout(ref))} disabled={!doc?.history} aria-label="Auto-layout">
+          Layout
+        </button>
         <span className="gv-project-name">{project?.name ?? doc?.file}</span>
         <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
           {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
@@ -155,13 +226,52 @@ function Editor() {
       </nav>
       <main className="gv-main">
         <div className="gv-canvas" data-testid="canvas">
-          <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} fitView minZoom={0.05} nodesConnectable={false} key={`${doc?.file}:${active}`}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            fitView
+            minZoom={0.05}
+            key={`${doc?.file}:${active}`}
+            nodesConnectable={!!doc?.history}
+            nodesDraggable={!!doc?.history}
+            deleteKeyCode={['Delete', 'Backspace']}
+            onNodeClick={(_, n) => setSelected(n.id)}
+            onPaneClick={() => setSelected(undefined)}
+            onNodeDragStart={(_, n) => (dragStart.current[n.id] = n.position)}
+            onNodeDrag={(_, n) => setPositions((p) => ({ ...p, [n.id]: n.position }))}
+            onNodeDragStop={(_, __, moved) => edit('move', moveNodes(ref, Object.fromEntries(moved.map((m) => [m.id, m.position]))))}
+            onConnect={(c: Connection) => c.source && c.target && edit('connect', connect(ref, c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in'))}
+            onDelete={({ nodes: ns, edges: es }) => {
+              if (ns.length > 0) edit(`delete ${ns.length} node(s)`, removeNodes(ref, ns.map((n) => n.id)));
+              else if (es.length > 0) edit('delete edge(s)', removeEdges(ref, es.map((e) => view.edges.findIndex((v) => v.id === e.id)).filter((i) => i >= 0)));
+            }}
+          >
             <Background />
             <Controls />
             <MiniMap pannable zoomable />
           </ReactFlow>
         </div>
         <aside className="gv-side">
+          {doc?.history && (
+            <Palette
+              training={active === 'training'}
+              onAdd={(type) => {
+                const vp = flow.getViewport();
+                const center = flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 });
+                void vp;
+                edit(`add ${type}`, addNode(ref, type, { x: Math.round(center.x), y: Math.round(center.y) }));
+              }}
+            />
+          )}
+          {doc?.history && selected && (
+            <Inspector
+              key={`${active}/${selected}`}
+              graph={active}
+              node={(active === 'training' ? doc.history.doc.training?.nodes : doc.history.doc.models[active]?.nodes)?.find((n) => n.id === selected)}
+              onChange={(key, value) => edit(`set ${selected}.${key}`, setParam(ref, selected, key, value))}
+            />
+          )}
           {summary && (
             <section>
               <h2>{summary.name}</h2>

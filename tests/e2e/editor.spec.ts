@@ -73,3 +73,67 @@ test('every template opens valid, and saving it round-trips to the same project'
   await expect(page.getByTestId('node-res')).toContainText('Block');
   await page.screenshot({ path: test.info().outputPath('cyclegan.png') });
 });
+
+test('edit in the inspector: a shape error appears on the node, undo and redo, invalid values refused in place', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('dcgan-mnist.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByTestId('node-g_reshape').click();
+  const shape = page.getByLabel('shape', { exact: true });
+  await expect(shape).toHaveValue('7, 7, 64');
+  await shape.fill('7, 7, 32');
+  await shape.press('Enter');
+  await expect(page.getByTestId('status')).not.toHaveText('valid');
+  await expect(page.getByTestId('node-g_reshape')).toContainText("SHAPE: Reshape 'g_reshape'");
+  await page.screenshot({ path: test.info().outputPath('shape-error.png') });
+  // Undo and redo, from the keyboard, with the canvas focused.
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await expect(page.getByTestId('node-g_reshape')).not.toContainText('SHAPE');
+  await page.keyboard.press('Control+Shift+z');
+  await expect(page.getByTestId('node-g_reshape')).toContainText('SHAPE');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('status')).toHaveText('valid');
+
+  // An invalid value is refused where it is typed and changes nothing.
+  await page.getByTestId('node-g_fc').click();
+  const units = page.getByLabel('units', { exact: true });
+  await units.fill('-5');
+  await units.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: '>=' })).toBeVisible();
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await expect(page.getByTestId('node-g_fc')).toContainText('[B,3136]');
+
+  // Add a node from the palette: it has an unconnected input until wired; undo removes it.
+  await page.getByLabel('Search nodes').fill('leaky');
+  await page.getByRole('button', { name: 'Add LeakyReLU' }).click();
+  await expect(page.getByTestId('node-leakyrelu_1')).toContainText('UNCONNECTED_INPUT');
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-leakyrelu_1')).toHaveCount(0);
+  await expect(page.getByTestId('status')).toHaveText('valid');
+
+  // Delete a node with the keyboard: its edges go with it, and one undo brings all back.
+  await page.getByTestId('node-g_tanh').click();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('node-g_tanh')).toHaveCount(0);
+  await expect(page.getByTestId('status')).not.toHaveText('valid');
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-g_tanh')).toBeVisible();
+  await expect(page.getByTestId('status')).toHaveText('valid');
+
+  // Saving writes the edited project.
+  await page.getByTestId('node-g_fc').click();
+  await page.getByLabel('units', { exact: true }).fill('3136');
+  await page.getByTestId('node-z').click();
+  const dim = page.getByLabel('dim', { exact: true });
+  await dim.fill('32');
+  await dim.press('Enter');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Save project' }).click();
+  const { readFileSync } = await import('node:fs');
+  const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  expect(saved.models.generator.nodes.find((n: { id: string }) => n.id === 'z').params.dim).toBe(32);
+});

@@ -1,0 +1,80 @@
+import { useState } from 'react';
+import { getNodeDef } from '../core/nodes/registry.js';
+import { getTrainingNodeDef } from '../core/nodes/training.js';
+import { blockParamsSchema } from '../core/graph/expand.js';
+import { fieldsOf, formatField, parseField, type Field } from './inspector/fields.js';
+
+interface DocNode {
+  id: string;
+  type: string;
+  params?: Record<string, unknown>;
+}
+
+function FieldInput({ field, value, onCommit }: { field: Field; value: unknown; onCommit: (v: unknown) => void }) {
+  const [text, setText] = useState(formatField(field, value ?? field.defaultValue));
+  const [error, setError] = useState<string | undefined>();
+  const commit = (raw: string | boolean) => {
+    const r = parseField(field, raw);
+    if ('error' in r) {
+      setError(r.error);
+      return;
+    }
+    setError(undefined);
+    onCommit(r.value);
+  };
+  const id = `field-${field.key}`;
+  return (
+    <div className="gv-field">
+      <label htmlFor={id} title={field.description}>
+        {field.key}
+      </label>
+      {field.kind === 'boolean' ? (
+        <input id={id} type="checkbox" checked={Boolean(value ?? field.defaultValue)} onChange={(e) => commit(e.target.checked)} />
+      ) : field.kind === 'enum' ? (
+        <select id={id} value={String(value ?? field.defaultValue ?? '')} onChange={(e) => commit(e.target.value)}>
+          {field.options?.map((o) => (
+            <option key={String(o)} value={String(o)}>
+              {String(o)}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input
+          id={id}
+          value={text}
+          aria-invalid={error !== undefined}
+          inputMode={field.kind === 'number' || field.kind === 'integer' ? 'decimal' : undefined}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => commit(text)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit(text);
+          }}
+        />
+      )}
+      {field.description && <div className="gv-field-help">{field.description}</div>}
+      {error && (
+        <div className="gv-field-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The selected node's params, as a form generated from its zod schema. Invalid values are refused in place. */
+export function Inspector({ graph, node, onChange }: { graph: string; node: DocNode | undefined; onChange: (key: string, value: unknown) => void }) {
+  if (!node) return null;
+  const schema = node.type === 'Block' ? blockParamsSchema : graph === 'training' ? getTrainingNodeDef(node.type)?.params : getNodeDef(node.type)?.params;
+  const fields = schema ? fieldsOf(schema) : [];
+  return (
+    <section className="gv-inspector" aria-label="Inspector">
+      <h2>
+        {node.type} <span className="gv-where">{node.id}</span>
+      </h2>
+      {fields.length === 0 && <p className="gv-where">No parameters.</p>}
+      {fields.map((f) => (
+        <FieldInput key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`} field={f} value={node.params?.[f.key]} onCommit={(v) => onChange(f.key, v)} />
+      ))}
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+import { useMemo, useState } from 'react';
+import { NODE_TYPES } from '../core/nodes/registry.js';
+import { TRAINING_NODE_TYPES } from '../core/nodes/training.js';
+
+/** The node palette: every type of the registry, by category, with search. */
+export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: string) => void }) {
+  const [q, setQ] = useState('');
+  const groups = useMemo(() => {
+    const defs = training
+      ? [...TRAINING_NODE_TYPES.values()].map((d) => ({ type: d.type, title: d.title, category: d.category as string, doc: d.doc }))
+      : [...[...NODE_TYPES.values()].map((d) => ({ type: d.type, title: d.title, category: d.category as string, doc: d.doc })), { type: 'Block', title: 'Block', category: 'block', doc: 'Instantiates a reusable block, repeated in series.' }];
+    const needle = q.trim().toLowerCase();
+    const hits = defs.filter((d) => !needle || d.type.toLowerCase().includes(needle) || d.title.toLowerCase().includes(needle) || d.category.includes(needle));
+    const m = new Map<string, typeof hits>();
+    for (const d of hits) m.set(d.category, [...(m.get(d.category) ?? []), d]);
+    return [...m.entries()];
+  }, [training, q]);
+  return (
+    <section className="gv-palette" aria-label="Node palette">
+      <h2>Add node</h2>
+      <input type="search" placeholder="Search nodes" value={q} onChange={(e) => setQ(e.target.value)} aria-label="Search nodes" />
+      {groups.map(([cat, defs]) => (
+        <div key={cat} className="gv-palette-group">
+          <div className="gv-palette-cat">{cat}</div>
+          {defs.map((d) => (
+            <button key={d.type} className="gv-palette-item" title={d.doc} onClick={() => onAdd(d.type)} aria-label={`Add ${d.type}`}>
+              {d.title}
+            </button>
+          ))}
+        </div>
+      ))}
+    </section>
+  );
+}
