@@ -21,6 +21,7 @@ import { History } from './store/history.js';
 import { addNode, autoLayout, connect, moveNodes, removeEdges, removeNodes, setParam, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
+import { clearAutosave, loadAutosave, scheduleAutosave } from './store/autosave.js';
 import { summarizeModel } from '../core/summary.js';
 import { modelView, trainingView, type ViewNode } from './graphView.js';
 import { DEFAULT_TEMPLATE, TEMPLATES } from './templates.js';
@@ -87,6 +88,7 @@ function Editor() {
       if (doc.history.apply(label, fn)) {
         setDoc({ ...doc, analysis: validateProjectValue(doc.history.doc) });
         setVersion((v) => v + 1);
+        scheduleAutosave(doc.file, doc.history.doc);
       }
     },
     [doc],
@@ -97,10 +99,26 @@ function Editor() {
       if (doc.history[which]()) {
         setDoc({ ...doc, analysis: validateProjectValue(doc.history.doc) });
         setVersion((v) => v + 1);
+        scheduleAutosave(doc.file, doc.history.doc);
       }
     },
     [doc],
   );
+  // Restore the autosaved document of the last session, if any.
+  const [restored, setRestored] = useState<string | undefined>();
+  useEffect(() => {
+    void loadAutosave().then((a) => {
+      if (!a) return;
+      setDoc(load(a.file, JSON.stringify(a.doc)));
+      setRestored(a.savedAt);
+    });
+  }, []);
+  const openText = (file: string, text: string) => {
+    setDoc(load(file, text));
+    setSelected(undefined);
+    setRestored(undefined);
+    void clearAutosave();
+  };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
@@ -163,8 +181,7 @@ function Editor() {
 
   const openFile = async (f: File | undefined) => {
     if (!f) return;
-    setDoc(load(f.name, await f.text()));
-    setSelected(undefined);
+    openText(f.name, await f.text());
   };
 
   const save = () => {
@@ -182,12 +199,22 @@ function Editor() {
   const errors = doc?.analysis.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
 
   return (
-    <div className="gv-app">
+    <div
+      className="gv-app"
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        const f = e.dataTransfer.files[0];
+        if (f) {
+          e.preventDefault();
+          void openFile(f);
+        }
+      }}
+    >
       <header className="gv-header">
         <h1>ganvas</h1>
         <label>
           Template{' '}
-          <select aria-label="Template" value={doc?.file ?? ''} onChange={(e) => { const t = TEMPLATES.find((x) => x.file === e.target.value); if (t) setDoc(load(t.file, t.text)); }}>
+          <select aria-label="Template" value={doc?.file ?? ''} onChange={(e) => { const t = TEMPLATES.find((x) => x.file === e.target.value); if (t) openText(t.file, t.text); }}>
             {TEMPLATES.map((t) => (
               <option key={t.file} value={t.file}>
                 {t.file}
@@ -217,6 +244,20 @@ function Editor() {
           {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
         </span>
       </header>
+      {restored && (
+        <div className="gv-banner" role="status" data-testid="restored">
+          Restored your unsaved work from {new Date(restored).toLocaleString()}.{' '}
+          <button
+            className="gv-button"
+            onClick={() => {
+              const t = TEMPLATES.find((x) => x.file === DEFAULT_TEMPLATE) ?? TEMPLATES[0];
+              if (t) openText(t.file, t.text);
+            }}
+          >
+            Discard
+          </button>
+        </div>
+      )}
       <nav className="gv-tabs" role="tablist">
         {tabs.map((t) => (
           <button key={t} role="tab" aria-selected={t === active} className={t === active ? 'gv-tab gv-tab-active' : 'gv-tab'} onClick={() => setTab(t)}>

@@ -137,3 +137,22 @@ test('edit in the inspector: a shape error appears on the node, undo and redo, i
   const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
   expect(saved.models.generator.nodes.find((n: { id: string }) => n.id === 'z').params.dim).toBe(32);
 });
+
+test('autosave: an edit survives a reload, and Discard goes back to the template', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByTestId('node-z').click();
+  const dim = page.getByLabel('dim', { exact: true });
+  await dim.fill('64');
+  await dim.press('Enter');
+  await expect(page.getByTestId('node-z')).toContainText('[B,64]');
+  await page.waitForTimeout(800); // the autosave is written 300 ms after the edit
+  await page.reload();
+  await expect(page.getByTestId('restored')).toBeVisible();
+  await expect(page.getByTestId('node-z')).toContainText('[B,64]');
+  await page.getByTestId('restored').getByRole('button', { name: 'Discard' }).click();
+  await expect(page.getByTestId('node-z')).toContainText('[B,100]');
+  await page.reload();
+  await expect(page.getByTestId('node-z')).toContainText('[B,100]');
+  await expect(page.getByTestId('restored')).toHaveCount(0);
+});
