@@ -9,6 +9,7 @@ import {
   ReactFlowProvider,
   useReactFlow,
   type Connection,
+  type NodeChange,
   type Edge,
   type Node,
   type NodeProps,
@@ -18,7 +19,7 @@ import './app.css';
 import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
 import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
 import { History } from './store/history.js';
-import { addNode, autoLayout, connect, moveNodes, removeEdges, removeNodes, setParam, type GraphRef } from './store/edits.js';
+import { addNode, autoLayout, connect, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
 import { clearAutosave, loadAutosave, scheduleAutosave } from './store/autosave.js';
@@ -33,13 +34,25 @@ function LayerNode({ data, selected }: NodeProps<LayerNodeType>) {
   const bad = data.problems.some((p) => p.severity === 'error');
   const warn = !bad && data.problems.length > 0;
   return (
-    <div className={`gv-node${bad ? ' gv-node-error' : warn ? ' gv-node-warning' : ''}${selected ? ' gv-node-selected' : ''}`} data-testid={`node-${data.id}`}>
+    <div
+      className={`gv-node${bad ? ' gv-node-error' : warn ? ' gv-node-warning' : ''}${selected ? ' gv-node-selected' : ''}`}
+      data-testid={`node-${data.id}`}
+      onDoubleClick={() => {
+        // A model call opens its model.
+        if (data.type === 'ModelCall' && data.label) window.dispatchEvent(new CustomEvent('ganvas:open-model', { detail: data.label }));
+      }}
+    >
       {data.inputs.map((p, i) => (
         <Handle key={p} id={p} type="target" position={Position.Left} style={{ top: 18 + i * 14 }} title={p} />
       ))}
       <div className="gv-node-type">{data.type}</div>
       <div className="gv-node-id">{data.id}</div>
       {data.label !== undefined && <div className="gv-node-label">{data.label}</div>}
+      {data.type === 'ModelCall' && data.label && (
+        <button className="gv-open nodrag" onClick={() => window.dispatchEvent(new CustomEvent('ganvas:open-model', { detail: data.label }))} aria-label={`Open model ${data.label}`}>
+          open ↗
+        </button>
+      )}
       {data.outputShape !== undefined && <div className="gv-node-shape">{data.outputShape}</div>}
       {data.params !== undefined && data.params > 0 && <div className="gv-node-params">{data.params.toLocaleString('en-US')} params</div>}
       {data.problems.map((p, i) => (
@@ -79,7 +92,11 @@ function Editor() {
   const initial = TEMPLATES.find((t) => t.file === DEFAULT_TEMPLATE) ?? TEMPLATES[0];
   const [doc, setDoc] = useState<Loaded | undefined>(() => (initial ? load(initial.file, initial.text) : undefined));
   const [, setVersion] = useState(0);
-  const [selected, setSelected] = useState<string | undefined>();
+  const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
+  const selected = selection.size === 1 ? [...selection][0] : undefined;
+  const setSelected = (id: string | undefined) => setSelection(new Set(id ? [id] : []));
+  const clipboard = useRef<{ nodes: DocNode[]; edges: DocEdge[] } | undefined>(undefined);
+  const [blockName, setBlockName] = useState('block');
   const project = doc?.analysis.project;
   /** Applies an edit to the document and re-validates: problems appear and clear at once. */
   const edit = useCallback(
@@ -124,7 +141,13 @@ function Editor() {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
       const mod = e.ctrlKey || e.metaKey;
-      if (mod && e.key.toLowerCase() === 'z') {
+      if (mod && e.key.toLowerCase() === 'c' && doc?.history && selection.size > 0) {
+        const g = graphOf(doc.history.doc, ref);
+        if (g) clipboard.current = { nodes: g.nodes.filter((n) => selection.has(n.id)), edges: (g.edges ?? []).filter((x) => selection.has(x.source) && selection.has(x.target)) };
+      } else if (mod && e.key.toLowerCase() === 'v' && clipboard.current) {
+        e.preventDefault();
+        edit(`paste ${clipboard.current.nodes.length} node(s)`, paste(ref, clipboard.current.nodes, clipboard.current.edges));
+      } else if (mod && e.key.toLowerCase() === 'z') {
         e.preventDefault();
         undoRedo(e.shiftKey ? 'redo' : 'undo');
       } else if (mod && e.key.toLowerCase() === 'y') {
@@ -134,33 +157,50 @@ function Editor() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [undoRedo]);
-  const tabs = useMemo(() => [...Object.keys(project?.models ?? {}), ...(project?.training ? ['training'] : [])], [project]);
+  });
+  const tabs = useMemo(
+    () => [...Object.keys(project?.models ?? {}), ...Object.keys(project?.blocks ?? {}).map((b) => `block:${b}`), ...(project?.training ? ['training'] : [])],
+    [project],
+  );
   const [tab, setTab] = useState<string>('generator');
   const active = tabs.includes(tab) ? tab : (tabs[0] ?? '');
-  const ref: GraphRef = active === 'training' ? { kind: 'training' } : { kind: 'model', name: active };
+  const ref: GraphRef = active === 'training' ? { kind: 'training' } : active.startsWith('block:') ? { kind: 'block', name: active.slice(6) } : { kind: 'model', name: active };
+  useEffect(() => {
+    const open = (e: Event) => {
+      const model = (e as CustomEvent<string>).detail;
+      if (tabs.includes(model)) setTab(model);
+    };
+    window.addEventListener('ganvas:open-model', open);
+    return () => window.removeEventListener('ganvas:open-model', open);
+  }, [tabs]);
   const flow = useReactFlow();
   const dragStart = useRef<Record<string, { x: number; y: number }>>({});
 
   const view = useMemo(() => {
     if (!project || !doc) return { nodes: [], edges: [] };
     if (active === 'training' && project.training) return trainingView(project.training, doc.analysis.training, doc.analysis.diagnostics);
+    if (active.startsWith('block:')) {
+      const b = project.blocks[active.slice(6)];
+      return b ? modelView(b, active, undefined, doc.analysis.diagnostics, project.blocks) : { nodes: [], edges: [] };
+    }
     const g = project.models[active];
-    return g ? modelView(g, active, doc.analysis.models.get(active), doc.analysis.diagnostics) : { nodes: [], edges: [] };
+    return g ? modelView(g, active, doc.analysis.models.get(active), doc.analysis.diagnostics, project.blocks) : { nodes: [], edges: [] };
   }, [project, doc, active]);
 
   const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
   useEffect(() => setPositions({}), [view]);
   const nodes: LayerNodeType[] = useMemo(
-    () => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: positions[n.id] ?? n.position, selected: n.id === selected, data: n as LayerNodeData })),
-    [view, positions, selected],
+    () => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: positions[n.id] ?? n.position, selected: selection.has(n.id), data: n as LayerNodeData })),
+    [view, positions, selection],
   );
   const edges: Edge[] = useMemo(
     () =>
       view.edges.map((e) => {
         const target = view.nodes.find((n) => n.id === e.target);
         const targetHandle = target && target.inputs.length === 1 && e.targetPort === 'in' ? target.inputs[0] : e.targetPort;
-        return { id: e.id, source: e.source, sourceHandle: e.sourcePort, target: e.target, targetHandle: targetHandle ?? null, label: e.label ?? '', className: 'gv-edge' };
+        const source = view.nodes.find((n) => n.id === e.source);
+        const sourceHandle = source && source.outputs.length === 1 && e.sourcePort === 'out' ? source.outputs[0] : e.sourcePort;
+        return { id: e.id, source: e.source, sourceHandle, target: e.target, targetHandle: targetHandle ?? null, label: e.label ?? '', className: 'gv-edge' };
       }),
     [view],
   );
@@ -239,6 +279,19 @@ function Editor() {
         <button className="gv-button" onClick={() => edit('auto-layout', autoLayout(ref))} disabled={!doc?.history} aria-label="Auto-layout">
           Layout
         </button>
+        <input className="gv-block-name" value={blockName} onChange={(e) => setBlockName(e.target.value)} aria-label="Block name" size={10} />
+        <button
+          className="gv-button"
+          disabled={!doc?.history || active === 'training' || selection.size === 0}
+          onClick={() => {
+            edit(`group ${selection.size} node(s) into ${blockName}`, groupIntoBlock(ref, [...selection], blockName));
+            setSelection(new Set());
+          }}
+          aria-label="Group into block"
+          title="Group the selected nodes into a reusable block"
+        >
+          Group
+        </button>
         <span className="gv-project-name">{project?.name ?? doc?.file}</span>
         <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
           {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
@@ -277,7 +330,17 @@ function Editor() {
             nodesConnectable={!!doc?.history}
             nodesDraggable={!!doc?.history}
             deleteKeyCode={['Delete', 'Backspace']}
-            onNodeClick={(_, n) => setSelected(n.id)}
+            onNodesChange={(changes: NodeChange[]) => {
+              const sel = changes.filter((c): c is Extract<NodeChange, { type: 'select' }> => c.type === 'select');
+              if (sel.length === 0) return;
+              setSelection((prev) => {
+                const next = new Set(prev);
+                for (const c of sel) if (c.selected) next.add(c.id);
+                else next.delete(c.id);
+                return next;
+              });
+            }}
+            zoomOnDoubleClick={false}
             onPaneClick={() => setSelected(undefined)}
             onNodeDragStart={(_, n) => (dragStart.current[n.id] = n.position)}
             onNodeDrag={(_, n) => setPositions((p) => ({ ...p, [n.id]: n.position }))}
@@ -309,7 +372,7 @@ function Editor() {
             <Inspector
               key={`${active}/${selected}`}
               graph={active}
-              node={(active === 'training' ? doc.history.doc.training?.nodes : doc.history.doc.models[active]?.nodes)?.find((n) => n.id === selected)}
+              node={graphOf(doc.history.doc, ref)?.nodes.find((n) => n.id === selected)}
               onChange={(key, value) => edit(`set ${selected}.${key}`, setParam(ref, selected, key, value))}
             />
           )}

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import { fmtShape } from '../core/nodes/helpers.js';
 import type { Graph } from '../core/project/schema.js';
-import type { ModelAnalysis } from '../core/shapes/infer.js';
+import { nodePorts, type ModelAnalysis } from '../core/shapes/infer.js';
 import type { TrainingAnalysis } from '../core/shapes/training.js';
 
 export interface ViewNode {
@@ -63,12 +63,14 @@ function problemsFor(ds: readonly Diagnostic[], graph: string): Map<string, Diag
   return m;
 }
 
-export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
+export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | undefined, diagnostics: readonly Diagnostic[], blocks: Record<string, Graph> = {}): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const auto = autoPositions(graph);
   const problems = problemsFor(diagnostics, name);
   const nodes: ViewNode[] = graph.nodes.map((n) => {
     const info = analysis?.nodes.get(n.id);
     const out = info?.outputs?.[0];
+    // Block instances (expanded in the analysis) and unanalysed graphs take their ports from the registry.
+    const ports = info ? undefined : nodePorts(n.type, n.params ?? {}, blocks);
     return {
       id: n.id,
       type: n.type,
@@ -77,8 +79,8 @@ export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | 
       ...(out ? { outputShape: fmtShape(out.shape) } : {}),
       ...(info ? { params: info.paramCount.trainable + info.paramCount.nonTrainable } : {}),
       problems: problems.get(n.id) ?? [],
-      inputs: info?.inputPorts ?? [],
-      outputs: info?.outputPorts ?? [],
+      inputs: info?.inputPorts ?? ports?.inputs.map((p) => p.name) ?? [],
+      outputs: info?.outputPorts ?? ports?.outputs.map((p) => p.name) ?? [],
     };
   });
   const edges: ViewEdge[] = graph.edges.map((e, i) => {

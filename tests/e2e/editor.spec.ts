@@ -156,3 +156,33 @@ test('autosave: an edit survives a reload, and Discard goes back to the template
   await expect(page.getByTestId('node-z')).toContainText('[B,100]');
   await expect(page.getByTestId('restored')).toHaveCount(0);
 });
+
+test('select several nodes, copy and paste them, group them into a block, and open models from the training graph', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  // Multi-select with Ctrl+click, copy, paste: fresh ids, one undo step.
+  await page.getByTestId('node-g_fc1').click();
+  await page.getByTestId('node-g_act1').click({ modifiers: ['Control'] });
+  await page.keyboard.press('Control+c');
+  await page.keyboard.press('Control+v');
+  await expect(page.getByTestId('node-dense_1')).toBeVisible();
+  await expect(page.getByTestId('node-relu_1')).toBeVisible();
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-dense_1')).toHaveCount(0);
+  // Group the selection into a block: the model keeps its parameter count; the block gets a tab.
+  const totals = await page.getByTestId('model-totals').textContent();
+  await page.getByTestId('node-g_fc1').click();
+  await page.getByTestId('node-g_act1').click({ modifiers: ['Control'] });
+  await page.getByLabel('Block name').fill('hidden');
+  await page.getByRole('button', { name: 'Group into block' }).click();
+  await expect(page.getByTestId('node-hidden')).toContainText('Block');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await expect(page.getByTestId('model-totals')).toHaveText(totals!);
+  await page.getByRole('tab', { name: 'block:hidden' }).click();
+  await expect(page.getByTestId('node-g_fc1')).toBeVisible();
+  // A model call in the training graph opens its model.
+  await page.getByRole('tab', { name: 'training' }).click();
+  await page.getByTestId('node-D_real').getByRole('button', { name: 'Open model discriminator' }).click();
+  await expect(page.getByRole('tab', { name: 'discriminator' })).toHaveAttribute('aria-selected', 'true');
+});

@@ -108,3 +108,25 @@ describe('History', () => {
     expect(h.doc.models.generator!.edges!.filter((e) => e.source === 'z')).toHaveLength(1); // the outside edge is not copied
   });
 });
+
+describe('group into a block', () => {
+  it('replaces a selection by a Block instance with the same shapes and parameters, as one undoable step', async () => {
+    const { groupIntoBlock } = await import('../../src/ui/store/edits.js');
+    const h = new History(json(toyProject()));
+    const before = validateProjectValue(h.doc);
+    h.apply('group', groupIntoBlock(G, ['g1', 'g1a'], 'mlp'));
+    const after = validateProjectValue(h.doc);
+    expect(after.diagnostics).toEqual([]);
+    expect(Object.keys(h.doc.blocks!)).toEqual(['mlp']);
+    expect(h.doc.models.generator!.nodes.map((n) => n.type)).toEqual(['Noise', 'Dense', 'Output', 'Block']);
+    expect(after.models.get('generator')!.totals).toEqual(before.models.get('generator')!.totals);
+    // Repeating the block is one param away: the second copy is Dense(16 -> 16), 16*16 + 16 more parameters.
+    h.apply('repeat', setParam(G, 'mlp', 'repeat', 2));
+    const repeated = validateProjectValue(h.doc);
+    expect(repeated.status).toBe('ok');
+    expect(repeated.models.get('generator')!.totals.trainable).toBe(before.models.get('generator')!.totals.trainable + 16 * 16 + 16);
+    h.undo();
+    h.undo();
+    expect(json(h.doc)).toEqual(json(toyProject()));
+  });
+});

@@ -118,12 +118,12 @@ export function paste(ref: GraphRef, nodes: DocNode[], edges: DocEdge[], offset 
       const id = g.nodes.some((x) => x.id === n.id) || [...rename.values()].includes(n.id) ? freshId({ nodes: [...g.nodes, ...[...rename.values()].map((v) => ({ id: v, type: '' }))] }, n.type) : n.id;
       rename.set(n.id, id);
       const p = n.position ?? { x: 0, y: 0 };
-      g.nodes.push({ ...structuredClone(n), id, position: { x: p.x + offset.x, y: p.y + offset.y } });
+      g.nodes.push({ ...clone(n), id, position: { x: p.x + offset.x, y: p.y + offset.y } });
     }
     for (const e of edges) {
       const s = rename.get(e.source);
       const t = rename.get(e.target);
-      if (s && t) edgesOf(g).push({ ...structuredClone(e), source: s, target: t });
+      if (s && t) edgesOf(g).push({ ...clone(e), source: s, target: t });
     }
   };
 }
@@ -153,4 +153,66 @@ export function autoLayout(ref: GraphRef) {
       n.position = { x: Math.floor(d / 8) * 520 + r * 220, y: (d % 8) * 110 };
     }
   };
+}
+
+/**
+ * Turns the selected nodes into a reusable block and puts one Block node in
+ * their place, as one step. Edges entering the selection become the block's
+ * Input nodes (one per distinct source), edges leaving it its Output nodes
+ * (one per distinct source inside), and the outside is rewired to the
+ * instance's ports.
+ */
+export function groupIntoBlock(ref: GraphRef, ids: string[], blockName: string) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const g = graphOf(draft, ref);
+    if (!g || ref.kind === 'training' || !NAME_PATTERN.test(blockName)) return;
+    const d = draft as ProjectDoc;
+    d.blocks ??= {};
+    if (Object.prototype.hasOwnProperty.call(d.blocks, blockName)) return;
+    const inside = new Set(ids.filter((id) => g.nodes.some((n) => n.id === id)));
+    if (inside.size === 0) return;
+    const edges = edgesOf(g);
+    const incoming = edges.filter((e) => !inside.has(e.source) && inside.has(e.target));
+    const outgoing = edges.filter((e) => inside.has(e.source) && !inside.has(e.target));
+    const internal = edges.filter((e) => inside.has(e.source) && inside.has(e.target));
+    const key = (e: DocEdge) => `${e.source}.${e.sourcePort ?? 'out'}`;
+    const inPorts = new Map<string, string>();
+    for (const e of incoming) if (!inPorts.has(key(e))) inPorts.set(key(e), `in_${inPorts.size + 1}`);
+    const outPorts = new Map<string, string>();
+    for (const e of outgoing) if (!outPorts.has(key(e))) outPorts.set(key(e), `out_${outPorts.size + 1}`);
+    const selected = g.nodes.filter((n) => inside.has(n.id));
+    const xs = selected.map((n) => n.position?.x ?? 0);
+    const ys = selected.map((n) => n.position?.y ?? 0);
+    const blockNodes: DocNode[] = [
+      ...[...inPorts.values()].map((id, i) => ({ id, type: 'Input', params: { shape: [1] }, position: { x: Math.min(...xs) - 240, y: Math.min(...ys) + i * 100 } })),
+      ...selected.map((n) => clone(n)),
+      ...[...outPorts.values()].map((id, i) => ({ id, type: 'Output', position: { x: Math.max(...xs) + 240, y: Math.min(...ys) + i * 100 } })),
+    ];
+    const blockEdges: DocEdge[] = [
+      ...incoming.map((e) => ({ source: inPorts.get(key(e)) as string, target: e.target, ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}) })),
+      ...internal.map((e) => clone(e)),
+      ...[...outPorts.entries()].map(([k, id]) => {
+        const [source, port] = k.split('.') as [string, string];
+        return { source, ...(port !== 'out' ? { sourcePort: port } : {}), target: id };
+      }),
+    ];
+    d.blocks[blockName] = { nodes: blockNodes as never, edges: blockEdges as never };
+    let instance = blockName;
+    for (let k = 2; g.nodes.some((n) => n.id === instance && !inside.has(n.id)); k++) instance = `${blockName}_${k}`;
+    g.nodes = g.nodes.filter((n) => !inside.has(n.id));
+    g.nodes.push({ id: instance, type: 'Block', params: { block: blockName, repeat: 1 }, position: { x: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length), y: Math.round(ys.reduce((a, b) => a + b, 0) / ys.length) } });
+    g.edges = [
+      ...edges.filter((e) => !inside.has(e.source) && !inside.has(e.target)),
+      ...[...inPorts.entries()].map(([k, port]) => {
+        const [source, sp] = k.split('.') as [string, string];
+        return { source, ...(sp !== 'out' ? { sourcePort: sp } : {}), target: instance, targetPort: port };
+      }),
+      ...outgoing.map((e) => ({ source: instance, sourcePort: outPorts.get(key(e)) as string, target: e.target, ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}) })),
+    ];
+  };
+}
+
+/** A deep copy that works on immer drafts too (structuredClone refuses proxies). */
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
 }
