@@ -19,7 +19,8 @@ import './app.css';
 import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
 import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
 import { History } from './store/history.js';
-import { addNode, autoLayout, connect, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
+import { importKerasTopology } from '../core/import/keras.js';
+import { addModel, addNode, autoLayout, connect, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
 import { clearAutosave, loadAutosave, scheduleAutosave } from './store/autosave.js';
@@ -219,6 +220,28 @@ function Editor() {
     [flow, tabs],
   );
 
+  const [importError, setImportError] = useState<string | undefined>();
+  const importModel = async (f: File | undefined) => {
+    if (!f || !doc?.history) return;
+    setImportError(undefined);
+    let json: unknown;
+    try {
+      json = JSON.parse(await f.text());
+    } catch (e) {
+      setImportError(`${f.name}: not JSON (${(e as Error).message}).`);
+      return;
+    }
+    const name = f.name.replace(/\.json$/i, '').replace(/^model$/, 'imported');
+    const { graph, diagnostics } = importKerasTopology(json, name);
+    if (!graph) {
+      setImportError(`${f.name}: ${diagnostics.map((d) => d.message).join(' ')}`);
+      return;
+    }
+    const before = new Set(Object.keys(doc.history.doc.models));
+    edit(`import ${f.name}`, addModel(name, graph));
+    const added = Object.keys(doc.history.doc.models).find((m) => !before.has(m));
+    if (added) setTab(added);
+  };
   const openFile = async (f: File | undefined) => {
     if (!f) return;
     openText(f.name, await f.text());
@@ -267,6 +290,10 @@ function Editor() {
           Open…
           <input type="file" accept=".json,application/json" hidden onChange={(e) => void openFile(e.target.files?.[0])} aria-label="Open project file" />
         </label>
+        <label className="gv-button" title="Import a TF.js or Keras model.json topology as a model">
+          Import model…
+          <input type="file" accept=".json,application/json" hidden onChange={(e) => void importModel(e.target.files?.[0])} aria-label="Import model.json" />
+        </label>
         <button className="gv-button" onClick={save} disabled={!project} aria-label="Save project">
           Save
         </button>
@@ -297,6 +324,11 @@ function Editor() {
           {doc?.analysis.status === 'ok' ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
         </span>
       </header>
+      {importError && (
+        <div className="gv-banner" role="alert">
+          {importError}
+        </div>
+      )}
       {restored && (
         <div className="gv-banner" role="status" data-testid="restored">
           Restored your unsaved work from {new Date(restored).toLocaleString()}.{' '}

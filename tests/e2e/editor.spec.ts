@@ -186,3 +186,28 @@ test('select several nodes, copy and paste them, group them into a block, and op
   await page.getByTestId('node-D_real').getByRole('button', { name: 'Open model discriminator' }).click();
   await expect(page.getByRole('tab', { name: 'discriminator' })).toHaveAttribute('aria-selected', 'true');
 });
+
+test('import a TF.js model.json as a model of the project', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  const topology = {
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'mlp',
+        layers: [
+          { class_name: 'Dense', config: { name: 'hidden', units: 32, activation: 'relu', batch_input_shape: [null, 8] } },
+          { class_name: 'Dense', config: { name: 'score', units: 1 } },
+        ],
+      },
+    },
+  };
+  await page.getByLabel('Import model.json').setInputFiles({ name: 'scorer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(topology)) });
+  await expect(page.getByRole('tab', { name: 'scorer' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('model-totals')).toContainText('321 trainable');
+  await expect(page.getByTestId('node-hidden')).toContainText('[B,32]');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('tab', { name: 'scorer' })).toHaveCount(0);
+  await page.getByLabel('Import model.json').setInputFiles({ name: 'rnn.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'rnn', batch_input_shape: [null, 3, 2] } }] } } })) });
+  await expect(page.getByRole('alert').filter({ hasText: "Layer 'rnn' (LSTM)" })).toBeVisible();
+});

@@ -216,3 +216,16 @@ export function groupIntoBlock(ref: GraphRef, ids: string[], blockName: string) 
 function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
+
+/** Adds a model graph (an imported one) under a free name; returns the edit and the name used. */
+export function addModel(wanted: string, graph: { nodes: DocNode[]; edges: DocEdge[]; description?: string }) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const d = draft as ProjectDoc;
+    let name = wanted.replace(/[^A-Za-z0-9_]/g, '_');
+    if (!/^[A-Za-z]/.test(name)) name = `m_${name}`;
+    name = name.slice(0, 56);
+    const base = name;
+    for (let k = 2; Object.prototype.hasOwnProperty.call(d.models, name); k++) name = `${base}_${k}`;
+    (d.models as Record<string, unknown>)[name] = clone(graph);
+  };
+}
