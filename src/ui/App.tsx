@@ -20,9 +20,11 @@ import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
 import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
 import { History } from './store/history.js';
 import { importKerasTopology } from '../core/import/keras.js';
-import { addModel, addNode, autoLayout, connect, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
+import { getNodeDef } from '../core/nodes/registry.js';
+import { addModel, addNode, autoLayout, connect, freshId, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
+import { fittingTypes } from './store/fit.js';
 import { clearAutosave, loadAutosave, scheduleAutosave } from './store/autosave.js';
 import { summarizeModel } from '../core/summary.js';
 import { modelView, trainingView, type ViewNode } from './graphView.js';
@@ -221,6 +223,8 @@ function Editor() {
   );
 
   const [importError, setImportError] = useState<string | undefined>();
+  /** A wire dropped on empty canvas: offer the node types that accept its tensor. */
+  const [wireDrop, setWireDrop] = useState<{ source: string; port: string; x: number; y: number; flow: { x: number; y: number }; types: string[] } | undefined>();
   const importModel = async (f: File | undefined) => {
     if (!f || !doc?.history) return;
     setImportError(undefined);
@@ -377,6 +381,15 @@ function Editor() {
             onNodeDragStart={(_, n) => (dragStart.current[n.id] = n.position)}
             onNodeDrag={(_, n) => setPositions((p) => ({ ...p, [n.id]: n.position }))}
             onNodeDragStop={(_, __, moved) => edit('move', moveNodes(ref, Object.fromEntries(moved.map((m) => [m.id, m.position]))))}
+            onConnectEnd={(event, state) => {
+              if (state.isValid || !state.fromNode || state.fromHandle?.type !== 'source' || active === 'training' || !doc?.history) return;
+              const src = doc.analysis.models.get(active)?.nodes.get(state.fromNode.id);
+              const port = state.fromHandle.id ?? 'out';
+              const t = src?.outputs?.[Math.max(0, src.outputPorts.indexOf(port))];
+              if (!t) return;
+              const pt = 'changedTouches' in event ? event.changedTouches[0]! : (event as MouseEvent);
+              setWireDrop({ source: state.fromNode.id, port, x: pt.clientX, y: pt.clientY, flow: flow.screenToFlowPosition({ x: pt.clientX, y: pt.clientY }), types: fittingTypes(t) });
+            }}
             onConnect={(c: Connection) => c.source && c.target && edit('connect', connect(ref, c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in'))}
             onDelete={({ nodes: ns, edges: es }) => {
               if (ns.length > 0) edit(`delete ${ns.length} node(s)`, removeNodes(ref, ns.map((n) => n.id)));
@@ -388,6 +401,34 @@ function Editor() {
             <MiniMap pannable zoomable />
           </ReactFlow>
         </div>
+        {wireDrop && (
+          <div className="gv-wire-drop" role="dialog" aria-label="Nodes that fit" style={{ left: wireDrop.x, top: wireDrop.y }}>
+            <div className="gv-where">fits {wireDrop.source}.{wireDrop.port}</div>
+            {wireDrop.types.map((type) => (
+              <button
+                key={type}
+                className="gv-palette-item"
+                onClick={() => {
+                  const g = doc?.history ? graphOf(doc.history.doc, ref) : undefined;
+                  if (!g) return;
+                  const id = freshId(g as never, type);
+                  const def = getNodeDef(type);
+                  const port = def ? (def.inputs(def.params.parse({}))[0]?.name ?? 'in') : 'in';
+                  edit(`add ${type} on the wire`, (d) => {
+                    addNode(ref, type, { x: Math.round(wireDrop.flow.x), y: Math.round(wireDrop.flow.y) }, id)(d);
+                    connect(ref, wireDrop.source, wireDrop.port, id, port)(d);
+                  });
+                  setWireDrop(undefined);
+                }}
+              >
+                {type}
+              </button>
+            ))}
+            <button className="gv-button" onClick={() => setWireDrop(undefined)}>
+              Cancel
+            </button>
+          </div>
+        )}
         <aside className="gv-side">
           {doc?.history && (
             <Palette

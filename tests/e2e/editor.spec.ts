@@ -211,3 +211,24 @@ test('import a TF.js model.json as a model of the project', async ({ page }) => 
   await page.getByLabel('Import model.json').setInputFiles({ name: 'rnn.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'rnn', batch_input_shape: [null, 3, 2] } }] } } })) });
   await expect(page.getByRole('alert').filter({ hasText: "Layer 'rnn' (LSTM)" })).toBeVisible();
 });
+
+test('dropping a wire on empty canvas offers only the nodes that fit, and wires the one chosen', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  const handle = page.getByTestId('node-g_act1').locator('.react-flow__handle.source');
+  const box = (await handle.boundingBox())!;
+  const canvas = (await page.getByTestId('canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + canvas.width - 60, canvas.y + 60, { steps: 8 });
+  await page.mouse.up();
+  const dialog = page.getByRole('dialog', { name: 'Nodes that fit' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Dense', exact: true })).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Conv2D', exact: true })).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Dense', exact: true }).click();
+  await expect(page.getByTestId('node-dense_1')).toContainText('[B,128]');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('node-dense_1')).toHaveCount(0);
+});
