@@ -8,6 +8,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  applyNodeChanges,
   type Connection,
   type NodeChange,
   type Edge,
@@ -177,7 +178,6 @@ function Editor() {
     return () => window.removeEventListener('ganvas:open-model', open);
   }, [tabs]);
   const flow = useReactFlow();
-  const dragStart = useRef<Record<string, { x: number; y: number }>>({});
 
   const view = useMemo(() => {
     if (!project || !doc) return { nodes: [], edges: [] };
@@ -190,12 +190,14 @@ function Editor() {
     return g ? modelView(g, active, doc.analysis.models.get(active), doc.analysis.diagnostics, project.blocks) : { nodes: [], edges: [] };
   }, [project, doc, active]);
 
-  const [positions, setPositions] = useState<Record<string, { x: number; y: number }>>({});
-  useEffect(() => setPositions({}), [view]);
-  const nodes: LayerNodeType[] = useMemo(
-    () => view.nodes.map((n) => ({ id: n.id, type: 'layer', position: positions[n.id] ?? n.position, selected: selection.has(n.id), data: n as LayerNodeData })),
-    [view, positions, selection],
-  );
+  // React Flow owns the node objects between edits: a drag changes one node, and
+  // applyNodeChanges keeps every other object as it was, so only that node re-renders.
+  const [nodes, setNodes] = useState<LayerNodeType[]>([]);
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  useEffect(() => {
+    setNodes(view.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position, selected: selectionRef.current.has(n.id), data: n as LayerNodeData })));
+  }, [view]);
   const edges: Edge[] = useMemo(
     () =>
       view.edges.map((e) => {
@@ -367,6 +369,7 @@ function Editor() {
             nodesDraggable={!!doc?.history}
             deleteKeyCode={['Delete', 'Backspace']}
             onNodesChange={(changes: NodeChange[]) => {
+              setNodes((ns) => applyNodeChanges(changes, ns) as LayerNodeType[]);
               const sel = changes.filter((c): c is Extract<NodeChange, { type: 'select' }> => c.type === 'select');
               if (sel.length === 0) return;
               setSelection((prev) => {
@@ -378,8 +381,6 @@ function Editor() {
             }}
             zoomOnDoubleClick={false}
             onPaneClick={() => setSelected(undefined)}
-            onNodeDragStart={(_, n) => (dragStart.current[n.id] = n.position)}
-            onNodeDrag={(_, n) => setPositions((p) => ({ ...p, [n.id]: n.position }))}
             onNodeDragStop={(_, __, moved) => edit('move', moveNodes(ref, Object.fromEntries(moved.map((m) => [m.id, m.position]))))}
             onConnectEnd={(event, state) => {
               if (state.isValid || !state.fromNode || state.fromHandle?.type !== 'source' || active === 'training' || !doc?.history) return;

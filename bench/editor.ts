@@ -1,0 +1,99 @@
+/**
+ * Editor benchmarks in Debian's Chromium: time to first render and frame
+ * rate while dragging a node of a 500-node graph; and, in Node, the time to
+ * re-validate (shape inference included) after one edit. Writes
+ * bench/results.json (merged by key). Never fails on a number.
+ *
+ *   npx tsx bench/editor.ts
+ */
+import { chromium } from '@playwright/test';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'vite';
+import { ROOT } from '../src/cli/assets.js';
+import { validateProjectValue } from '../src/core/validate.js';
+
+/** A model of n nodes: blocks of Dense -> LeakyReLU, with an Add skip every 4 blocks. */
+function bigProject(n: number): Record<string, unknown> {
+  const nodes: { id: string; type: string; params?: Record<string, unknown>; position: { x: number; y: number } }[] = [];
+  const edges: { source: string; target: string; targetPort?: string }[] = [];
+  const at = (i: number) => ({ x: Math.floor(i / 25) * 260, y: (i % 25) * 110 });
+  nodes.push({ id: 'x', type: 'Input', params: { shape: [32] }, position: at(0) });
+  let prev = 'x';
+  let skip = 'x';
+  let i = 1;
+  while (nodes.length < n - 1) {
+    const d = `d${i}`;
+    const a = `a${i}`;
+    nodes.push({ id: d, type: 'Dense', params: { units: 32 }, position: at(nodes.length) });
+    nodes.push({ id: a, type: 'LeakyReLU', position: at(nodes.length) });
+    edges.push({ source: prev, target: d }, { source: d, target: a });
+    prev = a;
+    if (i % 4 === 0 && nodes.length < n - 2) {
+      const s = `s${i}`;
+      nodes.push({ id: s, type: 'Add', params: { inputs: 2 }, position: at(nodes.length) });
+      edges.push({ source: prev, target: s, targetPort: 'in0' }, { source: skip, target: s, targetPort: 'in1' });
+      prev = s;
+      skip = s;
+    }
+    i++;
+  }
+  nodes.push({ id: 'out', type: 'Output', position: at(nodes.length) });
+  edges.push({ source: prev, target: 'out' });
+  return { format: 'ganvas/1', name: `${n} nodes`, models: { net: { nodes, edges } } };
+}
+
+const results: Record<string, unknown> = {};
+
+// Re-validation after one edit, in Node.
+for (const n of [100, 500, 1000]) {
+  const p = bigProject(n) as { models: { net: { nodes: { id: string; params?: Record<string, unknown> }[] } } };
+  validateProjectValue(p);
+  const times: number[] = [];
+  for (let k = 0; k < 10; k++) {
+    (p.models.net.nodes.find((x) => x.id === 'd1')!.params as Record<string, unknown>).units = 32 + (k % 2);
+    const t0 = performance.now();
+    validateProjectValue(p);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  results[`revalidate_${n}_ms_median`] = times[5];
+}
+
+// Frame rate while dragging, in Chromium.
+const server = await createServer({ root: ROOT, logLevel: 'error', server: { port: 5188, strictPort: true, host: '127.0.0.1' } });
+await server.listen();
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto('http://127.0.0.1:5188/');
+  await page.getByTestId('status').waitFor();
+  const t0 = Date.now();
+  await page.getByLabel('Open project file').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bigProject(500))) });
+  await page.getByTestId('node-out').waitFor({ state: 'attached' });
+  results.first_render_500_ms = Date.now() - t0;
+  const node = page.getByTestId('node-d1');
+  const box = (await node.boundingBox())!;
+  // A string, not a function: tsx's helpers do not exist in the page.
+  await page.evaluate('window.frames_ = 0; (function tick() { window.frames_++; requestAnimationFrame(tick); })();');
+  const start = Date.now();
+  await page.mouse.move(box.x + 20, box.y + 10);
+  await page.mouse.down();
+  for (let k = 0; k < 120; k++) await page.mouse.move(box.x + 20 + k * 3, box.y + 10 + (k % 20) * 2);
+  await page.mouse.up();
+  const seconds = (Date.now() - start) / 1000;
+  const frames = (await page.evaluate('window.frames_')) as number;
+  results.drag_500_fps = frames / seconds;
+  results.drag_500_seconds = seconds;
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString(), browser: 'Debian Chromium, headless, software rendering' };
+const path = join(ROOT, 'bench/results.json');
+const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+all.editor = { machine, ...results };
+writeFileSync(path, `${JSON.stringify(all, null, 2)}\n`);
+console.log(JSON.stringify(all.editor, null, 2));
