@@ -391,6 +391,15 @@ function Editor() {
               const pt = 'changedTouches' in event ? event.changedTouches[0]! : (event as MouseEvent);
               setWireDrop({ source: state.fromNode.id, port, x: pt.clientX, y: pt.clientY, flow: flow.screenToFlowPosition({ x: pt.clientX, y: pt.clientY }), types: fittingTypes(t) });
             }}
+            edgesReconnectable={!!doc?.history}
+            onReconnect={(old, c) => {
+              const index = view.edges.findIndex((v) => v.id === old.id);
+              if (index < 0 || !c.source || !c.target) return;
+              edit('reconnect', (d) => {
+                removeEdges(ref, [index])(d);
+                connect(ref, c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in')(d);
+              });
+            }}
             onConnect={(c: Connection) => c.source && c.target && edit('connect', connect(ref, c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in'))}
             onDelete={({ nodes: ns, edges: es }) => {
               if (ns.length > 0) edit(`delete ${ns.length} node(s)`, removeNodes(ref, ns.map((n) => n.id)));

@@ -130,3 +130,18 @@ describe('group into a block', () => {
     expect(json(h.doc)).toEqual(json(toyProject()));
   });
 });
+
+describe('reconnect', () => {
+  it('moving an edge end is one step: the old edge goes, the new one comes, undo restores both', () => {
+    const h = new History(json(toyProject()));
+    const before = json(h.doc);
+    h.apply('reconnect', (d) => {
+      removeEdges(G, [3])(d); // g2 -> sample
+      connect(G, 'g1a', 'out', 'sample', 'in')(d);
+    });
+    expect(h.doc.models.generator!.edges).toContainEqual({ source: 'g1a', target: 'sample' });
+    expect(h.doc.models.generator!.edges!.some((e) => e.source === 'g2' && e.target === 'sample')).toBe(false);
+    h.undo();
+    expect(json(h.doc)).toEqual(before);
+  });
+});
