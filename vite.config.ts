@@ -6,12 +6,14 @@ export default defineConfig({
   // Pre-bundle everything the app and the browser-test harness import, so a
   // fresh checkout's first page load is not reloaded by dependency discovery.
   optimizeDeps: {
-    entries: ['index.html', 'tests/e2e/gpu-harness.ts'],
+    entries: ['index.html', 'src/ui/train/TrainPanel.tsx', 'tests/e2e/gpu-harness.ts'],
     include: [
       '@tensorflow/tfjs-core',
       '@tensorflow/tfjs-layers',
       '@tensorflow/tfjs-backend-cpu',
       '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-webgl',
+      'uplot',
       'seedrandom',
       'zod',
       'jsonc-parser',

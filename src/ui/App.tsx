@@ -25,6 +25,10 @@ import { getNodeDef } from '../core/nodes/registry.js';
 import { addModel, addNode, autoLayout, connect, freshId, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
+import { lazy, Suspense } from 'react';
+
+// The training panel pulls in the GPU backends: loaded when first opened.
+const TrainPanel = lazy(async () => ({ default: (await import('./train/TrainPanel.js')).TrainPanel }));
 import { fittingTypes } from './store/fit.js';
 import { clearAutosave, loadAutosave, scheduleAutosave } from './store/autosave.js';
 import { summarizeModel } from '../core/summary.js';
@@ -225,6 +229,7 @@ function Editor() {
   );
 
   const [importError, setImportError] = useState<string | undefined>();
+  const [showTrain, setShowTrain] = useState(false);
   /** A wire dropped on empty canvas: offer the node types that accept its tensor. */
   const [wireDrop, setWireDrop] = useState<{ source: string; port: string; x: number; y: number; flow: { x: number; y: number }; types: string[] } | undefined>();
   const importModel = async (f: File | undefined) => {
@@ -324,6 +329,9 @@ function Editor() {
           title="Group the selected nodes into a reusable block"
         >
           Group
+        </button>
+        <button className="gv-button" onClick={() => setShowTrain((v) => !v)} aria-pressed={showTrain} aria-label="Training panel">
+          Train
         </button>
         <span className="gv-project-name">{project?.name ?? doc?.file}</span>
         <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
@@ -483,6 +491,11 @@ function Editor() {
           </section>
         </aside>
       </main>
+      {showTrain && doc && (
+        <Suspense fallback={<div className="gv-train">Loading the training engine…</div>}>
+          <TrainPanel analysis={doc.analysis} />
+        </Suspense>
+      )}
     </div>
   );
 }

@@ -1,0 +1,276 @@
+/**
+ * Training in the page: start, pause, resume, stop; the backend and why;
+ * steps/s; live loss charts (uPlot); samples from a fixed noise batch (for 2D
+ * data, real and generated points over D's decision surface); and a
+ * side-by-side comparison run with another adversarial loss, same seed and data.
+ * Training runs on the main thread and yields to the page after every step.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { DataAssets } from '../../core/data/datasets.js';
+import { decodeMnistBin } from '../../core/data/mnist-format.js';
+import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/training.js';
+import { selectBackend } from '../../core/train/backend.js';
+import { imageGrid, scatter2d, type Rgba } from '../../core/train/images.js';
+import { Trainer, type StepMetrics } from '../../core/train/trainer.js';
+import type { ProjectAnalysis } from '../../core/validate.js';
+
+type Status = 'idle' | 'running' | 'paused' | 'stopped' | 'failed';
+
+interface Run {
+  label: string;
+  trainer: Trainer;
+  history: StepMetrics[];
+}
+
+async function assetsFor(a: ProjectAnalysis): Promise<DataAssets> {
+  const needsMnist = a.project?.training?.nodes.some((n) => n.type === 'Dataset' && String((n.params as { source?: string }).source).startsWith('mnist'));
+  if (!needsMnist) return {};
+  const r = await fetch('/generated/mnist.bin');
+  if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
+  return { mnist: decodeMnistBin(new Uint8Array(await r.arrayBuffer())) };
+}
+
+/** Draws a picture of the run's samples: an image grid, or 2D points over D's decision surface. */
+async function samplePicture(run: Run): Promise<Rgba | undefined> {
+  const t = run.trainer;
+  const modes = t.modes();
+  const fake = t.generate(modes ? 400 : 36);
+  const values = (await fake.data()) as Float32Array;
+  const shape = fake.shape;
+  fake.dispose();
+  if (modes && shape[1] === 2) {
+    const real = t.realSamples(400);
+    const realValues = (await real.data()) as Float32Array;
+    real.dispose();
+    const extent = Math.max(...modes.centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
+    const pic = scatter2d(realValues, values, extent, 300);
+    // D's decision surface, as in GAN Lab: sigmoid(D(x)) on a 30x30 grid, shaded behind the points.
+    const dName = t.plan.players.D.models[0];
+    const d = dName ? t.models.get(dName) : undefined;
+    if (d && d.inputs.length === 1 && d.inputs[0]!.shape.length === 2) {
+      const n = 30;
+      const grid = tf.tidy(() => {
+        const xs = tf.linspace(-extent, extent, n);
+        const gx = tf.tile(tf.reshape(xs, [1, n]), [n, 1]);
+        const gy = tf.tile(tf.reshape(tf.reverse(xs), [n, 1]), [1, n]);
+        const pts = tf.stack([tf.reshape(gx, [-1]), tf.reshape(gy, [-1])], 1);
+        return tf.sigmoid(d.apply(pts, { training: false }) as tf.Tensor);
+      });
+      const p = (await grid.data()) as Float32Array;
+      grid.dispose();
+      for (let y = 0; y < pic.height; y++)
+        for (let x = 0; x < pic.width; x++) {
+          const o = (y * pic.width + x) * 4;
+          if (pic.data[o] !== 255 || pic.data[o + 1] !== 255 || pic.data[o + 2] !== 255) continue; // a point
+          const v = p[Math.min(n - 1, Math.floor((y / pic.height) * n)) * n + Math.min(n - 1, Math.floor((x / pic.width) * n))] as number;
+          pic.data[o] = Math.round(255 - 40 * (1 - v));
+          pic.data[o + 1] = Math.round(255 - 25 * Math.abs(v - 0.5));
+          pic.data[o + 2] = Math.round(255 - 40 * v);
+        }
+    }
+    return pic;
+  }
+  if (shape.length === 4) {
+    const [, h, w, c] = shape as [number, number, number, number];
+    return imageGrid(values, 36, h, w, c, 6);
+  }
+  return undefined;
+}
+
+function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current;
+    if (!c || !pic) return;
+    c.width = pic.width;
+    c.height = pic.height;
+    c.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(pic.data), pic.width, pic.height), 0, 0);
+    c.dataset.version = String(Number(c.dataset.version ?? 0) + 1);
+  }, [pic]);
+  return <canvas ref={ref} className="gv-samples" data-testid={testId} width={300} height={300} />;
+}
+
+function LossChart({ runs, version }: { runs: Run[]; version: number }) {
+  const el = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const labels = runs.map((r) => r.label).join('|');
+  useEffect(() => {
+    if (!el.current) return;
+    const colors = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
+    const series: uPlot.Series[] = [{ label: 'step' }];
+    runs.forEach((r, i) => {
+      series.push({ label: `${r.label} D`, stroke: colors[(2 * i) % 4], width: 1 });
+      series.push({ label: `${r.label} G`, stroke: colors[(2 * i + 1) % 4], width: 1, dash: [4, 3] });
+    });
+    plot.current?.destroy();
+    plot.current = new uPlot({ width: 520, height: 220, series, scales: { x: { time: false } }, legend: { live: false } }, [[], ...runs.flatMap(() => [[], []])], el.current);
+    return () => plot.current?.destroy();
+  }, [labels]); // rebuilt only when the runs change
+  useEffect(() => {
+    const longest = Math.max(0, ...runs.map((r) => r.history.length));
+    const steps = Array.from({ length: longest }, (_, i) => i + 1);
+    const data: (number | null)[][] = [steps];
+    for (const r of runs) {
+      data.push(steps.map((_, i) => r.history[i]?.losses.D ?? null));
+      data.push(steps.map((_, i) => r.history[i]?.losses.G ?? null));
+    }
+    plot.current?.setData(data as uPlot.AlignedData);
+  }, [version, runs]);
+  return <div ref={el} data-testid="loss-chart" />;
+}
+
+export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
+  const [status, setStatus] = useState<Status>('idle');
+  const [backend, setBackend] = useState<string>('');
+  const [message, setMessage] = useState<string>('');
+  const [step, setStep] = useState(0);
+  const [rate, setRate] = useState(0);
+  const [version, setVersion] = useState(0);
+  const [pictures, setPictures] = useState<(Rgba | undefined)[]>([]);
+  const [compareWith, setCompareWith] = useState<AdversarialKind | ''>('');
+  const runs = useRef<Run[]>([]);
+  const control = useRef<{ state: Status }>({ state: 'idle' });
+
+  const loop = async () => {
+    const t0 = performance.now();
+    const start = runs.current[0]?.trainer.step ?? 0;
+    let lastPicture = 0;
+    let lastPictureAt = 0;
+    while (control.current.state === 'running') {
+      for (const r of runs.current) {
+        const m = await r.trainer.trainStep();
+        r.history.push(m);
+        const bad = r.trainer.divergence(m);
+        if (bad) {
+          control.current.state = 'stopped';
+          setStatus('stopped');
+          setMessage(`${r.label}: ${bad}`);
+        }
+      }
+      const now = runs.current[0]!.trainer.step;
+      setStep(now);
+      setRate((now - start) / ((performance.now() - t0) / 1000));
+      setVersion((v) => v + 1);
+      // Samples every 10 steps, or every 1.5 s on a slow backend.
+      if (now - lastPicture >= 10 || now === 1 || performance.now() - lastPictureAt > 1500) {
+        lastPicture = now;
+        lastPictureAt = performance.now();
+        setPictures(await Promise.all(runs.current.map(samplePicture)));
+      }
+      await new Promise((r) => setTimeout(r, 0)); // keep the page responsive
+    }
+  };
+
+  const start = async () => {
+    setMessage('');
+    try {
+      const choice = await selectBackend('auto');
+      setBackend(`${choice.name} (${choice.reason})`);
+      const assets = await assetsFor(analysis);
+      for (const r of runs.current) r.trainer.dispose();
+      runs.current = [{ label: 'run', trainer: new Trainer(analysis, { assets }), history: [] }];
+      if (compareWith) {
+        const first = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
+        runs.current[0]!.label = String((first?.params as { kind?: string } | undefined)?.kind ?? 'run');
+        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [] });
+      }
+      control.current.state = 'running';
+      setStatus('running');
+      setStep(0);
+      void loop();
+    } catch (e) {
+      setStatus('failed');
+      setMessage((e as Error).message);
+    }
+  };
+
+  useEffect(
+    () => () => {
+      control.current.state = 'stopped';
+      for (const r of runs.current) r.trainer.dispose();
+    },
+    [],
+  );
+
+  const canTrain = analysis.status === 'ok' && analysis.training?.complete === true;
+  return (
+    <section className="gv-train" aria-label="Training">
+      <div className="gv-train-controls">
+        <strong>Train</strong>
+        <button className="gv-button" disabled={!canTrain || status === 'running' || status === 'paused'} onClick={() => void start()}>
+          Start
+        </button>
+        <button
+          className="gv-button"
+          disabled={status !== 'running'}
+          onClick={() => {
+            control.current.state = 'paused';
+            setStatus('paused');
+          }}
+        >
+          Pause
+        </button>
+        <button
+          className="gv-button"
+          disabled={status !== 'paused'}
+          onClick={() => {
+            control.current.state = 'running';
+            setStatus('running');
+            void loop();
+          }}
+        >
+          Resume
+        </button>
+        <button
+          className="gv-button"
+          disabled={status !== 'running' && status !== 'paused'}
+          onClick={() => {
+            control.current.state = 'stopped';
+            setStatus('stopped');
+          }}
+        >
+          Stop
+        </button>
+        <label>
+          compare with{' '}
+          <select aria-label="Compare with loss" value={compareWith} onChange={(e) => setCompareWith(e.target.value as AdversarialKind | '')} disabled={status === 'running' || status === 'paused'}>
+            <option value="">no comparison</option>
+            {ADVERSARIAL_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span data-testid="train-status">{status}</span>
+        <span data-testid="train-step">step {step}</span>
+        <span>{rate.toFixed(1)} steps/s</span>
+        <span data-testid="train-backend" className="gv-where">
+          {backend}
+        </span>
+      </div>
+      {!canTrain && <p className="gv-where">Fix the project's problems to train it.</p>}
+      {message && (
+        <p role="alert" className="gv-field-error">
+          {message}
+        </p>
+      )}
+      <div className="gv-train-body">
+        <LossChart runs={runs.current} version={version} />
+        {pictures.map((p, i) => (
+          <figure key={i}>
+            <Picture pic={p} testId={`samples-${i}`} />
+            <figcaption>{runs.current[i]?.label}</figcaption>
+          </figure>
+        ))}
+      </div>
+    </section>
+  );
+}
+

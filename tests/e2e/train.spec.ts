@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+
+/**
+ * Training from the page: the 2D toy template trains, the charts and the
+ * sample view update, pause holds, resume continues, and a second run with
+ * another loss trains beside it. The backend used is reported, not assumed.
+ */
+test('trains the 2D toy GAN in the page, pauses and resumes, and compares two losses', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  await page.getByLabel('Compare with loss').selectOption('minimax');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('running');
+  await expect(page.getByTestId('train-step')).toHaveText(/step ([4-9]|\d{2,})/, { timeout: 120_000 });
+  const backend = await page.getByTestId('train-backend').textContent();
+  console.log(`trained on: ${backend}`);
+  expect(backend).toMatch(/^(webgpu|webgl|cpu) /);
+  // The chart has drawn, and the sample pictures of both runs exist and refresh.
+  await expect(page.getByTestId('loss-chart').locator('canvas')).toHaveCount(1);
+  const samples = page.getByTestId('samples-0');
+  await expect(page.getByTestId('samples-1')).toBeVisible();
+  const v1 = Number(await samples.getAttribute('data-version'));
+  await expect.poll(async () => Number(await samples.getAttribute('data-version')), { timeout: 60_000 }).toBeGreaterThan(v1);
+  // Pause holds the step; resume continues.
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('paused');
+  const paused = await page.getByTestId('train-step').textContent();
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('train-step')).toHaveText(paused!);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-step')).not.toHaveText(paused!, { timeout: 30_000 });
+  await page.screenshot({ path: test.info().outputPath('training.png') });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('stopped');
+});
