@@ -24,6 +24,10 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('samples-1')).toBeVisible();
   const v1 = Number(await samples.getAttribute('data-version'));
   await expect.poll(async () => Number(await samples.getAttribute('data-version')), { timeout: 60_000 }).toBeGreaterThan(v1);
+  // Every loss term, D(real)/D(fake) and the gradient norms are charted too.
+  await expect(page.getByTestId('chart-loss terms')).toContainText('D/gp');
+  await expect(page.getByTestId('chart-gradient norms')).toContainText('|grad G|');
+  await expect(page.getByTestId('chart-D(real) / D(fake) (mean logit)')).toBeVisible();
   // Pause holds the step; resume continues.
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('paused');
@@ -33,6 +37,10 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-step')).not.toHaveText(paused!, { timeout: 30_000 });
   await page.screenshot({ path: test.info().outputPath('training.png') });
+  // The scrubber goes back to earlier sample pictures.
+  const scrubber = page.getByLabel('Sample history');
+  await scrubber.fill('0');
+  await expect(page.locator('figcaption').first()).toContainText('(step ');
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('stopped');
 });

@@ -96,6 +96,51 @@ function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
   return <canvas ref={ref} className="gv-samples" data-testid={testId} width={300} height={300} />;
 }
 
+type Metric = { name: string; get: (m: StepMetrics) => number | undefined };
+
+/** The figures charted live, per run. */
+function metricsOf(runs: Run[]): Record<string, Metric[]> {
+  const terms = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(r.history[0]?.losses ?? {})) if (k.includes('/')) terms.add(k);
+  return {
+    'loss terms': [...terms].sort().map((k) => ({ name: k, get: (m: StepMetrics) => m.losses[k] })),
+    'D(real) / D(fake) (mean logit)': [
+      { name: 'D(real)', get: (m: StepMetrics) => m.dReal },
+      { name: 'D(fake)', get: (m: StepMetrics) => m.dFake },
+    ],
+    'gradient norms': [
+      { name: '|grad D|', get: (m: StepMetrics) => m.gradNorm.D },
+      { name: '|grad G|', get: (m: StepMetrics) => m.gradNorm.G },
+    ],
+  };
+}
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
+
+function MetricChart({ title, runs, metrics, version }: { title: string; runs: Run[]; metrics: Metric[]; version: number }) {
+  const el = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | undefined>(undefined);
+  const key = `${runs.map((r) => r.label).join('|')}/${metrics.map((m) => m.name).join('|')}`;
+  useEffect(() => {
+    if (!el.current) return;
+    const series: uPlot.Series[] = [{ label: 'step' }];
+    runs.forEach((r, i) =>
+      metrics.forEach((m, j) => series.push({ label: runs.length > 1 ? `${r.label} ${m.name}` : m.name, stroke: COLORS[(j * runs.length + i) % COLORS.length], width: 1, ...(i > 0 ? { dash: [4, 3] } : {}) })),
+    );
+    plot.current?.destroy();
+    plot.current = new uPlot({ title, width: 360, height: 180, series, scales: { x: { time: false } }, legend: { live: false } }, [[], ...series.slice(1).map(() => [])], el.current);
+    return () => plot.current?.destroy();
+  }, [key]); // rebuilt only when the series change
+  useEffect(() => {
+    const longest = Math.max(0, ...runs.map((r) => r.history.length));
+    const steps = Array.from({ length: longest }, (_, i) => i + 1);
+    const data: (number | null)[][] = [steps];
+    for (const r of runs) for (const m of metrics) data.push(steps.map((_, i) => (r.history[i] ? (m.get(r.history[i]!) ?? null) : null)));
+    plot.current?.setData(data as uPlot.AlignedData);
+  }, [version, runs, metrics]);
+  return <div ref={el} data-testid={`chart-${title}`} />;
+}
+
 function LossChart({ runs, version }: { runs: Run[]; version: number }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
@@ -133,6 +178,9 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
   const [rate, setRate] = useState(0);
   const [version, setVersion] = useState(0);
   const [pictures, setPictures] = useState<(Rgba | undefined)[]>([]);
+  /** Every sample picture taken, with its step, for the scrubber. */
+  const gallery = useRef<{ step: number; pictures: (Rgba | undefined)[] }[]>([]);
+  const [scrub, setScrub] = useState<number | undefined>();
   const [compareWith, setCompareWith] = useState<AdversarialKind | ''>('');
   const runs = useRef<Run[]>([]);
   const control = useRef<{ state: Status }>({ state: 'idle' });
@@ -161,7 +209,10 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       if (now - lastPicture >= 10 || now === 1 || performance.now() - lastPictureAt > 1500) {
         lastPicture = now;
         lastPictureAt = performance.now();
-        setPictures(await Promise.all(runs.current.map(samplePicture)));
+        const pics = await Promise.all(runs.current.map(samplePicture));
+        gallery.current.push({ step: now, pictures: pics });
+        if (gallery.current.length > 200) gallery.current.splice(0, gallery.current.length - 200);
+        setPictures(pics);
       }
       await new Promise((r) => setTimeout(r, 0)); // keep the page responsive
     }
@@ -175,6 +226,8 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       const assets = await assetsFor(analysis);
       for (const r of runs.current) r.trainer.dispose();
       runs.current = [{ label: 'run', trainer: new Trainer(analysis, { assets }), history: [] }];
+      gallery.current = [];
+      setScrub(undefined);
       if (compareWith) {
         const first = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
         runs.current[0]!.label = String((first?.params as { kind?: string } | undefined)?.kind ?? 'run');
@@ -263,13 +316,39 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       )}
       <div className="gv-train-body">
         <LossChart runs={runs.current} version={version} />
-        {pictures.map((p, i) => (
+        {(scrub !== undefined && gallery.current[scrub] ? gallery.current[scrub]!.pictures : pictures).map((p, i) => (
           <figure key={i}>
             <Picture pic={p} testId={`samples-${i}`} />
-            <figcaption>{runs.current[i]?.label}</figcaption>
+            <figcaption>
+              {runs.current[i]?.label} {scrub !== undefined && gallery.current[scrub] ? `(step ${gallery.current[scrub]!.step})` : '(latest)'}
+            </figcaption>
           </figure>
         ))}
       </div>
+      {gallery.current.length > 1 && (
+        <label className="gv-scrubber">
+          samples at{' '}
+          <input
+            type="range"
+            min={0}
+            max={gallery.current.length - 1}
+            value={scrub ?? gallery.current.length - 1}
+            onChange={(e) => {
+              const k = Number(e.target.value);
+              setScrub(k === gallery.current.length - 1 ? undefined : k);
+            }}
+            aria-label="Sample history"
+          />{' '}
+          step {gallery.current[scrub ?? gallery.current.length - 1]?.step}
+        </label>
+      )}
+      {runs.current.length > 0 && runs.current[0]!.history.length > 0 && (
+        <div className="gv-train-body">
+          {Object.entries(metricsOf(runs.current)).map(([title, metrics]) => (
+            <MetricChart key={title} title={title} runs={runs.current} metrics={metrics} version={version} />
+          ))}
+        </div>
+      )}
     </section>
   );
 }
