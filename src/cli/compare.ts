@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKind } from '../core/nodes/training.js';
 import type { Project } from '../core/project/schema.js';
 import { validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
+import { stability, stabilityTable, type StabilityRow } from '../core/train/stability.js';
 import { runTraining, writeAtomic, type RunResult, type TrainOptions } from './train.js';
+
+export { stability, stabilityTable, type StabilityRow };
 
 export interface LossSpec {
   name: string;
@@ -93,66 +96,6 @@ function rewirePenalties(p: Project, kind: PenaltyKind): void {
     if (kind !== 'r2' && real) t.edges.push({ source: real.node, sourcePort: real.port, target: n.id, targetPort: 'real' });
     if ((kind === 'wgan-gp' || kind === 'r2') && fake) t.edges.push({ source: fake.node, sourcePort: fake.port, target: n.id, targetPort: 'fake' });
   }
-}
-
-export interface StabilityRow {
-  loss: string;
-  status: string;
-  steps: number;
-  finalD: number;
-  finalG: number;
-  varD: number;
-  varG: number;
-  gradNormD: number;
-  gradNormG: number;
-  modesCovered?: string;
-  highQuality?: number;
-  diversity?: number;
-  fid?: number;
-  nan: boolean;
-  stepsPerSecond: number;
-}
-
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const variance = (xs: number[]) => {
-  const m = mean(xs);
-  return xs.length ? xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length : NaN;
-};
-
-/** Final = mean over the last 10% of steps; variance over the last half. */
-export function stability(name: string, r: RunResult): StabilityRow {
-  const h = r.history;
-  const tail = h.slice(Math.floor(h.length * 0.9));
-  const half = h.slice(Math.floor(h.length / 2));
-  const q = r.quality[r.quality.length - 1];
-  return {
-    loss: name,
-    status: r.status,
-    steps: r.steps,
-    finalD: mean(tail.map((m) => m.losses.D ?? NaN)),
-    finalG: mean(tail.map((m) => m.losses.G ?? NaN)),
-    varD: variance(half.map((m) => m.losses.D ?? NaN)),
-    varG: variance(half.map((m) => m.losses.G ?? NaN)),
-    gradNormD: mean(half.map((m) => m.gradNorm.D)),
-    gradNormG: mean(half.map((m) => m.gradNorm.G)),
-    ...(q?.modesCovered !== undefined ? { modesCovered: `${q.modesCovered}/${q.modesTotal}` } : {}),
-    ...(q?.highQuality !== undefined ? { highQuality: q.highQuality } : {}),
-    ...(q?.diversity !== undefined ? { diversity: q.diversity } : {}),
-    ...(q?.fid !== undefined ? { fid: q.fid } : {}),
-    nan: r.status === 'diverged',
-    stepsPerSecond: r.steps / Math.max(1e-9, r.seconds),
-  };
-}
-
-export function stabilityTable(rows: StabilityRow[]): string {
-  const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
-  const head = '| loss | status | steps | final D | final G | var D | var G | mean grad D | mean grad G | modes covered | high quality | diversity | FID (digits) | NaN | steps/s |';
-  const sep = `|${head.split('|').slice(1, -1).map(() => '---').join('|')}|`;
-  const body = rows.map(
-    (r) =>
-      `| ${r.loss} | ${r.status} | ${r.steps} | ${f(r.finalD)} | ${f(r.finalG)} | ${f(r.varD)} | ${f(r.varG)} | ${f(r.gradNormD)} | ${f(r.gradNormG)} | ${r.modesCovered ?? '-'} | ${f(r.highQuality)} | ${f(r.diversity)} | ${f(r.fid)} | ${r.nan ? 'yes' : 'no'} | ${f(r.stepsPerSecond)} |`,
-  );
-  return [head, sep, ...body].join('\n');
 }
 
 /** Loss curves of every run, side by side (one panel per player), as SVG. */

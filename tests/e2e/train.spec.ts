@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 /**
  * Training from the page: the 2D toy template trains, the charts and the
@@ -41,6 +42,24 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   const scrubber = page.getByLabel('Sample history');
   await scrubber.fill('0');
   await expect(page.locator('figcaption').first()).toContainText('(step ');
+  // The comparison's stability table has a row per loss.
+  await expect(page.getByTestId('stability').locator('tbody tr')).toHaveCount(2);
+  await expect(page.getByTestId('stability')).toContainText('minimax');
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('stopped');
+  // Download the generator (tfjs format) and a checkpoint; resume from that checkpoint.
+  const model = page.waitForEvent('download', (d) => d.suggestedFilename() === 'generator.json');
+  const weights = page.waitForEvent('download', (d) => d.suggestedFilename() === 'generator.weights.bin');
+  await page.getByRole('button', { name: 'Download generator' }).click();
+  expect(JSON.parse(readFileSync(await (await model).path(), 'utf8')).format).toBe('layers-model');
+  await weights;
+  const ckpt = page.waitForEvent('download', (d) => d.suggestedFilename() === 'checkpoint.gnvs');
+  await page.getByRole('button', { name: 'Save checkpoint' }).click();
+  const path = await (await ckpt).path();
+  const stepAtSave = Number((await page.getByTestId('train-step').textContent())!.replace('step ', ''));
+  await page.getByLabel('Resume from checkpoint').setInputFiles(path);
+  await expect(page.getByTestId('train-status')).toHaveText('paused');
+  await expect(page.getByTestId('train-step')).toHaveText(`step ${stepAtSave}`);
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('train-step')).not.toHaveText(`step ${stepAtSave}`, { timeout: 60_000 });
 });

@@ -18,6 +18,9 @@ import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/traini
 import { selectBackend } from '../../core/train/backend.js';
 import { imageGrid, scatter2d, type Rgba } from '../../core/train/images.js';
 import { Trainer, type StepMetrics } from '../../core/train/trainer.js';
+import { modeCoverage } from '../../core/train/metrics.js';
+import { stability } from '../../core/train/stability.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../core/train/checkpoint.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 
 type Status = 'idle' | 'running' | 'paused' | 'stopped' | 'failed';
@@ -26,6 +29,16 @@ interface Run {
   label: string;
   trainer: Trainer;
   history: StepMetrics[];
+  quality: { modesCovered?: number; modesTotal?: number; highQuality?: number }[];
+  started: number;
+}
+
+function download(name: string, blob: Blob): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 async function assetsFor(a: ProjectAnalysis): Promise<DataAssets> {
@@ -45,6 +58,8 @@ async function samplePicture(run: Run): Promise<Rgba | undefined> {
   const shape = fake.shape;
   fake.dispose();
   if (modes && shape[1] === 2) {
+    const cov = modeCoverage(values, modes.centers, modes.std);
+    run.quality.push({ modesCovered: cov.covered, modesTotal: cov.total, highQuality: cov.highQuality });
     const real = t.realSamples(400);
     const realValues = (await real.data()) as Float32Array;
     real.dispose();
@@ -225,13 +240,13 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       setBackend(`${choice.name} (${choice.reason})`);
       const assets = await assetsFor(analysis);
       for (const r of runs.current) r.trainer.dispose();
-      runs.current = [{ label: 'run', trainer: new Trainer(analysis, { assets }), history: [] }];
+      runs.current = [{ label: 'run', trainer: new Trainer(analysis, { assets }), history: [], quality: [], started: performance.now() }];
       gallery.current = [];
       setScrub(undefined);
       if (compareWith) {
         const first = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
         runs.current[0]!.label = String((first?.params as { kind?: string } | undefined)?.kind ?? 'run');
-        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [] });
+        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [], quality: [], started: performance.now() });
       }
       control.current.state = 'running';
       setStatus('running');
@@ -251,6 +266,26 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
     [],
   );
 
+  const resumeFrom = async (f: File | undefined) => {
+    if (!f) return;
+    try {
+      await selectBackend('auto').then((c) => setBackend(`${c.name} (${c.reason})`));
+      const { header, tensors } = decodeCheckpoint(new Uint8Array(await f.arrayBuffer()));
+      const trainer = new Trainer(analysis, { assets: await assetsFor(analysis) });
+      await trainer.restore({ step: header.step, tensors });
+      tf.dispose(tensors.map((t) => t.tensor));
+      for (const r of runs.current) r.trainer.dispose();
+      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now() }];
+      setStep(header.step);
+      control.current.state = 'paused';
+      setStatus('paused');
+      setMessage(`Resumed from ${f.name} at step ${header.step}: press Resume.`);
+    } catch (e) {
+      setMessage(`${f.name}: ${(e as Error).message}`);
+    }
+  };
+  const first = runs.current[0];
+  const idle = status !== 'running';
   const canTrain = analysis.status === 'ok' && analysis.training?.complete === true;
   return (
     <section className="gv-train" aria-label="Training">
@@ -308,6 +343,51 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
           {backend}
         </span>
       </div>
+      <div className="gv-train-controls">
+        <button
+          className="gv-button"
+          disabled={!first || !idle}
+          onClick={() => {
+            const node = first?.trainer.sampleNode();
+            const model = node ? first?.trainer.models.get(node.params.model as string) : undefined;
+            // tfjs' LayersModel format: model.json plus its weights file, loadable with tf.loadLayersModel.
+            void model?.save(
+              tf.io.withSaveHandler(async (a) => {
+                const json = { modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'ganvas', convertedBy: null, weightsManifest: [{ paths: ['generator.weights.bin'], weights: a.weightSpecs ?? [] }] };
+                download('generator.json', new Blob([JSON.stringify(json)], { type: 'application/json' }));
+                download('generator.weights.bin', new Blob([a.weightData as ArrayBuffer]));
+                return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+              }),
+            );
+          }}
+        >
+          Download generator
+        </button>
+        <button
+          className="gv-button"
+          disabled={!first || !idle}
+          onClick={() => (document.querySelector('[data-testid="samples-0"]') as HTMLCanvasElement | null)?.toBlob((b) => b && download('samples.png', b))}
+        >
+          Download samples
+        </button>
+        <button
+          className="gv-button"
+          disabled={!first || !idle}
+          onClick={async () => {
+            if (!first) return;
+            const st = await first.trainer.state();
+            const bytes = await encodeCheckpoint(st, analysis.project?.name ?? 'project');
+            tf.dispose(st.tensors.map((t) => t.tensor));
+            download('checkpoint.gnvs', new Blob([bytes.slice().buffer as ArrayBuffer]));
+          }}
+        >
+          Save checkpoint
+        </button>
+        <label className="gv-button">
+          Resume from checkpoint…
+          <input type="file" accept=".gnvs" hidden disabled={!canTrain || !idle} onChange={(e) => void resumeFrom(e.target.files?.[0])} aria-label="Resume from checkpoint" />
+        </label>
+      </div>
       {!canTrain && <p className="gv-where">Fix the project's problems to train it.</p>}
       {message && (
         <p role="alert" className="gv-field-error">
@@ -341,6 +421,37 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
           />{' '}
           step {gallery.current[scrub ?? gallery.current.length - 1]?.step}
         </label>
+      )}
+      {runs.current.length > 1 && runs.current[0]!.history.length > 0 && (
+        <table className="gv-stability" data-testid="stability">
+          <thead>
+            <tr>
+              {['loss', 'steps', 'final D', 'final G', 'var D', 'var G', 'mean |grad D|', 'mean |grad G|', 'modes covered', 'NaN'].map((h) => (
+                <th key={h}>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {runs.current.map((r) => {
+              const row = stability(r.label, { status, steps: r.trainer.step, seconds: (performance.now() - r.started) / 1000, history: r.history, quality: r.quality });
+              const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+              return (
+                <tr key={r.label}>
+                  <td>{row.loss}</td>
+                  <td>{row.steps}</td>
+                  <td>{f(row.finalD)}</td>
+                  <td>{f(row.finalG)}</td>
+                  <td>{f(row.varD)}</td>
+                  <td>{f(row.varG)}</td>
+                  <td>{f(row.gradNormD)}</td>
+                  <td>{f(row.gradNormG)}</td>
+                  <td>{row.modesCovered ?? '-'}</td>
+                  <td>{r.history.some((m) => r.trainer.divergence(m)) ? 'yes' : 'no'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       )}
       {runs.current.length > 0 && runs.current[0]!.history.length > 0 && (
         <div className="gv-train-body">
