@@ -175,10 +175,7 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
   // Metrics are appended a whole line at a time, so the file can be followed while training.
   const metricsPath = join(opts.out, 'metrics.jsonl');
   if (!opts.resume) writeFileSync(metricsPath, '');
-  const metricLines = {
-    push: (line: string) => appendFileSync(metricsPath, line),
-  };
-  const flushMetrics = () => {};
+  const appendMetric = (record: object) => appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
   const history: StepMetrics[] = [];
   const qualityHistory: QualityFigures[] = [];
   const every = settings.sampleEvery;
@@ -203,17 +200,16 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
 
   const usesDigits = project.training!.nodes.some((n) => n.type === 'Dataset' && (n.params as DatasetParams).source === 'mnist');
   const fid = usesDigits ? await makeFid() : undefined;
-  const record = async (m: StepMetrics | undefined, force: boolean) => {
+  const record = async (force: boolean) => {
     const step = trainer.step;
     if (!force && step % every !== 0) return;
     const { figures, picture } = await quality(trainer, step, fid);
     qualityHistory.push(figures);
-    metricLines.push(`${JSON.stringify({ type: 'quality', ...figures })}\n`);
+    appendMetric({ type: 'quality', ...figures });
     if (picture) writeAtomic(join(opts.out, 'samples', `step-${String(step).padStart(6, '0')}.png`), png(picture));
-    void m;
   };
 
-  await record(undefined, true);
+  await record(true);
   await saveCheckpoint(); // so that a run that diverges early still has a last good checkpoint
   let lastLine = performance.now();
   while (trainer.step < steps) {
@@ -226,7 +222,7 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
     // Reading results resolves in microtasks only: yield to the event loop so that Ctrl-C gets through.
     await new Promise((r) => setImmediate(r));
     const bad = trainer.divergence(m);
-    metricLines.push(`${JSON.stringify({ type: 'step', ...m })}\n`);
+    appendMetric({ type: 'step', ...m });
     history.push(m);
     if (bad) {
       status = 'diverged';
@@ -239,20 +235,18 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
       lastLine = performance.now();
       log(`${opts.label ? `${opts.label} ` : ''}step ${trainer.step}/${steps} D ${(m.losses.D ?? 0).toFixed(4)} G ${(m.losses.G ?? 0).toFixed(4)} ${rate.toFixed(1)} steps/s`);
     }
-    await record(m, false);
+    await record(false);
     if (trainer.step % settings.checkpointEvery === 0) {
       await saveCheckpoint();
-      flushMetrics();
     }
   }
   bar?.stop();
   // A diverged run keeps the last good checkpoint; others save where they stopped.
   if (status !== 'diverged') {
-    if (trainer.step % every !== 0) await record(undefined, true);
+    if (trainer.step % every !== 0) await record(true);
     await saveCheckpoint();
     await saveGenerator(trainer, opts.out);
   }
-  flushMetrics();
   const seconds = (performance.now() - t0) / 1000;
   const result: RunResult = { status, ...(reason ? { reason } : {}), steps: trainer.step, backend: choice.name, backendReason: choice.reason, history, quality: qualityHistory, seconds };
   writeAtomic(join(opts.out, 'result.json'), JSON.stringify({ status, reason: reason ?? null, steps: trainer.step, backend: choice.name, seconds, stepsPerSecond: (trainer.step - startStep) / seconds, lastQuality: qualityHistory[qualityHistory.length - 1] ?? null }, null, 2));

@@ -452,9 +452,7 @@ function Editor() {
             <Palette
               training={active === 'training'}
               onAdd={(type) => {
-                const vp = flow.getViewport();
                 const center = flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 });
-                void vp;
                 edit(`add ${type}`, addNode(ref, type, { x: Math.round(center.x), y: Math.round(center.y) }));
               }}
             />

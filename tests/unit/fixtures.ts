@@ -1,11 +1,9 @@
 /** Small projects for tests, built in code so each test can mutate its own copy. */
 import type { ProjectInput } from '../../src/core/project/schema.js';
+import { chain } from '../fixtures/conv-gan.js';
 
-type Node = { id: string; type: string; params?: Record<string, unknown> };
-
-export function chain(nodes: Node[]): { nodes: Node[]; edges: { source: string; target: string }[] } {
-  return { nodes, edges: nodes.slice(1).map((n, i) => ({ source: nodes[i]!.id, target: n.id })) };
-}
+export { chain };
+type Node = Parameters<typeof chain>[0][number];
 
 /** A 2D toy GAN on a ring of 8 Gaussians: valid, small, complete. */
 export function toyProject(): ProjectInput & { models: Record<string, { nodes: Node[]; edges: Record<string, unknown>[] }> } {

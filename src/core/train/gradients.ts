@@ -164,30 +164,27 @@ export function registerSecondOrderGradients(): void {
       };
     },
   });
-  tf.registerGradient({
-    kernelName: 'ResizeNearestNeighborGrad',
+  tf.registerGradient(resizeGradGradient('ResizeNearestNeighborGrad', tf.image.resizeNearestNeighbor));
+  tf.registerGradient(resizeGradGradient('ResizeBilinearGrad', tf.image.resizeBilinear));
+}
+
+/** The gradient of a resize-gradient kernel with respect to dy: the forward resize (its adjoint), to dy's size. */
+function resizeGradGradient(
+  kernelName: string,
+  resize: (x: tf.Tensor4D, size: [number, number], alignCorners: boolean, halfPixelCenters: boolean) => tf.Tensor4D,
+): tf.GradConfig {
+  return {
+    kernelName,
     inputsToSave: ['images', 'dy'],
     gradFunc: (ddx, saved, attrs) => {
       const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
       const dy = saved[1] as tf.Tensor4D;
       return {
-        dy: () => tf.image.resizeNearestNeighbor(single(ddx) as tf.Tensor4D, [dy.shape[1], dy.shape[2]], alignCorners, halfPixelCenters),
+        dy: () => resize(single(ddx) as tf.Tensor4D, [dy.shape[1], dy.shape[2]], alignCorners, halfPixelCenters),
         images: () => tf.zerosLike(saved[0] as tf.Tensor),
       };
     },
-  });
-  tf.registerGradient({
-    kernelName: 'ResizeBilinearGrad',
-    inputsToSave: ['images', 'dy'],
-    gradFunc: (ddx, saved, attrs) => {
-      const { alignCorners, halfPixelCenters } = attrs as { alignCorners: boolean; halfPixelCenters: boolean };
-      const dy = saved[1] as tf.Tensor4D;
-      return {
-        dy: () => tf.image.resizeBilinear(single(ddx) as tf.Tensor4D, [dy.shape[1], dy.shape[2]], alignCorners, halfPixelCenters),
-        images: () => tf.zerosLike(saved[0] as tf.Tensor),
-      };
-    },
-  });
+  };
 }
 
 /** The adjoint of tf.mirrorPad: built from slice, reverse, pad and add, so it is itself differentiable. */

@@ -118,6 +118,10 @@ function metricsOf(runs: Run[]): Record<string, Metric[]> {
   const terms = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.history[0]?.losses ?? {})) if (k.includes('/')) terms.add(k);
   return {
+    losses: [
+      { name: 'D', get: (m: StepMetrics) => m.losses.D },
+      { name: 'G', get: (m: StepMetrics) => m.losses.G },
+    ],
     'loss terms': [...terms].sort().map((k) => ({ name: k, get: (m: StepMetrics) => m.losses[k] })),
     'D(real) / D(fake) (mean logit)': [
       { name: 'D(real)', get: (m: StepMetrics) => m.dReal },
@@ -132,7 +136,7 @@ function metricsOf(runs: Run[]): Record<string, Metric[]> {
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
 
-function MetricChart({ title, runs, metrics, version }: { title: string; runs: Run[]; metrics: Metric[]; version: number }) {
+function MetricChart({ title, runs, metrics, version, testId }: { title: string; runs: Run[]; metrics: Metric[]; version: number; testId?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const key = `${runs.map((r) => r.label).join('|')}/${metrics.map((m) => m.name).join('|')}`;
@@ -153,36 +157,7 @@ function MetricChart({ title, runs, metrics, version }: { title: string; runs: R
     for (const r of runs) for (const m of metrics) data.push(steps.map((_, i) => (r.history[i] ? (m.get(r.history[i]!) ?? null) : null)));
     plot.current?.setData(data as uPlot.AlignedData);
   }, [version, runs, metrics]);
-  return <div ref={el} data-testid={`chart-${title}`} />;
-}
-
-function LossChart({ runs, version }: { runs: Run[]; version: number }) {
-  const el = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | undefined>(undefined);
-  const labels = runs.map((r) => r.label).join('|');
-  useEffect(() => {
-    if (!el.current) return;
-    const colors = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
-    const series: uPlot.Series[] = [{ label: 'step' }];
-    runs.forEach((r, i) => {
-      series.push({ label: `${r.label} D`, stroke: colors[(2 * i) % 4], width: 1 });
-      series.push({ label: `${r.label} G`, stroke: colors[(2 * i + 1) % 4], width: 1, dash: [4, 3] });
-    });
-    plot.current?.destroy();
-    plot.current = new uPlot({ width: 520, height: 220, series, scales: { x: { time: false } }, legend: { live: false } }, [[], ...runs.flatMap(() => [[], []])], el.current);
-    return () => plot.current?.destroy();
-  }, [labels]); // rebuilt only when the runs change
-  useEffect(() => {
-    const longest = Math.max(0, ...runs.map((r) => r.history.length));
-    const steps = Array.from({ length: longest }, (_, i) => i + 1);
-    const data: (number | null)[][] = [steps];
-    for (const r of runs) {
-      data.push(steps.map((_, i) => r.history[i]?.losses.D ?? null));
-      data.push(steps.map((_, i) => r.history[i]?.losses.G ?? null));
-    }
-    plot.current?.setData(data as uPlot.AlignedData);
-  }, [version, runs]);
-  return <div ref={el} data-testid="loss-chart" />;
+  return <div ref={el} data-testid={testId ?? `chart-${title}`} />;
 }
 
 export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
@@ -395,7 +370,7 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
         </p>
       )}
       <div className="gv-train-body">
-        <LossChart runs={runs.current} version={version} />
+        {first && <MetricChart title="losses" testId="loss-chart" runs={runs.current} metrics={metricsOf(runs.current).losses!} version={version} />}
         {(scrub !== undefined && gallery.current[scrub] ? gallery.current[scrub]!.pictures : pictures).map((p, i) => (
           <figure key={i}>
             <Picture pic={p} testId={`samples-${i}`} />
@@ -455,7 +430,9 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       )}
       {runs.current.length > 0 && runs.current[0]!.history.length > 0 && (
         <div className="gv-train-body">
-          {Object.entries(metricsOf(runs.current)).map(([title, metrics]) => (
+          {Object.entries(metricsOf(runs.current))
+            .filter(([title]) => title !== 'losses')
+            .map(([title, metrics]) => (
             <MetricChart key={title} title={title} runs={runs.current} metrics={metrics} version={version} />
           ))}
         </div>
