@@ -13,6 +13,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-cpu',
       '@tensorflow/tfjs-backend-webgpu',
       '@tensorflow/tfjs-backend-webgl',
+      '@tensorflow/tfjs-backend-wasm',
       'uplot',
       'seedrandom',
       'zod',

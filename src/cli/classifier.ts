@@ -12,12 +12,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withSeededMathRandom } from '../core/data/random.js';
+import { digitImages, featureExtractor, FEATURE_LAYER } from '../core/train/fid.js';
 import { selectBackend } from '../core/train/backend.js';
 import { loadMnist, ROOT } from './assets.js';
 import { writeAtomic } from './train.js';
 
 export const CLASSIFIER_DIR = join(ROOT, 'public/models/mnist-classifier');
-export const FEATURE_LAYER = 'features';
 const TRAIN = 8000;
 
 export function buildClassifier(): tfl.LayersModel {
@@ -34,10 +34,7 @@ export function buildClassifier(): tfl.LayersModel {
 /** Digits [from, to) of the bundled set as tensors in [-1,1] (the generators' range). */
 export function digitTensors(from: number, to: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const m = loadMnist();
-  const n = to - from;
-  const x = new Float32Array(n * 784);
-  for (let i = 0; i < n * 784; i++) x[i] = ((m.images[from * 784 + i] as number) / 255) * 2 - 1;
-  return { x: tf.tensor4d(x, [n, 28, 28, 1]), y: tf.tensor1d(Array.from(m.labels.subarray(from, to)), 'int32') };
+  return { x: digitImages(m, from, to), y: tf.tensor1d(Array.from(m.labels.subarray(from, to)), 'int32') };
 }
 
 export async function accuracy(model: tfl.LayersModel, x: tf.Tensor4D, y: tf.Tensor1D): Promise<number> {
@@ -83,5 +80,5 @@ export async function loadFeatureExtractor(): Promise<tfl.LayersModel> {
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
   );
-  return tfl.model({ inputs: model.inputs, outputs: model.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor });
+  return featureExtractor(model);
 }

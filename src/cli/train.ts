@@ -18,7 +18,8 @@ import type { Project } from '../core/project/schema.js';
 import { selectBackend, type BackendPreference } from '../core/train/backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../core/train/checkpoint.js';
 import { imageGrid, scatter2d, type Rgba } from '../core/train/images.js';
-import { frechetDistance, gaussianFit, meanPairwiseDistance, modeCoverage } from '../core/train/metrics.js';
+import { digitFid, type FidFn } from '../core/train/fid.js';
+import { meanPairwiseDistance, modeCoverage } from '../core/train/metrics.js';
 import { Trainer, type StepMetrics } from '../core/train/trainer.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
@@ -89,28 +90,15 @@ export function loadAssets(project: Project, dataPath?: string): DataAssets {
   return assets;
 }
 
-type FidFn = (samples: tf.Tensor) => Promise<number>;
-
 /**
  * For 28x28 single-channel samples: the Frechet distance between the
  * committed classifier's features of the samples and of 1,000 held-out real
  * digits. Undefined when the classifier is not there.
  */
 export async function makeFid(): Promise<FidFn | undefined> {
-  const { CLASSIFIER_DIR, loadFeatureExtractor, digitTensors } = await import('./classifier.js');
+  const { CLASSIFIER_DIR, loadFeatureExtractor } = await import('./classifier.js');
   if (!existsSync(join(CLASSIFIER_DIR, 'model.json'))) return undefined;
-  const features = await loadFeatureExtractor();
-  const real = digitTensors(9000, 10_000);
-  const rf = features.predict(real.x) as tf.Tensor;
-  const realFit = gaussianFit((await rf.data()) as Float32Array, 1000);
-  tf.dispose([real.x, real.y, rf]);
-  return async (samples) => {
-    const f = features.predict(samples) as tf.Tensor;
-    const n = samples.shape[0] as number;
-    const fit = gaussianFit((await f.data()) as Float32Array, n);
-    f.dispose();
-    return frechetDistance(fit, realFit);
-  };
+  return digitFid(await loadFeatureExtractor(), loadMnist());
 }
 
 /** Samples for pictures and quality figures. */

@@ -22,7 +22,7 @@ import { validateProjectText, validateProjectValue, type ProjectAnalysis } from 
 import { History } from './store/history.js';
 import { importKerasTopology } from '../core/import/keras.js';
 import { getNodeDef } from '../core/nodes/registry.js';
-import { addModel, addNode, autoLayout, connect, freshId, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
+import { addModel, addNode, autoLayout, connect, freshId, graphOf, groupIntoBlock, moveNodes, paste, removeEdges, removeNodes, replaceParams, setParam, type DocEdge, type DocNode, type GraphRef } from './store/edits.js';
 import { Inspector } from './Inspector.js';
 import { Palette } from './Palette.js';
 import { lazy, Suspense } from 'react';
@@ -491,7 +491,7 @@ function Editor() {
       </main>
       {showTrain && doc && (
         <Suspense fallback={<div className="gv-train">Loading the training engine…</div>}>
-          <TrainPanel analysis={doc.analysis} />
+          <TrainPanel analysis={doc.analysis} onDataset={(id, params) => edit(`set dataset ${id} to ${params.source}`, replaceParams({ kind: 'training' }, id, params))} />
         </Suspense>
       )}
     </div>

@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
 
 /**
  * Training from the page: the 2D toy template trains, the charts and the
@@ -29,6 +31,9 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('chart-loss terms')).toContainText('D/gp');
   await expect(page.getByTestId('chart-gradient norms')).toContainText('|grad G|');
   await expect(page.getByTestId('chart-D(real) / D(fake) (mean logit)')).toBeVisible();
+  // The quality figure of 2D mixtures, modes covered, is charted at each sample picture.
+  await expect(page.getByTestId('chart-modes covered')).toContainText('modes covered');
+  await expect.poll(async () => Number(await page.getByTestId('chart-modes covered').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
   // Pause holds the step; resume continues.
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('paused');
@@ -62,4 +67,66 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('train-step')).toHaveText(`step ${stepAtSave}`);
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect(page.getByTestId('train-step')).not.toHaveText(`step ${stepAtSave}`, { timeout: 60_000 });
+});
+
+/** A folder of n 20x24 RGB PNGs, each a bright disc at a different place on black. */
+function imageFolder(dir: string, n: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const png = new PNG({ width: 20, height: 24 });
+    const cx = 5 + (i % 10);
+    const cy = 6 + ((i * 7) % 12);
+    for (let y = 0; y < 24; y++)
+      for (let x = 0; x < 20; x++) {
+        const o = (y * 20 + x) * 4;
+        const v = (x - cx) ** 2 + (y - cy) ** 2 < 16 ? 255 : 0;
+        png.data[o] = v;
+        png.data[o + 1] = v;
+        png.data[o + 2] = v;
+        png.data[o + 3] = 255;
+      }
+    writeFileSync(join(dir, `disc-${String(i).padStart(2, '0')}.png`), PNG.sync.write(png));
+  }
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+}
+
+test('data: the dataset is checked against the model, digits train on WASM with FID charted, a folder of images trains', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('dcgan-mnist.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  const dataset = page.getByLabel('Dataset mnist');
+  await expect(dataset).toHaveValue('mnist');
+  await expect(page.getByTestId('data-shape-mnist')).toHaveText('x [28,28,1], label [1]');
+  // 2D points do not fit a model of 28x28x1 images: the project's validation says so and training is refused.
+  await dataset.selectOption('ring');
+  await expect(page.getByTestId('status')).not.toHaveText('valid');
+  await expect(page.getByTestId('train-blocked')).toContainText('Fix the project');
+  await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(dataset).toHaveValue('mnist');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+
+  // Digits on the WASM backend (its binaries served by the page), with the FID over time.
+  await page.getByLabel('Backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-step')).toHaveText(/step ([3-9]|\d{2,})/, { timeout: 120_000 });
+  await expect(page.getByTestId('train-backend')).toHaveText(/^wasm \(forced wasm\)/);
+  await expect.poll(async () => Number(await page.getByTestId('chart-FID (digits, lower is better)').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('stopped');
+
+  // A folder of images: decoded at the model's 28x28x1, the non-image skipped, the dataset switched to it.
+  const dir = test.info().outputPath('discs');
+  imageFolder(dir, 30);
+  await page.getByLabel('Choose image folder').setInputFiles(dir);
+  await expect(page.getByTestId('folder-status')).toHaveText('discs: 30 images at 28x28x1');
+  await expect(dataset).toHaveValue('folder');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-step')).toHaveText(/step ([3-9]|\d{2,})/, { timeout: 120_000 });
+  await expect(page.getByTestId('samples-0')).toBeVisible();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.screenshot({ path: test.info().outputPath('folder-training.png') });
 });

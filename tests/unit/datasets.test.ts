@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { datasetParamsSchema } from '../../src/core/data/catalog.js';
+import { DATASET_SOURCES, datasetParamsSchema, switchDataset } from '../../src/core/data/catalog.js';
 import { createSampler, DataError, mixtureCenters } from '../../src/core/data/datasets.js';
 import { makeRng } from '../../src/core/data/random.js';
 import { modeCoverage } from '../../src/core/train/metrics.js';
@@ -85,5 +85,22 @@ describe('datasets', () => {
     expect(() => createSampler(datasetParamsSchema.parse({ source: 'folder', width: 16, height: 16 }), { folder })).toThrow(/8x8x3 but the dataset node expects 16x16x3/);
     const ok = createSampler(datasetParamsSchema.parse({ source: 'folder', width: 8, height: 8 }), { folder });
     expect(ok.next(3, makeRng(1)).x!.shape).toEqual([3, 8, 8, 3]);
+  });
+});
+
+describe('switchDataset (the training panel\'s dataset choice)', () => {
+  it('keeps the image size and channels the models were built for', () => {
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist', size: 28 }), 'folder', { path: 'cats' })).toEqual({ source: 'folder', path: 'cats', width: 28, height: 28, channels: 1 });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist-edges', size: 32, channels: 3 }), 'mnist-two-domains')).toEqual({ source: 'mnist-two-domains', size: 32, channels: 3 });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 64, channels: 3 }), 'mnist')).toEqual({ source: 'mnist', size: 64, scale: 'tanh' });
+  });
+  it('takes the new source\'s defaults where nothing carries over', () => {
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'ring' }), 'mnist')).toEqual({ source: 'mnist', size: 28, scale: 'tanh' });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 48 }), 'mnist')).toEqual({ source: 'mnist', size: 28, scale: 'tanh' });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist' }), 'grid')).toEqual({ source: 'grid', side: 5, spacing: 2, std: 0.05 });
+    expect(DATASET_SOURCES).toContain('folder');
+  });
+  it('refuses params out of range', () => {
+    expect(() => switchDataset(datasetParamsSchema.parse({ source: 'ring' }), 'folder', { width: 4 })).toThrow();
   });
 });

@@ -102,3 +102,34 @@ export function datasetPorts(p: DatasetParams): DatasetPort[] {
 export function datasetClasses(p: DatasetParams): number {
   return p.source === 'mnist' ? 10 : 0;
 }
+
+export const DATASET_SOURCES = datasetParamsSchema.options.map((o) => o.shape.source.value) as DatasetSource[];
+
+/** One line describing a dataset source, from its schema. */
+export function datasetDoc(source: DatasetSource): string {
+  return datasetParamsSchema.options.find((o) => o.shape.source.value === source)?.description ?? source;
+}
+
+/**
+ * The params of a Dataset node switched to another source, keeping what
+ * still applies (image size and channels), so a model built for 28x28x1
+ * digits stays wired to 28x28x1 images from a folder. Everything else takes
+ * the new source's defaults.
+ */
+export function switchDataset(current: DatasetParams, source: DatasetSource, extra: Record<string, unknown> = {}): DatasetParams {
+  const image = datasetPorts(current).find((p) => p.shape.length === 3);
+  const [h, w, c] = image?.shape ?? [];
+  const carried: Record<string, unknown> = {};
+  const within = (v: number | undefined) => v !== undefined && v >= 8 && v <= 256;
+  if (source === 'mnist' && within(h) && h === w) carried.size = h;
+  if ((source === 'mnist-edges' || source === 'mnist-two-domains') && within(h) && h === w) {
+    carried.size = h;
+    if (c === 1 || c === 3) carried.channels = c;
+  }
+  if (source === 'folder' && within(h) && within(w)) {
+    carried.height = h;
+    carried.width = w;
+    if (c === 1 || c === 3) carried.channels = c;
+  }
+  return datasetParamsSchema.parse({ source, ...carried, ...extra });
+}

@@ -97,6 +97,14 @@ export function setParam(ref: GraphRef, id: string, key: string, value: unknown)
   };
 }
 
+/** Replaces all params of a node at once (one undo step), e.g. switching a Dataset's source. */
+export function replaceParams(ref: GraphRef, id: string, params: Record<string, unknown>) {
+  return (draft: Draft<ProjectDoc>): void => {
+    const n = graphOf(draft, ref)?.nodes.find((x) => x.id === id);
+    if (n) n.params = { ...params };
+  };
+}
+
 export function moveNodes(ref: GraphRef, positions: Record<string, { x: number; y: number }>) {
   return (draft: Draft<ProjectDoc>): void => {
     const g = graphOf(draft, ref);

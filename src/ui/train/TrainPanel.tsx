@@ -2,20 +2,33 @@
  * Training in the page: start, pause, resume, stop; the backend and why;
  * steps/s; live loss charts (uPlot); samples from a fixed noise batch (for 2D
  * data, real and generated points over D's decision surface); and a
- * side-by-side comparison run with another adversarial loss, same seed and data.
- * Training runs on the main thread and yields to the page after every step.
+ * side-by-side comparison run with another adversarial loss, same seed and data;
+ * the dataset (bundled, or a folder of images chosen or dropped here), checked
+ * against the models by the project's own validation; quality figures over
+ * time (modes covered for 2D mixtures, FID for digits).
+ * Training runs on the main thread and yields to the page after every step
+ * (tfjs' WebGPU and WebGL backends need the page's GPU device; a worker
+ * would need its own copy of the models and data).
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { DATASET_SOURCES, datasetDoc, datasetParamsSchema, datasetPorts, switchDataset, type DatasetParams, type DatasetSource } from '../../core/data/catalog.js';
 import type { DataAssets } from '../../core/data/datasets.js';
+import { digitFid, featureExtractor, type FidFn } from '../../core/train/fid.js';
+import { decodeImages, droppedFiles, type FolderResult } from './folder.js';
 import { decodeMnistBin } from '../../core/data/mnist-format.js';
 import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/training.js';
-import { selectBackend } from '../../core/train/backend.js';
+import { BACKENDS, selectBackend, type BackendPreference } from '../../core/train/backend.js';
 import { imageGrid, scatter2d, type Rgba } from '../../core/train/images.js';
 import { Trainer, type StepMetrics } from '../../core/train/trainer.js';
 import { modeCoverage } from '../../core/train/metrics.js';
@@ -23,14 +36,30 @@ import { stability } from '../../core/train/stability.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../core/train/checkpoint.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 
+// The WASM backend's binaries, served by vite from the package (no network beyond the page's own server).
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+
 type Status = 'idle' | 'running' | 'paused' | 'stopped' | 'failed';
+
+interface Quality {
+  step: number;
+  modesCovered?: number;
+  modesTotal?: number;
+  highQuality?: number;
+  fid?: number;
+}
 
 interface Run {
   label: string;
   trainer: Trainer;
   history: StepMetrics[];
-  quality: { modesCovered?: number; modesTotal?: number; highQuality?: number }[];
+  quality: Quality[];
   started: number;
+  fid?: FidFn;
+}
+
+interface Folder extends FolderResult {
+  name: string;
 }
 
 function download(name: string, blob: Blob): void {
@@ -41,25 +70,54 @@ function download(name: string, blob: Blob): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-async function assetsFor(a: ProjectAnalysis): Promise<DataAssets> {
-  const needsMnist = a.project?.training?.nodes.some((n) => n.type === 'Dataset' && String((n.params as { source?: string }).source).startsWith('mnist'));
-  if (!needsMnist) return {};
-  const r = await fetch('/generated/mnist.bin');
-  if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
-  return { mnist: decodeMnistBin(new Uint8Array(await r.arrayBuffer())) };
+function datasetsOf(a: ProjectAnalysis): { id: string; params: DatasetParams }[] {
+  return (a.project?.training?.nodes ?? []).flatMap((n) => {
+    if (n.type !== 'Dataset') return [];
+    const p = datasetParamsSchema.safeParse(n.params ?? {});
+    return p.success ? [{ id: n.id, params: p.data }] : [];
+  });
+}
+
+async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promise<DataAssets> {
+  const sources = datasetsOf(a).map((d) => d.params.source);
+  const assets: DataAssets = {};
+  if (sources.includes('folder')) {
+    if (!folder) throw new Error('The dataset is a folder of images: choose a folder or drop one on the training panel first.');
+    assets.folder = folder.images;
+  }
+  if (sources.some((s) => s.startsWith('mnist'))) {
+    const r = await fetch('/generated/mnist.bin');
+    if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
+    assets.mnist = decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
+  }
+  return assets;
+}
+
+let classifier: Promise<tfl.LayersModel> | undefined;
+/** FID against held-out digits, for generators of 28x28x1 digits; undefined otherwise. */
+async function fidFor(a: ProjectAnalysis, trainer: Trainer, assets: DataAssets): Promise<FidFn | undefined> {
+  if (!assets.mnist || !datasetsOf(a).some((d) => d.params.source === 'mnist')) return undefined;
+  const probe = trainer.generate(1);
+  const fits = probe.shape.join(',') === '1,28,28,1';
+  probe.dispose();
+  if (!fits) return undefined;
+  classifier ??= tfl.loadLayersModel('/models/mnist-classifier/model.json');
+  return digitFid(featureExtractor(await classifier), assets.mnist);
 }
 
 /** Draws a picture of the run's samples: an image grid, or 2D points over D's decision surface. */
 async function samplePicture(run: Run): Promise<Rgba | undefined> {
   const t = run.trainer;
   const modes = t.modes();
-  const fake = t.generate(modes ? 400 : 36);
+  const fake = t.generate(modes ? 400 : 64);
   const values = (await fake.data()) as Float32Array;
   const shape = fake.shape;
+  const fid = run.fid && shape.length === 4 ? await run.fid(fake) : undefined;
   fake.dispose();
+  if (fid !== undefined) run.quality.push({ step: t.step, fid });
   if (modes && shape[1] === 2) {
     const cov = modeCoverage(values, modes.centers, modes.std);
-    run.quality.push({ modesCovered: cov.covered, modesTotal: cov.total, highQuality: cov.highQuality });
+    run.quality.push({ step: t.step, modesCovered: cov.covered, modesTotal: cov.total, highQuality: cov.highQuality });
     const real = t.realSamples(400);
     const realValues = (await real.data()) as Float32Array;
     real.dispose();
@@ -111,32 +169,45 @@ function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
   return <canvas ref={ref} className="gv-samples" data-testid={testId} width={300} height={300} />;
 }
 
-type Metric = { name: string; get: (m: StepMetrics) => number | undefined };
+type Metric<R> = { name: string; get: (row: R) => number | undefined };
 
-/** The figures charted live, per run. */
-function metricsOf(runs: Run[]): Record<string, Metric[]> {
+/** The figures charted live, per run, step by step. */
+function metricsOf(runs: Run[]): Record<string, Metric<StepMetrics>[]> {
   const terms = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.history[0]?.losses ?? {})) if (k.includes('/')) terms.add(k);
   return {
     losses: [
-      { name: 'D', get: (m: StepMetrics) => m.losses.D },
-      { name: 'G', get: (m: StepMetrics) => m.losses.G },
+      { name: 'D', get: (m) => m.losses.D },
+      { name: 'G', get: (m) => m.losses.G },
     ],
     'loss terms': [...terms].sort().map((k) => ({ name: k, get: (m: StepMetrics) => m.losses[k] })),
     'D(real) / D(fake) (mean logit)': [
-      { name: 'D(real)', get: (m: StepMetrics) => m.dReal },
-      { name: 'D(fake)', get: (m: StepMetrics) => m.dFake },
+      { name: 'D(real)', get: (m) => m.dReal },
+      { name: 'D(fake)', get: (m) => m.dFake },
     ],
     'gradient norms': [
-      { name: '|grad D|', get: (m: StepMetrics) => m.gradNorm.D },
-      { name: '|grad G|', get: (m: StepMetrics) => m.gradNorm.G },
+      { name: '|grad D|', get: (m) => m.gradNorm.D },
+      { name: '|grad G|', get: (m) => m.gradNorm.G },
     ],
   };
 }
 
+/** The quality figures charted at each sample picture, when the runs have them. */
+function qualityMetricsOf(runs: Run[]): Record<string, Metric<Quality>[]> {
+  const has = (k: keyof Quality) => runs.some((r) => r.quality.some((q) => q[k] !== undefined));
+  const out: Record<string, Metric<Quality>[]> = {};
+  if (has('modesCovered'))
+    out['modes covered'] = [
+      { name: 'modes covered', get: (q) => q.modesCovered },
+      { name: 'high-quality share x modes', get: (q) => (q.highQuality !== undefined && q.modesTotal !== undefined ? q.highQuality * q.modesTotal : undefined) },
+    ];
+  if (has('fid')) out['FID (digits, lower is better)'] = [{ name: 'FID', get: (q) => q.fid }];
+  return out;
+}
+
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
 
-function MetricChart({ title, runs, metrics, version, testId }: { title: string; runs: Run[]; metrics: Metric[]; version: number; testId?: string }) {
+function MetricChart<R extends { step: number }>({ title, runs, rows, metrics, version, testId }: { title: string; runs: Run[]; rows: (r: Run) => R[]; metrics: Metric<R>[]; version: number; testId?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
   const key = `${runs.map((r) => r.label).join('|')}/${metrics.map((m) => m.name).join('|')}`;
@@ -151,17 +222,77 @@ function MetricChart({ title, runs, metrics, version, testId }: { title: string;
     return () => plot.current?.destroy();
   }, [key]); // rebuilt only when the series change
   useEffect(() => {
-    const longest = Math.max(0, ...runs.map((r) => r.history.length));
-    const steps = Array.from({ length: longest }, (_, i) => i + 1);
+    // x: every step any run has a row for; y: each run's value there, or a gap.
+    const byStep = runs.map((r) => new Map(rows(r).map((row) => [row.step, row] as const)));
+    const steps = [...new Set(byStep.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
     const data: (number | null)[][] = [steps];
-    for (const r of runs) for (const m of metrics) data.push(steps.map((_, i) => (r.history[i] ? (m.get(r.history[i]!) ?? null) : null)));
+    byStep.forEach((m) => metrics.forEach((metric) => data.push(steps.map((s) => { const row = m.get(s); return row ? (metric.get(row) ?? null) : null; }))));
     plot.current?.setData(data as uPlot.AlignedData);
-  }, [version, runs, metrics]);
+    if (el.current) el.current.dataset.points = String(steps.length);
+  }, [version, runs, metrics, rows]);
   return <div ref={el} data-testid={testId ?? `chart-${title}`} />;
 }
 
-export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
+const historyRows = (r: Run) => r.history;
+const qualityRows = (r: Run) => r.quality;
+
+/** The dataset part of the panel: the source of each Dataset node, and a folder of images chosen or dropped. */
+function DataControls({ analysis, folder, loading, disabled, onDataset, onFolder }: { analysis: ProjectAnalysis; folder: Folder | undefined; loading: string; disabled: boolean; onDataset: ((id: string, params: DatasetParams) => void) | undefined; onFolder: (files: File[], name: string) => void }) {
+  const datasets = datasetsOf(analysis);
+  if (datasets.length === 0) return null;
+  return (
+    <div className="gv-train-controls" data-testid="data-controls">
+      {datasets.map((d) => (
+        <span key={d.id}>
+          <label>
+            data <code>{d.id}</code>{' '}
+            <select
+              aria-label={`Dataset ${d.id}`}
+              value={d.params.source}
+              disabled={disabled || !onDataset}
+              onChange={(e) => onDataset?.(d.id, switchDataset(d.params, e.target.value as DatasetSource, e.target.value === 'folder' && folder ? { path: folder.name } : {}))}
+            >
+              {DATASET_SOURCES.map((src) => (
+                <option key={src} value={src} title={datasetDoc(src)}>
+                  {src}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <span className="gv-where" data-testid={`data-shape-${d.id}`}>
+            {datasetPorts(d.params).map((p) => `${p.name} [${p.shape.join(',')}]`).join(', ')}
+          </span>
+        </span>
+      ))}
+      <label className="gv-button">
+        Choose image folder…
+        <input
+          type="file"
+          hidden
+          multiple
+          // @ts-expect-error webkitdirectory is not in React's input attributes; every Chromium, Firefox and Safari supports it
+          webkitdirectory=""
+          disabled={disabled}
+          aria-label="Choose image folder"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            const first = files[0] as (File & { webkitRelativePath?: string }) | undefined;
+            onFolder(files, first?.webkitRelativePath?.split('/')[0] || 'images');
+          }}
+        />
+      </label>
+      <span className="gv-where" data-testid="folder-status">
+        {loading || (folder ? `${folder.name}: ${folder.images.count} images at ${folder.images.width}x${folder.images.height}x${folder.images.channels}${folder.skipped.length ? `, ${folder.skipped.length} skipped` : ''}` : 'or drop a folder of images here')}
+      </span>
+    </div>
+  );
+}
+
+export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis; onDataset?: (nodeId: string, params: DatasetParams) => void }) {
   const [status, setStatus] = useState<Status>('idle');
+  const [pref, setPref] = useState<BackendPreference>('auto');
+  const [folder, setFolder] = useState<Folder | undefined>();
+  const [loading, setLoading] = useState('');
   const [backend, setBackend] = useState<string>('');
   const [message, setMessage] = useState<string>('');
   const [step, setStep] = useState(0);
@@ -211,17 +342,19 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
   const start = async () => {
     setMessage('');
     try {
-      const choice = await selectBackend('auto');
+      const choice = await selectBackend(pref);
       setBackend(`${choice.name} (${choice.reason})`);
-      const assets = await assetsFor(analysis);
+      const assets = await assetsFor(analysis, folder);
       for (const r of runs.current) r.trainer.dispose();
-      runs.current = [{ label: 'run', trainer: new Trainer(analysis, { assets }), history: [], quality: [], started: performance.now() }];
+      const trainer = new Trainer(analysis, { assets });
+      const fid = await fidFor(analysis, trainer, assets);
+      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) }];
       gallery.current = [];
       setScrub(undefined);
       if (compareWith) {
         const first = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
         runs.current[0]!.label = String((first?.params as { kind?: string } | undefined)?.kind ?? 'run');
-        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [], quality: [], started: performance.now() });
+        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) });
       }
       control.current.state = 'running';
       setStatus('running');
@@ -244,13 +377,15 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
   const resumeFrom = async (f: File | undefined) => {
     if (!f) return;
     try {
-      await selectBackend('auto').then((c) => setBackend(`${c.name} (${c.reason})`));
+      await selectBackend(pref).then((c) => setBackend(`${c.name} (${c.reason})`));
       const { header, tensors } = decodeCheckpoint(new Uint8Array(await f.arrayBuffer()));
-      const trainer = new Trainer(analysis, { assets: await assetsFor(analysis) });
+      const assets = await assetsFor(analysis, folder);
+      const trainer = new Trainer(analysis, { assets });
       await trainer.restore({ step: header.step, tensors });
       tf.dispose(tensors.map((t) => t.tensor));
       for (const r of runs.current) r.trainer.dispose();
-      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now() }];
+      const fid = await fidFor(analysis, trainer, assets);
+      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) }];
       setStep(header.step);
       control.current.state = 'paused';
       setStatus('paused');
@@ -259,11 +394,47 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
       setMessage(`${f.name}: ${(e as Error).message}`);
     }
   };
+  const loadFolder = async (files: File[], name: string) => {
+    // Images are decoded at the size the (first) folder dataset asks for, or the size of the current image dataset.
+    const d = datasetsOf(analysis)[0];
+    const target = d ? switchDataset(d.params, 'folder', { path: name }) : undefined;
+    if (!target || target.source !== 'folder') return;
+    try {
+      setLoading(`decoding ${files.length} files…`);
+      const result = await decodeImages(files, target.width, target.height, target.channels, (done, total) => setLoading(`decoding ${done}/${total}…`));
+      setFolder({ ...result, name });
+      setLoading('');
+      if (d && (d.params.source !== 'folder' || d.params.path !== name)) onDataset?.(d.id, target);
+    } catch (e) {
+      setLoading('');
+      setMessage(`${name}: ${(e as Error).message}`);
+    }
+  };
+  // A folder dataset whose size changes (in the inspector) needs its images decoded again.
+  const folderParams = datasetsOf(analysis).find((d) => d.params.source === 'folder')?.params;
+  const folderFits = !folderParams || folderParams.source !== 'folder' || !folder || (folder.images.width === folderParams.width && folder.images.height === folderParams.height && folder.images.channels === folderParams.channels);
+
   const first = runs.current[0];
   const idle = status !== 'running';
-  const canTrain = analysis.status === 'ok' && analysis.training?.complete === true;
+  const busy = status === 'running' || status === 'paused';
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  const canTrain = analysis.status === 'ok' && analysis.training?.complete === true && folderFits && !loading;
   return (
-    <section className="gv-train" aria-label="Training">
+    <section
+      className="gv-train"
+      aria-label="Training"
+      onDragOver={(e) => {
+        if (!busy && e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        if (busy) return;
+        e.preventDefault();
+        e.stopPropagation();
+        const items = e.dataTransfer.items;
+        const name = items[0]?.webkitGetAsEntry()?.name ?? 'images';
+        void droppedFiles(items).then((files) => loadFolder(files, name));
+      }}
+    >
       <div className="gv-train-controls">
         <strong>Train</strong>
         <button className="gv-button" disabled={!canTrain || status === 'running' || status === 'paused'} onClick={() => void start()}>
@@ -307,6 +478,17 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
             {ADVERSARIAL_KINDS.map((k) => (
               <option key={k} value={k}>
                 {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          backend{' '}
+          <select aria-label="Backend" value={pref} onChange={(e) => setPref(e.target.value as BackendPreference)} disabled={busy}>
+            <option value="auto">auto (fastest available)</option>
+            {BACKENDS.map((b) => (
+              <option key={b} value={b}>
+                {b}
               </option>
             ))}
           </select>
@@ -363,14 +545,25 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
           <input type="file" accept=".gnvs" hidden disabled={!canTrain || !idle} onChange={(e) => void resumeFrom(e.target.files?.[0])} aria-label="Resume from checkpoint" />
         </label>
       </div>
-      {!canTrain && <p className="gv-where">Fix the project's problems to train it.</p>}
+      <DataControls analysis={analysis} folder={folder} loading={loading} disabled={busy} onDataset={onDataset} onFolder={(files, name) => void loadFolder(files, name)} />
+      {!canTrain && (
+        <div className="gv-where" data-testid="train-blocked">
+          {!folderFits
+            ? 'The folder dataset changed size: choose the folder again to decode its images at the new size.'
+            : errors.length > 0
+              ? `Fix the project's problems to train it (${errors.length}): ${errors.slice(0, 2).map((d) => d.message).join(' ')}`
+              : loading
+                ? 'Decoding images…'
+                : "Fix the project's problems to train it."}
+        </div>
+      )}
       {message && (
         <p role="alert" className="gv-field-error">
           {message}
         </p>
       )}
       <div className="gv-train-body">
-        {first && <MetricChart title="losses" testId="loss-chart" runs={runs.current} metrics={metricsOf(runs.current).losses!} version={version} />}
+        {first && <MetricChart title="losses" testId="loss-chart" runs={runs.current} rows={historyRows} metrics={metricsOf(runs.current).losses!} version={version} />}
         {(scrub !== undefined && gallery.current[scrub] ? gallery.current[scrub]!.pictures : pictures).map((p, i) => (
           <figure key={i}>
             <Picture pic={p} testId={`samples-${i}`} />
@@ -433,7 +626,10 @@ export function TrainPanel({ analysis }: { analysis: ProjectAnalysis }) {
           {Object.entries(metricsOf(runs.current))
             .filter(([title]) => title !== 'losses')
             .map(([title, metrics]) => (
-            <MetricChart key={title} title={title} runs={runs.current} metrics={metrics} version={version} />
+            <MetricChart key={title} title={title} runs={runs.current} rows={historyRows} metrics={metrics} version={version} />
+          ))}
+          {Object.entries(qualityMetricsOf(runs.current)).map(([title, metrics]) => (
+            <MetricChart key={title} title={title} runs={runs.current} rows={qualityRows} metrics={metrics} version={version} />
           ))}
         </div>
       )}

@@ -1,0 +1,46 @@
+/**
+ * A Frechet distance for digits: the FID recipe of Heusel et al. (2017) with
+ * the small MNIST classifier ganvas trains and ships (public/models/
+ * mnist-classifier) in place of Inception. Shared by `ganvas train` and the
+ * training panel, so both report the same figure. The shells load the
+ * classifier (from disk or over HTTP) and hand it in.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { MnistData } from '../data/datasets.js';
+import { frechetDistance, gaussianFit } from './metrics.js';
+
+/** The classifier's layer whose activations are the features. */
+export const FEATURE_LAYER = 'features';
+/** Digits [REAL_FROM, REAL_TO) of the bundled set are the real reference (held out from the classifier's training). */
+export const REAL_FROM = 9000;
+export const REAL_TO = 10_000;
+
+export type FidFn = (samples: tf.Tensor) => Promise<number>;
+
+/** The model that outputs the classifier's features. */
+export function featureExtractor(classifier: tfl.LayersModel): tfl.LayersModel {
+  return tfl.model({ inputs: classifier.inputs, outputs: classifier.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor });
+}
+
+/** Digits [from, to) as a [n,28,28,1] tensor in [-1,1] (the generators' range). */
+export function digitImages(m: MnistData, from: number, to: number): tf.Tensor4D {
+  const n = to - from;
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < n * 784; i++) x[i] = ((m.images[from * 784 + i] as number) / 255) * 2 - 1;
+  return tf.tensor4d(x, [n, 28, 28, 1]);
+}
+
+/** A function from generated digits ([n,28,28,1] in [-1,1]) to their Frechet distance from the real reference digits. */
+export async function digitFid(features: tfl.LayersModel, mnist: MnistData): Promise<FidFn> {
+  const real = digitImages(mnist, REAL_FROM, Math.min(REAL_TO, mnist.count));
+  const rf = features.predict(real) as tf.Tensor;
+  const realFit = gaussianFit((await rf.data()) as Float32Array, real.shape[0]);
+  tf.dispose([real, rf]);
+  return async (samples) => {
+    const f = features.predict(samples) as tf.Tensor;
+    const fit = gaussianFit((await f.data()) as Float32Array, samples.shape[0] as number);
+    f.dispose();
+    return frechetDistance(fit, realFit);
+  };
+}
