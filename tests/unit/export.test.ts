@@ -1,0 +1,187 @@
+/**
+ * `ganvas export --target ts`: for every template, the script type-checks
+ * under strict settings, runs on its own with node, and its losses follow the
+ * in-app trainer's on the same seed, batch and backend (WASM). Hostile names
+ * and strings in a project come out inert.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, loadMnist } from '../../src/cli/assets.js';
+import { exportProject } from '../../src/cli/export.js';
+import { comment, ExportError, Identifiers } from '../../src/core/codegen/typescript.js';
+import { selectBackend } from '../../src/core/train/backend.js';
+import { Trainer } from '../../src/core/train/trainer.js';
+import { validateProjectText, validateProjectValue } from '../../src/core/validate.js';
+import { forTraining } from '../fixtures/templates.js';
+
+/** Inside the repository, so that the scripts resolve @tensorflow/tfjs from its node_modules. */
+const DIR = join(ROOT, 'test-results/export');
+const STEPS = 2;
+/** Stated tolerance: relative 1e-4 (on one backend the runs are in fact bit-identical). */
+const TOLERANCE = 1e-4;
+
+/**
+ * The script cannot read image folders (it has no image decoder without
+ * dependencies), so DCGAN 64x64's folder dataset is swapped for 64x64 RGB
+ * digits (same shape) in this check; the architecture and losses are the template's.
+ */
+function exportable(file: string, text: string): { text: string; batch: number } {
+  const t = forTraining(file, text);
+  const p = JSON.parse(t.text);
+  for (const n of p.training.nodes)
+    if (n.type === 'Dataset' && n.params.source === 'folder') {
+      n.params = { source: 'mnist-two-domains', size: n.params.width, channels: n.params.channels };
+      for (const e of p.training.edges) if (e.source === n.id) e.sourcePort = 'a';
+    }
+  return { text: JSON.stringify(p), batch: t.batch };
+}
+
+function run(script: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => l.length < 400).slice(-20).join('\n') };
+}
+
+function typecheck(dir: string): { status: number | null; output: string } {
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, skipLibCheck: true, noUnusedLocals: false, types: ['node'], lib: ['ES2022', 'DOM'] }, include: ['*.ts'] }));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+async function inApp(text: string, batch: number, steps: number): Promise<Record<string, number>[]> {
+  const t = new Trainer(validateProjectText(text), { assets: { mnist: loadMnist() }, batchSize: batch });
+  const out: Record<string, number>[] = [];
+  for (let i = 0; i < steps; i++) out.push((await t.trainStep()).losses);
+  t.dispose();
+  return out;
+}
+
+function expectClose(script: Record<string, number>[], app: Record<string, number>[]): void {
+  expect(script.length).toBe(app.length);
+  app.forEach((losses, i) => {
+    for (const [k, v] of Object.entries(losses)) {
+      const s = script[i]![k];
+      expect(s, `step ${i + 1} ${k}`).toBeTypeOf('number');
+      expect(Math.abs(s! - v), `step ${i + 1} ${k}: script ${s} vs app ${v}`).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(v)));
+    }
+  });
+}
+
+const templates = readdirSync(join(ROOT, 'templates')).filter((f) => f.endsWith('.json')).sort();
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  for (const f of templates) {
+    const { text } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));
+    writeFileSync(join(DIR, f.replace(/\.json$/, '.ts')), exportProject(validateProjectText(text)));
+  }
+});
+afterAll(async () => {
+  const { setBackend } = await import('@tensorflow/tfjs-core');
+  await setBackend('cpu');
+});
+
+describe('export to TypeScript', () => {
+  it('every template type-checks under strict settings (tsc)', () => {
+    const r = typecheck(DIR);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('imports tfjs, its WASM backend and node built-ins only, never ganvas', () => {
+    for (const f of templates) {
+      const text = readFileSync(join(DIR, f.replace(/\.json$/, '.ts')), 'utf8');
+      const froms = [...text.matchAll(/^import .*?from '([^']+)';|^import '([^']+)';/gm)].map((m) => m[1] ?? m[2]);
+      for (const from of froms) expect(from).toMatch(/^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-wasm|@tensorflow\/tfjs-layers\/dist\/[\w/]+|seedrandom|node:[a-z]+)$/);
+      expect(text).not.toMatch(/from '(\.\.?\/|[^']*ganvas|[^']*src\/)/);
+    }
+  });
+
+  for (const f of templates) {
+    it(`${f}: the script trains ${STEPS} steps and its losses match the in-app run`, async () => {
+      const { text, batch } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));
+      const out = join(DIR, `run-${f.replace(/\.json$/, '')}`);
+      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), ['--steps', String(STEPS), '--batch', String(batch), '--backend', 'wasm', '--out', out]);
+      expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
+      expectClose(lines, await inApp(text, batch, STEPS));
+      // Samples and the generator in tfjs' format.
+      expect(existsSync(join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`))).toBe(true);
+      const model = JSON.parse(readFileSync(join(out, 'generator', 'model.json'), 'utf8'));
+      expect(model.format).toBe('layers-model');
+      expect(existsSync(join(out, 'generator', 'weights.bin'))).toBe(true);
+    }, 300_000);
+  }
+});
+
+describe('export is injection-safe', () => {
+  const PWNED = join(DIR, 'PWNED');
+  const evil = `"; require('child_process').execSync('touch ${PWNED}'); //`;
+  /** The ring template with hostile text everywhere text may go, and node/model names that are JS keywords or clash with the script's own names. */
+  function hostile(): string {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8'));
+    p.name = `${evil}\n*/ import evil from 'x'; \u2028 \`\${process.exit(3)}\``;
+    p.description = `*/ ${evil} \r\n /* `;
+    const rename = (graph: { nodes: { id: string }[]; edges: { source: string; target: string }[] }, from: string, to: string) => {
+      for (const n of graph.nodes) if (n.id === from) n.id = to;
+      for (const e of graph.edges) {
+        if (e.source === from) e.source = to;
+        if (e.target === from) e.target = to;
+      }
+    };
+    const g = p.models.generator;
+    const names = ['delete', 'tf', 'models', 'process', 'constructor', 'SEED', 'require'];
+    // Inner nodes only: the Input and Output ids are the model's port names in the training graph.
+    g.nodes
+      .filter((n: { type: string }) => !['Input', 'Noise', 'Output'].includes(n.type))
+      .forEach((n: { id: string }, i: number) => rename(g, n.id, names[i % names.length]!.concat(i >= names.length ? String(i) : '')));
+    // Model names that are keywords and globals.
+    p.models.eval = p.models.generator;
+    delete p.models.generator;
+    const text = JSON.stringify(p).replaceAll('"model":"generator"', '"model":"eval"').replaceAll('"generator"', '"eval"');
+    return text;
+  }
+
+  it('hostile project text stays in strings and one-line comments; the script type-checks, runs and matches', async () => {
+    const text = hostile();
+    const a = validateProjectText(text);
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const script = exportProject(a);
+    // Every line mentioning the payload is a // comment or holds it inside a JSON string literal.
+    for (const line of script.split('\n').filter((l) => l.includes('child_process'))) expect(line.trimStart().startsWith('//') || line.includes(JSON.stringify(evil).slice(1, -1))).toBe(true);
+    // Node names that are keywords or the script's own names become other identifiers.
+    expect(script).toMatch(/const delete_ = /);
+    expect(script).toMatch(/const tf_ = /);
+    expect(script).toMatch(/function build_eval\(/);
+    expect(script.match(/^(let|const) models\b/gm)).toHaveLength(1);
+    const dir = join(DIR, 'hostile');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'hostile.ts'), script);
+    const tc = typecheck(dir);
+    expect(tc.output).toBe('');
+    const r = run(join(dir, 'hostile.ts'), ['--steps', '1', '--batch', '8', '--out', join(dir, 'run')]);
+    expect(r.status).toBe(0);
+    expect(existsSync(PWNED)).toBe(false);
+    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
+    expectClose(lines, await inApp(text, 8, 1));
+  }, 120_000);
+
+  it('identifiers are [A-Za-z0-9_], never reserved, never repeated; comments cannot end early', () => {
+    const ids = new Identifiers(['taken']);
+    expect(ids.get('a', 'class')).toBe('class_');
+    expect(ids.get('b', 'taken')).toBe('taken_2');
+    expect(ids.get('c', '9 lives; drop()')).toBe('n_9_lives__drop');
+    expect(ids.get('a', 'anything')).toBe('class_');
+    expect(comment('x\n y\u2028z */ w')).toBe('// x  y z */ w');
+  });
+
+  it('a project with errors is refused with the reason, nothing written', () => {
+    const a = validateProjectValue({ format: 'ganvas/1', name: 'bad', models: {} });
+    expect(() => exportProject(a)).toThrow(ExportError);
+  });
+});
