@@ -87,7 +87,9 @@ try {
     try {
       row = await measure(page, t, b);
     } catch (e) {
-      row = { template: t, backend: b, note: (e as Error).message.split('\n')[0]!.slice(0, 200) };
+      const msg = (e as Error).message.split('\n')[0]!;
+      // Playwright's actions wait for the page; a page busy in one long step does not answer.
+      row = { template: t, backend: b, note: /Timeout \d+ms exceeded/.test(msg) ? 'the page did not answer for 30 s: one training step takes longer (training runs on the main thread)' : msg.slice(0, 200) };
     }
     await browser.close();
     rows.push(row);

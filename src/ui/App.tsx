@@ -269,6 +269,22 @@ function Editor() {
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
 
+  const exportTs = async () => {
+    if (!doc) return;
+    try {
+      const { exportScript } = await import('./exportScript.js');
+      const text = exportScript(doc.analysis);
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([text], { type: 'text/typescript' }));
+      a.download = `${doc.file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_')}.train.ts`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+      setImportError(undefined);
+    } catch (e) {
+      setImportError(`Export: ${(e as Error).message}`);
+    }
+  };
+
   const summary = doc && active !== 'training' && doc.analysis.models.get(active) ? summarizeModel(doc.analysis.models.get(active)!) : undefined;
   const errors = doc?.analysis.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
 
@@ -307,6 +323,9 @@ function Editor() {
         </label>
         <button className="gv-button" onClick={save} disabled={!project} aria-label="Save project">
           Save
+        </button>
+        <button className="gv-button" onClick={() => void exportTs()} disabled={!project || errors > 0} aria-label="Export TypeScript" title="Export a standalone TypeScript training script (same as ganvas export --target ts)">
+          Export TS
         </button>
         <button className="gv-button" onClick={() => undoRedo('undo')} disabled={!doc?.history?.canUndo} aria-label="Undo" title="Undo (Ctrl+Z)">
           Undo

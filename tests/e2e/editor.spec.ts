@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 test('opens with the DCGAN template, its shapes and parameter counts', async ({ page }) => {
   await page.goto('/');
@@ -231,4 +233,20 @@ test('dropping a wire on empty canvas offers only the nodes that fit, and wires 
   await expect(page.getByTestId('node-dense_1')).toContainText('[B,128]');
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByTestId('node-dense_1')).toHaveCount(0);
+});
+
+test('Export TS downloads the same standalone script as ganvas export', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export TypeScript' }).click();
+  const d = await download;
+  expect(d.suggestedFilename()).toBe('toy-ring.train.ts');
+  const text = readFileSync(await d.path(), 'utf8');
+  expect(text).toContain("import * as tf from '@tensorflow/tfjs';");
+  expect(text).toContain('function build_generator(): tf.LayersModel {');
+  const cli = spawnSync(process.execPath, ['bin/ganvas.js', 'export', 'templates/toy-ring.json'], { cwd: process.cwd(), encoding: 'utf8' });
+  expect(cli.status).toBe(0);
+  expect(text).toBe(cli.stdout);
 });

@@ -119,3 +119,32 @@ describe('ganvas summary', () => {
     expect(r.stderr).toContain("UNCONNECTED_INPUT at generator/sample.in");
   });
 });
+
+describe('ganvas export', () => {
+  it('writes the script to --out whole, or to stdout', () => {
+    const out = join(dir, 'ring.train.ts');
+    const r = ganvas('export', 'templates/toy-ring.json', '--target', 'ts', '--out', out, '--steps', '50');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`wrote ${out}`);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('"steps":50');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(ganvas('export', 'templates/toy-ring.json').stdout).toBe(text.replace('"steps":50', '"steps":1000'));
+  });
+
+  it('exits 1 with diagnostics on an invalid project, 2 on an unknown target or unreadable file, writing nothing', () => {
+    const p = toyProject();
+    p.models.generator!.edges.pop();
+    const out = join(dir, 'never.ts');
+    const bad = ganvas('export', file('unwired-export.json', JSON.stringify(p)), '--out', out);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('UNCONNECTED_INPUT');
+    const target = ganvas('export', 'templates/toy-ring.json', '--target', 'py', '--out', out);
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain('the only target is ts');
+    const missing = ganvas('export', join(dir, 'nope.json'), '--out', out);
+    expect(missing.code).toBe(2);
+    expect(readdirSync(dir)).not.toContain('never.ts');
+    noStack(bad.stderr + target.stderr + missing.stderr);
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * The editor's Export: the same script as `ganvas export --target ts`. The
+ * runtime sources it embeds come in as text through vite (?raw), so the page
+ * and the CLI embed the same files. Loaded only when a person exports.
+ */
+import { exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/typescript.js';
+import type { ProjectAnalysis } from '../core/validate.js';
+
+const raw = import.meta.glob(['../core/data/random.ts', '../core/data/datasets.ts', '../core/data/mnist-format.ts', '../core/train/losses.ts', '../core/train/optimizers.ts', '../core/train/images.ts', '../core/train/gradients.ts', '../core/train/wasm-kernels.ts', '../core/nodes/layers/custom.ts'], {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+}) as Record<string, string>;
+
+function runtime(): RuntimeSources {
+  return Object.fromEntries(
+    RUNTIME_MODULES.map((m) => {
+      const text = raw[m.path.replace(/^src\//, '../')];
+      if (typeof text !== 'string') throw new Error(`The editor build lacks ${m.path}.`);
+      return [m.path, text];
+    }),
+  ) as RuntimeSources;
+}
+
+export function exportScript(a: ProjectAnalysis): string {
+  return exportTypeScript(a, runtime());
+}
