@@ -7,43 +7,14 @@
  *   npx tsx bench/editor.ts
  */
 import { validateProjectValue } from '../src/core/validate.js';
+import { chainProject } from '../tests/fixtures/big-graph.js';
 import { launchChromium, machine, startServer, writeSection } from './common.js';
-
-/** A model of n nodes: blocks of Dense -> LeakyReLU, with an Add skip every 4 blocks. */
-function bigProject(n: number): Record<string, unknown> {
-  const nodes: { id: string; type: string; params?: Record<string, unknown>; position: { x: number; y: number } }[] = [];
-  const edges: { source: string; target: string; targetPort?: string }[] = [];
-  const at = (i: number) => ({ x: Math.floor(i / 25) * 260, y: (i % 25) * 110 });
-  nodes.push({ id: 'x', type: 'Input', params: { shape: [32] }, position: at(0) });
-  let prev = 'x';
-  let skip = 'x';
-  let i = 1;
-  while (nodes.length < n - 1) {
-    const d = `d${i}`;
-    const a = `a${i}`;
-    nodes.push({ id: d, type: 'Dense', params: { units: 32 }, position: at(nodes.length) });
-    nodes.push({ id: a, type: 'LeakyReLU', position: at(nodes.length) });
-    edges.push({ source: prev, target: d }, { source: d, target: a });
-    prev = a;
-    if (i % 4 === 0 && nodes.length < n - 2) {
-      const s = `s${i}`;
-      nodes.push({ id: s, type: 'Add', params: { inputs: 2 }, position: at(nodes.length) });
-      edges.push({ source: prev, target: s, targetPort: 'in0' }, { source: skip, target: s, targetPort: 'in1' });
-      prev = s;
-      skip = s;
-    }
-    i++;
-  }
-  nodes.push({ id: 'out', type: 'Output', position: at(nodes.length) });
-  edges.push({ source: prev, target: 'out' });
-  return { format: 'ganvas/1', name: `${n} nodes`, models: { net: { nodes, edges } } };
-}
 
 const results: Record<string, unknown> = {};
 
 // Re-validation after one edit, in Node.
 for (const n of [100, 500, 1000]) {
-  const p = bigProject(n) as { models: { net: { nodes: { id: string; params?: Record<string, unknown> }[] } } };
+  const p = chainProject(n) as { models: { net: { nodes: { id: string; params?: Record<string, unknown> }[] } } };
   validateProjectValue(p);
   const times: number[] = [];
   for (let k = 0; k < 10; k++) {
@@ -64,7 +35,7 @@ try {
   await page.goto('http://127.0.0.1:5188/');
   await page.getByTestId('status').waitFor();
   const t0 = Date.now();
-  await page.getByLabel('Open project file').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bigProject(500))) });
+  await page.getByLabel('Open project file').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chainProject(500))) });
   await page.getByTestId('node-out').waitFor({ state: 'attached' });
   results.first_render_500_ms = Date.now() - t0;
   const node = page.getByTestId('node-d1');

@@ -15,6 +15,8 @@ export interface ProjectAnalysis {
   status: 'ok' | 'invalid' | 'unreadable';
   models: Map<string, ModelAnalysis>;
   training?: TrainingAnalysis;
+  /** Where a JSON path is in the text (line:column), for diagnostics made later (shapes/incremental.ts). */
+  locate?: Locator;
 }
 
 const BYTES_PER_FLOAT = 4;
@@ -36,24 +38,32 @@ export function analyzeProject(project: Project, locate: Locator = () => undefin
     if (!NAME_PATTERN.test(name)) continue;
     const m = analyzeModel(name, graph, project.blocks, locate, out, badBlocks);
     models.set(name, m);
-    const total = m.totals.trainable + m.totals.nonTrainable;
-    if (total > project.budgets.maxParams)
-      out.push(
-        diag('PARAM_BUDGET', `Model '${name}' has ${total.toLocaleString('en-US')} parameters, over the budget of ${project.budgets.maxParams.toLocaleString('en-US')} (budgets.maxParams). It may not fit in a browser; shrink widths or raise the budget.`, at(['models', name]), 'warning'),
-      );
-    const bytes = m.totals.activationElements * BYTES_PER_FLOAT;
-    if (bytes > project.budgets.maxActivationBytesPerSample)
-      out.push(
-        diag('ACTIVATION_BUDGET', `Model '${name}' keeps ${(bytes / 2 ** 20).toFixed(1)} MiB of activations per sample, over the budget of ${(project.budgets.maxActivationBytesPerSample / 2 ** 20).toFixed(1)} MiB (budgets.maxActivationBytesPerSample); a batch of 64 needs ${((64 * bytes) / 2 ** 30).toFixed(2)} GiB. Lower the resolution or widths.`, at(['models', name]), 'warning'),
-      );
+    out.push(...budgetDiagnostics(project, name, m, locate));
   }
   const training = project.training ? analyzeTraining(project.training, models, locate, out) : undefined;
   return { project, diagnostics: out, status: hasErrors(out) ? 'invalid' : 'ok', models, ...(training ? { training } : {}) };
 }
 
+/** Budget warnings of one model: parameters, and activations per sample. */
+export function budgetDiagnostics(project: Project, name: string, m: ModelAnalysis, locate: Locator): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const at = (path: (string | number)[]) => ({ path, ...(locate(path) ?? {}) });
+  const total = m.totals.trainable + m.totals.nonTrainable;
+  if (total > project.budgets.maxParams)
+    out.push(
+      diag('PARAM_BUDGET', `Model '${name}' has ${total.toLocaleString('en-US')} parameters, over the budget of ${project.budgets.maxParams.toLocaleString('en-US')} (budgets.maxParams). It may not fit in a browser; shrink widths or raise the budget.`, at(['models', name]), 'warning'),
+    );
+  const bytes = m.totals.activationElements * BYTES_PER_FLOAT;
+  if (bytes > project.budgets.maxActivationBytesPerSample)
+    out.push(
+      diag('ACTIVATION_BUDGET', `Model '${name}' keeps ${(bytes / 2 ** 20).toFixed(1)} MiB of activations per sample, over the budget of ${(project.budgets.maxActivationBytesPerSample / 2 ** 20).toFixed(1)} MiB (budgets.maxActivationBytesPerSample); a batch of 64 needs ${((64 * bytes) / 2 ** 30).toFixed(2)} GiB. Lower the resolution or widths.`, at(['models', name]), 'warning'),
+    );
+  return out;
+}
+
 function fromParse(r: ParseResult): ProjectAnalysis {
   if (!r.project) return { diagnostics: r.diagnostics, status: r.status, models: new Map() };
-  return analyzeProject(r.project, r.locate);
+  return { ...analyzeProject(r.project, r.locate), locate: r.locate };
 }
 
 /** Validates project text (a file's contents). */

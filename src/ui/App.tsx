@@ -18,6 +18,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import './app.css';
 import { formatLocation, type Diagnostic } from '../core/diagnostics.js';
+import { reanalyzeParamEdit } from '../core/shapes/incremental.js';
 import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
 import { History } from './store/history.js';
 import { importKerasTopology } from '../core/import/keras.js';
@@ -108,10 +109,13 @@ function Editor() {
   const project = doc?.analysis.project;
   /** Applies an edit to the document and re-validates: problems appear and clear at once. */
   const edit = useCallback(
-    (label: string, fn: Parameters<History['apply']>[1]) => {
+    (label: string, fn: Parameters<History['apply']>[1], paramEdit?: { model: string; nodeId: string }) => {
       if (!doc?.history) return;
       if (doc.history.apply(label, fn)) {
-        setDoc({ ...doc, analysis: validateProjectValue(doc.history.doc) });
+        // A layer's params: re-infer only what the edit reaches; anything else: validate the whole project.
+        const raw = paramEdit ? graphOf(doc.history.doc, { kind: 'model', name: paramEdit.model })?.nodes.find((n) => n.id === paramEdit.nodeId)?.params : undefined;
+        const analysis = (paramEdit && raw && reanalyzeParamEdit(doc.analysis, paramEdit.model, paramEdit.nodeId, raw)) || validateProjectValue(doc.history.doc);
+        setDoc({ ...doc, analysis });
         setVersion((v) => v + 1);
         scheduleAutosave(doc.file, doc.history.doc);
       }
@@ -481,7 +485,7 @@ function Editor() {
               key={`${active}/${selected}`}
               graph={active}
               node={graphOf(doc.history.doc, ref)?.nodes.find((n) => n.id === selected)}
-              onChange={(key, value) => edit(`set ${selected}.${key}`, setParam(ref, selected, key, value))}
+              onChange={(key, value) => edit(`set ${selected}.${key}`, setParam(ref, selected, key, value), ref.kind === 'model' ? { model: ref.name, nodeId: selected } : undefined)}
             />
           )}
           {summary && (

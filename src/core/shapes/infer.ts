@@ -48,6 +48,10 @@ export interface ModelAnalysis {
   totals: { trainable: number; nonTrainable: number; flops: number; activationElements: number };
   /** True when every node got a type: the model can compile. */
   complete: boolean;
+  /** Kept for re-inference after an edit (shapes/incremental.ts): incoming edges by port, successors, ids that failed the structure check. */
+  incoming: Incoming;
+  succ: Map<string, string[]>;
+  bad: ReadonlySet<string>;
 }
 
 export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
@@ -234,7 +238,7 @@ export function analyzeModel(
     (info.origin.via.length === 0 ? bad.has(info.origin.nodeId) : badBlocks.has(info.origin.graph.slice('block:'.length)));
 
   // Incoming edges per node and port; adjacency for the topological sort.
-  const incoming = new Map<string, Map<string, { source: string; sourcePort: string }>>();
+  const incoming: Incoming = new Map();
   const succ = new Map<string, string[]>();
   const consumers = new Map<string, number>();
   for (const e of flat.edges) {
@@ -242,7 +246,9 @@ export function analyzeModel(
     const m = incoming.get(e.target) ?? new Map();
     if (!m.has(e.targetPort)) m.set(e.targetPort, { source: e.source, sourcePort: e.sourcePort });
     incoming.set(e.target, m);
-    succ.set(e.source, [...(succ.get(e.source) ?? []), e.target]);
+    const targets = succ.get(e.source);
+    if (targets) targets.push(e.target);
+    else succ.set(e.source, [e.target]);
     consumers.set(e.source, (consumers.get(e.source) ?? 0) + 1);
   }
 
@@ -252,8 +258,8 @@ export function analyzeModel(
   for (const [, targets] of succ) for (const t of targets) indeg.set(t, (indeg.get(t) ?? 0) + 1);
   const queue = [...nodes.keys()].filter((id) => indeg.get(id) === 0);
   const order: NodeInfo[] = [];
-  while (queue.length > 0) {
-    const id = queue.shift() as string;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head] as string;
     order.push(nodes.get(id) as NodeInfo);
     for (const t of succ.get(id) ?? []) {
       const d = (indeg.get(t) ?? 0) - 1;
@@ -270,6 +276,9 @@ export function analyzeModel(
     outputs: [],
     totals: { trainable: 0, nonTrainable: 0, flops: 0, activationElements: 0 },
     complete: false,
+    incoming,
+    succ,
+    bad,
   };
   if (order.length < nodes.size) {
     const inCycle = findCycle([...nodes.keys()].filter((id) => (indeg.get(id) ?? 0) > 0), succ);
@@ -282,64 +291,7 @@ export function analyzeModel(
   analysis.order = order;
 
   let complete = true;
-  for (const info of order) {
-    if (isBad(info)) {
-      complete = false;
-      continue;
-    }
-    const ins = incoming.get(info.id) ?? new Map();
-    const types: TensorType[] = [];
-    const sources: string[] = [];
-    let blocked = false;
-    for (const port of info.inputPorts) {
-      const src = ins.get(port);
-      if (!src) {
-        const o = info.origin;
-        const where = o.via.length > 0 ? ` (inside block instance '${o.via.join("' > '")}')` : '';
-        out.push(
-          diag('UNCONNECTED_INPUT', `${info.def?.title ?? 'Node'} '${info.id}' has nothing connected to its input '${port}'${where}. Wire a tensor into it or delete the node.`, loc(o.graph, o.nodeId, o.path, locate, port)),
-        );
-        blocked = true;
-        continue;
-      }
-      const srcInfo = nodes.get(src.source) as NodeInfo;
-      const k = srcInfo.outputPorts.indexOf(src.sourcePort);
-      const t = k >= 0 ? srcInfo.outputs?.[k] : undefined;
-      if (!t) {
-        blocked = true;
-        continue;
-      }
-      types.push(t);
-      sources.push(`'${displayId(srcInfo)}' gives ${fmtShape(t.shape)}`);
-    }
-    if (blocked) {
-      complete = false;
-      continue;
-    }
-    info.inputs = types;
-    if (info.type === PASS_TYPE) {
-      info.outputs = [types[0] as TensorType];
-      continue;
-    }
-    const def = info.def as AnyNodeDef;
-    const r = def.infer({ params: info.params, id: info.id, inputs: types, sources });
-    if ('problems' in r) {
-      for (const p of r.problems) out.push(diag(p.code, p.message, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate, p.port)));
-      complete = false;
-      continue;
-    }
-    const tooBig = r.outputs.find((t) => t.shape.some((d) => d !== null && d > MAX_DIM) || perSample(t) > MAX_ELEMENTS_PER_SAMPLE);
-    if (tooBig) {
-      out.push(
-        diag('SIZE_LIMIT', `${def.title} '${info.id}' would output ${fmtShape(tooBig.shape)} (${perSample(tooBig).toExponential(2)} values per sample), beyond what ganvas can hold (${MAX_ELEMENTS_PER_SAMPLE.toExponential(2)}, ${MAX_DIM} per dimension). Check its sizes.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate)),
-      );
-      complete = false;
-      continue;
-    }
-    info.outputs = r.outputs;
-    info.paramCount = def.paramCount(info.params, types, r.outputs);
-    info.flops = def.flops(info.params, types, r.outputs);
-  }
+  for (const info of order) if (!inferNode(info, nodes, incoming, isBad, locate, out)) complete = false;
 
   // Totals count the nodes an Output depends on: the compiled model holds
   // exactly those layers (a dangling branch gets an UNUSED_NODE warning).
@@ -383,6 +335,70 @@ export function analyzeModel(
   }
   analysis.complete = complete;
   return analysis;
+}
+
+/** Incoming edges of each node, by input port. */
+export type Incoming = Map<string, Map<string, { source: string; sourcePort: string }>>;
+
+/**
+ * Infers one node's output types from its inputs' (already inferred) types,
+ * setting info.inputs, outputs, paramCount and flops, and reporting its
+ * problems. Returns false when the node gets no type.
+ */
+export function inferNode(info: NodeInfo, nodes: Map<string, NodeInfo>, incoming: Incoming, isBad: (info: NodeInfo) => boolean, locate: Locator, out: Diagnostic[]): boolean {
+  delete info.inputs;
+  delete info.outputs;
+  info.paramCount = { trainable: 0, nonTrainable: 0 };
+  info.flops = 0;
+  if (isBad(info)) return false;
+  const ins = incoming.get(info.id) ?? new Map();
+  const types: TensorType[] = [];
+  const sources: string[] = [];
+  let blocked = false;
+  for (const port of info.inputPorts) {
+    const src = ins.get(port);
+    if (!src) {
+      const o = info.origin;
+      const where = o.via.length > 0 ? ` (inside block instance '${o.via.join("' > '")}')` : '';
+      out.push(
+        diag('UNCONNECTED_INPUT', `${info.def?.title ?? 'Node'} '${info.id}' has nothing connected to its input '${port}'${where}. Wire a tensor into it or delete the node.`, loc(o.graph, o.nodeId, o.path, locate, port)),
+      );
+      blocked = true;
+      continue;
+    }
+    const srcInfo = nodes.get(src.source) as NodeInfo;
+    const k = srcInfo.outputPorts.indexOf(src.sourcePort);
+    const t = k >= 0 ? srcInfo.outputs?.[k] : undefined;
+    if (!t) {
+      blocked = true;
+      continue;
+    }
+    types.push(t);
+    sources.push(`'${displayId(srcInfo)}' gives ${fmtShape(t.shape)}`);
+  }
+  if (blocked) return false;
+  info.inputs = types;
+  if (info.type === PASS_TYPE) {
+    info.outputs = [types[0] as TensorType];
+    return true;
+  }
+  const def = info.def as AnyNodeDef;
+  const r = def.infer({ params: info.params, id: info.id, inputs: types, sources });
+  if ('problems' in r) {
+    for (const p of r.problems) out.push(diag(p.code, p.message, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate, p.port)));
+    return false;
+  }
+  const tooBig = r.outputs.find((t) => t.shape.some((d) => d !== null && d > MAX_DIM) || perSample(t) > MAX_ELEMENTS_PER_SAMPLE);
+  if (tooBig) {
+    out.push(
+      diag('SIZE_LIMIT', `${def.title} '${info.id}' would output ${fmtShape(tooBig.shape)} (${perSample(tooBig).toExponential(2)} values per sample), beyond what ganvas can hold (${MAX_ELEMENTS_PER_SAMPLE.toExponential(2)}, ${MAX_DIM} per dimension). Check its sizes.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate)),
+    );
+    return false;
+  }
+  info.outputs = r.outputs;
+  info.paramCount = def.paramCount(info.params, types, r.outputs);
+  info.flops = def.flops(info.params, types, r.outputs);
+  return true;
 }
 
 function displayId(n: NodeInfo): string {
