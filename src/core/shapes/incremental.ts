@@ -96,8 +96,8 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const info = m?.nodes.get(nodeId);
   if (!project || !m || !info || !info.def || info.origin.via.length > 0 || m.bad.has(nodeId) || m.order.length !== m.nodes.size) return undefined;
   const graph = project.models[model];
-  const index = graph?.nodes.findIndex((n) => n.id === nodeId) ?? -1;
-  if (!graph || index < 0) return undefined;
+  const index = info.origin.path[info.origin.path.length - 1];
+  if (!graph || typeof index !== 'number' || graph.nodes[index]?.id !== nodeId) return undefined;
   const parsed = info.def.params.safeParse(raw);
   if (!parsed.success) return undefined; // a PARAM error: the full path reports it
   const params = parsed.data as Record<string, unknown>;
@@ -112,6 +112,7 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const fresh: Diagnostic[] = [];
   const delta = { trainable: 0, nonTrainable: 0, flops: 0, activationElements: 0 };
   let interfaceChanged = false;
+  let untypedDelta = 0;
   info.params = params;
   const isBad = (n: NodeInfo) => m.bad.has(n.id);
   const locate = prev.locate ?? (() => undefined);
@@ -123,18 +124,19 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
     const oldInputs = n.inputs;
     inferNode(n, m.nodes, m.incoming, isBad, locate, fresh);
     const after = contribution(n);
+    untypedDelta += (n.outputs ? 0 : 1) - (oldOutputs ? 0 : 1);
     for (const k of Object.keys(delta) as (keyof typeof delta)[]) delta[k] += after[k] - before[k];
     if (n.def?.modelOutput || n.def?.modelInput) interfaceChanged ||= !sameTypes(oldInputs, n.inputs) || !sameTypes(oldOutputs, n.outputs);
     if (!sameTypes(oldOutputs, n.outputs)) for (const t of m.succ.get(n.id) ?? []) heap.push(pos.get(t) as number);
   }
   if (reach) reach.nodes = redone.size;
   for (const k of Object.keys(delta) as (keyof typeof delta)[]) m.totals[k] += delta[k];
-  m.complete = m.inputs.length > 0 && m.outputs.length > 0 && m.order.every((n) => n.outputs !== undefined);
+  m.untyped += untypedDelta;
+  m.complete = m.inputs.length > 0 && m.outputs.length > 0 && m.untyped === 0;
 
-  // The project as a full validation would hold it: the node's params as written.
-  const nodes = graph.nodes.slice();
-  nodes[index] = { ...(nodes[index] as (typeof nodes)[number]), params: { ...raw } };
-  const next: Project = { ...project, models: { ...project.models, [model]: { ...graph, nodes } } };
+  // The project as a full validation would hold it: the node's params as written (updated in place, like the model analysis).
+  graph.nodes[index] = { ...(graph.nodes[index] as (typeof graph.nodes)[number]), params: { ...raw } };
+  const next: Project = { ...project };
 
   // Replace the diagnostics of what was inferred again, the model's budget warnings and, when the model's interface changed, the training graph's.
   const inferred = (d: Diagnostic) => d.location.graph === model && d.location.nodeId !== undefined && redone.has(d.location.nodeId) && !STRUCTURAL.has(d.code);

@@ -52,6 +52,8 @@ export interface ModelAnalysis {
   incoming: Incoming;
   succ: Map<string, string[]>;
   bad: ReadonlySet<string>;
+  /** Nodes in `order` that got no type. */
+  untyped: number;
 }
 
 export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
@@ -279,6 +281,7 @@ export function analyzeModel(
     incoming,
     succ,
     bad,
+    untyped: 0,
   };
   if (order.length < nodes.size) {
     const inCycle = findCycle([...nodes.keys()].filter((id) => (indeg.get(id) ?? 0) > 0), succ);
@@ -291,7 +294,11 @@ export function analyzeModel(
   analysis.order = order;
 
   let complete = true;
-  for (const info of order) if (!inferNode(info, nodes, incoming, isBad, locate, out)) complete = false;
+  for (const info of order)
+    if (!inferNode(info, nodes, incoming, isBad, locate, out)) {
+      complete = false;
+      analysis.untyped++;
+    }
 
   // Totals count the nodes an Output depends on: the compiled model holds
   // exactly those layers (a dangling branch gets an UNUSED_NODE warning).

@@ -344,12 +344,13 @@ export class Trainer {
     const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
     if (swap) for (const [v, e] of this.ema) v.assign(e);
     try {
-      return tf.tidy(() => {
+      // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
+      return withSeededMathRandom(`sample:${seed}`, () => tf.tidy(() => {
         const rng = makeRng(`sample:${seed}`);
         const values: Values = new Map();
         for (const node of this.plan.nodes) if (needed.has(node.id)) values.set(node.id, this.evalNode(node, values, n, rng, 'G', false));
         return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
-      });
+      }));
     } finally {
       if (swap) {
         [...this.ema.keys()].forEach((v, i) => v.assign(saved[i] as tf.Tensor));

@@ -258,7 +258,6 @@ export interface NoiseInjectionArgs extends LayerArgs {
 export class NoiseInjection extends tfl.layers.Layer {
   static className = 'GanvasNoiseInjection';
   readonly seed: number;
-  private calls = 0;
   private strength?: LayerVariable;
   constructor(args: NoiseInjectionArgs = {}) {
     super(args);
@@ -275,7 +274,9 @@ export class NoiseInjection extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = first(inputs) as tf.Tensor4D;
       const [b, h, w] = x.shape;
-      const noise = tf.randomNormal([b, h, w, 1], 0, 1, 'float32', this.seed * 1_000_003 + this.calls++);
+      // Fresh noise per call, drawn from Math.random, which the trainer seeds for every step and every
+      // sample picture: runs are reproducible, and taking samples does not change the training noise.
+      const noise = tf.randomNormal([b, h, w, 1], 0, 1, 'float32', (Math.floor(Math.random() * 2 ** 31) ^ (this.seed * 1_000_003)) >>> 0);
       return tf.add(x, tf.mul(noise, (this.strength as LayerVariable).read()));
     });
   }

@@ -1,0 +1,71 @@
+/**
+ * Writes docs/benchmarks.md from bench/results.json: every table comes from
+ * the measured numbers, with the machine each section ran on.
+ *
+ *   npx tsx bench/report.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../src/cli/assets.js';
+import { readResults } from './common.js';
+
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- results.json is free-form JSON written by the bench scripts
+const r = readResults() as Any;
+const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const machineLine = (m: Any | undefined) => (m ? `Machine: ${m.cpu}, ${m.cores} cores${m.memoryGiB ? `, ${m.memoryGiB} GiB` : ''}, Node ${m.node}${m.browser ? `; ${m.browser}` : ''}; measured ${String(m.date).slice(0, 16).replace('T', ' ')} UTC.` : '');
+const out: string[] = [];
+const p = (...lines: string[]) => out.push(...lines);
+
+p('# Benchmarks', '', '`npm run bench` runs every benchmark and writes `bench/results.json`; `npx tsx bench/report.ts` (the last step of `npm run bench`) writes this page from it. No test asserts a time, and a slow number never fails a build.', '');
+
+const v = r.validate as Any | undefined;
+if (v) {
+  p('## Validation and shape inference (`bench/validate.ts`)', '', machineLine(v.machine), '');
+  p('Generated models of Dense / LeakyReLU blocks with an Add skip every 4 blocks. "Full" is `validateProjectValue` (parse, structure, block expansion, topological order, shape inference of every node, totals, training graph): what every structural edit costs. The param edits go through `reanalyzeParamEdit`, which the inspector uses: it infers the edited node again and then only the nodes whose input types changed, in topological order. Medians.', '');
+  p('| nodes | full validation | edit: LeakyReLU slope | reach | edit: first Dense width | reach |', '|---|---|---|---|---|---|');
+  for (const x of v.rows) p(`| ${x.nodes.toLocaleString('en-US')} | ${f(x.fullValidationMs, 2)} ms | ${f(x.editSlope.ms, 3)} ms | ${x.editSlope.reach} | ${f(x.editWidth.ms, 3)} ms | ${x.editWidth.reach} |`);
+  const first = v.rows[0];
+  const last = v.rows[v.rows.length - 1];
+  if (first && last)
+    p('', `From ${first.nodes.toLocaleString('en-US')} to ${last.nodes.toLocaleString('en-US')} nodes the full validation grows ${f(last.fullValidationMs / first.fullValidationMs, 0)}x (linear); an edit's re-inference stays with its reach (${f(first.editWidth.ms, 3)} -> ${f(last.editWidth.ms, 3)} ms for a reach of ${last.editWidth.reach} nodes). Its result equals a full validation's (property test, tests/unit/incremental.test.ts).`);
+  p('');
+}
+
+const t = r.trainStep as Any | undefined;
+if (t) {
+  p('## Training step time, Node (`bench/train-step.ts`)', '', machineLine(t.machine), `tfjs ${t.machine?.tfjs ?? ''}; WASM ${t.machine?.wasmThreads ?? ''}. Seed 0; warm-up steps discarded.`, '');
+  p(`FLOPs per step: ${t.flopsMethod}. Achieved FLOP/s is that count over the measured step time; the peak is the backend's own 512x1024x512 matmul rate on this machine (WASM ${f(t.peaksGflops?.wasm, 2)} GFLOP/s, CPU ${f(t.peaksGflops?.cpu, 2)} GFLOP/s).`, '');
+  p('| template | backend | batch | ms/step | steps/s | GFLOP/step | GFLOP/s | % of matmul peak | note |', '|---|---|---|---|---|---|---|---|---|');
+  for (const x of t.rows) p(`| ${x.template} | ${x.backend} | ${x.batch} | ${f(x.msPerStep)} | ${f(x.stepsPerSecond, 2)} | ${f(x.gflopPerStep, 3)} | ${f(x.gflops, 2)} | ${f((100 * x.gflops) / (t.peaksGflops?.[x.backend] ?? NaN), 0)}% | ${x.note ?? ''} |`);
+  const o = t.overhead;
+  if (o)
+    p('', '### Overhead against hand-written TF.js', '', `The MNIST DCGAN of templates/dcgan-mnist.json written directly with \`tf.layers\` and a plain non-saturating loop (\`bench/handwritten.ts\`), against ganvas training the template (EMA off, as the plain loop has none), alternating step by step in the same process on ${o.backend}, batch ${o.batch}, ${o.steps} steps each:`, '', '| | ms/step |', '|---|---|', `| hand-written tf.layers | ${f(o.handwrittenMsPerStep)} |`, `| ganvas (Trainer) | ${f(o.ganvasMsPerStep)} |`, `| ratio ganvas / hand-written | **${f(o.ratio, 3)}** |`, '', 'ganvas does a little more per step than the plain loop: it reads every loss term, D(real)/D(fake) and both gradient norms back each step, and runs each player in its own tape.');
+  if (t.exported?.length) {
+    p('', '### The exported script against the in-app trainer', '', '`ganvas export --target ts`, run with `node --import tsx` on WASM; per-step time from two runs of different lengths, so start-up cancels out.', '', '| template | batch | exported script ms/step | in-app ms/step | ratio |', '|---|---|---|---|---|');
+    for (const x of t.exported) p(`| ${x.template} | ${x.batch} | ${f(x.scriptMsPerStep)} | ${f(x.inAppMsPerStep)} | ${f(x.ratio, 2)} |`);
+  }
+  p('');
+}
+
+const b = r.browserTrain as Any | undefined;
+if (b) {
+  p('## Training in the page, Chromium (`bench/browser-train.ts`)', '', machineLine(b.machine), '');
+  p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: these rows measure the code path, not GPU speed.`, '');
+  p('| template | backend | batch | steps/s | ms/step | note |', '|---|---|---|---|---|---|');
+  for (const x of b.rows) p(`| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`);
+  p('');
+}
+
+const e = r.editor as Any | undefined;
+if (e) {
+  p('## Editor, Chromium (`bench/editor.ts`)', '', machineLine(e.machine), '', 'A model of 500 nodes (the generated graph above).', '', '| figure | value |', '|---|---|');
+  p(`| time to first render of the 500-node graph after Open | ${f(e.first_render_500_ms / 1000, 2)} s |`);
+  p(`| frame rate while dragging a node of the 500-node graph | ${f(e.drag_500_fps, 0)} fps |`);
+  p(`| full re-validation after one edit, 100 / 500 / 1,000 nodes (Node, median of 10) | ${f(e.revalidate_100_ms_median, 1)} / ${f(e.revalidate_500_ms_median, 1)} / ${f(e.revalidate_1000_ms_median, 1)} ms |`, '');
+}
+
+p('## GPU', '', 'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.', '');
+p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. See docs/training.md.', '');
+
+writeFileSync(join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
+console.log(`wrote docs/benchmarks.md (${out.length} lines)`);
