@@ -30,6 +30,16 @@ function printDiagnostics(file: string, ds: Diagnostic[]): void {
   for (const d of ds) process.stderr.write(`${file}: ${formatDiagnostic(d)}\n`);
 }
 
+/** A valid project's analysis (with its warnings), or the exit code after printing why it is not valid. */
+async function loadValid(file: string): Promise<{ analysis: ProjectAnalysis; diagnostics: Diagnostic[] } | { exit: number }> {
+  const r = await load(file);
+  if (!r.analysis || r.exit !== 0) {
+    printDiagnostics(file, r.diagnostics);
+    return { exit: r.exit };
+  }
+  return { analysis: r.analysis, diagnostics: r.diagnostics };
+}
+
 const n = (x: number): string => x.toLocaleString('en-US');
 
 function printSummary(s: ModelSummary): void {
@@ -82,9 +92,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<project>', 'project JSON file')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const r = await load(file);
-      if (!r.analysis || r.exit !== 0) {
-        printDiagnostics(file, r.diagnostics);
+      const r = await loadValid(file);
+      if ('exit' in r) {
         code = r.exit;
         return;
       }
@@ -125,9 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'output directory (default: runs/<project>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint.gnvs of this project')
     .action(async (file: string, opts: { steps?: number; batch?: number; seed?: number; backend: BackendPreference; data?: string; out?: string; resume?: string }) => {
-      const r = await load(file);
-      if (!r.analysis || r.exit !== 0) {
-        printDiagnostics(file, r.diagnostics);
+      const r = await loadValid(file);
+      if ('exit' in r) {
         code = r.exit;
         return;
       }
@@ -180,9 +188,8 @@ export async function main(argv: string[]): Promise<number> {
         code = 2;
         return;
       }
-      const r = await load(file);
-      if (!r.analysis || r.exit !== 0) {
-        printDiagnostics(file, r.diagnostics);
+      const r = await loadValid(file);
+      if ('exit' in r) {
         code = r.exit;
         return;
       }
@@ -219,9 +226,8 @@ export async function main(argv: string[]): Promise<number> {
         code = EXIT.unreadable;
         return;
       }
-      const r = await load(file);
-      if (!r.analysis || r.exit !== 0) {
-        printDiagnostics(file, r.diagnostics);
+      const r = await loadValid(file);
+      if ('exit' in r) {
         code = r.exit;
         return;
       }

@@ -30,16 +30,6 @@ const STRUCTURAL = new Set(['PARAM', 'BAD_NAME', 'DUPLICATE_ID', 'UNKNOWN_NODE_T
 const sameTypes = (a: TensorType[] | undefined, b: TensorType[] | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((t, i) => t.dtype === b[i]?.dtype && t.shape.length === b[i]?.shape.length && t.shape.every((d, k) => d === b[i]?.shape[k])));
 
-const orderIndex = new WeakMap<ModelAnalysis, Map<string, number>>();
-function positions(m: ModelAnalysis): Map<string, number> {
-  let p = orderIndex.get(m);
-  if (!p) {
-    p = new Map(m.order.map((n, i) => [n.id, i]));
-    orderIndex.set(m, p);
-  }
-  return p;
-}
-
 /** A binary min-heap of order positions. */
 class Heap {
   private readonly a: number[] = [];
@@ -94,7 +84,7 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const project = prev.project;
   const m = prev.models.get(model);
   const info = m?.nodes.get(nodeId);
-  if (!project || !m || !info || !info.def || info.origin.via.length > 0 || m.bad.has(nodeId) || m.order.length !== m.nodes.size) return undefined;
+  if (!project || !m || !info || !info.def || info.index === undefined || info.origin.via.length > 0 || m.bad.has(nodeId) || m.order.length !== m.nodes.size) return undefined;
   const graph = project.models[model];
   const index = info.origin.path[info.origin.path.length - 1];
   if (!graph || typeof index !== 'number' || graph.nodes[index]?.id !== nodeId) return undefined;
@@ -105,9 +95,8 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const outputs = info.def.outputs(params).map((p) => p.name);
   if (inputs.join('\u0000') !== info.inputPorts.join('\u0000') || outputs.join('\u0000') !== info.outputPorts.join('\u0000')) return undefined; // ports changed: wiring must be checked again
 
-  const pos = positions(m);
   const heap = new Heap();
-  heap.push(pos.get(nodeId) as number);
+  heap.push(info.index as number);
   const redone = new Set<string>();
   const fresh: Diagnostic[] = [];
   const delta = { trainable: 0, nonTrainable: 0, flops: 0, activationElements: 0 };
@@ -127,7 +116,7 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
     untypedDelta += (n.outputs ? 0 : 1) - (oldOutputs ? 0 : 1);
     for (const k of Object.keys(delta) as (keyof typeof delta)[]) delta[k] += after[k] - before[k];
     if (n.def?.modelOutput || n.def?.modelInput) interfaceChanged ||= !sameTypes(oldInputs, n.inputs) || !sameTypes(oldOutputs, n.outputs);
-    if (!sameTypes(oldOutputs, n.outputs)) for (const t of m.succ.get(n.id) ?? []) heap.push(pos.get(t) as number);
+    if (!sameTypes(oldOutputs, n.outputs)) for (const t of m.succ.get(n.id) ?? []) heap.push(m.nodes.get(t)?.index as number);
   }
   if (reach) reach.nodes = redone.size;
   for (const k of Object.keys(delta) as (keyof typeof delta)[]) m.totals[k] += delta[k];

@@ -34,6 +34,8 @@ export interface NodeInfo {
   origin: FlatNode['origin'];
   /** True when some Output depends on this node (it is part of the compiled model). */
   live?: boolean;
+  /** Position in the model's topological order. */
+  index?: number;
 }
 
 export interface ModelAnalysis {
@@ -262,7 +264,9 @@ export function analyzeModel(
   const order: NodeInfo[] = [];
   for (let head = 0; head < queue.length; head++) {
     const id = queue[head] as string;
-    order.push(nodes.get(id) as NodeInfo);
+    const info = nodes.get(id) as NodeInfo;
+    info.index = order.length;
+    order.push(info);
     for (const t of succ.get(id) ?? []) {
       const d = (indeg.get(t) ?? 0) - 1;
       indeg.set(t, d);
