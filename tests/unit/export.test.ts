@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, loadMnist } from '../../src/cli/assets.js';
+import { MNIST_BIN, ROOT, loadMnist } from '../../src/cli/assets.js';
 import { exportProject } from '../../src/cli/export.js';
 import { comment, ExportError, Identifiers } from '../../src/core/codegen/typescript.js';
 import { selectBackend } from '../../src/core/train/backend.js';
@@ -73,6 +73,7 @@ const templates = readdirSync(join(ROOT, 'templates')).filter((f) => f.endsWith(
 
 beforeAll(async () => {
   await selectBackend('wasm');
+  loadMnist(); // writes public/generated/mnist.bin on a fresh clone, where the scripts read the digits
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   for (const f of templates) {
@@ -105,7 +106,7 @@ describe('export to TypeScript', () => {
     it(`${f}: the script trains ${STEPS} steps and its losses match the in-app run`, async () => {
       const { text, batch } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));
       const out = join(DIR, `run-${f.replace(/\.json$/, '')}`);
-      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), ['--steps', String(STEPS), '--batch', String(batch), '--backend', 'wasm', '--out', out]);
+      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), ['--steps', String(STEPS), '--batch', String(batch), '--backend', 'wasm', '--out', out, '--mnist', MNIST_BIN]);
       expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
       expect(r.status).toBe(0);
       const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
