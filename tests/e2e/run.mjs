@@ -18,5 +18,10 @@ if (!existsSync(chromium)) {
     process.exit(1);
   }
 }
+// The page fetches the bundled digits from public/generated (npm start builds them; so does this).
+if (!existsSync('public/generated/mnist.bin')) {
+  const data = spawnSync(process.execPath, ['bin/ganvas.js', 'data'], { stdio: 'inherit' });
+  if (data.status !== 0) process.exit(data.status ?? 1);
+}
 const r = spawnSync('npx', ['playwright', 'test', '-c', 'tests/e2e/playwright.config.ts', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
