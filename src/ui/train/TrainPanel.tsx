@@ -17,23 +17,19 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { DATASET_SOURCES, datasetDoc, datasetParamsSchema, datasetPorts, switchDataset, type DatasetParams, type DatasetSource } from '../../core/data/catalog.js';
 import type { DataAssets } from '../../core/data/datasets.js';
-import { digitFid, featureExtractor, type FidFn } from '../../core/train/fid.js';
 import { decodeImages, droppedFiles, type FolderResult } from './folder.js';
 import { decodeMnistBin } from '../../core/data/mnist-format.js';
 import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/training.js';
-import { BACKENDS, selectBackend, type BackendPreference } from '../../core/train/backend.js';
-import { imageGrid, scatter2d, type Rgba } from '../../core/train/images.js';
-import { Trainer, type StepMetrics } from '../../core/train/trainer.js';
-import { modeCoverage } from '../../core/train/metrics.js';
+import { BACKENDS, type BackendPreference } from '../../core/train/backend.js';
+import type { Rgba } from '../../core/train/images.js';
+import type { StepMetrics } from '../../core/train/trainer.js';
 import { stability } from '../../core/train/stability.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../../core/train/checkpoint.js';
+import { LocalEngine, WorkerEngine, type Engine, type EngineInit, type Quality } from './engine.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 
 // The WASM backend's binaries, served by vite from the package (no network beyond the page's own server).
@@ -41,21 +37,12 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 
 type Status = 'idle' | 'running' | 'paused' | 'stopped' | 'failed';
 
-interface Quality {
-  step: number;
-  modesCovered?: number;
-  modesTotal?: number;
-  highQuality?: number;
-  fid?: number;
-}
-
 interface Run {
   label: string;
-  trainer: Trainer;
   history: StepMetrics[];
   quality: Quality[];
   started: number;
-  fid?: FidFn;
+  diverged: boolean;
 }
 
 interface Folder extends FolderResult {
@@ -91,69 +78,6 @@ async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promis
     assets.mnist = decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
   }
   return assets;
-}
-
-let classifier: Promise<tfl.LayersModel> | undefined;
-/** FID against held-out digits, for generators of 28x28x1 digits; undefined otherwise. */
-async function fidFor(a: ProjectAnalysis, trainer: Trainer, assets: DataAssets): Promise<FidFn | undefined> {
-  if (!assets.mnist || !datasetsOf(a).some((d) => d.params.source === 'mnist')) return undefined;
-  const probe = trainer.generate(1);
-  const fits = probe.shape.join(',') === '1,28,28,1';
-  probe.dispose();
-  if (!fits) return undefined;
-  classifier ??= tfl.loadLayersModel('/models/mnist-classifier/model.json');
-  return digitFid(featureExtractor(await classifier), assets.mnist);
-}
-
-/** Draws a picture of the run's samples: an image grid, or 2D points over D's decision surface. */
-async function samplePicture(run: Run): Promise<Rgba | undefined> {
-  const t = run.trainer;
-  const modes = t.modes();
-  const fake = t.generate(modes ? 400 : 64);
-  const values = (await fake.data()) as Float32Array;
-  const shape = fake.shape;
-  const fid = run.fid && shape.length === 4 ? await run.fid(fake) : undefined;
-  fake.dispose();
-  if (fid !== undefined) run.quality.push({ step: t.step, fid });
-  if (modes && shape[1] === 2) {
-    const cov = modeCoverage(values, modes.centers, modes.std);
-    run.quality.push({ step: t.step, modesCovered: cov.covered, modesTotal: cov.total, highQuality: cov.highQuality });
-    const real = t.realSamples(400);
-    const realValues = (await real.data()) as Float32Array;
-    real.dispose();
-    const extent = Math.max(...modes.centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
-    const pic = scatter2d(realValues, values, extent, 300);
-    // D's decision surface, as in GAN Lab: sigmoid(D(x)) on a 30x30 grid, shaded behind the points.
-    const dName = t.plan.players.D.models[0];
-    const d = dName ? t.models.get(dName) : undefined;
-    if (d && d.inputs.length === 1 && d.inputs[0]!.shape.length === 2) {
-      const n = 30;
-      const grid = tf.tidy(() => {
-        const xs = tf.linspace(-extent, extent, n);
-        const gx = tf.tile(tf.reshape(xs, [1, n]), [n, 1]);
-        const gy = tf.tile(tf.reshape(tf.reverse(xs), [n, 1]), [1, n]);
-        const pts = tf.stack([tf.reshape(gx, [-1]), tf.reshape(gy, [-1])], 1);
-        return tf.sigmoid(d.apply(pts, { training: false }) as tf.Tensor);
-      });
-      const p = (await grid.data()) as Float32Array;
-      grid.dispose();
-      for (let y = 0; y < pic.height; y++)
-        for (let x = 0; x < pic.width; x++) {
-          const o = (y * pic.width + x) * 4;
-          if (pic.data[o] !== 255 || pic.data[o + 1] !== 255 || pic.data[o + 2] !== 255) continue; // a point
-          const v = p[Math.min(n - 1, Math.floor((y / pic.height) * n)) * n + Math.min(n - 1, Math.floor((x / pic.width) * n))] as number;
-          pic.data[o] = Math.round(255 - 40 * (1 - v));
-          pic.data[o + 1] = Math.round(255 - 25 * Math.abs(v - 0.5));
-          pic.data[o + 2] = Math.round(255 - 40 * v);
-        }
-    }
-    return pic;
-  }
-  if (shape.length === 4) {
-    const [, h, w, c] = shape as [number, number, number, number];
-    return imageGrid(values, 36, h, w, c, 6);
-  }
-  return undefined;
 }
 
 function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
@@ -306,56 +230,82 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
   const runs = useRef<Run[]>([]);
   const control = useRef<{ state: Status }>({ state: 'idle' });
 
+  const engine = useRef<Engine | undefined>(undefined);
+
   const loop = async () => {
+    const e = engine.current;
+    if (!e) return;
     const t0 = performance.now();
-    const start = runs.current[0]?.trainer.step ?? 0;
+    const start = e.steps[0] ?? 0;
     let lastPicture = 0;
     let lastPictureAt = 0;
-    while (control.current.state === 'running') {
-      for (const r of runs.current) {
-        const m = await r.trainer.trainStep();
-        r.history.push(m);
-        const bad = r.trainer.divergence(m);
-        if (bad) {
-          control.current.state = 'stopped';
-          setStatus('stopped');
-          setMessage(`${r.label}: ${bad}`);
+    try {
+      while (control.current.state === 'running' && engine.current === e) {
+        const results = await e.step();
+        results.forEach((r, i) => {
+          const run = runs.current[i];
+          if (!run) return;
+          run.history.push(r.metrics);
+          if (r.divergence) {
+            run.diverged = true;
+            control.current.state = 'stopped';
+            setStatus('stopped');
+            setMessage(`${run.label}: ${r.divergence}`);
+          }
+        });
+        const now = e.steps[0] ?? 0;
+        setStep(now);
+        setRate((now - start) / ((performance.now() - t0) / 1000));
+        setVersion((v) => v + 1);
+        // Samples every 10 steps, or every 1.5 s on a slow backend.
+        if (now - lastPicture >= 10 || now === 1 || performance.now() - lastPictureAt > 1500) {
+          lastPicture = now;
+          lastPictureAt = performance.now();
+          const res = await e.pictures();
+          res.forEach((r, i) => runs.current[i]?.quality.push(...r.quality));
+          const pics = res.map((r) => r.picture);
+          gallery.current.push({ step: now, pictures: pics });
+          if (gallery.current.length > 200) gallery.current.splice(0, gallery.current.length - 200);
+          setPictures(pics);
         }
+        if (!e.inWorker) await new Promise((r) => setTimeout(r, 0)); // on the page's thread: let it paint between steps
       }
-      const now = runs.current[0]!.trainer.step;
-      setStep(now);
-      setRate((now - start) / ((performance.now() - t0) / 1000));
-      setVersion((v) => v + 1);
-      // Samples every 10 steps, or every 1.5 s on a slow backend.
-      if (now - lastPicture >= 10 || now === 1 || performance.now() - lastPictureAt > 1500) {
-        lastPicture = now;
-        lastPictureAt = performance.now();
-        const pics = await Promise.all(runs.current.map(samplePicture));
-        gallery.current.push({ step: now, pictures: pics });
-        if (gallery.current.length > 200) gallery.current.splice(0, gallery.current.length - 200);
-        setPictures(pics);
-      }
-      await new Promise((r) => setTimeout(r, 0)); // keep the page responsive
+    } catch (err) {
+      if (engine.current !== e) return; // replaced or stopped meanwhile
+      control.current.state = 'failed';
+      setStatus('failed');
+      setMessage((err as Error).message);
     }
+  };
+
+  /** A fresh engine: in a worker for WASM and CPU (long steps never block the page), on the page for WebGPU and WebGL. */
+  const newEngine = async (labels: EngineInit['runs'], checkpoint?: Uint8Array): Promise<Engine> => {
+    const init: EngineInit = {
+      backend: pref,
+      project: analysis.project,
+      runs: labels,
+      assets: await assetsFor(analysis, folder),
+      classifierUrl: new URL('/models/mnist-classifier/model.json', window.location.href).href,
+      ...(checkpoint ? { checkpoint } : {}),
+    };
+    engine.current?.dispose();
+    engine.current = undefined;
+    const e = pref === 'wasm' || pref === 'cpu' ? await WorkerEngine.create(init) : await LocalEngine.create(init);
+    engine.current = e;
+    setBackend(e.backend);
+    gallery.current = [];
+    setScrub(undefined);
+    setPictures([]);
+    return e;
   };
 
   const start = async () => {
     setMessage('');
     try {
-      const choice = await selectBackend(pref);
-      setBackend(`${choice.name} (${choice.reason})`);
-      const assets = await assetsFor(analysis, folder);
-      for (const r of runs.current) r.trainer.dispose();
-      const trainer = new Trainer(analysis, { assets });
-      const fid = await fidFor(analysis, trainer, assets);
-      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) }];
-      gallery.current = [];
-      setScrub(undefined);
-      if (compareWith) {
-        const first = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
-        runs.current[0]!.label = String((first?.params as { kind?: string } | undefined)?.kind ?? 'run');
-        runs.current.push({ label: compareWith, trainer: new Trainer(analysis, { assets, overrideLoss: compareWith }), history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) });
-      }
+      const firstLoss = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
+      const labels: EngineInit['runs'] = compareWith ? [{ label: String((firstLoss?.params as { kind?: string } | undefined)?.kind ?? 'run') }, { label: compareWith, overrideLoss: compareWith }] : [{ label: 'run' }];
+      await newEngine(labels);
+      runs.current = labels.map((l) => ({ label: l.label, history: [], quality: [], started: performance.now(), diverged: false }));
       control.current.state = 'running';
       setStatus('running');
       setStep(0);
@@ -369,7 +319,8 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
   useEffect(
     () => () => {
       control.current.state = 'stopped';
-      for (const r of runs.current) r.trainer.dispose();
+      engine.current?.dispose();
+      engine.current = undefined;
     },
     [],
   );
@@ -377,19 +328,12 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
   const resumeFrom = async (f: File | undefined) => {
     if (!f) return;
     try {
-      await selectBackend(pref).then((c) => setBackend(`${c.name} (${c.reason})`));
-      const { header, tensors } = decodeCheckpoint(new Uint8Array(await f.arrayBuffer()));
-      const assets = await assetsFor(analysis, folder);
-      const trainer = new Trainer(analysis, { assets });
-      await trainer.restore({ step: header.step, tensors });
-      tf.dispose(tensors.map((t) => t.tensor));
-      for (const r of runs.current) r.trainer.dispose();
-      const fid = await fidFor(analysis, trainer, assets);
-      runs.current = [{ label: 'run', trainer, history: [], quality: [], started: performance.now(), ...(fid ? { fid } : {}) }];
-      setStep(header.step);
+      const e = await newEngine([{ label: 'run' }], new Uint8Array(await f.arrayBuffer()));
+      runs.current = [{ label: 'run', history: [], quality: [], started: performance.now(), diverged: false }];
+      setStep(e.steps[0] ?? 0);
       control.current.state = 'paused';
       setStatus('paused');
-      setMessage(`Resumed from ${f.name} at step ${header.step}: press Resume.`);
+      setMessage(`Resumed from ${f.name} at step ${e.steps[0] ?? 0}: press Resume.`);
     } catch (e) {
       setMessage(`${f.name}: ${(e as Error).message}`);
     }
@@ -495,7 +439,11 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         </label>
         <span data-testid="train-status">{status}</span>
         <span data-testid="train-step">step {step}</span>
-        {first && <span>batch <span data-testid="batch-size">{first.trainer.batchSize}</span></span>}
+        {first && engine.current && (
+          <span>
+            batch <span data-testid="batch-size">{engine.current.batchSize}</span>
+          </span>
+        )}
         <span data-testid="train-rate">
           {rate.toFixed(rate < 1 ? 2 : 1)} steps/s{rate > 0 ? `, ${(1000 / rate).toFixed(0)} ms/step` : ''}
         </span>
@@ -507,18 +455,12 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         <button
           className="gv-button"
           disabled={!first || !idle}
-          onClick={() => {
-            const node = first?.trainer.sampleNode();
-            const model = node ? first?.trainer.models.get(node.params.model as string) : undefined;
+          onClick={async () => {
             // tfjs' LayersModel format: model.json plus its weights file, loadable with tf.loadLayersModel.
-            void model?.save(
-              tf.io.withSaveHandler(async (a) => {
-                const json = { modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'ganvas', convertedBy: null, weightsManifest: [{ paths: ['generator.weights.bin'], weights: a.weightSpecs ?? [] }] };
-                download('generator.json', new Blob([JSON.stringify(json)], { type: 'application/json' }));
-                download('generator.weights.bin', new Blob([a.weightData as ArrayBuffer]));
-                return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-              }),
-            );
+            const g = await engine.current?.generator();
+            if (!g) return;
+            download('generator.json', new Blob([g.json], { type: 'application/json' }));
+            download('generator.weights.bin', new Blob([g.weights]));
           }}
         >
           Download generator
@@ -534,11 +476,8 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
           className="gv-button"
           disabled={!first || !idle}
           onClick={async () => {
-            if (!first) return;
-            const st = await first.trainer.state();
-            const bytes = await encodeCheckpoint(st, analysis.project?.name ?? 'project');
-            tf.dispose(st.tensors.map((t) => t.tensor));
-            download('checkpoint.gnvs', new Blob([bytes.slice().buffer as ArrayBuffer]));
+            const bytes = await engine.current?.checkpoint(analysis.project?.name ?? 'project');
+            if (bytes) download('checkpoint.gnvs', new Blob([bytes.slice().buffer as ArrayBuffer]));
           }}
         >
           Save checkpoint
@@ -603,8 +542,8 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
             </tr>
           </thead>
           <tbody>
-            {runs.current.map((r) => {
-              const row = stability(r.label, { status, steps: r.trainer.step, seconds: (performance.now() - r.started) / 1000, history: r.history, quality: r.quality });
+            {runs.current.map((r, i) => {
+              const row = stability(r.label, { status, steps: engine.current?.steps[i] ?? r.history.length, seconds: (performance.now() - r.started) / 1000, history: r.history, quality: r.quality });
               const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
               return (
                 <tr key={r.label}>
@@ -617,7 +556,7 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
                   <td>{f(row.gradNormD)}</td>
                   <td>{f(row.gradNormG)}</td>
                   <td>{row.modesCovered ?? '-'}</td>
-                  <td>{r.history.some((m) => r.trainer.divergence(m)) ? 'yes' : 'no'}</td>
+                  <td>{r.diverged ? 'yes' : 'no'}</td>
                 </tr>
               );
             })}

@@ -1,0 +1,55 @@
+/**
+ * The training worker: WASM and CPU training off the page's main thread, so
+ * a long step (seconds for the large templates) never freezes the editor.
+ * It hosts a LocalEngine and answers the page's WorkerEngine one request at
+ * a time.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { LocalEngine, type WorkerReply, type WorkerRequest } from './engine.js';
+
+const origin = self.location.origin;
+setWasmPaths({ 'tfjs-backend-wasm.wasm': new URL(wasmPlain, origin).href, 'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, origin).href, 'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, origin).href });
+
+let engine: LocalEngine | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+async function answer(req: WorkerRequest): Promise<unknown> {
+  if (req.method === 'create') {
+    engine?.dispose();
+    engine = await LocalEngine.create(req.init, true);
+    return { backend: engine.backend, batchSize: engine.batchSize };
+  }
+  if (!engine) throw new Error('The training worker has no run.');
+  switch (req.method) {
+    case 'step':
+      return engine.step();
+    case 'pictures':
+      return engine.pictures();
+    case 'checkpoint':
+      return engine.checkpoint(req.projectName);
+    case 'generator':
+      return engine.generator();
+    case 'dispose':
+      engine.dispose();
+      engine = undefined;
+      return null;
+  }
+}
+
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  const req = e.data;
+  // One request at a time, in order.
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    try {
+      reply = { id: req.id, ok: true, value: await answer(req), steps: engine?.steps ?? [] };
+    } catch (err) {
+      reply = { id: req.id, ok: false, error: (err as Error).message };
+    }
+    (self as unknown as Worker).postMessage(reply);
+  });
+};
