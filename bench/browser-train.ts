@@ -5,15 +5,18 @@
  * Chromium's WebGPU and WebGL run on SwiftShader (software). Writes
  * bench/results.json (key browserTrain). Never fails on a number.
  *
- *   npx tsx bench/browser-train.ts [--quick]
+ *   npx tsx bench/browser-train.ts [--quick] [--backends wasm,cpu] [--templates a.json,b.json]   (only those rows are measured again)
  */
 import type { Page } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../src/cli/assets.js';
-import { launchChromium, machine, startServer, writeSection } from './common.js';
+import { launchChromium, machine, readResults, startServer, writeSection } from './common.js';
 
 const quick = process.argv.includes('--quick');
+const listArg = (flag: string) => (process.argv.includes(flag) ? new Set(process.argv[process.argv.indexOf(flag) + 1]?.split(',')) : undefined);
+const only = listArg('--backends');
+const onlyTemplates = listArg('--templates');
 const MEASURE_MS = quick ? 4000 : 10_000;
 /** The longest wait for the first steps (model build, kernels compiled, first step). */
 const FIRST_STEPS_MS = quick ? 30_000 : 60_000;
@@ -76,10 +79,11 @@ for (const t of templates) for (const b of ['webgpu', 'wasm']) plan.push([t, b])
 // The slow fallbacks, on the small templates only.
 for (const t of ['toy-ring.json', 'dcgan-mnist.json']) for (const b of ['webgl', 'cpu']) plan.push([t, b]);
 
+const measured = plan.filter(([t, b]) => (!only || only.has(b)) && (!onlyTemplates || onlyTemplates.has(t)));
 const server = await startServer(5189);
 const rows: Row[] = [];
 try {
-  for (const [t, b] of plan) {
+  for (const [t, b] of measured) {
     // A fresh browser each time: a run cut short leaves SwiftShader's GPU process busy for minutes.
     const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -89,7 +93,7 @@ try {
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0]!;
       // Playwright's actions wait for the page; a page busy in one long step does not answer.
-      row = { template: t, backend: b, note: /Timeout \d+ms exceeded/.test(msg) ? 'the page did not answer for 30 s: one training step takes longer (training runs on the main thread)' : msg.slice(0, 200) };
+      row = { template: t, backend: b, note: /Timeout \d+ms exceeded/.test(msg) ? 'the page did not answer for 30 s (a long step on the page\'s thread)' : msg.slice(0, 200) };
     }
     await browser.close();
     rows.push(row);
@@ -98,4 +102,7 @@ try {
 } finally {
   await server.close();
 }
-writeSection('browserTrain', { machine: machine({ browser: 'Debian Chromium, headless; WebGPU and WebGL on SwiftShader (no GPU)' }), measureMs: MEASURE_MS, rows });
+// With --backends, the other backends' rows stay as they were measured before.
+const before = ((readResults().browserTrain as { rows?: Row[] } | undefined)?.rows ?? []).filter((r) => !measured.some(([t, b]) => t === r.template && b === r.backend));
+const all = plan.map(([t, b]) => rows.find((r) => r.template === t && r.backend === b) ?? before.find((r) => r.template === t && r.backend === b)).filter((r): r is Row => r !== undefined);
+writeSection('browserTrain', { machine: machine({ browser: 'Debian Chromium, headless; WebGPU and WebGL on SwiftShader (no GPU); WASM and CPU in a Web Worker' }), measureMs: MEASURE_MS, rows: all });

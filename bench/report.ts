@@ -50,7 +50,7 @@ if (t) {
 const b = r.browserTrain as Any | undefined;
 if (b) {
   p('## Training in the page, Chromium (`bench/browser-train.ts`)', '', machineLine(b.machine), '');
-  p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: these rows measure the code path, not GPU speed.`, '');
+  p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. WASM and CPU train in a Web Worker; WebGPU and WebGL on the page. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: those rows measure the code path, not GPU speed.`, '');
   p('| template | backend | batch | steps/s | ms/step | note |', '|---|---|---|---|---|---|');
   for (const x of b.rows) p(`| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`);
   p('');

@@ -6,17 +6,14 @@
  * the dataset (bundled, or a folder of images chosen or dropped here), checked
  * against the models by the project's own validation; quality figures over
  * time (modes covered for 2D mixtures, FID for digits).
- * Training runs on the main thread and yields to the page after every step
- * (tfjs' WebGPU and WebGL backends need the page's GPU device; a worker
- * would need its own copy of the models and data).
+ * WASM and CPU training run in a Web Worker (engine.ts, worker.ts); WebGPU
+ * and WebGL need the page's GPU device, so they train on the page and yield
+ * to it after every step.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { serveWasmFromBundle } from './wasm.js';
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -32,8 +29,7 @@ import { stability } from '../../core/train/stability.js';
 import { LocalEngine, WorkerEngine, type Engine, type EngineInit, type Quality } from './engine.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 
-// The WASM backend's binaries, served by vite from the package (no network beyond the page's own server).
-setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+serveWasmFromBundle(window.location.origin);
 
 type Status = 'idle' | 'running' | 'paused' | 'stopped' | 'failed';
 

@@ -5,14 +5,10 @@
  * a time.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { serveWasmFromBundle } from './wasm.js';
 import { LocalEngine, type WorkerReply, type WorkerRequest } from './engine.js';
 
-const origin = self.location.origin;
-setWasmPaths({ 'tfjs-backend-wasm.wasm': new URL(wasmPlain, origin).href, 'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, origin).href, 'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, origin).href });
+serveWasmFromBundle(self.location.origin);
 
 let engine: LocalEngine | undefined;
 let queue: Promise<void> = Promise.resolve();
