@@ -151,3 +151,30 @@ test('WASM training runs in a worker: a long StyleGAN step does not stop the pag
   await expect(page.getByTestId('train-step')).not.toHaveText('step 0', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Stop' }).click();
 });
+
+test('compare with one param changed: a broken change is refused with the reason, a valid one trains beside the original', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  await page.getByLabel('Backend').selectOption('wasm');
+  const change = page.getByLabel('Compare with a param change');
+  await change.fill('generator/g_out.units = 3');
+  await expect(page.getByLabel('Compare with loss')).toBeDisabled();
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByRole('alert')).toContainText('generator/g_out.units = 3: the project has errors');
+  await expect(page.getByTestId('train-status')).toHaveText('failed');
+  await change.fill('opt_G.learningRate = 0.0001');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-step')).toHaveText(/step (\d{2,})/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  const rows = page.getByTestId('stability').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toContainText('as is');
+  await expect(rows.nth(1)).toContainText('opt_G.learningRate = 0.0001');
+  // Same seed and data, another G learning rate: the runs' G losses part ways.
+  const g = async (i: number) => (await rows.nth(i).locator('td').nth(3).textContent())!;
+  expect(await g(0)).not.toBe(await g(1));
+  await expect(page.getByTestId('samples-1')).toBeVisible();
+});

@@ -26,6 +26,7 @@ import { BACKENDS, type BackendPreference } from '../../core/train/backend.js';
 import type { Rgba } from '../../core/train/images.js';
 import type { StepMetrics } from '../../core/train/trainer.js';
 import { stability } from '../../core/train/stability.js';
+import { applyParamChange, parseParamChange } from '../../core/project/variant.js';
 import { LocalEngine, WorkerEngine, type Engine, type EngineInit, type Quality } from './engine.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 
@@ -223,6 +224,8 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
   const gallery = useRef<{ step: number; pictures: (Rgba | undefined)[] }[]>([]);
   const [scrub, setScrub] = useState<number | undefined>();
   const [compareWith, setCompareWith] = useState<AdversarialKind | ''>('');
+  /** A comparison run with one param changed, e.g. "opt_G.learningRate = 0.001". */
+  const [change, setChange] = useState('');
   const runs = useRef<Run[]>([]);
   const control = useRef<{ state: Status }>({ state: 'idle' });
 
@@ -299,7 +302,11 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
     setMessage('');
     try {
       const firstLoss = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
-      const labels: EngineInit['runs'] = compareWith ? [{ label: String((firstLoss?.params as { kind?: string } | undefined)?.kind ?? 'run') }, { label: compareWith, overrideLoss: compareWith }] : [{ label: 'run' }];
+      let labels: EngineInit['runs'] = compareWith ? [{ label: String((firstLoss?.params as { kind?: string } | undefined)?.kind ?? 'run') }, { label: compareWith, overrideLoss: compareWith }] : [{ label: 'run' }];
+      if (change.trim() && analysis.project) {
+        const c = parseParamChange(change);
+        labels = [{ label: 'as is' }, { label: c.text, project: applyParamChange(analysis.project, c) }];
+      }
       await newEngine(labels);
       runs.current = labels.map((l) => ({ label: l.label, history: [], quality: [], started: performance.now(), diverged: false }));
       control.current.state = 'running';
@@ -413,7 +420,7 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         </button>
         <label>
           compare with{' '}
-          <select aria-label="Compare with loss" value={compareWith} onChange={(e) => setCompareWith(e.target.value as AdversarialKind | '')} disabled={status === 'running' || status === 'paused'}>
+          <select aria-label="Compare with loss" value={compareWith} onChange={(e) => setCompareWith(e.target.value as AdversarialKind | '')} disabled={status === 'running' || status === 'paused' || change.trim() !== ''}>
             <option value="">no comparison</option>
             {ADVERSARIAL_KINDS.map((k) => (
               <option key={k} value={k}>
@@ -421,6 +428,10 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
               </option>
             ))}
           </select>
+        </label>
+        <label title="A second run with one param changed: node.param = value in the training graph, or model/node.param = value">
+          or change{' '}
+          <input aria-label="Compare with a param change" placeholder="opt_G.learningRate = 0.001" size={24} value={change} onChange={(e) => setChange(e.target.value)} disabled={status === 'running' || status === 'paused'} />
         </label>
         <label>
           backend{' '}
@@ -532,7 +543,7 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         <table className="gv-stability" data-testid="stability">
           <thead>
             <tr>
-              {['loss', 'steps', 'final D', 'final G', 'var D', 'var G', 'mean |grad D|', 'mean |grad G|', 'modes covered', 'NaN'].map((h) => (
+              {['run', 'steps', 'final D', 'final G', 'var D', 'var G', 'mean |grad D|', 'mean |grad G|', 'modes covered', 'NaN'].map((h) => (
                 <th key={h}>{h}</th>
               ))}
             </tr>

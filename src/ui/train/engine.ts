@@ -31,7 +31,8 @@ export interface EngineInit {
   backend: BackendPreference;
   /** The project (as saved); validated again where the engine runs. */
   project: unknown;
-  runs: { label: string; overrideLoss?: AdversarialKind }[];
+  /** Each run: the base project, or with its adversarial loss swapped, or a whole variant project (one param changed). */
+  runs: { label: string; overrideLoss?: AdversarialKind; project?: unknown }[];
   assets: DataAssets;
   /** A checkpoint (GNVS bytes) to resume the first run from. */
   checkpoint?: Uint8Array;
@@ -135,9 +136,13 @@ export class LocalEngine implements Engine {
 
   static async create(init: EngineInit, inWorker = false): Promise<LocalEngine> {
     const choice = await selectBackend(init.backend);
-    const analysis = validateProjectValue(init.project);
-    if (analysis.status !== 'ok') throw new Error(`The project has errors: ${analysis.diagnostics[0]?.message ?? ''}`);
-    const trainers = init.runs.map((r) => new Trainer(analysis, { assets: init.assets, ...(r.overrideLoss ? { overrideLoss: r.overrideLoss } : {}) }));
+    const valid = (project: unknown, label: string): ProjectAnalysis => {
+      const a = validateProjectValue(project);
+      if (a.status !== 'ok') throw new Error(`${label}: the project has errors: ${a.diagnostics.find((d) => d.severity === 'error')?.message ?? ''}`);
+      return a;
+    };
+    const analysis = valid(init.project, 'run');
+    const trainers = init.runs.map((r) => new Trainer(r.project === undefined ? analysis : valid(r.project, r.label), { assets: init.assets, ...(r.overrideLoss ? { overrideLoss: r.overrideLoss } : {}) }));
     if (init.checkpoint && trainers[0]) {
       const { header, tensors } = decodeCheckpoint(init.checkpoint);
       await trainers[0].restore({ step: header.step, tensors });
