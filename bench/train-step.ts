@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { exportProject } from '../src/cli/export.js';
-import { compileTrainingPlan } from '../src/core/compile/plan.js';
+import { compileTrainingPlan, playerNodes } from '../src/core/compile/plan.js';
 import type { ImageSet } from '../src/core/data/datasets.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
@@ -47,9 +47,7 @@ function flopsPerStep(a: ProjectAnalysis, batch: number): number {
   const plan = compileTrainingPlan(a);
   let total = 0;
   for (const player of ['D', 'G'] as const) {
-    const own = plan.players[player].models;
-    const inside = new Set<string>();
-    for (const n of plan.nodes) if ((n.type === 'ModelCall' && own.includes(n.params.model as string)) || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
+    const inside = playerNodes(plan, plan.players[player].models);
     let f = 0;
     for (const n of plan.nodes) {
       if (n.type !== 'ModelCall') continue;

@@ -21,7 +21,7 @@
 import { ADVERSARIAL_KINDS, PENALTY_KINDS } from '../nodes/training.js';
 import type { LayerSpec } from '../nodes/types.js';
 import { PASS_TYPE } from '../graph/expand.js';
-import { compileTrainingPlan, sampleCall, type PlanNode } from '../compile/plan.js';
+import { compileTrainingPlan, playerNodes, sampleCall, SOURCE_OR_CALL, type PlanNode } from '../compile/plan.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
 import type { ProjectAnalysis } from '../validate.js';
 
@@ -243,7 +243,6 @@ function sampleCount(a: ProjectAnalysis, model: string): number {
   return (out[1] ?? 0) * (out[2] ?? 0) > 64 * 64 ? 16 : 64;
 }
 
-const SOURCE_OR_CALL = new Set(['Dataset', 'NoiseSource', 'LabelSource', 'ModelCall']);
 
 /** The whole script. */
 export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions = {}): string {
@@ -258,16 +257,6 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
   const nodeVar = (id: string) => ids.get(`node:${id}`, id);
   const nodes = new Map(plan.nodes.map((n) => [n.id, n]));
 
-  // Which nodes each player evaluates inside its tape (as the trainer's dependents()).
-  const insideOf = (models: string[]) => {
-    const inside = new Set<string>();
-    for (const n of plan.nodes) {
-      const own = n.type === 'ModelCall' && models.includes(n.params.model as string);
-      const penaltyOnOwn = n.type === 'GradientPenalty' && models.includes(n.params.critic as string);
-      if (own || penaltyOnOwn || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
-    }
-    return inside;
-  };
   const valueOf = (n: PlanNode, port: string): string => {
     const src = n.inputs.find((i) => i.port === port);
     if (!src) throw new ExportError(`'${n.id}' has no input '${port}'.`);
@@ -332,7 +321,7 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
   };
 
   const playerFn = (player: 'D' | 'G'): string => {
-    const inside = insideOf(plan.players[player].models);
+    const inside = playerNodes(plan, plan.players[player].models);
     const terms = plan.players[player].terms.filter((t) => inside.has(t.id));
     if (terms.length === 0) throw new ExportError(`Player ${player} has no loss term that depends on its models.`);
     const outside = plan.nodes.filter((n) => !inside.has(n.id) && SOURCE_OR_CALL.has(n.type)).flatMap((n) => statement(n, player, true));

@@ -64,6 +64,24 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
   return { settings: project.training.settings, nodes, players, models };
 }
 
+/** The node types a player's update evaluates before (outside) and within its tape; loss terms come after them. */
+export const SOURCE_OR_CALL = new Set(['Dataset', 'NoiseSource', 'LabelSource', 'ModelCall']);
+
+/**
+ * The nodes whose values depend on the given models' weights: they are
+ * evaluated inside that player's gradient tape (calls of those models, a
+ * penalty on one of them as critic, and everything downstream).
+ */
+export function playerNodes(plan: TrainingPlan, models: string[]): Set<string> {
+  const inside = new Set<string>();
+  for (const n of plan.nodes) {
+    const own = n.type === 'ModelCall' && models.includes(n.params.model as string);
+    const penaltyOnOwn = n.type === 'GradientPenalty' && models.includes(n.params.critic as string);
+    if (own || penaltyOnOwn || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
+  }
+  return inside;
+}
+
 /**
  * The ModelCall whose output is the generated sample: the first call of a G
  * model whose output a D model judges (StyleGAN's synthesis network, not its

@@ -11,15 +11,13 @@
  * equals a full validation's.
  */
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
-import { PASS_TYPE } from '../graph/expand.js';
-import { perSample } from '../nodes/helpers.js';
 import type { TensorType } from '../nodes/types.js';
 import type { Project } from '../project/schema.js';
 import { budgetDiagnostics, type ProjectAnalysis } from '../validate.js';
 import { analyzeTraining } from './training.js';
-import { inferNode, type ModelAnalysis, type NodeInfo } from './infer.js';
+import { inferNode, nodeTotals, type NodeInfo } from './infer.js';
 
-/** Node ids that were inferred again by the last call (for benchmarks and tests). */
+/** How many nodes a call inferred again (for benchmarks and tests). */
 export interface Reach {
   nodes: number;
 }
@@ -68,12 +66,6 @@ class Heap {
   }
 }
 
-const contribution = (info: NodeInfo) => ({
-  trainable: info.live && info.outputs ? info.paramCount.trainable : 0,
-  nonTrainable: info.live && info.outputs ? info.paramCount.nonTrainable : 0,
-  flops: info.live && info.outputs ? info.flops : 0,
-  activationElements: info.live && info.outputs && info.type !== PASS_TYPE ? info.outputs.reduce((s, t) => s + perSample(t), 0) : 0,
-});
 
 /**
  * The analysis after node `nodeId` of model `model` gets params `raw`, or
@@ -108,11 +100,11 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   for (let at = heap.pop(); at !== undefined; at = heap.pop()) {
     const n = m.order[at] as NodeInfo;
     redone.add(n.id);
-    const before = contribution(n);
+    const before = nodeTotals(n);
     const oldOutputs = n.outputs;
     const oldInputs = n.inputs;
     inferNode(n, m.nodes, m.incoming, isBad, locate, fresh);
-    const after = contribution(n);
+    const after = nodeTotals(n);
     untypedDelta += (n.outputs ? 0 : 1) - (oldOutputs ? 0 : 1);
     for (const k of Object.keys(delta) as (keyof typeof delta)[]) delta[k] += after[k] - before[k];
     if (n.def?.modelOutput || n.def?.modelInput) interfaceChanged ||= !sameTypes(oldInputs, n.inputs) || !sameTypes(oldOutputs, n.outputs);

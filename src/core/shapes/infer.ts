@@ -318,12 +318,8 @@ export function analyzeModel(
   }
   for (const info of order) {
     info.live = live.has(info.id);
-    if (!info.live || !info.outputs) continue;
-    analysis.totals.trainable += info.paramCount.trainable;
-    analysis.totals.nonTrainable += info.paramCount.nonTrainable;
-    analysis.totals.flops += info.flops;
-    // A pass-through (a block's port) holds no tensor of its own.
-    if (info.type !== PASS_TYPE) for (const t of info.outputs) analysis.totals.activationElements += perSample(t);
+    const c = nodeTotals(info);
+    for (const k of Object.keys(c) as (keyof ModelAnalysis['totals'])[]) analysis.totals[k] += c[k];
   }
 
   analysis.inputs = order.filter((n) => n.def?.modelInput && n.origin.via.length === 0);
@@ -346,6 +342,18 @@ export function analyzeModel(
   }
   analysis.complete = complete;
   return analysis;
+}
+
+/** What one node adds to its model's totals: nothing unless it is live and typed. */
+export function nodeTotals(info: NodeInfo): ModelAnalysis['totals'] {
+  const counted = info.live === true && info.outputs !== undefined;
+  return {
+    trainable: counted ? info.paramCount.trainable : 0,
+    nonTrainable: counted ? info.paramCount.nonTrainable : 0,
+    flops: counted ? info.flops : 0,
+    // A pass-through (a block's port) holds no tensor of its own.
+    activationElements: counted && info.type !== PASS_TYPE ? (info.outputs as TensorType[]).reduce((s, t) => s + perSample(t), 0) : 0,
+  };
 }
 
 /** Incoming edges of each node, by input port. */

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compileModel } from '../compile/model.js';
-import { compileTrainingPlan, sampleCall, type PlanNode, type TrainingPlan } from '../compile/plan.js';
+import { compileTrainingPlan, playerNodes, sampleCall, SOURCE_OR_CALL, type PlanNode, type TrainingPlan } from '../compile/plan.js';
 import type { DatasetParams } from '../data/catalog.js';
 import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
 import { makeRng, nextSeed, withSeededMathRandom, type Rng } from '../data/random.js';
@@ -57,7 +57,6 @@ export interface NamedTensor {
 
 type Values = Map<string, tf.Tensor[]>;
 
-const SOURCE_OR_CALL = new Set(['Dataset', 'NoiseSource', 'LabelSource', 'ModelCall']);
 
 interface OptimizerEntry {
   id: string;
@@ -119,19 +118,8 @@ export class Trainer {
       D: this.optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars),
       G: this.optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars),
     };
-    this.inside = { D: this.dependents(this.plan.players.D.models), G: this.dependents(this.plan.players.G.models) };
+    this.inside = { D: playerNodes(this.plan, this.plan.players.D.models), G: playerNodes(this.plan, this.plan.players.G.models) };
     if (this.emaDecay > 0) for (const v of this.vars.G) this.ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));
-  }
-
-  /** Nodes whose values depend on the given models (they go inside the tape). */
-  private dependents(models: string[]): Set<string> {
-    const inside = new Set<string>();
-    for (const n of this.plan.nodes) {
-      const own = n.type === 'ModelCall' && models.includes(n.params.model as string);
-      const penaltyOnOwn = n.type === 'GradientPenalty' && models.includes(n.params.critic as string);
-      if (own || penaltyOnOwn || n.inputs.some((i) => inside.has(i.node))) inside.add(n.id);
-    }
-    return inside;
   }
 
   private rng(purpose: string, k = 0): Rng {

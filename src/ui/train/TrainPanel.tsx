@@ -18,7 +18,7 @@ import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { DATASET_SOURCES, datasetDoc, datasetParamsSchema, datasetPorts, switchDataset, type DatasetParams, type DatasetSource } from '../../core/data/catalog.js';
-import type { DataAssets } from '../../core/data/datasets.js';
+import type { DataAssets, MnistData } from '../../core/data/datasets.js';
 import { decodeImages, droppedFiles, type FolderResult } from './folder.js';
 import { decodeMnistBin } from '../../core/data/mnist-format.js';
 import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/training.js';
@@ -69,12 +69,19 @@ async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promis
     if (!folder) throw new Error('The dataset is a folder of images: choose a folder or drop one on the training panel first.');
     assets.folder = folder.images;
   }
-  if (sources.some((s) => s.startsWith('mnist'))) {
-    const r = await fetch('/generated/mnist.bin');
-    if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
-    assets.mnist = decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
-  }
+  if (sources.some((s) => s.startsWith('mnist'))) assets.mnist = await loadDigits();
   return assets;
+}
+
+let digits: Promise<MnistData> | undefined;
+/** The bundled digits, fetched and decoded once per page (every Start and resume reuses them). */
+function loadDigits(): Promise<MnistData> {
+  digits ??= fetch('/generated/mnist.bin').then(async (r) => {
+    if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
+    return decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
+  });
+  digits.catch(() => (digits = undefined)); // a failed fetch is tried again next time
+  return digits;
 }
 
 function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
