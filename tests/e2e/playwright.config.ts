@@ -6,7 +6,7 @@ import { defineConfig } from '@playwright/test';
  * Chromium from reaching out, and --enable-unsafe-webgpu gives a SwiftShader
  * WebGPU adapter without a GPU.
  */
-const PORT = 5179;
+const PORT = Number(process.env.E2E_PORT ?? 5179);
 export default defineConfig({
   testDir: '.',
   outputDir: '../../test-results/e2e',
