@@ -8,6 +8,7 @@ import { fmtShape } from '../core/nodes/helpers.js';
 import type { Graph } from '../core/project/schema.js';
 import { nodePorts, type ModelAnalysis } from '../core/shapes/infer.js';
 import type { TrainingAnalysis } from '../core/shapes/training.js';
+import type { ProjectAnalysis } from '../core/validate.js';
 
 export interface ViewNode {
   id: string;
@@ -130,4 +131,18 @@ export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefine
     };
   });
   return { nodes, edges };
+}
+
+/** What the canvas draws for a tab of an analysed project ('training', 'block:<name>' or a model's name). */
+export function tabView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const project = analysis.project;
+  const none = { nodes: [], edges: [] };
+  if (!project) return none;
+  if (tab === 'training') return project.training ? trainingView(project.training, analysis.training, analysis.diagnostics) : none;
+  if (tab.startsWith('block:')) {
+    const b = project.blocks[tab.slice(6)];
+    return b ? modelView(b, tab, undefined, analysis.diagnostics, project.blocks) : none;
+  }
+  const g = project.models[tab];
+  return g ? modelView(g, tab, analysis.models.get(tab), analysis.diagnostics, project.blocks) : none;
 }

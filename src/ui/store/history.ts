@@ -3,6 +3,9 @@
  * edits. Each edit (a bulk one too: delete forty nodes, paste a block,
  * auto-layout) is one immer patch set, so it undoes as one step. Pure: no
  * React, no DOM; tested in Node.
+ *
+ * The functions here are immutable (the editor store keeps their results in
+ * its snapshots); `History` is a small mutable wrapper around them.
  */
 import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
 import type { ProjectInput } from '../../core/project/schema.js';
@@ -10,11 +13,28 @@ import type { ProjectInput } from '../../core/project/schema.js';
 enablePatches();
 
 export type ProjectDoc = ProjectInput;
+export type Edit = (draft: Draft<ProjectDoc>) => void;
 
 export interface Step {
   label: string;
   patches: Patch[];
   inverse: Patch[];
+}
+
+/** Applies an edit to a document: the new document and its step, or undefined when it changes nothing. */
+export function recordEdit(doc: ProjectDoc, label: string, edit: Edit): { doc: ProjectDoc; step: Step } | undefined {
+  const [next, patches, inverse] = produceWithPatches(doc, edit);
+  return patches.length === 0 ? undefined : { doc: next, step: { label, patches, inverse } };
+}
+
+/** The document before a step. */
+export function revertStep(doc: ProjectDoc, step: Step): ProjectDoc {
+  return applyPatches(doc, step.inverse);
+}
+
+/** The document after a step. */
+export function replayStep(doc: ProjectDoc, step: Step): ProjectDoc {
+  return applyPatches(doc, step.patches);
 }
 
 export class History {
@@ -26,11 +46,11 @@ export class History {
   ) {}
 
   /** Applies an edit as one undoable step. An edit that changes nothing records nothing. */
-  apply(label: string, edit: (draft: Draft<ProjectDoc>) => void): boolean {
-    const [next, patches, inverse] = produceWithPatches(this.doc, edit);
-    if (patches.length === 0) return false;
-    this.doc = next;
-    this.past.push({ label, patches, inverse });
+  apply(label: string, edit: Edit): boolean {
+    const r = recordEdit(this.doc, label, edit);
+    if (!r) return false;
+    this.doc = r.doc;
+    this.past.push(r.step);
     if (this.past.length > this.limit) this.past.shift();
     this.future = [];
     return true;
@@ -50,7 +70,7 @@ export class History {
   undo(): boolean {
     const s = this.past.pop();
     if (!s) return false;
-    this.doc = applyPatches(this.doc, s.inverse);
+    this.doc = revertStep(this.doc, s);
     this.future.push(s);
     return true;
   }
@@ -58,7 +78,7 @@ export class History {
   redo(): boolean {
     const s = this.future.pop();
     if (!s) return false;
-    this.doc = applyPatches(this.doc, s.patches);
+    this.doc = replayStep(this.doc, s);
     this.past.push(s);
     return true;
   }

@@ -1,0 +1,36 @@
+import { useReactFlow } from '@xyflow/react';
+import { formatLocation, type Diagnostic } from '../../core/diagnostics.js';
+import { useEditor, useEditorStore } from './useEditor.js';
+
+/** Every diagnostic of the project; choosing one shows its graph and centres its node. */
+export function ProblemsList() {
+  const store = useEditorStore();
+  const diagnostics = useEditor((s) => s.analysis.diagnostics);
+  const flow = useReactFlow();
+  const focus = (d: Diagnostic) => {
+    if (d.location.graph) store.setTab(d.location.graph);
+    const id = d.location.nodeId;
+    if (id === undefined) return;
+    // The canvas of another tab mounts first.
+    setTimeout(() => {
+      const n = flow.getNode(id);
+      if (n) void flow.setCenter(n.position.x + 80, n.position.y + 40, { zoom: 1.2, duration: 300 });
+    }, 50);
+  };
+  return (
+    <section>
+      <h2>Problems ({diagnostics.length})</h2>
+      <ul className="gv-problems" data-testid="problems">
+        {diagnostics.map((d, i) => (
+          <li key={i} className={`gv-problem-${d.severity}`}>
+            <button onClick={() => focus(d)}>
+              <strong>{d.code}</strong> <span className="gv-where">{formatLocation(d.location)}</span>
+              <br />
+              {d.message}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

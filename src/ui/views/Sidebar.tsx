@@ -1,0 +1,60 @@
+import { useMemo } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { summarizeModel } from '../../core/summary.js';
+import { selectedNode } from '../editor/store.js';
+import { Inspector } from '../Inspector.js';
+import { Palette } from '../Palette.js';
+import { ProblemsList } from './ProblemsList.js';
+import { useEditor, useEditorStore } from './useEditor.js';
+
+/** The model's parameter totals. */
+function ModelTotals() {
+  const analysis = useEditor((s) => s.analysis);
+  const tab = useEditor((s) => s.tab);
+  const summary = useMemo(() => {
+    const m = tab === 'training' ? undefined : analysis.models.get(tab);
+    return m ? summarizeModel(m) : undefined;
+  }, [analysis, tab]);
+  if (!summary) return null;
+  const { trainable, total } = summary.totals;
+  return (
+    <section>
+      <h2>{summary.name}</h2>
+      <p data-testid="model-totals">
+        {trainable.toLocaleString('en-US')} trainable / {total.toLocaleString('en-US')} total params
+      </p>
+    </section>
+  );
+}
+
+/** The side panel: palette, inspector of the selected node, model totals, problems. */
+export function Sidebar() {
+  const store = useEditorStore();
+  const editable = useEditor((s) => s.doc !== undefined);
+  const tab = useEditor((s) => s.tab);
+  const node = useEditor(selectedNode);
+  const flow = useReactFlow();
+  return (
+    <aside className="gv-side">
+      {editable && (
+        <Palette
+          training={tab === 'training'}
+          onAdd={(type) => {
+            // Near the middle of the canvas.
+            store.addNode(type, flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 }));
+          }}
+        />
+      )}
+      {editable && node && (
+        <Inspector
+          key={`${tab}/${node.id}`}
+          graph={tab}
+          node={node}
+          onChange={(key, value) => store.setParam(node.id, key, value)}
+        />
+      )}
+      <ModelTotals />
+      <ProblemsList />
+    </aside>
+  );
+}

@@ -1,0 +1,114 @@
+import { Fragment } from 'react';
+import { COMMANDS, tooltip, type Command } from '../editor/commands.js';
+import { errorCount } from '../editor/store.js';
+import { TEMPLATES } from '../templates.js';
+import { useEditor, useEditorStore } from './useEditor.js';
+
+/** A toolbar button drawn from the command table. */
+function CommandButton({ command: c }: { command: Command }) {
+  const store = useEditorStore();
+  const enabled = useEditor(c.enabled);
+  const pressed = useEditor((s) => c.pressed?.(s));
+  return (
+    <button
+      className="gv-button"
+      onClick={() => void c.run(store)}
+      disabled={!enabled}
+      aria-label={c.name}
+      aria-pressed={pressed}
+      title={tooltip(c)}
+    >
+      {c.label}
+    </button>
+  );
+}
+
+function TemplatePicker() {
+  const store = useEditorStore();
+  const file = useEditor((s) => s.file);
+  return (
+    <label>
+      Template{' '}
+      <select
+        aria-label="Template"
+        value={file}
+        onChange={(e) => {
+          const t = TEMPLATES.find((x) => x.file === e.target.value);
+          if (t) store.open(t.file, t.text);
+        }}
+      >
+        {TEMPLATES.map((t) => (
+          <option key={t.file} value={t.file}>
+            {t.file}
+          </option>
+        ))}
+        {file && !TEMPLATES.some((t) => t.file === file) && <option value={file}>{file}</option>}
+      </select>
+    </label>
+  );
+}
+
+/** A button that picks a JSON file and hands its name and text on. */
+function FileButton(props: { text: string; name: string; title?: string; onFile: (name: string, text: string) => void }) {
+  return (
+    <label className="gv-button" title={props.title}>
+      {props.text}
+      <input
+        type="file"
+        accept=".json,application/json"
+        hidden
+        aria-label={props.name}
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) void f.text().then((text) => props.onFile(f.name, text));
+          e.target.value = ''; // the same file again is a new choice
+        }}
+      />
+    </label>
+  );
+}
+
+function Status() {
+  const errors = useEditor(errorCount);
+  const ok = useEditor((s) => s.analysis.status === 'ok');
+  return (
+    <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
+      {ok ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
+    </span>
+  );
+}
+
+export function Toolbar() {
+  const store = useEditorStore();
+  const blockName = useEditor((s) => s.blockName);
+  const title = useEditor((s) => s.analysis.project?.name ?? s.file);
+  return (
+    <header className="gv-header">
+      <h1>ganvas</h1>
+      <TemplatePicker />
+      <FileButton text="Open…" name="Open project file" onFile={(name, text) => store.open(name, text)} />
+      <FileButton
+        text="Import model…"
+        name="Import model.json"
+        title="Import a TF.js or Keras model.json topology as a model"
+        onFile={(name, text) => store.importModel(name, text)}
+      />
+      {COMMANDS.filter((c) => c.toolbar).map((c) => (
+        <Fragment key={c.id}>
+          {c.id === 'group' && (
+            <input
+              className="gv-block-name"
+              value={blockName}
+              onChange={(e) => store.setBlockName(e.target.value)}
+              aria-label="Block name"
+              size={10}
+            />
+          )}
+          <CommandButton command={c} />
+        </Fragment>
+      ))}
+      <span className="gv-project-name">{title}</span>
+      <Status />
+    </header>
+  );
+}
