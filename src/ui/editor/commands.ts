@@ -134,7 +134,8 @@ export interface KeyPress {
 /** The chord a key press makes: Ctrl+Shift+z and Cmd+Shift+Z are both `Mod+Shift+Z`. */
 export function chordOf(e: KeyPress): Chord {
   const key = e.key.length === 1 ? e.key.toUpperCase() : e.key;
-  return [e.ctrlKey || e.metaKey ? 'Mod' : '', e.altKey ? 'Alt' : '', e.shiftKey ? 'Shift' : '', key].filter(Boolean).join('+');
+  const mods = [e.ctrlKey || e.metaKey ? 'Mod' : '', e.altKey ? 'Alt' : '', e.shiftKey ? 'Shift' : ''];
+  return [...mods, key].filter(Boolean).join('+');
 }
 
 /** The command a key press runs, if any (enabled or not). */

@@ -18,13 +18,15 @@ import type { DocEdge, DocNode, GraphRef } from '../store/edits.js';
 /** A document as opened: its file name, the editable JSON (none when read-only) and its analysis. */
 export interface Opened {
   readonly file: string;
-  /** The editable document; undefined when the text was not a structurally valid project (read-only, with its errors). */
+  /** The editable document; undefined when the text is not a structurally valid project (read-only). */
   readonly doc: ProjectDoc | undefined;
   readonly analysis: ProjectAnalysis;
 }
 
 /** One undoable step: an edit of the document (immer patches), or opening another document in its place. */
-export type HistoryStep = { readonly kind: 'edit'; readonly step: Step } | { readonly kind: 'open'; readonly label: string; readonly before: Opened; readonly after: Opened };
+export type HistoryStep =
+  | { readonly kind: 'edit'; readonly step: Step }
+  | { readonly kind: 'open'; readonly label: string; readonly before: Opened; readonly after: Opened };
 
 export interface Clipboard {
   readonly nodes: readonly DocNode[];
@@ -64,7 +66,7 @@ export type Listener = () => void;
 
 const HISTORY_LIMIT = 500;
 
-/** Reads a file's text: an editable document when it is a structurally valid project, else read-only with its errors. */
+/** A file's text: an editable document when it is a structurally valid project, else read-only with its errors. */
 export function loadText(file: string, text: string): Opened {
   const analysis = validateProjectText(text);
   let value: unknown;
@@ -87,7 +89,8 @@ export function refOf(tab: string): GraphRef {
 export function tabsOf(analysis: ProjectAnalysis): string[] {
   const p = analysis.project;
   if (!p) return [];
-  return [...Object.keys(p.models), ...Object.keys(p.blocks ?? {}).map((b) => `block:${b}`), ...(p.training ? ['training'] : [])];
+  const blocks = Object.keys(p.blocks ?? {}).map((b) => `block:${b}`);
+  return [...Object.keys(p.models), ...blocks, ...(p.training ? ['training'] : [])];
 }
 
 /** The graph shown, as the editable document has it (undefined when read-only). */
@@ -122,16 +125,17 @@ function settle(s: Omit<EditorState, 'tabs'> & { tabs?: readonly string[] }): Ed
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   return Object.freeze({
     ...s,
-    tabs: s.tabs && same(s.tabs, tabs) ? s.tabs : Object.freeze(tabs),
+    tabs: Object.freeze(s.tabs && same(s.tabs, tabs) ? s.tabs : tabs),
     tab,
-    selection: same(selection, s.selection) ? s.selection : Object.freeze(selection),
+    selection: Object.freeze(same(selection, s.selection) ? s.selection : selection),
   });
 }
 
 export type EditorStore = ReturnType<typeof createEditorStore>;
 
 export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
-  const empty: Opened = { file: '', doc: undefined, analysis: { diagnostics: [], status: 'unreadable', models: new Map() } };
+  const nothing: ProjectAnalysis = { diagnostics: [], status: 'unreadable', models: new Map() };
+  const empty: Opened = { file: '', doc: undefined, analysis: nothing };
   let state: EditorState = settle({
     ...(initial ?? empty),
     past: [],
@@ -151,7 +155,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     for (const l of [...listeners]) l();
   }
 
-  const pushed = (step: HistoryStep): readonly HistoryStep[] => Object.freeze([...state.past, step].slice(-HISTORY_LIMIT));
+  const pushed = (step: HistoryStep): readonly HistoryStep[] =>
+    Object.freeze([...state.past, step].slice(-HISTORY_LIMIT));
 
   /** Applies an edit to the document as one undoable step and re-analyses it; false when nothing changed. */
   function edit(label: string, fn: Edit, paramEdit?: { model: string; nodeId: string }): boolean {
@@ -160,9 +165,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     const r = recordEdit(doc, label, fn);
     if (!r) return false;
     // A layer's params: re-infer only what the edit reaches; anything else: validate the whole project.
-    const raw = paramEdit
-      ? edits.graphOf(r.doc, { kind: 'model', name: paramEdit.model })?.nodes.find((n) => n.id === paramEdit.nodeId)?.params
-      : undefined;
+    const model = paramEdit ? edits.graphOf(r.doc, { kind: 'model', name: paramEdit.model }) : undefined;
+    const raw = model?.nodes.find((n) => n.id === paramEdit?.nodeId)?.params;
     const analysis =
       (paramEdit && raw && reanalyzeParamEdit(state.analysis, paramEdit.model, paramEdit.nodeId, raw)) ||
       validateProjectValue(r.doc);
@@ -278,7 +282,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     },
     /** Switches a training Dataset node to other params (the training panel's data picker). */
     setDataset(nodeId: string, params: Record<string, unknown> & { source: string }): boolean {
-      return edit(`set dataset ${nodeId} to ${params.source}`, edits.replaceParams({ kind: 'training' }, nodeId, params));
+      const label = `set dataset ${nodeId} to ${params.source}`;
+      return edit(label, edits.replaceParams({ kind: 'training' }, nodeId, params));
     },
     moveNodes(positions: Record<string, { x: number; y: number }>): boolean {
       return edit('move', edits.moveNodes(ref(), positions));
@@ -306,7 +311,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       const { selection, blockName } = state;
       const r = ref();
       if (r.kind === 'training' || selection.length === 0) return false;
-      const ok = edit(`group ${selection.length} node(s) into ${blockName}`, edits.groupIntoBlock(r, [...selection], blockName));
+      const label = `group ${selection.length} node(s) into ${blockName}`;
+      const ok = edit(label, edits.groupIntoBlock(r, [...selection], blockName));
       if (ok) set({ selection: [] });
       else set({ notice: `Group: '${blockName}' is not a free block name (a letter, then letters, digits or _).` });
       return ok;
@@ -338,7 +344,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     save(): boolean {
       const { analysis, file } = state;
       if (!analysis.project) return false;
-      env.download(file.endsWith('.json') ? file : `${file}.json`, `${JSON.stringify(analysis.project, null, 2)}\n`, 'application/json');
+      const text = `${JSON.stringify(analysis.project, null, 2)}\n`;
+      env.download(file.endsWith('.json') ? file : `${file}.json`, text, 'application/json');
       return true;
     },
     /** Downloads the standalone TypeScript training script (the same as `ganvas export --target ts`). */
@@ -346,7 +353,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       const { analysis, file } = state;
       try {
         const text = await env.exportScript(analysis);
-        env.download(`${file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_')}.train.ts`, text, 'text/typescript');
+        const base = file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_');
+        env.download(`${base}.train.ts`, text, 'text/typescript');
         set({ notice: undefined });
         return true;
       } catch (e) {

@@ -52,7 +52,7 @@ export function addNode(ref: GraphRef, type: string, position: { x: number; y: n
   return (draft: Draft<ProjectDoc>): void => {
     const g = graphOf(draft, ref);
     if (!g) return;
-    const params = ref.kind === 'training' ? ((getTrainingNodeDef(type)?.params.safeParse({}) as { data?: Record<string, unknown> }).data ?? {}) : getNodeDef(type) ? defaultParams(type) : type === 'Block' ? { block: '', repeat: 1 } : {};
+    const params = ref.kind === 'training' ? ((getTrainingNodeDef(type)?.params.safeParse({}) as { data?: Record<string, unknown> } | undefined)?.data ?? {}) : getNodeDef(type) ? defaultParams(type) : type === 'Block' ? { block: '', repeat: 1 } : {};
     g.nodes.push({ id: id && NAME_PATTERN.test(id) && !g.nodes.some((n) => n.id === id) ? id : freshId(g, type), type, params, position });
   };
 }

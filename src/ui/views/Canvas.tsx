@@ -34,9 +34,9 @@ function withSelection(nodes: LayerNodeType[], selection: readonly string[]): La
 /** React Flow's edge for a view edge: a port named 'in'/'out' on a one-port node is that port. */
 function flowEdge(e: ViewEdge, nodes: readonly ViewNode[]): Edge {
   const target = nodes.find((n) => n.id === e.target);
-  const targetHandle = target && target.inputs.length === 1 && e.targetPort === 'in' ? target.inputs[0] : e.targetPort;
   const source = nodes.find((n) => n.id === e.source);
-  const sourceHandle = source && source.outputs.length === 1 && e.sourcePort === 'out' ? source.outputs[0] : e.sourcePort;
+  const targetHandle = target?.inputs.length === 1 && e.targetPort === 'in' ? target.inputs[0] : e.targetPort;
+  const sourceHandle = source?.outputs.length === 1 && e.sourcePort === 'out' ? source.outputs[0] : e.sourcePort;
   return {
     id: e.id,
     source: e.source,
@@ -119,7 +119,8 @@ export function Canvas() {
             store.reconnect(index, c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in');
           }}
           onConnect={(c: Connection) => {
-            if (c.source && c.target) store.connect(c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in');
+            if (!c.source || !c.target) return;
+            store.connect(c.source, c.sourceHandle ?? 'out', c.target, c.targetHandle ?? 'in');
           }}
           onDelete={({ nodes: ns, edges: es }) => {
             const indices = es.map((e) => edgeIndex(e.id)).filter((i) => i >= 0);

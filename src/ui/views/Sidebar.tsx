@@ -41,7 +41,8 @@ export function Sidebar() {
           training={tab === 'training'}
           onAdd={(type) => {
             // Near the middle of the canvas.
-            store.addNode(type, flow.screenToFlowPosition({ x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 }));
+            const middle = { x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 };
+            store.addNode(type, flow.screenToFlowPosition(middle));
           }}
         />
       )}

@@ -49,7 +49,14 @@ function TemplatePicker() {
 }
 
 /** A button that picks a JSON file and hands its name and text on. */
-function FileButton(props: { text: string; name: string; title?: string; onFile: (name: string, text: string) => void }) {
+interface FileButtonProps {
+  text: string;
+  name: string;
+  title?: string;
+  onFile: (name: string, text: string) => void;
+}
+
+function FileButton(props: FileButtonProps) {
   return (
     <label className="gv-button" title={props.title}>
       {props.text}

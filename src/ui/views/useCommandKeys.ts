@@ -7,7 +7,7 @@ export function useCommandKeys(store: EditorStore): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
-      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+      if (t && (['INPUT', 'SELECT', 'TEXTAREA'].includes(t.tagName) || t.isContentEditable)) return;
       if (runKey(store, e)) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);

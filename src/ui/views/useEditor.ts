@@ -25,7 +25,8 @@ export function useEditorStore(): EditorStore {
  */
 export function useEditor<T>(select: (s: EditorState) => T): T {
   const store = useEditorStore();
-  return useSyncExternalStore(store.subscribe, () => select(store.getSnapshot()));
+  const read = () => select(store.getSnapshot());
+  return useSyncExternalStore(store.subscribe, read, read); // the same on a server render (tests render to text)
 }
 
 const whole = (s: EditorState) => s;
