@@ -328,6 +328,7 @@ describe('editor store: snapshots', () => {
     expect(after.doc!.models.generator!.nodes[1]!.params).toEqual({ units: 32 });
     expect(Object.isFrozen(after.doc!.models.generator!.nodes[1])).toBe(true);
     expect(() => (after.selection as string[]).push('g1')).toThrow();
+    expect(Object.isFrozen(after.past) && Object.isFrozen(after.past[0])).toBe(true);
     // Unchanged parts are shared, so a view of the other model need not redraw.
     expect(after.doc!.models.discriminator).toBe(before.doc!.models.discriminator);
     store.select([]);

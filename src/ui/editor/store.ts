@@ -128,6 +128,8 @@ function settle(s: Omit<EditorState, 'tabs'> & { tabs?: readonly string[] }): Ed
     tabs: Object.freeze(s.tabs && same(s.tabs, tabs) ? s.tabs : tabs),
     tab,
     selection: Object.freeze(same(selection, s.selection) ? s.selection : selection),
+    past: Object.freeze(s.past),
+    future: Object.freeze(s.future),
   });
 }
 
@@ -155,8 +157,7 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     for (const l of [...listeners]) l();
   }
 
-  const pushed = (step: HistoryStep): readonly HistoryStep[] =>
-    Object.freeze([...state.past, step].slice(-HISTORY_LIMIT));
+  const pushed = (step: HistoryStep): readonly HistoryStep[] => [...state.past, Object.freeze(step)].slice(-HISTORY_LIMIT);
 
   /** Applies an edit to the document as one undoable step and re-analyses it; false when nothing changed. */
   function edit(label: string, fn: Edit, paramEdit?: { model: string; nodeId: string }): boolean {
@@ -193,7 +194,7 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     return true;
   }
 
-  /** The active graph and the edit made from it, or undefined when the document is read-only. */
+  /** The graph shown, as the edits name it. */
   const ref = (): GraphRef => refOf(state.tab);
 
   const store = {
