@@ -250,3 +250,22 @@ test('Export TS downloads the same standalone script as ganvas export', async ({
   expect(cli.status).toBe(0);
   expect(text).toBe(cli.stdout);
 });
+
+test('opening a template is one undo step; double-clicking a model call opens its model', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Undo' })).toHaveAttribute('title', 'Undo (Ctrl+Z)');
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await expect(page.getByTestId('node-g_fc1')).toBeVisible();
+  await page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await expect(page.getByLabel('Template')).toHaveValue('dcgan.json');
+  await expect(page.getByTestId('node-g_deconv1')).toBeVisible();
+  await page.keyboard.press('Control+y');
+  await expect(page.getByLabel('Template')).toHaveValue('toy-ring.json');
+  await page.getByRole('tab', { name: 'training' }).click();
+  await page.getByTestId('node-G').dblclick();
+  await expect(page.getByRole('tab', { name: 'generator' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('node-g_fc1')).toBeVisible();
+});
