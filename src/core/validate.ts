@@ -3,7 +3,7 @@
  * graph, infer all shapes, check budgets. Collects every problem; never throws.
  */
 import { diag, hasErrors, type Diagnostic } from './diagnostics.js';
-import { checkGraphStructure, analyzeModel, type Locator, type ModelAnalysis } from './shapes/infer.js';
+import { checkModelStructure, analyzeModel, type Locator, type ModelAnalysis } from './shapes/infer.js';
 import { analyzeTraining, type TrainingAnalysis } from './shapes/training.js';
 import { NAME_PATTERN, NAME_RULE, type Project } from './project/schema.js';
 import { parseProjectText, parseProjectValue, type ParseResult } from './project/parse.js';
@@ -30,7 +30,7 @@ export function analyzeProject(project: Project, locate: Locator = () => undefin
   for (const [name, block] of Object.entries(project.blocks)) {
     if (!NAME_PATTERN.test(name)) out.push(diag('BAD_NAME', `Block name ${JSON.stringify(name).slice(0, 80)} is not allowed: use ${NAME_RULE}.`, at(['blocks', name])));
     const before = out.length;
-    const bad = checkGraphStructure(block, `block:${name}`, ['blocks', name], project.blocks, locate, out);
+    const bad = checkModelStructure(block, `block:${name}`, ['blocks', name], project.blocks, locate, out);
     if (bad.size > 0 || out.slice(before).some((d) => d.severity === 'error')) badBlocks.add(name);
   }
   const models = new Map<string, ModelAnalysis>();

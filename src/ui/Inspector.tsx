@@ -1,7 +1,5 @@
 import { useState } from 'react';
-import { getNodeDef } from '../core/nodes/registry.js';
-import { getTrainingNodeDef } from '../core/nodes/training.js';
-import { blockParamsSchema } from '../core/graph/expand.js';
+import { entryFor } from '../core/nodes/registry.js';
 import { fieldsOf, formatField, parseField, type Field } from './inspector/fields.js';
 
 interface DocNode {
@@ -64,7 +62,7 @@ function FieldInput({ field, value, onCommit }: { field: Field; value: unknown; 
 /** The selected node's params, as a form generated from its zod schema. Invalid values are refused in place. */
 export function Inspector({ graph, node, onChange }: { graph: string; node: DocNode | undefined; onChange: (key: string, value: unknown) => void }) {
   if (!node) return null;
-  const schema = node.type === 'Block' ? blockParamsSchema : graph === 'training' ? getTrainingNodeDef(node.type)?.params : getNodeDef(node.type)?.params;
+  const schema = entryFor(graph === 'training' ? 'training' : 'model', node.type)?.params;
   const fields = schema ? fieldsOf(schema) : [];
   return (
     <section className="gv-inspector" aria-label="Inspector">

@@ -1,14 +1,11 @@
 import { useMemo, useState } from 'react';
-import { NODE_TYPES } from '../core/nodes/registry.js';
-import { TRAINING_NODE_TYPES } from '../core/nodes/training.js';
+import { entriesFor } from '../core/nodes/registry.js';
 
 /** The node palette: every type of the registry, by category, with search. */
 export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: string) => void }) {
   const [q, setQ] = useState('');
   const groups = useMemo(() => {
-    const defs = training
-      ? [...TRAINING_NODE_TYPES.values()].map((d) => ({ type: d.type, title: d.title, category: d.category as string, doc: d.doc }))
-      : [...[...NODE_TYPES.values()].map((d) => ({ type: d.type, title: d.title, category: d.category as string, doc: d.doc })), { type: 'Block', title: 'Block', category: 'block', doc: 'Instantiates a reusable block, repeated in series.' }];
+    const defs = entriesFor(training ? 'training' : 'model');
     const needle = q.trim().toLowerCase();
     const hits = defs.filter((d) => !needle || d.type.toLowerCase().includes(needle) || d.title.toLowerCase().includes(needle) || d.category.includes(needle));
     const m = new Map<string, typeof hits>();

@@ -1,7 +1,6 @@
 /** Inspector forms come from the registry's zod params, and refuse invalid values. */
 import { describe, expect, it } from 'vitest';
-import { NODE_TYPES } from '../../src/core/nodes/registry.js';
-import { TRAINING_NODE_TYPES } from '../../src/core/nodes/training.js';
+import { NODE_TYPES, REGISTRY } from '../../src/core/nodes/registry.js';
 import { fieldsOf, formatField, parseField } from '../../src/ui/inspector/fields.js';
 
 describe('inspector fields', () => {
@@ -16,7 +15,7 @@ describe('inspector fields', () => {
     expect(fieldsOf(NODE_TYPES.get('Input')!.params)[0]).toMatchObject({ kind: 'numberList', defaultValue: [28, 28, 1] });
   });
   it('has a field for every param of every node type', () => {
-    for (const d of [...NODE_TYPES.values(), ...TRAINING_NODE_TYPES.values()]) {
+    for (const d of REGISTRY.values()) {
       const defaults = d.params.safeParse({});
       if (!defaults.success) continue; // Optimizer needs its player; Dataset is a union of sources
       const keys = Object.keys(defaults.data as object).sort();

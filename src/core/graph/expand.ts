@@ -4,20 +4,12 @@
  * graph of registry nodes plus pass-through nodes standing for the block's
  * Input and Output ports. Pass-through nodes build into nothing.
  */
-import { z } from 'zod';
 import { diag, type Diagnostic } from '../diagnostics.js';
+import { BLOCK_TYPE, blockParamsSchema, blockPorts, resolveBlockPort } from '../nodes/defs/block.js';
 import type { Graph, GraphEdge, GraphNode } from '../project/schema.js';
 
-export const BLOCK_TYPE = 'Block';
 export const PASS_TYPE = '$Pass';
-
-export const blockParamsSchema = z
-  .object({
-    block: z.string().min(1).describe('Name of the block (in the project\'s "blocks").'),
-    repeat: z.number().int().min(1).max(256).default(1).describe('Times the block is applied in series; its outputs feed its inputs.'),
-  })
-  .strict();
-export type BlockParams = z.infer<typeof blockParamsSchema>;
+export { BLOCK_TYPE, blockParamsSchema, blockPorts, resolveBlockPort, type BlockParams } from '../nodes/defs/block.js';
 
 /** Where an expanded node came from, for diagnostics. */
 export interface Origin {
@@ -45,21 +37,6 @@ export interface FlatEdge {
 export interface FlatGraph {
   nodes: FlatNode[];
   edges: FlatEdge[];
-}
-
-/** The ports of a block: its Input node ids, then its Output node ids. */
-export function blockPorts(block: Graph): { inputs: string[]; outputs: string[] } {
-  return {
-    inputs: block.nodes.filter((n) => n.type === 'Input').map((n) => n.id),
-    outputs: block.nodes.filter((n) => n.type === 'Output').map((n) => n.id),
-  };
-}
-
-/** Resolves an edge port name on a block instance ('in'/'out' alias a single port). */
-export function resolveBlockPort(ports: string[], name: string, alias: 'in' | 'out'): string | undefined {
-  if (ports.includes(name)) return name;
-  if (name === alias && ports.length === 1) return ports[0];
-  return undefined;
 }
 
 interface Ctx {

@@ -5,10 +5,10 @@ export function fmtShape(shape: readonly Dim[]): string {
   return `[${shape.map((d, i) => (d === null ? (i === 0 ? 'B' : '?') : String(d))).join(',')}]`;
 }
 
-export function defineNode<P>(def: NodeDef<P>): AnyNodeDef {
+export function defineNode<P>(def: Omit<NodeDef<P>, 'kind'>): AnyNodeDef {
   // The registry stores definitions with their param type erased; params are
   // always parsed by def.params before any other member sees them.
-  return def as unknown as AnyNodeDef;
+  return { kind: 'layer', ...def } as unknown as AnyNodeDef;
 }
 
 export const IN: PortSpec[] = [{ name: 'in', doc: 'Input tensor.' }];

@@ -5,9 +5,8 @@
  */
 import { z } from 'zod';
 import { datasetClasses, datasetParamsSchema, datasetPorts } from '../data/catalog.js';
-import type { ModelAnalysis } from '../shapes/infer.js';
 import { fmtShape } from './helpers.js';
-import type { InferResult, PortSpec, ShapeProblem, TensorType } from './types.js';
+import type { EntryBase, InferResult, ModelSignature, PortSpec, ShapeProblem, TensorType } from './types.js';
 
 export type Player = 'D' | 'G';
 export type TrainingCategory = 'data' | 'source' | 'model' | 'loss' | 'regularizer' | 'optimizer';
@@ -17,18 +16,15 @@ export interface TrainingInferContext<P> {
   id: string;
   inputs: TensorType[];
   sources: string[];
-  models: ReadonlyMap<string, ModelAnalysis>;
+  models: ReadonlyMap<string, ModelSignature>;
 }
 
-export interface TrainingNodeDef<P> {
-  type: string;
-  title: string;
+/** A node of the training graph. */
+export interface TrainingNodeDef<P> extends EntryBase<P> {
+  kind: 'training';
   category: TrainingCategory;
-  doc: string;
-  reference?: string;
-  params: z.ZodType<P>;
-  inputs: (p: P, models: ReadonlyMap<string, ModelAnalysis>) => PortSpec[];
-  outputs: (p: P, models: ReadonlyMap<string, ModelAnalysis>) => PortSpec[];
+  inputs: (p: P, models: ReadonlyMap<string, ModelSignature>) => PortSpec[];
+  outputs: (p: P, models: ReadonlyMap<string, ModelSignature>) => PortSpec[];
   infer: (ctx: TrainingInferContext<P>) => InferResult;
   /** Which players' objectives a loss or regularizer contributes to. */
   players?: (p: P) => Player[];
@@ -40,8 +36,9 @@ export interface TrainingNodeDef<P> {
 export interface AnyTrainingNodeDef extends Omit<TrainingNodeDef<unknown>, 'params'> {
   params: z.ZodType<unknown>;
 }
-function define<P>(d: TrainingNodeDef<P>): AnyTrainingNodeDef {
-  return d as unknown as AnyTrainingNodeDef;
+function define<P>(d: Omit<TrainingNodeDef<P>, 'kind'>): AnyTrainingNodeDef {
+  // Stored with the param type erased, like layer nodes: params are parsed by d.params first.
+  return { kind: 'training', ...d } as unknown as AnyTrainingNodeDef;
 }
 
 const scalar: TensorType = { shape: [null], dtype: 'float32' };
@@ -87,7 +84,7 @@ export const LabelSource = define({
   classes: (p) => p.numClasses,
 });
 
-function modelPorts(models: ReadonlyMap<string, ModelAnalysis>, name: string, side: 'inputs' | 'outputs'): PortSpec[] {
+function modelPorts(models: ReadonlyMap<string, ModelSignature>, name: string, side: 'inputs' | 'outputs'): PortSpec[] {
   const m = models.get(name);
   return m ? m[side].map((n) => ({ name: n.id, doc: `${side === 'inputs' ? 'Input' : 'Output'} '${n.id}' of ${name}.` })) : [];
 }
@@ -101,7 +98,7 @@ export const ModelCall = define({
   inputs: (p, models) => modelPorts(models, p.model, 'inputs'),
   outputs: (p, models) => modelPorts(models, p.model, 'outputs'),
   infer: (ctx) => {
-    const m = ctx.models.get(ctx.params.model) as ModelAnalysis;
+    const m = ctx.models.get(ctx.params.model) as ModelSignature;
     const problems: ShapeProblem[] = [];
     m.inputs.forEach((inp, i) => {
       const want = inp.outputs?.[0];
@@ -185,7 +182,7 @@ export const GradientPenalty = define({
         : [{ name: 'real', doc: 'Real samples.' }],
   outputs: () => [{ name: 'out', doc: 'Penalty value.' }],
   infer: (ctx) => {
-    const m = ctx.models.get(ctx.params.critic) as ModelAnalysis;
+    const m = ctx.models.get(ctx.params.critic) as ModelSignature;
     const want = m.inputs.find((n) => n.def?.modelInput?.kind === 'data')?.outputs?.[0];
     const problems: ShapeProblem[] = [];
     if (!want)
@@ -278,10 +275,15 @@ export const Optimizer = define({
   modelRefs: (p) => p.models,
 });
 
-export const TRAINING_NODE_TYPES: ReadonlyMap<string, AnyTrainingNodeDef> = new Map(
-  [Dataset, NoiseSource, LabelSource, ModelCall, AdversarialLoss, GradientPenalty, Reconstruction, AuxClassifier, Optimizer].map((d) => [d.type, d]),
-);
-
-export function getTrainingNodeDef(type: string): AnyTrainingNodeDef | undefined {
-  return TRAINING_NODE_TYPES.get(type);
-}
+/** The training node types, in palette order (the registry, nodes/registry.ts, holds them with the others). */
+export const TRAINING_NODES: readonly AnyTrainingNodeDef[] = [
+  Dataset,
+  NoiseSource,
+  LabelSource,
+  ModelCall,
+  AdversarialLoss,
+  GradientPenalty,
+  Reconstruction,
+  AuxClassifier,
+  Optimizer,
+];

@@ -85,15 +85,31 @@ export interface ParamCount {
   nonTrainable: number;
 }
 
-export interface NodeDef<P> {
+/** Which graphs a node type belongs to: layers and blocks make models, training nodes the training graph. */
+export type NodeKind = 'layer' | 'training' | 'block';
+
+/**
+ * What every registry entry has, whatever its kind: the palette, the
+ * inspector, `ganvas nodes` and the docs read only this.
+ */
+export interface EntryBase<P> {
+  kind: NodeKind;
   type: string;
   title: string;
-  category: Category;
+  category: string;
   /** One paragraph: what it does and when to use it. */
   doc: string;
   /** The paper or reference that defines it, when there is one. */
   reference?: string;
   params: z.ZodType<P>;
+  /** The params a new node starts with when the schema has required fields (no defaults to parse). */
+  blank?: Record<string, unknown>;
+}
+
+/** A layer node of a model graph. */
+export interface NodeDef<P> extends EntryBase<P> {
+  kind: 'layer';
+  category: Category;
   /** Input/Noise/Label: becomes a tf.input of the model. */
   modelInput?: { dtype: DType; shape: (p: P) => number[]; kind: 'data' | 'noise' | 'label' };
   /** Output: marks a model output. */
@@ -111,4 +127,15 @@ export interface NodeDef<P> {
 /** A node definition with its param type erased, as the registry stores it. */
 export interface AnyNodeDef extends Omit<NodeDef<unknown>, 'params'> {
   params: z.ZodType<unknown>;
+}
+
+/**
+ * What the training graph's node types need to know of a model: its input
+ * nodes (Input, Noise, Label) and output nodes, with their types. Shape
+ * analysis provides it (shapes/infer.ts' ModelAnalysis is one); the registry
+ * depends on this interface only, never on the analysis.
+ */
+export interface ModelSignature {
+  inputs: readonly { id: string; outputs?: TensorType[]; def?: { modelInput?: { kind: 'data' | 'noise' | 'label' } } }[];
+  outputs: readonly { id: string; outputs?: TensorType[]; inputs?: TensorType[] }[];
 }

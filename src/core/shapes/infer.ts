@@ -7,12 +7,14 @@
  * a node whose inputs are unknown because of an earlier problem is skipped
  * silently, so one mistake gives one message, not a cascade.
  */
-import { diag, type Diagnostic, type DiagnosticLocation } from '../diagnostics.js';
-import { BLOCK_TYPE, blockParamsSchema, blockPorts, expandGraph, PASS_TYPE, resolveBlockPort, type FlatGraph, type FlatNode } from '../graph/expand.js';
+import { diag, type Diagnostic } from '../diagnostics.js';
+import { expandGraph, PASS_TYPE, type FlatGraph, type FlatNode } from '../graph/expand.js';
+import type { BlockParams } from '../nodes/defs/block.js';
 import { fmtShape, perSample } from '../nodes/helpers.js';
-import { getNodeDef, NODE_TYPES } from '../nodes/registry.js';
+import { entriesFor, entryFor, getNodeDef, type RegistryEntry } from '../nodes/registry.js';
 import type { AnyNodeDef, ParamCount, PortSpec, TensorType } from '../nodes/types.js';
-import { NAME_PATTERN, NAME_RULE, type Graph } from '../project/schema.js';
+import type { Graph } from '../project/schema.js';
+import { checkGraphStructure, locAt, type Locator, type StructureSpec } from './structure.js';
 
 /** A dimension beyond this, or a tensor of more elements per sample, is absurd. */
 export const MAX_DIM = 1 << 20;
@@ -58,47 +60,34 @@ export interface ModelAnalysis {
   untyped: number;
 }
 
-export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
+export type { Locator } from './structure.js';
 
-function loc(graph: string, nodeId: string | undefined, path: (string | number)[], locate: Locator, port?: string): DiagnosticLocation {
-  const l: DiagnosticLocation = { graph, path };
-  if (nodeId !== undefined) l.nodeId = nodeId;
-  if (port !== undefined) l.port = port;
-  const lc = locate(path);
-  if (lc) Object.assign(l, lc);
-  return l;
+const loc = locAt;
+
+type Ports = { inputs: PortSpec[]; outputs: PortSpec[] };
+
+/** The ports of a model-graph node (a Block gets its block's ports), from parsed params. */
+function portsOf(entry: RegistryEntry, params: Record<string, unknown>, blocks: Record<string, Graph>): Ports | undefined {
+  if (entry.kind === 'block') return entry.ports(params as BlockParams, blocks);
+  if (entry.kind === 'layer') return { inputs: entry.inputs(params), outputs: entry.outputs(params) };
+  return undefined;
 }
 
 /** Ports of a node as written (Block nodes get their block's ports). */
-export function nodePorts(
-  type: string,
-  params: Record<string, unknown>,
-  blocks: Record<string, Graph>,
-): { inputs: PortSpec[]; outputs: PortSpec[] } | undefined {
-  if (type === BLOCK_TYPE) {
-    const p = blockParamsSchema.safeParse(params);
-    if (!p.success) return undefined;
-    const b = Object.prototype.hasOwnProperty.call(blocks, p.data.block) ? blocks[p.data.block] : undefined;
-    if (!b) return undefined;
-    const ports = blockPorts(b);
-    return {
-      inputs: ports.inputs.map((name) => ({ name, doc: `Block input ${name}.` })),
-      outputs: ports.outputs.map((name) => ({ name, doc: `Block output ${name}.` })),
-    };
-  }
+export function nodePorts(type: string, params: Record<string, unknown>, blocks: Record<string, Graph>): Ports | undefined {
   if (type === PASS_TYPE) return { inputs: [{ name: 'in', doc: '' }], outputs: [{ name: 'out', doc: '' }] };
-  const def = getNodeDef(type);
-  if (!def) return undefined;
-  const parsed = def.params.safeParse(params);
-  if (!parsed.success) return undefined;
-  return { inputs: def.inputs(parsed.data), outputs: def.outputs(parsed.data) };
+  const entry = entryFor('model', type);
+  const parsed = entry?.params.safeParse(params);
+  return entry && parsed?.success ? portsOf(entry, parsed.data as Record<string, unknown>, blocks) : undefined;
 }
 
+const MODEL_TYPES = entriesFor('model').map((d) => d.type);
+
 /**
- * Checks a graph as written: names, duplicate ids, node types, params, edges
- * and their ports. Returns the ids of nodes that failed their own checks.
+ * Checks a model graph or block as written (shapes/structure.ts with the
+ * registry's model-graph view). Returns the ids of nodes that failed their own checks.
  */
-export function checkGraphStructure(
+export function checkModelStructure(
   graph: Graph,
   label: string,
   basePath: (string | number)[],
@@ -106,96 +95,19 @@ export function checkGraphStructure(
   locate: Locator,
   out: Diagnostic[],
 ): Set<string> {
-  const bad = new Set<string>();
-  const seen = new Map<string, number>();
-  graph.nodes.forEach((n, i) => {
-    const path = [...basePath, 'nodes', i];
-    if (!NAME_PATTERN.test(n.id)) {
-      out.push(diag('BAD_NAME', `Node id ${JSON.stringify(n.id).slice(0, 80)} is not allowed: use ${NAME_RULE}. Put free text in "label".`, loc(label, undefined, [...path, 'id'], locate)));
-      bad.add(n.id);
-    }
-    const prev = seen.get(n.id);
-    if (prev !== undefined) {
-      out.push(diag('DUPLICATE_ID', `Node id '${n.id}' is used twice in ${label} (nodes[${prev}] and nodes[${i}]). Rename one.`, loc(label, n.id, [...path, 'id'], locate)));
-      bad.add(n.id);
-    } else seen.set(n.id, i);
-    if (n.type === BLOCK_TYPE) {
-      const p = blockParamsSchema.safeParse(n.params ?? {});
-      if (!p.success) {
-        for (const issue of p.error.issues)
-          out.push(diag('PARAM', `Block node '${n.id}': ${issue.path.join('.') || 'params'}: ${issue.message}.`, loc(label, n.id, [...path, 'params', ...issue.path.map(String)], locate)));
-        bad.add(n.id);
-      }
-      return;
-    }
-    const def = getNodeDef(n.type);
-    if (!def) {
-      out.push(
-        diag('UNKNOWN_NODE_TYPE', `Node '${n.id}' has type ${JSON.stringify(n.type).slice(0, 80)}, which ganvas does not know.${suggest(n.type)}`, loc(label, n.id, [...path, 'type'], locate)),
-      );
-      bad.add(n.id);
-      return;
-    }
-    const p = def.params.safeParse(n.params ?? {});
-    if (!p.success) {
-      for (const issue of p.error.issues) {
-        const key = issue.path.map(String).join('.');
-        out.push(
-          diag('PARAM', `${def.title} '${n.id}': ${key ? `param '${key}'` : 'params'}: ${issue.message}.`, loc(label, n.id, [...path, 'params', ...issue.path.filter((x): x is string | number => typeof x !== 'symbol')], locate)),
-        );
-      }
-      bad.add(n.id);
-    }
-  });
-
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const driven = new Map<string, number>();
-  graph.edges.forEach((e, i) => {
-    const path = [...basePath, 'edges', i];
-    const s = byId.get(e.source);
-    const t = byId.get(e.target);
-    if (!s || !t) {
-      const missing = !s ? e.source : e.target;
-      out.push(
-        diag('EDGE_UNKNOWN_NODE', `Edge ${i} goes ${JSON.stringify(e.source).slice(0, 60)} -> ${JSON.stringify(e.target).slice(0, 60)}, but ${label} has no node ${JSON.stringify(missing).slice(0, 60)}.`, loc(label, undefined, [...path, !s ? 'source' : 'target'], locate)),
-      );
-      return;
-    }
-    const sp = nodePorts(s.type, s.params ?? {}, blocks);
-    const tp = nodePorts(t.type, t.params ?? {}, blocks);
-    if (sp) {
-      const names = sp.outputs.map((p) => p.name);
-      const ok = s.type === BLOCK_TYPE ? resolveBlockPort(names, e.sourcePort, 'out') !== undefined : names.includes(e.sourcePort);
-      if (!ok)
-        out.push(
-          diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${s.id}' (${s.type}) has no output port '${e.sourcePort}'. Its outputs: ${names.join(', ') || 'none'}.`, loc(label, s.id, [...path, 'sourcePort'], locate, e.sourcePort)),
-        );
-    }
-    if (tp) {
-      const names = tp.inputs.map((p) => p.name);
-      const resolved = t.type === BLOCK_TYPE ? resolveBlockPort(names, e.targetPort, 'in') : names.includes(e.targetPort) ? e.targetPort : undefined;
-      if (resolved === undefined)
-        out.push(
-          diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${t.id}' (${t.type}) has no input port '${e.targetPort}'. Its inputs: ${names.join(', ') || 'none'}.`, loc(label, t.id, [...path, 'targetPort'], locate, e.targetPort)),
-        );
-      else {
-        const key = `${t.id}\u0000${resolved}`;
-        const prev = driven.get(key);
-        if (prev !== undefined)
-          out.push(
-            diag('PORT_MULTIPLE', `Input '${resolved}' of '${t.id}' is driven by two edges (edges[${prev}] and edges[${i}]). An input takes one tensor: merge them with Concat or Add.`, loc(label, t.id, path, locate, resolved)),
-          );
-        else driven.set(key, i);
-      }
-    }
-  });
-  return bad;
-}
-
-function suggest(type: string): string {
-  const lower = type.toLowerCase();
-  const near = [...NODE_TYPES.keys()].filter((k) => k.toLowerCase() === lower || k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
-  return near.length > 0 && near.length < 6 ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ' See `ganvas nodes` or the palette for the node types.';
+  const spec: StructureSpec = {
+    label,
+    basePath,
+    locate,
+    lookup: (type) => entryFor('model', type),
+    typeNames: MODEL_TYPES,
+    ports: (entry, params) => {
+      const p = portsOf(entry, params, blocks);
+      return p && { inputs: p.inputs.map((x) => x.name), outputs: p.outputs.map((x) => x.name) };
+    },
+    aliasSinglePort: (entry) => entry.kind === 'block',
+  };
+  return checkGraphStructure(graph, spec, out).bad;
 }
 
 /** Analyses a model: structure, expansion, cycles, shapes, totals. */
@@ -209,7 +121,7 @@ export function analyzeModel(
 ): ModelAnalysis {
   const basePath = ['models', name];
   const label = name;
-  const bad = checkGraphStructure(graph, label, basePath, blocks, locate, out);
+  const bad = checkModelStructure(graph, label, basePath, blocks, locate, out);
   const flat = expandGraph(graph, label, basePath, blocks, out);
 
   const nodes = new Map<string, NodeInfo>();

@@ -4,10 +4,14 @@
  */
 import { diag, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { fmtShape } from '../nodes/helpers.js';
-import { getTrainingNodeDef, type AnyTrainingNodeDef, type Player } from '../nodes/training.js';
+import { entriesFor, entryFor } from '../nodes/registry.js';
+import type { AnyTrainingNodeDef, Player } from '../nodes/training.js';
 import type { TensorType } from '../nodes/types.js';
-import { NAME_PATTERN, NAME_RULE, type TrainingGraph } from '../project/schema.js';
-import type { Locator, ModelAnalysis } from './infer.js';
+import type { TrainingGraph } from '../project/schema.js';
+import type { ModelAnalysis } from './infer.js';
+import { checkGraphStructure, type Locator } from './structure.js';
+
+const TRAINING_TYPES = entriesFor('training').map((d) => d.type);
 
 export interface TrainingNodeInfo {
   id: string;
@@ -40,105 +44,55 @@ export function analyzeTraining(
     const lc = locate(path);
     return { graph: label, path, ...(nodeId !== undefined ? { nodeId } : {}), ...(port !== undefined ? { port } : {}), ...(lc ?? {}) };
   };
+  const before = out.length;
+  const structure = checkGraphStructure(
+    training,
+    {
+      label,
+      basePath: base,
+      locate,
+      lookup: (type) => entryFor('training', type),
+      typeNames: TRAINING_TYPES,
+      ports: (entry, params) =>
+        entry.kind === 'training'
+          ? { inputs: entry.inputs(params, models).map((p) => p.name), outputs: entry.outputs(params, models).map((p) => p.name) }
+          : undefined,
+      aliasSinglePort: () => true,
+      checkNode: (entry, params, id, path) => {
+        if (entry.kind !== 'training') return false;
+        let refsOk = true;
+        for (const ref of entry.modelRefs?.(params) ?? [])
+          if (!models.has(ref)) {
+            const known = [...models.keys()].join(', ') || 'none';
+            out.push(diag('UNKNOWN_MODEL', `${entry.title} '${id}' refers to model ${JSON.stringify(ref).slice(0, 80)}, which the project does not define. Models: ${known}.`, at([...path, 'params'], id)));
+            refsOk = false;
+          }
+        return refsOk;
+      },
+    },
+    out,
+  );
+  let complete = !out.slice(before).some((d) => d.severity === 'error');
   const nodes = new Map<string, TrainingNodeInfo>();
-  let complete = true;
-
-  training.nodes.forEach((n, i) => {
-    const path = [...base, 'nodes', i];
-    if (!NAME_PATTERN.test(n.id)) {
-      out.push(diag('BAD_NAME', `Node id ${JSON.stringify(n.id).slice(0, 80)} is not allowed: use ${NAME_RULE}.`, at([...path, 'id'])));
-      complete = false;
-      return;
-    }
-    if (nodes.has(n.id)) {
-      out.push(diag('DUPLICATE_ID', `Node id '${n.id}' is used twice in the training graph. Rename one.`, at([...path, 'id'], n.id)));
-      complete = false;
-      return;
-    }
-    const def = getTrainingNodeDef(n.type);
-    if (!def) {
-      out.push(
-        diag('UNKNOWN_NODE_TYPE', `Training node '${n.id}' has type ${JSON.stringify(n.type).slice(0, 80)}, which ganvas does not know. Training nodes: Dataset, NoiseSource, LabelSource, ModelCall, AdversarialLoss, GradientPenalty, Reconstruction, AuxClassifier, Optimizer.`, at([...path, 'type'], n.id)),
-      );
-      complete = false;
-      return;
-    }
-    const parsed = def.params.safeParse(n.params ?? {});
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const key = issue.path.map(String).join('.');
-        out.push(diag('PARAM', `${def.title} '${n.id}': ${key ? `param '${key}'` : 'params'}: ${issue.message}.`, at([...path, 'params', ...issue.path.filter((x): x is string | number => typeof x !== 'symbol')], n.id)));
-      }
-      complete = false;
-      return;
-    }
-    const params = parsed.data as Record<string, unknown>;
-    let refsOk = true;
-    for (const ref of def.modelRefs?.(params) ?? []) {
-      if (!models.has(ref)) {
-        out.push(
-          diag('UNKNOWN_MODEL', `${def.title} '${n.id}' refers to model ${JSON.stringify(ref).slice(0, 80)}, which the project does not define. Models: ${[...models.keys()].join(', ') || 'none'}.`, at([...path, 'params'], n.id)),
-        );
-        refsOk = false;
-      }
-    }
-    if (!refsOk) {
-      complete = false;
-      return;
-    }
-    nodes.set(n.id, {
-      id: n.id,
-      type: n.type,
-      def,
-      params,
-      index: i,
-      inputPorts: def.inputs(params, models).map((p) => p.name),
-      outputPorts: def.outputs(params, models).map((p) => p.name),
-      sources: [],
-    });
-  });
-
+  for (const c of structure.nodes.values())
+    if (c.entry.kind === 'training')
+      nodes.set(c.id, { id: c.id, type: c.type, def: c.entry, params: c.params, index: c.index, inputPorts: c.inputs, outputPorts: c.outputs, sources: [] });
   const succ = new Map<string, string[]>();
-  training.edges.forEach((e, i) => {
-    const path = [...base, 'edges', i];
-    const s = nodes.get(e.source);
-    const t = nodes.get(e.target);
-    const known = new Set(training.nodes.map((n) => n.id));
-    if (!known.has(e.source) || !known.has(e.target)) {
-      out.push(diag('EDGE_UNKNOWN_NODE', `Edge ${i} refers to node ${JSON.stringify(!known.has(e.source) ? e.source : e.target).slice(0, 60)}, which the training graph does not have.`, at([...path, !known.has(e.source) ? 'source' : 'target'])));
-      complete = false;
-      return;
-    }
-    if (!s || !t) return; // the node itself was reported
-    const aliasOut = s.outputPorts.length === 1 && e.sourcePort === 'out' ? s.outputPorts[0] : e.sourcePort;
-    const aliasIn = t.inputPorts.length === 1 && e.targetPort === 'in' ? t.inputPorts[0] : e.targetPort;
-    if (!s.outputPorts.includes(aliasOut as string)) {
-      out.push(diag('EDGE_UNKNOWN_PORT', `Edge ${i}: '${s.id}' (${s.type}) has no output '${e.sourcePort}'. Its outputs: ${s.outputPorts.join(', ') || 'none'}.`, at([...path, 'sourcePort'], s.id, e.sourcePort)));
-      complete = false;
-      return;
-    }
-    const k = t.inputPorts.indexOf(aliasIn as string);
-    if (k < 0) {
-      out.push(diag('EDGE_UNKNOWN_PORT', `Edge ${i}: '${t.id}' (${t.type}) has no input '${e.targetPort}'. Its inputs: ${t.inputPorts.join(', ') || 'none'}.`, at([...path, 'targetPort'], t.id, e.targetPort)));
-      complete = false;
-      return;
-    }
-    if (t.sources[k]) {
-      out.push(diag('PORT_MULTIPLE', `Input '${aliasIn}' of '${t.id}' is driven by two edges. Remove one.`, at(path, t.id, aliasIn)));
-      complete = false;
-      return;
-    }
-    t.sources[k] = { node: s.id, port: aliasOut as string };
-    succ.set(s.id, [...(succ.get(s.id) ?? []), t.id]);
-  });
+  for (const e of structure.edges) {
+    const t = nodes.get(e.target) as TrainingNodeInfo;
+    t.sources[t.inputPorts.indexOf(e.targetPort)] = { node: e.source, port: e.sourcePort };
+    const targets = succ.get(e.source);
+    if (targets) targets.push(e.target);
+    else succ.set(e.source, [e.target]);
+  }
 
   // Topological order (Kahn), JSON order among ready nodes.
   const indeg = new Map<string, number>([...nodes.keys()].map((k) => [k, 0]));
   for (const ts of succ.values()) for (const t of ts) indeg.set(t, (indeg.get(t) ?? 0) + 1);
   const queue = [...nodes.keys()].filter((k) => indeg.get(k) === 0);
   const order: TrainingNodeInfo[] = [];
-  while (queue.length) {
-    const id = queue.shift() as string;
+  for (let head = 0; head < queue.length; head++) {
+    const id = queue[head] as string;
     order.push(nodes.get(id) as TrainingNodeInfo);
     for (const t of succ.get(id) ?? []) {
       indeg.set(t, (indeg.get(t) ?? 0) - 1);

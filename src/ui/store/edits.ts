@@ -3,8 +3,7 @@
  * project. A graph is a model, a block or the training graph.
  */
 import type { Draft } from 'immer';
-import { defaultParams, getNodeDef } from '../../core/nodes/registry.js';
-import { getTrainingNodeDef } from '../../core/nodes/training.js';
+import { defaultParams, entryFor } from '../../core/nodes/registry.js';
 import { NAME_PATTERN } from '../../core/project/schema.js';
 import type { ProjectDoc } from './history.js';
 
@@ -52,7 +51,7 @@ export function addNode(ref: GraphRef, type: string, position: { x: number; y: n
   return (draft: Draft<ProjectDoc>): void => {
     const g = graphOf(draft, ref);
     if (!g) return;
-    const params = ref.kind === 'training' ? ((getTrainingNodeDef(type)?.params.safeParse({}) as { data?: Record<string, unknown> } | undefined)?.data ?? {}) : getNodeDef(type) ? defaultParams(type) : type === 'Block' ? { block: '', repeat: 1 } : {};
+    const params = entryFor(ref.kind === 'training' ? 'training' : 'model', type) ? defaultParams(type) : {};
     g.nodes.push({ id: id && NAME_PATTERN.test(id) && !g.nodes.some((n) => n.id === id) ? id : freshId(g, type), type, params, position });
   };
 }
