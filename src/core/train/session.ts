@@ -228,10 +228,15 @@ export class TrainingSession {
     return { metrics, ...(stop ? { stop } : {}) };
   }
 
-  /** Sample pictures and quality figures of every run at its current step. */
-  async sample(): Promise<RunSample[]> {
+  /**
+   * Sample pictures and quality figures of every run at its current step.
+   * `fid: false` skips the FID (500 more samples through the classifier), for
+   * a shell that takes pictures more often than it needs that figure.
+   */
+  async sample(opts: { fid?: boolean } = {}): Promise<RunSample[]> {
+    const fid = opts.fid === false ? undefined : this.fid;
     const out: RunSample[] = [];
-    for (const [i, t] of this.trainers.entries()) out.push({ run: i, ...(await sampleRun(t, this.fid)) });
+    for (const [i, t] of this.trainers.entries()) out.push({ run: i, ...(await sampleRun(t, fid)) });
     return out;
   }
 
