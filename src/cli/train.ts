@@ -84,8 +84,9 @@ export async function runTraining(
   const steps = opts.steps ?? settings.steps;
   const assets = loadAssets(project, opts.data);
   mkdirSync(join(opts.out, 'samples'), { recursive: true });
+  const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
   const session = await TrainingSession.create({
-    runs: [{ label: opts.label ?? project.name, analysis, ...(opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {}) }],
+    runs: [{ label: opts.label ?? project.name, analysis, ...loss }],
     backend: opts.backend ?? 'auto',
     assets,
     steps,
@@ -183,7 +184,8 @@ export async function runTraining(
   }
   bar?.stop();
   const stop = session.stopped;
-  const status: RunResult['status'] = stop?.kind === 'diverged' ? 'diverged' : stop?.kind === 'requested' ? 'interrupted' : 'done';
+  const status: RunResult['status'] =
+    stop?.kind === 'diverged' ? 'diverged' : stop?.kind === 'requested' ? 'interrupted' : 'done';
   const reason = status === 'done' ? undefined : stop?.message;
   // A diverged run keeps the last good checkpoint; others save where they stopped.
   if (status !== 'diverged') {

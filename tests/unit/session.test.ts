@@ -42,7 +42,8 @@ function ring(change: (p: Json) => void = () => {}): Json {
 }
 
 function session(project: Json, opts: Partial<SessionOptions> = {}): Promise<TrainingSession> {
-  return TrainingSession.create({ runs: [{ label: 'run', analysis: analyzeRun(project, 'run') }], backend: 'wasm', ...opts });
+  const runs = [{ label: 'run', analysis: analyzeRun(project, 'run') }];
+  return TrainingSession.create({ runs, backend: 'wasm', ...opts });
 }
 
 /** Cheap steps: one D step per G step, batch 32. */
@@ -117,7 +118,8 @@ describe('a training session', () => {
       quick(p);
       p.training.nodes = p.training.nodes.filter((n: Json) => n.type !== 'GradientPenalty');
       p.training.edges = p.training.edges.filter((e: Json) => e.target !== 'gp');
-      for (const n of p.training.nodes) if (n.type === 'Optimizer') n.params = { ...n.params, algorithm: 'sgd', learningRate: 10 };
+      for (const n of p.training.nodes)
+        if (n.type === 'Optimizer') n.params = { ...n.params, algorithm: 'sgd', learningRate: 10 };
     });
     const s = await session(project, { steps: 500 });
     let last;

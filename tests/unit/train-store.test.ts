@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { RunSample, SessionStep, StopReason } from '../../src/core/train/session.js';
 import type { StepMetrics } from '../../src/core/train/trainer.js';
 import type { Engine, EngineInit } from '../../src/ui/train/engine.js';
-import { can, IllegalTransition, RUN_STATUSES, transition, type RunEvent, type RunStatus } from '../../src/ui/train/machine.js';
+import {
+  can,
+  IllegalTransition,
+  RUN_STATUSES,
+  transition,
+  type RunEvent,
+  type RunStatus,
+} from '../../src/ui/train/machine.js';
 import { TrainStore, type StartOptions } from '../../src/ui/train/store.js';
 import { validateProjectText } from '../../src/core/validate.js';
 import { readFileSync } from 'node:fs';
@@ -80,7 +87,9 @@ class FakeEngine implements Engine {
     this.steps = [step];
     const metrics: StepMetrics = { step, losses: { D: 1 / step, G: step }, gradNorm: { D: 1, G: 1 }, seconds: 0 };
     const stop: StopReason | undefined =
-      step === this.divergeAt ? { kind: 'diverged', run: 0, label: 'run', message: `G became NaN at step ${step}` } : undefined;
+      step === this.divergeAt
+        ? { kind: 'diverged', run: 0, label: 'run', message: `G became NaN at step ${step}` }
+        : undefined;
     return { metrics: [metrics], ...(stop ? { stop } : {}) };
   }
   async sample(): Promise<RunSample[]> {
@@ -148,7 +157,8 @@ describe('the training store', () => {
     await tick();
     expect(e.calls).toBe(calls);
     expect(store.getSnapshot().step).toBe(step);
-    expect(store.getSnapshot().runs[0]!.history.map((m) => m.step)).toEqual(Array.from({ length: step }, (_, i) => i + 1));
+    const recorded = store.getSnapshot().runs[0]!.history.map((m) => m.step);
+    expect(recorded).toEqual(Array.from({ length: step }, (_, i) => i + 1));
     // Illegal actions change nothing.
     store.resume();
     store.resume();
@@ -208,7 +218,8 @@ describe('the training store', () => {
     const inits: EngineInit[] = [];
     const store = storeWith([new FakeEngine(40)], inits);
     await store.resumeFrom(analysis, 'wasm', 'ring.gnvs', new Uint8Array([7]));
-    expect(store.getSnapshot()).toMatchObject({ status: 'paused', step: 40, message: 'Resumed from ring.gnvs at step 40: press Resume.' });
+    const message = 'Resumed from ring.gnvs at step 40: press Resume.';
+    expect(store.getSnapshot()).toMatchObject({ status: 'paused', step: 40, message });
     expect(inits[0]!.checkpoint).toEqual(new Uint8Array([7]));
     expect(inits[0]!.backend).toBe('wasm');
     expect(await store.checkpoint()).toEqual(new Uint8Array([1, 2, 3]));

@@ -97,7 +97,9 @@ export interface GeneratorArtifacts {
 /** model.json for the generator's artifacts, its weights in the file `weightsPath`. */
 export function generatorModelJson(a: GeneratorArtifacts, weightsPath: string): string {
   const weightsManifest = [{ paths: [weightsPath], weights: a.weightSpecs }];
-  return JSON.stringify({ modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'ganvas', convertedBy: null, weightsManifest });
+  const { modelTopology } = a;
+  const json = { modelTopology, format: 'layers-model', generatedBy: 'ganvas', convertedBy: null, weightsManifest };
+  return JSON.stringify(json);
 }
 
 /** Whether a project trains on the bundled digits (then its 28x28x1 samples get a FID). */
@@ -261,7 +263,8 @@ export class TrainingSession {
     await model.save(
       tf.io.withSaveHandler(async (a) => {
         const w = a.weightData;
-        const weightData = w === undefined ? new ArrayBuffer(0) : Array.isArray(w) ? tf.io.concatenateArrayBuffers(w) : w;
+        const weightData =
+          w === undefined ? new ArrayBuffer(0) : Array.isArray(w) ? tf.io.concatenateArrayBuffers(w) : w;
         out = { modelTopology: a.modelTopology, weightSpecs: a.weightSpecs ?? [], weightData };
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       }),
@@ -290,7 +293,7 @@ function extentOf(centers: [number, number][]): number {
   return Math.max(...centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
 }
 
-async function sampleRun(t: Trainer, fid: FidFn | undefined): Promise<{ step: number; picture?: Rgba; quality: QualityFigures }> {
+async function sampleRun(t: Trainer, fid: FidFn | undefined): Promise<Omit<RunSample, 'run'>> {
   const step = t.step;
   const quality: QualityFigures = { step };
   const modes = t.modes();
@@ -355,7 +358,8 @@ async function shadeDecisionSurface(t: Trainer, pic: Rgba, extent: number): Prom
     for (let x = 0; x < pic.width; x++) {
       const o = (y * pic.width + x) * 4;
       if (pic.data[o] !== 255 || pic.data[o + 1] !== 255 || pic.data[o + 2] !== 255) continue; // a point
-      const cell = Math.min(n - 1, Math.floor((y / pic.height) * n)) * n + Math.min(n - 1, Math.floor((x / pic.width) * n));
+      const row = Math.min(n - 1, Math.floor((y / pic.height) * n));
+      const cell = row * n + Math.min(n - 1, Math.floor((x / pic.width) * n));
       const v = p[cell] as number;
       pic.data[o] = Math.round(255 - 40 * (1 - v));
       pic.data[o + 1] = Math.round(255 - 25 * Math.abs(v - 0.5));

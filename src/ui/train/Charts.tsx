@@ -104,7 +104,14 @@ const historyRows = (r: RunView) => r.history;
 /** The loss chart, first beside the pictures. */
 export function LossChart({ runs, version }: { runs: readonly RunView[]; version: number }) {
   return (
-    <MetricChart title="losses" testId="loss-chart" runs={runs} rows={historyRows} metrics={metricsOf(runs).losses!} version={version} />
+    <MetricChart
+      title="losses"
+      testId="loss-chart"
+      runs={runs}
+      rows={historyRows}
+      metrics={metricsOf(runs).losses!}
+      version={version}
+    />
   );
 }
 

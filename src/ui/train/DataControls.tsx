@@ -3,7 +3,14 @@
  * folder of images chosen here or dropped on the panel (decoded by the
  * browser at the size the dataset asks for).
  */
-import { DATASET_SOURCES, datasetDoc, datasetPorts, switchDataset, type DatasetParams, type DatasetSource } from '../../core/data/catalog.js';
+import {
+  DATASET_SOURCES,
+  datasetDoc,
+  datasetPorts,
+  switchDataset,
+  type DatasetParams,
+  type DatasetSource,
+} from '../../core/data/catalog.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import { datasetsOf } from './data.js';
 import { decodeImages } from './folder.js';
@@ -12,7 +19,13 @@ import type { TrainSnapshot, TrainStore } from './store.js';
 type OnDataset = ((id: string, params: DatasetParams) => void) | undefined;
 
 /** Decodes a folder's images at the size the (first) folder dataset asks for, or that of the current image dataset. */
-export async function loadFolder(store: TrainStore, analysis: ProjectAnalysis, onDataset: OnDataset, files: File[], name: string) {
+export async function loadFolder(
+  store: TrainStore,
+  analysis: ProjectAnalysis,
+  onDataset: OnDataset,
+  files: File[],
+  name: string,
+): Promise<void> {
   const d = datasetsOf(analysis)[0];
   const target = d ? switchDataset(d.params, 'folder', { path: name }) : undefined;
   if (!target || target.source !== 'folder') return;
@@ -34,7 +47,8 @@ function folderStatus(snap: TrainSnapshot): string {
   if (snap.loading) return snap.loading;
   if (!f) return 'or drop a folder of images here';
   const i = f.images;
-  return `${f.name}: ${i.count} images at ${i.width}x${i.height}x${i.channels}${f.skipped.length ? `, ${f.skipped.length} skipped` : ''}`;
+  const skipped = f.skipped.length ? `, ${f.skipped.length} skipped` : '';
+  return `${f.name}: ${i.count} images at ${i.width}x${i.height}x${i.channels}${skipped}`;
 }
 
 export function DataControls(props: {
@@ -60,7 +74,8 @@ export function DataControls(props: {
               disabled={disabled || !onDataset}
               onChange={(e) => {
                 const source = e.target.value as DatasetSource;
-                onDataset?.(d.id, switchDataset(d.params, source, source === 'folder' && folder ? { path: folder.name } : {}));
+                const extra = source === 'folder' && folder ? { path: folder.name } : {};
+                onDataset?.(d.id, switchDataset(d.params, source, extra));
               }}
             >
               {DATASET_SOURCES.map((src) => (
@@ -81,7 +96,7 @@ export function DataControls(props: {
           type="file"
           hidden
           multiple
-          // @ts-expect-error webkitdirectory is not in React's input attributes; every Chromium, Firefox and Safari supports it
+          // @ts-expect-error webkitdirectory is not in React's input attributes (all main browsers have it)
           webkitdirectory=""
           disabled={disabled}
           aria-label="Choose image folder"

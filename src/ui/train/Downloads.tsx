@@ -28,7 +28,8 @@ export function Downloads(props: {
           // tfjs' LayersModel format: model.json plus its weights file, loadable with tf.loadLayersModel.
           const g = await store.generator().catch(fail);
           if (!g) return;
-          download('generator.json', new Blob([generatorModelJson(g, 'generator.weights.bin')], { type: 'application/json' }));
+          const json = generatorModelJson(g, 'generator.weights.bin');
+          download('generator.json', new Blob([json], { type: 'application/json' }));
           download('generator.weights.bin', new Blob([g.weightData]));
         }}
       >

@@ -3,6 +3,9 @@ import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/traini
 import { BACKENDS, type BackendPreference } from '../../core/train/backend.js';
 import type { StartOptions, TrainSnapshot, TrainStore } from './store.js';
 
+const CHANGE_HELP =
+  'A second run with one param changed: node.param = value in the training graph, or model/node.param = value';
+
 export function RunControls(props: {
   snap: TrainSnapshot;
   store: TrainStore;
@@ -47,7 +50,7 @@ export function RunControls(props: {
           ))}
         </select>
       </label>
-      <label title="A second run with one param changed: node.param = value in the training graph, or model/node.param = value">
+      <label title={CHANGE_HELP}>
         or change{' '}
         <input
           aria-label="Compare with a param change"

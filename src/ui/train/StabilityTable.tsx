@@ -2,7 +2,8 @@
 import { stability } from '../../core/train/stability.js';
 import type { TrainSnapshot } from './store.js';
 
-const HEADS = ['run', 'steps', 'final D', 'final G', 'var D', 'var G', 'mean |grad D|', 'mean |grad G|', 'modes covered', 'NaN'];
+const HEADS = ['run', 'steps', 'final D', 'final G', 'var D', 'var G'];
+HEADS.push('mean |grad D|', 'mean |grad G|', 'modes covered', 'NaN');
 
 export function StabilityTable({ snap }: { snap: TrainSnapshot }) {
   const now = performance.now();
@@ -20,7 +21,9 @@ export function StabilityTable({ snap }: { snap: TrainSnapshot }) {
       <tbody>
         {snap.runs.map((r) => {
           const last = r.history[r.history.length - 1];
-          const figures = { status: snap.status, steps: last?.step ?? 0, seconds: (now - r.started) / 1000, history: r.history, quality: r.quality };
+          const seconds = (now - r.started) / 1000;
+          const steps = last?.step ?? 0;
+          const figures = { status: snap.status, steps, seconds, history: r.history, quality: r.quality };
           const row = stability(r.label, figures);
           return (
             <tr key={r.label}>

@@ -35,10 +35,14 @@ import { useTrainStore } from './useTrainStore.js';
 
 serveWasmFromBundle(window.location.origin);
 
-/** The page's store: engines in a worker for WASM and CPU (long steps never block the page), on the page for WebGPU and WebGL. */
+/**
+ * The page's store: engines in a worker for WASM and CPU (long steps never
+ * block the page), on the page for WebGPU and WebGL.
+ */
 function pageStore(): TrainStore {
   return new TrainStore({
-    createEngine: (init) => (init.backend === 'wasm' || init.backend === 'cpu' ? WorkerEngine.create(init) : LocalEngine.create(init)),
+    createEngine: (init) =>
+      init.backend === 'wasm' || init.backend === 'cpu' ? WorkerEngine.create(init) : LocalEngine.create(init),
     assets: assetsFor,
     classifierUrl: new URL('/models/mnist-classifier/model.json', window.location.href).href,
     yieldToPage: () => new Promise((r) => setTimeout(r, 0)),
@@ -86,7 +90,9 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         snap={snap}
         store={store}
         canTrain={canTrain}
-        onResumeFrom={(f) => void f.arrayBuffer().then((b) => store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(b)))}
+        onResumeFrom={async (f) => {
+          await store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(await f.arrayBuffer()));
+        }}
       />
       <DataControls analysis={analysis} snap={snap} disabled={busy} onDataset={onDataset} onFolder={onFolder} />
       {!canTrain && (

@@ -33,7 +33,8 @@ export async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined):
   const sources = datasetsOf(a).map((d) => d.params.source);
   const assets: DataAssets = {};
   if (sources.includes('folder')) {
-    if (!folder) throw new Error('The dataset is a folder of images: choose a folder or drop one on the training panel first.');
+    if (!folder)
+      throw new Error('The dataset is a folder of images: choose a folder or drop one on the training panel first.');
     assets.folder = folder.images;
   }
   if (sources.some((s) => s.startsWith('mnist'))) assets.mnist = await loadDigits();

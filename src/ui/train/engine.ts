@@ -3,9 +3,10 @@
  * session.ts, the same session `ganvas train` drives) with one or more runs
  * (a comparison run has its loss swapped, or one param changed), stepped
  * together, with their sample pictures, quality figures, checkpoints and
- * generator. LocalEngine runs the session where it is created: on the page for WebGPU and WebGL (they need the page's GPU
- * device), or inside a Web Worker for WASM and CPU (worker.ts), where a long
- * step never blocks the page. WorkerEngine is the page's handle on that.
+ * generator. LocalEngine runs the session where it is created: on the page
+ * for WebGPU and WebGL (they need the page's GPU device), or inside a Web
+ * Worker for WASM and CPU (worker.ts), where a long step never blocks the
+ * page. WorkerEngine is the page's handle on that.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DataAssets } from '../../core/data/datasets.js';

@@ -159,7 +159,12 @@ export class TrainStore {
   }
 
   /** A run continued from a checkpoint: ready, paused, at the checkpoint's step. */
-  async resumeFrom(analysis: ProjectAnalysis, backend: BackendPreference, name: string, bytes: Uint8Array): Promise<void> {
+  async resumeFrom(
+    analysis: ProjectAnalysis,
+    backend: BackendPreference,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
     if (!this.fire('start', { message: '' })) return;
     try {
       const e = await this.newEngine(analysis, backend, [{ label: 'run' }], bytes);
