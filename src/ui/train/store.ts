@@ -75,9 +75,14 @@ export interface StoreDeps {
   now?: () => number;
 }
 
-/** Pictures every 10 steps, or every 1.5 s on a slow backend; the FID (500 more samples) at most every 10 s. */
+/**
+ * Pictures every 10 steps, or every 1.5 s on a slow backend, and never more
+ * than a fifth of the time (the wait after a picture is at least four times
+ * what it took); the FID (500 more samples) at most every 10 s.
+ */
 const PICTURE_STEPS = 10;
 const PICTURE_MS = 1500;
+const PICTURE_SHARE = 4;
 const FID_MS = 10_000;
 const GALLERY_SIZE = 200;
 
@@ -237,6 +242,7 @@ export class TrainStore {
     const start = e.steps[0] ?? 0;
     let lastPicture = -Infinity;
     let lastPictureAt = -Infinity;
+    let pictureMs = 0;
     let lastFidAt = -Infinity;
     try {
       while (this.snap.status === 'running' && this.engine === e) {
@@ -253,12 +259,15 @@ export class TrainStore {
           this.fire('halted', { message: run ? `${run.label}: ${r.stop.message}` : r.stop.message });
           break;
         }
-        if (now - lastPicture >= PICTURE_STEPS || now === 1 || this.now() - lastPictureAt > PICTURE_MS) {
+        const since = this.now() - lastPictureAt;
+        const due = now - lastPicture >= PICTURE_STEPS || since > PICTURE_MS;
+        if (now === 1 || (due && since >= PICTURE_SHARE * pictureMs)) {
           lastPicture = now;
           lastPictureAt = this.now();
-          const fid = this.now() - lastFidAt >= FID_MS;
-          if (fid) lastFidAt = this.now();
+          const fid = lastPictureAt - lastFidAt >= FID_MS;
+          if (fid) lastFidAt = lastPictureAt;
           await this.takePictures(e, fid);
+          pictureMs = this.now() - lastPictureAt;
         }
         if (!e.inWorker && this.deps.yieldToPage) await this.deps.yieldToPage();
       }
