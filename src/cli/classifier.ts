@@ -9,13 +9,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withSeededMathRandom } from '../core/data/random.js';
 import { digitImages, featureExtractor, FEATURE_LAYER } from '../core/train/fid.js';
 import { selectBackend } from '../core/train/backend.js';
 import { loadMnist, ROOT } from './assets.js';
-import { writeAtomic } from './train.js';
+import { writeAtomic } from './io.js';
 
 export const CLASSIFIER_DIR = join(ROOT, 'public/models/mnist-classifier');
 const TRAIN = 8000;
@@ -75,10 +75,18 @@ export async function trainClassifier(epochs = 8): Promise<{ accuracy: number }>
 
 /** Loads the committed classifier and returns a model that outputs its features. */
 export async function loadFeatureExtractor(): Promise<tfl.LayersModel> {
+  return featureExtractor(await loadClassifierModel());
+}
+
+/** The committed classifier, or undefined when it is not there (then no FID). */
+export async function loadClassifier(): Promise<tfl.LayersModel | undefined> {
+  return existsSync(join(CLASSIFIER_DIR, 'model.json')) ? loadClassifierModel() : undefined;
+}
+
+async function loadClassifierModel(): Promise<tfl.LayersModel> {
   const json = JSON.parse(readFileSync(join(CLASSIFIER_DIR, 'model.json'), 'utf8'));
   const weights = readFileSync(join(CLASSIFIER_DIR, 'weights.bin'));
-  const model = await tfl.loadLayersModel(
+  return tfl.loadLayersModel(
     tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
   );
-  return featureExtractor(model);
 }

@@ -10,7 +10,8 @@ import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKin
 import type { Project } from '../core/project/schema.js';
 import { validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
 import { stability, stabilityTable, type StabilityRow } from '../core/train/stability.js';
-import { runTraining, writeAtomic, type RunResult, type TrainOptions } from './train.js';
+import { writeAtomic } from './io.js';
+import { runTraining, type RunResult, type TrainOptions } from './train.js';
 
 export { stability, stabilityTable, type StabilityRow };
 

@@ -1,5 +1,13 @@
 /** File access for the CLI shell (the core takes text, never paths). */
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+
+/** Writes a file whole: a temp file beside it, then a rename, so no reader sees half a file. */
+export function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
 

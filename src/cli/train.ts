@@ -6,23 +6,24 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import cliProgress from 'cli-progress';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { DatasetParams } from '../core/data/catalog.js';
 import type { DataAssets } from '../core/data/datasets.js';
 import type { AdversarialKind } from '../core/nodes/training.js';
 import type { Project } from '../core/project/schema.js';
-import { selectBackend, type BackendPreference } from '../core/train/backend.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../core/train/checkpoint.js';
-import { imageGrid, scatter2d, type Rgba } from '../core/train/images.js';
-import { digitFid, type FidFn } from '../core/train/fid.js';
-import { meanPairwiseDistance, modeCoverage } from '../core/train/metrics.js';
-import { Trainer, type StepMetrics } from '../core/train/trainer.js';
+import type { BackendPreference } from '../core/train/backend.js';
+import type { Rgba } from '../core/train/images.js';
+import { generatorModelJson, TrainingSession, type QualityFigures } from '../core/train/session.js';
+import type { StepMetrics } from '../core/train/trainer.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
+import { writeAtomic } from './io.js';
+
+export { writeAtomic };
+export type { QualityFigures };
 
 tf.env().set('PROD', true);
 
@@ -51,23 +52,6 @@ export interface RunResult {
   seconds: number;
 }
 
-export interface QualityFigures {
-  step: number;
-  /** Frechet distance of classifier features, generated vs real digits (MNIST 28x28 only). */
-  fid?: number;
-  modesCovered?: number;
-  modesTotal?: number;
-  highQuality?: number;
-  diversity?: number;
-  realDiversity?: number;
-}
-
-export function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 function png(img: Rgba): Buffer {
   const p = new PNG({ width: img.width, height: img.height });
   p.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
@@ -90,75 +74,48 @@ export function loadAssets(project: Project, dataPath?: string): DataAssets {
   return assets;
 }
 
-/**
- * For 28x28 single-channel samples: the Frechet distance between the
- * committed classifier's features of the samples and of 1,000 held-out real
- * digits. Undefined when the classifier is not there.
- */
-export async function makeFid(): Promise<FidFn | undefined> {
-  const { CLASSIFIER_DIR, loadFeatureExtractor } = await import('./classifier.js');
-  if (!existsSync(join(CLASSIFIER_DIR, 'model.json'))) return undefined;
-  return digitFid(await loadFeatureExtractor(), loadMnist());
-}
-
-/** Samples for pictures and quality figures. */
-async function quality(trainer: Trainer, step: number, fid?: FidFn): Promise<{ figures: QualityFigures; picture?: Rgba }> {
-  const figures: QualityFigures = { step };
-  const modes = trainer.modes();
-  const n = modes ? 1000 : 64;
-  const fake = trainer.generate(n);
-  const fakeData = (await fake.data()) as Float32Array;
-  const shape = fake.shape;
-  fake.dispose();
-  const perSample = fakeData.length / n;
-  figures.diversity = meanPairwiseDistance(fakeData.subarray(0, Math.min(n, 64) * perSample), Math.min(n, 64)) / Math.sqrt(perSample);
-  let picture: Rgba | undefined;
-  if (modes && perSample === 2) {
-    const cov = modeCoverage(fakeData, modes.centers, modes.std);
-    figures.modesCovered = cov.covered;
-    figures.modesTotal = cov.total;
-    figures.highQuality = cov.highQuality;
-    const real = trainer.realSamples(500);
-    const realData = (await real.data()) as Float32Array;
-    real.dispose();
-    figures.realDiversity = meanPairwiseDistance(realData.subarray(0, 128), 64) / Math.sqrt(2);
-    const extent = Math.max(...modes.centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
-    picture = scatter2d(realData, fakeData, extent);
-  } else if (shape.length === 4) {
-    const [, h, w, c] = shape as [number, number, number, number];
-    picture = imageGrid(fakeData, n, h, w, c, 8);
-    if (fid && h === 28 && w === 28 && c === 1) {
-      const many = trainer.generate(500, 777);
-      figures.fid = await fid(many);
-      many.dispose();
-    }
-  }
-  return { figures, ...(picture ? { picture } : {}) };
-}
-
-export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions, shouldStop: () => boolean = () => false): Promise<RunResult> {
+export async function runTraining(
+  analysis: ProjectAnalysis,
+  opts: TrainOptions,
+  shouldStop: () => boolean = () => false,
+): Promise<RunResult> {
   const project = analysis.project as Project;
   const settings = project.training!.settings;
   const steps = opts.steps ?? settings.steps;
-  const choice = await selectBackend(opts.backend ?? 'auto');
   const assets = loadAssets(project, opts.data);
   mkdirSync(join(opts.out, 'samples'), { recursive: true });
-  const trainer = new Trainer(analysis, {
+  const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
+  const session = await TrainingSession.create({
+    runs: [{ label: opts.label ?? project.name, analysis, ...loss }],
+    backend: opts.backend ?? 'auto',
+    assets,
+    steps,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
-    ...(opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {}),
-    assets,
+    ...(opts.resume ? { checkpoint: new Uint8Array(readFileSync(opts.resume)) } : {}),
+    classifier: async () => (await import('./classifier.js')).loadClassifier(),
   });
-  if (opts.resume) {
-    const { header, tensors } = decodeCheckpoint(new Uint8Array(readFileSync(opts.resume)));
-    await trainer.restore({ step: header.step, tensors });
-    tf.dispose(tensors.map((t) => t.tensor));
-  }
+  const choice = session.backend!;
+  const stepNow = () => session.steps[0] as number;
   const log = (s: string) => {
     if (opts.progress !== 'none') process.stderr.write(`${s}\n`);
   };
-  log(`${opts.label ?? project.name}: backend ${choice.name} (${choice.reason}); batch ${trainer.batchSize}, seed ${trainer.seed}, ${steps} steps${opts.resume ? ` from step ${trainer.step}` : ''}; writing ${opts.out}`);
-  writeAtomic(join(opts.out, 'run.json'), JSON.stringify({ project: project.name, backend: choice.name, backendReason: choice.reason, seed: trainer.seed, batchSize: trainer.batchSize, steps, loss: opts.overrideLoss ?? null, started: new Date().toISOString() }, null, 2));
+  const from = opts.resume ? ` from step ${stepNow()}` : '';
+  log(
+    `${opts.label ?? project.name}: backend ${choice.name} (${choice.reason}); batch ${session.batchSize}, ` +
+      `seed ${session.seed}, ${steps} steps${from}; writing ${opts.out}`,
+  );
+  const runInfo = {
+    project: project.name,
+    backend: choice.name,
+    backendReason: choice.reason,
+    seed: session.seed,
+    batchSize: session.batchSize,
+    steps,
+    loss: opts.overrideLoss ?? null,
+    started: new Date().toISOString(),
+  };
+  writeAtomic(join(opts.out, 'run.json'), JSON.stringify(runInfo, null, 2));
 
   // Metrics are appended a whole line at a time, so the file can be followed while training.
   const metricsPath = join(opts.out, 'metrics.jsonl');
@@ -167,95 +124,106 @@ export async function runTraining(analysis: ProjectAnalysis, opts: TrainOptions,
   const history: StepMetrics[] = [];
   const qualityHistory: QualityFigures[] = [];
   const every = settings.sampleEvery;
+  const label = opts.label ? `${opts.label} ` : '';
   const bar =
     opts.progress === 'bar'
       ? new cliProgress.SingleBar(
-          { format: `${opts.label ? `${opts.label} ` : ''}[{bar}] {value}/{total} | D {d} | G {g} | {rate} steps/s | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 50 },
+          {
+            format: `${label}[{bar}] {value}/{total} | D {d} | G {g} | {rate} steps/s | ETA {eta_formatted}`,
+            hideCursor: true,
+            clearOnComplete: false,
+            etaBuffer: 50,
+          },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
-  bar?.start(steps, trainer.step, { d: '-', g: '-', rate: '-' });
+  bar?.start(steps, stepNow(), { d: '-', g: '-', rate: '-' });
   const t0 = performance.now();
-  const startStep = trainer.step;
-  let status: RunResult['status'] = 'done';
-  let reason: string | undefined;
+  const startStep = stepNow();
   const checkpointPath = join(opts.out, 'checkpoint.gnvs');
-  const saveCheckpoint = async () => {
-    const state = await trainer.state();
-    writeAtomic(checkpointPath, await encodeCheckpoint(state, project.name));
-    tf.dispose(state.tensors.map((t) => t.tensor));
-  };
+  const saveCheckpoint = async () => writeAtomic(checkpointPath, await session.checkpoint());
 
-  const usesDigits = project.training!.nodes.some((n) => n.type === 'Dataset' && (n.params as DatasetParams).source === 'mnist');
-  const fid = usesDigits ? await makeFid() : undefined;
   const record = async (force: boolean) => {
-    const step = trainer.step;
+    const step = stepNow();
     if (!force && step % every !== 0) return;
-    const { figures, picture } = await quality(trainer, step, fid);
-    qualityHistory.push(figures);
-    appendMetric({ type: 'quality', ...figures });
+    const { quality, picture } = (await session.sample())[0]!;
+    qualityHistory.push(quality);
+    appendMetric({ type: 'quality', ...quality });
     if (picture) writeAtomic(join(opts.out, 'samples', `step-${String(step).padStart(6, '0')}.png`), png(picture));
   };
 
   await record(true);
   await saveCheckpoint(); // so that a run that diverges early still has a last good checkpoint
   let lastLine = performance.now();
-  while (trainer.step < steps) {
-    if (shouldStop()) {
-      status = 'interrupted';
-      reason = `stopped at step ${trainer.step}`;
-      break;
-    }
-    const m = await trainer.trainStep();
+  while (!session.stopped) {
+    if (shouldStop()) session.requestStop();
+    const { metrics, stop } = await session.step();
     // Reading results resolves in microtasks only: yield to the event loop so that Ctrl-C gets through.
-    await new Promise((r) => setImmediate(r));
-    const bad = trainer.divergence(m);
-    appendMetric({ type: 'step', ...m });
-    history.push(m);
-    if (bad) {
-      status = 'diverged';
-      reason = bad;
-      break;
+    if (metrics.length > 0) await new Promise((r) => setImmediate(r));
+    for (const m of metrics) {
+      appendMetric({ type: 'step', ...m });
+      history.push(m);
     }
-    const rate = (trainer.step - startStep) / ((performance.now() - t0) / 1000);
-    if (bar) bar.update(trainer.step, { d: (m.losses.D ?? 0).toFixed(3), g: (m.losses.G ?? 0).toFixed(3), rate: rate.toFixed(1) });
-    else if (opts.progress === 'lines' && (trainer.step % Math.max(1, Math.floor(steps / 20)) === 0 || trainer.step === steps || performance.now() - lastLine > 5000)) {
+    if (stop && stop.kind !== 'steps') break;
+    const m = metrics[0] as StepMetrics;
+    const now = stepNow();
+    const rate = (now - startStep) / ((performance.now() - t0) / 1000);
+    const d = (m.losses.D ?? 0).toFixed(3);
+    const g = (m.losses.G ?? 0).toFixed(3);
+    if (bar) bar.update(now, { d, g, rate: rate.toFixed(1) });
+    else if (
+      opts.progress === 'lines' &&
+      (now % Math.max(1, Math.floor(steps / 20)) === 0 || now === steps || performance.now() - lastLine > 5000)
+    ) {
       lastLine = performance.now();
-      log(`${opts.label ? `${opts.label} ` : ''}step ${trainer.step}/${steps} D ${(m.losses.D ?? 0).toFixed(4)} G ${(m.losses.G ?? 0).toFixed(4)} ${rate.toFixed(1)} steps/s`);
+      const losses = `D ${(m.losses.D ?? 0).toFixed(4)} G ${(m.losses.G ?? 0).toFixed(4)}`;
+      log(`${label}step ${now}/${steps} ${losses} ${rate.toFixed(1)} steps/s`);
     }
     await record(false);
-    if (trainer.step % settings.checkpointEvery === 0) {
-      await saveCheckpoint();
-    }
+    if (now % settings.checkpointEvery === 0) await saveCheckpoint();
   }
   bar?.stop();
+  const stop = session.stopped;
+  const status: RunResult['status'] =
+    stop?.kind === 'diverged' ? 'diverged' : stop?.kind === 'requested' ? 'interrupted' : 'done';
+  const reason = status === 'done' ? undefined : stop?.message;
   // A diverged run keeps the last good checkpoint; others save where they stopped.
   if (status !== 'diverged') {
-    if (trainer.step % every !== 0) await record(true);
+    if (stepNow() % every !== 0) await record(true);
     await saveCheckpoint();
-    await saveGenerator(trainer, opts.out);
+    await saveGenerator(session, opts.out);
   }
   const seconds = (performance.now() - t0) / 1000;
-  const result: RunResult = { status, ...(reason ? { reason } : {}), steps: trainer.step, backend: choice.name, backendReason: choice.reason, history, quality: qualityHistory, seconds };
-  writeAtomic(join(opts.out, 'result.json'), JSON.stringify({ status, reason: reason ?? null, steps: trainer.step, backend: choice.name, seconds, stepsPerSecond: (trainer.step - startStep) / seconds, lastQuality: qualityHistory[qualityHistory.length - 1] ?? null }, null, 2));
-  trainer.dispose();
+  const result: RunResult = {
+    status,
+    ...(reason ? { reason } : {}),
+    steps: stepNow(),
+    backend: choice.name,
+    backendReason: choice.reason,
+    history,
+    quality: qualityHistory,
+    seconds,
+  };
+  const summary = {
+    status,
+    reason: reason ?? null,
+    steps: stepNow(),
+    backend: choice.name,
+    seconds,
+    stepsPerSecond: (stepNow() - startStep) / seconds,
+    lastQuality: qualityHistory[qualityHistory.length - 1] ?? null,
+  };
+  writeAtomic(join(opts.out, 'result.json'), JSON.stringify(summary, null, 2));
+  session.dispose();
   return result;
 }
 
 /** Saves the generator in tfjs' LayersModel format (model.json + weights.bin). */
-async function saveGenerator(trainer: Trainer, out: string): Promise<void> {
-  const node = trainer.sampleNode();
-  if (!node) return;
-  const model = trainer.models.get(node.params.model as string) as tfl.LayersModel;
+async function saveGenerator(session: TrainingSession, out: string): Promise<void> {
+  const a = await session.generator();
+  if (!a) return;
   const dir = join(out, 'generator');
   mkdirSync(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const weightsManifest = [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }];
-      writeAtomic(join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'ganvas', convertedBy: null, weightsManifest }));
-      const w = a.weightData as ArrayBuffer;
-      writeAtomic(join(dir, 'weights.bin'), new Uint8Array(w));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  writeAtomic(join(dir, 'model.json'), generatorModelJson(a, 'weights.bin'));
+  writeAtomic(join(dir, 'weights.bin'), new Uint8Array(a.weightData));
 }

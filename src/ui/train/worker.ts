@@ -23,10 +23,10 @@ async function answer(req: WorkerRequest): Promise<unknown> {
   switch (req.method) {
     case 'step':
       return engine.step();
-    case 'pictures':
-      return engine.pictures();
+    case 'sample':
+      return engine.sample({ ...(req.fid !== undefined ? { fid: req.fid } : {}) });
     case 'checkpoint':
-      return engine.checkpoint(req.projectName);
+      return engine.checkpoint();
     case 'generator':
       return engine.generator();
     case 'dispose':

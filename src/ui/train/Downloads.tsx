@@ -1,0 +1,74 @@
+/**
+ * What a run gives back: the generator (tfjs' LayersModel format), the
+ * sample picture shown (taken from the store, encoded as PNG), a checkpoint,
+ * and a run resumed from a checkpoint file.
+ */
+import { generatorModelJson } from '../../core/train/session.js';
+import { download, pngBlob } from './download.js';
+import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
+
+export function Downloads(props: {
+  snap: TrainSnapshot;
+  store: TrainStore;
+  canTrain: boolean;
+  onResumeFrom: (f: File) => void;
+}) {
+  const { snap, store, canTrain, onResumeFrom } = props;
+  const s = snap.status;
+  // Read out a run that exists and is not stepping.
+  const readable = snap.runs.length > 0 && (s === 'paused' || s === 'stopped' || s === 'failed');
+  const canResume = canTrain && (s === 'idle' || s === 'paused' || s === 'stopped' || s === 'failed');
+  const fail = (e: unknown) => store.setMessage((e as Error).message);
+  return (
+    <div className="gv-train-controls">
+      <button
+        className="gv-button"
+        disabled={!readable}
+        onClick={async () => {
+          // tfjs' LayersModel format: model.json plus its weights file, loadable with tf.loadLayersModel.
+          const g = await store.generator().catch(fail);
+          if (!g) return;
+          const json = generatorModelJson(g, 'generator.weights.bin');
+          download('generator.json', new Blob([json], { type: 'application/json' }));
+          download('generator.weights.bin', new Blob([g.weightData]));
+        }}
+      >
+        Download generator
+      </button>
+      <button
+        className="gv-button"
+        disabled={!readable}
+        onClick={() => {
+          const pic = shownPictures(snap).pictures[0];
+          if (pic) void pngBlob(pic).then((b) => download('samples.png', b), fail);
+        }}
+      >
+        Download samples
+      </button>
+      <button
+        className="gv-button"
+        disabled={!readable}
+        onClick={async () => {
+          const bytes = await store.checkpoint().catch(fail);
+          if (bytes) download('checkpoint.gnvs', new Blob([bytes.slice().buffer as ArrayBuffer]));
+        }}
+      >
+        Save checkpoint
+      </button>
+      <label className="gv-button">
+        Resume from checkpoint…
+        <input
+          type="file"
+          accept=".gnvs"
+          hidden
+          disabled={!canResume}
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) onResumeFrom(f);
+          }}
+          aria-label="Resume from checkpoint"
+        />
+      </label>
+    </div>
+  );
+}

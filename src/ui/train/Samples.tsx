@@ -1,0 +1,52 @@
+/** The sample pictures of every run (the latest, or one scrubbed back to), and the scrubber through them. */
+import { useEffect, useRef } from 'react';
+import type { Rgba } from '../../core/train/images.js';
+import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
+
+function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current;
+    if (!c || !pic) return;
+    c.width = pic.width;
+    c.height = pic.height;
+    c.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(pic.data), pic.width, pic.height), 0, 0);
+    c.dataset.version = String(Number(c.dataset.version ?? 0) + 1);
+  }, [pic]);
+  return <canvas ref={ref} className="gv-samples" data-testid={testId} width={300} height={300} />;
+}
+
+export function SamplePictures({ snap }: { snap: TrainSnapshot }) {
+  const shown = shownPictures(snap);
+  return (
+    <>
+      {shown.pictures.map((p, i) => (
+        <figure key={i}>
+          <Picture pic={p} testId={`samples-${i}`} />
+          <figcaption>
+            {snap.runs[i]?.label} {shown.step !== undefined ? `(step ${shown.step})` : '(latest)'}
+          </figcaption>
+        </figure>
+      ))}
+    </>
+  );
+}
+
+export function Scrubber({ snap, store }: { snap: TrainSnapshot; store: TrainStore }) {
+  const last = snap.gallery.length - 1;
+  if (last < 1) return null;
+  return (
+    <label className="gv-scrubber">
+      samples at{' '}
+      <input
+        type="range"
+        min={0}
+        max={last}
+        value={snap.scrub ?? last}
+        onChange={(e) => store.setScrub(Number(e.target.value))}
+        aria-label="Sample history"
+      />{' '}
+      step {snap.gallery[snap.scrub ?? last]?.step}
+    </label>
+  );
+}

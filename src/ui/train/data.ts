@@ -1,0 +1,53 @@
+/**
+ * The panel's data: which Dataset nodes the project has, and the assets a
+ * run needs from the page (the bundled digits, fetched once per page; a
+ * folder of images chosen or dropped, decoded by the browser).
+ */
+import { datasetParamsSchema, type DatasetParams } from '../../core/data/catalog.js';
+import type { DataAssets, MnistData } from '../../core/data/datasets.js';
+import { decodeMnistBin } from '../../core/data/mnist-format.js';
+import type { ProjectAnalysis } from '../../core/validate.js';
+import type { FolderResult } from './folder.js';
+
+export interface Folder extends FolderResult {
+  name: string;
+}
+
+export function datasetsOf(a: ProjectAnalysis): { id: string; params: DatasetParams }[] {
+  return (a.project?.training?.nodes ?? []).flatMap((n) => {
+    if (n.type !== 'Dataset') return [];
+    const p = datasetParamsSchema.safeParse(n.params ?? {});
+    return p.success ? [{ id: n.id, params: p.data }] : [];
+  });
+}
+
+/** Whether the decoded folder (if any) still fits the folder dataset's size (it may change in the inspector). */
+export function folderFits(a: ProjectAnalysis, folder: Folder | undefined): boolean {
+  const p = datasetsOf(a).find((d) => d.params.source === 'folder')?.params;
+  if (!p || p.source !== 'folder' || !folder) return true;
+  const i = folder.images;
+  return i.width === p.width && i.height === p.height && i.channels === p.channels;
+}
+
+export async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promise<DataAssets> {
+  const sources = datasetsOf(a).map((d) => d.params.source);
+  const assets: DataAssets = {};
+  if (sources.includes('folder')) {
+    if (!folder)
+      throw new Error('The dataset is a folder of images: choose a folder or drop one on the training panel first.');
+    assets.folder = folder.images;
+  }
+  if (sources.some((s) => s.startsWith('mnist'))) assets.mnist = await loadDigits();
+  return assets;
+}
+
+let digits: Promise<MnistData> | undefined;
+/** The bundled digits, fetched and decoded once per page (every Start and resume reuses them). */
+function loadDigits(): Promise<MnistData> {
+  digits ??= fetch('/generated/mnist.bin').then(async (r) => {
+    if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
+    return decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
+  });
+  digits.catch(() => (digits = undefined)); // a failed fetch is tried again next time
+  return digits;
+}

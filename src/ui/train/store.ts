@@ -1,0 +1,331 @@
+/**
+ * The training panel's state, outside React: the run's status (one state
+ * machine, machine.ts, the only source of truth), the engine, every run's
+ * metrics and quality figures, the sample pictures and their gallery, and
+ * the data folder. The panel subscribes with useSyncExternalStore; the
+ * training loop lives here, not in a component. No React import.
+ */
+import type { DataAssets } from '../../core/data/datasets.js';
+import type { AdversarialKind } from '../../core/nodes/training.js';
+import { applyParamChange, parseParamChange } from '../../core/project/variant.js';
+import type { BackendPreference } from '../../core/train/backend.js';
+import type { Rgba } from '../../core/train/images.js';
+import type { GeneratorArtifacts, QualityFigures } from '../../core/train/session.js';
+import type { StepMetrics } from '../../core/train/trainer.js';
+import type { ProjectAnalysis } from '../../core/validate.js';
+import type { Folder } from './data.js';
+import type { Engine, EngineInit } from './engine.js';
+import { can, transition, type RunEvent, type RunStatus } from './machine.js';
+
+export interface RunView {
+  label: string;
+  /** Append-only for the run's lifetime; `version` in the snapshot says when it grew. */
+  history: StepMetrics[];
+  quality: QualityFigures[];
+  started: number;
+  diverged: boolean;
+}
+
+export interface GalleryEntry {
+  step: number;
+  pictures: (Rgba | undefined)[];
+}
+
+export interface TrainSnapshot {
+  status: RunStatus;
+  /** The last problem or notice, shown as an alert ('' for none). */
+  message: string;
+  /** The backend in use and why ('' before a run). */
+  backend: string;
+  batchSize: number | undefined;
+  /** The first run's step. */
+  step: number;
+  /** Steps per second since the loop (re)started. */
+  rate: number;
+  /** Grows whenever the runs' histories do (charts redraw on it). */
+  version: number;
+  runs: readonly RunView[];
+  /** Every sample picture taken, with its step (the last 200), for the scrubber; the last is the latest. */
+  gallery: readonly GalleryEntry[];
+  /** The gallery entry shown, or undefined for the latest. */
+  scrub: number | undefined;
+  folder: Folder | undefined;
+  /** What the data part is doing ('decoding 3/30…'), or ''. */
+  loading: string;
+}
+
+/** What a Start needs beyond the project: the form's choices. */
+export interface StartOptions {
+  backend: BackendPreference;
+  /** A second run with this adversarial loss, or ''. */
+  compareWith: AdversarialKind | '';
+  /** A second run with one param changed ("opt_G.learningRate = 0.001"), or ''. */
+  change: string;
+}
+
+export interface StoreDeps {
+  /** A fresh engine (in a worker for WASM and CPU, on the page for WebGPU and WebGL). */
+  createEngine: (init: EngineInit) => Promise<Engine>;
+  /** The assets the project's datasets need (the bundled digits, the chosen folder). */
+  assets: (analysis: ProjectAnalysis, folder: Folder | undefined) => Promise<DataAssets>;
+  /** Absolute URL of the digit classifier (FID). */
+  classifierUrl: string;
+  /** Lets the page paint between steps when training runs on its thread. */
+  yieldToPage?: () => Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * Pictures every 10 steps, or every 1.5 s on a slow backend, and never more
+ * than a fifth of the time (the wait after a picture is at least four times
+ * what it took); the FID (500 more samples) at most every 10 s.
+ */
+const PICTURE_STEPS = 10;
+const PICTURE_MS = 1500;
+const PICTURE_SHARE = 4;
+const FID_MS = 10_000;
+const GALLERY_SIZE = 200;
+
+const INITIAL: TrainSnapshot = {
+  status: 'idle',
+  message: '',
+  backend: '',
+  batchSize: undefined,
+  step: 0,
+  rate: 0,
+  version: 0,
+  runs: [],
+  gallery: [],
+  scrub: undefined,
+  folder: undefined,
+  loading: '',
+};
+
+/** The pictures shown: the scrubbed gallery entry, or the latest. */
+export function shownPictures(s: TrainSnapshot): { step: number | undefined; pictures: (Rgba | undefined)[] } {
+  const entry = s.scrub !== undefined ? s.gallery[s.scrub] : undefined;
+  if (entry) return entry;
+  return { step: undefined, pictures: s.gallery[s.gallery.length - 1]?.pictures ?? [] };
+}
+
+export class TrainStore {
+  private snap: TrainSnapshot = INITIAL;
+  private readonly listeners = new Set<() => void>();
+  private engine: Engine | undefined;
+  /** The engine a training loop is stepping (a step may still be in flight after a pause or a stop). */
+  private loopingOn: Engine | undefined;
+  /** Grows at every dispose: an engine that arrives for an older generation is dropped. */
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: StoreDeps) {
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  // useSyncExternalStore's two functions, bound so they can be passed as they are.
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  readonly getSnapshot = (): TrainSnapshot => this.snap;
+
+  private set(patch: Partial<TrainSnapshot>): void {
+    this.snap = { ...this.snap, ...patch };
+    for (const l of this.listeners) l();
+  }
+
+  /** The one way the status changes. Returns false (and changes nothing) for an event not legal now. */
+  private fire(event: RunEvent, patch: Partial<TrainSnapshot> = {}): boolean {
+    if (!can(this.snap.status, event)) return false;
+    this.set({ ...patch, status: transition(this.snap.status, event) });
+    return true;
+  }
+
+  /** Starts new runs: the project, and a comparison run when the options ask for one. */
+  async start(analysis: ProjectAnalysis, opts: StartOptions): Promise<void> {
+    if (!this.fire('start', { message: '' })) return;
+    try {
+      const firstLoss = analysis.project?.training?.nodes.find((n) => n.type === 'AdversarialLoss');
+      const kind = (firstLoss?.params as { kind?: string } | undefined)?.kind;
+      let runs: EngineInit['runs'] = opts.compareWith
+        ? [{ label: String(kind ?? 'run') }, { label: opts.compareWith, overrideLoss: opts.compareWith }]
+        : [{ label: 'run' }];
+      if (opts.change.trim() && analysis.project) {
+        const c = parseParamChange(opts.change);
+        runs = [{ label: 'as is' }, { label: c.text, project: applyParamChange(analysis.project, c) }];
+      }
+      const e = await this.newEngine(analysis, opts.backend, runs);
+      if (!e) return void this.fire('fail', { message: 'Closed while starting.' });
+      this.fire('ready');
+      void this.loop(e);
+    } catch (err) {
+      this.fire('fail', { message: (err as Error).message });
+    }
+  }
+
+  /** A run continued from a checkpoint: ready, paused, at the checkpoint's step. */
+  async resumeFrom(
+    analysis: ProjectAnalysis,
+    backend: BackendPreference,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    if (!this.fire('start', { message: '' })) return;
+    try {
+      const e = await this.newEngine(analysis, backend, [{ label: 'run' }], bytes);
+      if (!e) return void this.fire('fail', { message: 'Closed while starting.' });
+      const step = e.steps[0] ?? 0;
+      this.fire('readyPaused', { step, message: `Resumed from ${name} at step ${step}: press Resume.` });
+    } catch (err) {
+      this.fire('fail', { message: `${name}: ${(err as Error).message}` });
+    }
+  }
+
+  /** A fresh engine and empty runs; undefined when the store was disposed meanwhile. */
+  private async newEngine(
+    analysis: ProjectAnalysis,
+    backend: BackendPreference,
+    runs: EngineInit['runs'],
+    checkpoint?: Uint8Array,
+  ): Promise<Engine | undefined> {
+    this.engine?.dispose();
+    this.engine = undefined;
+    const generation = this.generation;
+    const init: EngineInit = {
+      backend,
+      project: analysis.project,
+      runs,
+      assets: await this.deps.assets(analysis, this.snap.folder),
+      classifierUrl: this.deps.classifierUrl,
+      ...(checkpoint ? { checkpoint } : {}),
+    };
+    const e = await this.deps.createEngine(init);
+    if (generation !== this.generation) {
+      e.dispose(); // the panel closed while the engine started
+      return undefined;
+    }
+    this.engine = e;
+    const started = this.now();
+    this.set({
+      backend: e.backend,
+      batchSize: e.batchSize,
+      step: e.steps[0] ?? 0,
+      rate: 0,
+      runs: runs.map((r) => ({ label: r.label, history: [], quality: [], started, diverged: false })),
+      gallery: [],
+      scrub: undefined,
+      version: this.snap.version + 1,
+    });
+    return e;
+  }
+
+  pause(): void {
+    this.fire('pause');
+  }
+
+  resume(): void {
+    if (!this.fire('resume')) return;
+    // A step still in flight since the pause: that loop goes on.
+    if (this.engine && this.loopingOn !== this.engine) void this.loop(this.engine);
+  }
+
+  /** Stops after the step in flight (status 'stopping' until it ends), or at once when none is. */
+  stop(): void {
+    if (!this.fire('stop')) return;
+    if (!this.engine || this.loopingOn !== this.engine) this.fire('halted');
+  }
+
+  private async loop(e: Engine): Promise<void> {
+    if (this.loopingOn === e) return;
+    this.loopingOn = e;
+    const t0 = this.now();
+    const start = e.steps[0] ?? 0;
+    let lastPicture = -Infinity;
+    let lastPictureAt = -Infinity;
+    let pictureMs = 0;
+    let lastFidAt = -Infinity;
+    try {
+      while (this.snap.status === 'running' && this.engine === e) {
+        const r = await e.step();
+        if (this.engine !== e) return; // replaced or disposed meanwhile
+        const runs = this.snap.runs;
+        r.metrics.forEach((m, i) => runs[i]?.history.push(m));
+        const now = e.steps[0] ?? 0;
+        const elapsed = (this.now() - t0) / 1000;
+        this.set({ step: now, rate: elapsed > 0 ? (now - start) / elapsed : 0, version: this.snap.version + 1 });
+        if (r.stop) {
+          const run = r.stop.kind === 'diverged' ? runs[r.stop.run] : undefined;
+          if (run) run.diverged = true;
+          this.fire('halted', { message: run ? `${run.label}: ${r.stop.message}` : r.stop.message });
+          break;
+        }
+        const since = this.now() - lastPictureAt;
+        const due = now - lastPicture >= PICTURE_STEPS || since > PICTURE_MS;
+        if (now === 1 || (due && since >= PICTURE_SHARE * pictureMs)) {
+          lastPicture = now;
+          lastPictureAt = this.now();
+          const fid = lastPictureAt - lastFidAt >= FID_MS;
+          if (fid) lastFidAt = lastPictureAt;
+          await this.takePictures(e, fid);
+          pictureMs = this.now() - lastPictureAt;
+        }
+        if (!e.inWorker && this.deps.yieldToPage) await this.deps.yieldToPage();
+      }
+    } catch (err) {
+      if (this.engine === e) this.fire('fail', { message: (err as Error).message });
+    } finally {
+      if (this.loopingOn === e) this.loopingOn = undefined;
+      // A stop asked for while a step was in flight ends here.
+      if (this.engine === e && this.snap.status === 'stopping') this.fire('halted');
+    }
+  }
+
+  private async takePictures(e: Engine, fid: boolean): Promise<void> {
+    const samples = await e.sample({ fid });
+    if (this.engine !== e) return;
+    samples.forEach((s) => this.snap.runs[s.run]?.quality.push(s.quality));
+    const entry = { step: samples[0]?.step ?? this.snap.step, pictures: samples.map((s) => s.picture) };
+    const gallery = [...this.snap.gallery, entry].slice(-GALLERY_SIZE);
+    // A scrubbed view stays on its picture while older ones drop off the front.
+    const dropped = this.snap.gallery.length + 1 - gallery.length;
+    const scrub = this.snap.scrub === undefined ? undefined : Math.max(0, this.snap.scrub - dropped);
+    this.set({ gallery, scrub, version: this.snap.version + 1 });
+  }
+
+  /** Shows an earlier gallery entry; the last one (or undefined) follows the latest. */
+  setScrub(k: number | undefined): void {
+    this.set({ scrub: k === undefined || k >= this.snap.gallery.length - 1 ? undefined : Math.max(0, k) });
+  }
+
+  setFolder(folder: Folder | undefined): void {
+    this.set({ folder });
+  }
+  setLoading(loading: string): void {
+    this.set({ loading });
+  }
+  setMessage(message: string): void {
+    this.set({ message });
+  }
+
+  /** The first run's generator (tfjs LayersModel artifacts), when there is a run. */
+  async generator(): Promise<GeneratorArtifacts | undefined> {
+    return this.engine?.generator();
+  }
+  /** The first run's checkpoint (GNVS bytes), when there is a run. */
+  async checkpoint(): Promise<Uint8Array | undefined> {
+    return this.engine?.checkpoint();
+  }
+
+  /**
+   * The panel closed: the engine goes, a loop stops, an engine still starting
+   * is dropped when it arrives. The store stays usable (React may mount the
+   * panel again with it).
+   */
+  dispose(): void {
+    this.generation++;
+    this.engine?.dispose();
+    this.engine = undefined;
+    this.fire('stop');
+    this.fire('halted');
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The training panel's run state machine (src/ui/train/machine.ts) and the
+ * store that holds it (src/ui/train/store.ts, no React): legal and illegal
+ * transitions, and the loop obeying the one status there is.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RunSample, SessionStep, StopReason } from '../../src/core/train/session.js';
+import type { StepMetrics } from '../../src/core/train/trainer.js';
+import type { Engine, EngineInit } from '../../src/ui/train/engine.js';
+import {
+  can,
+  IllegalTransition,
+  RUN_STATUSES,
+  transition,
+  type RunEvent,
+  type RunStatus,
+} from '../../src/ui/train/machine.js';
+import { TrainStore, type StartOptions } from '../../src/ui/train/store.js';
+import { validateProjectText } from '../../src/core/validate.js';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const EVENTS: RunEvent[] = ['start', 'ready', 'readyPaused', 'pause', 'resume', 'stop', 'halted', 'fail'];
+
+describe('the run state machine', () => {
+  it('takes the transitions of a run and refuses the others', () => {
+    const legal: [RunStatus, RunEvent, RunStatus][] = [
+      ['idle', 'start', 'starting'],
+      ['starting', 'ready', 'running'],
+      ['starting', 'readyPaused', 'paused'],
+      ['starting', 'fail', 'failed'],
+      ['running', 'pause', 'paused'],
+      ['running', 'stop', 'stopping'],
+      ['running', 'halted', 'stopped'],
+      ['running', 'fail', 'failed'],
+      ['paused', 'resume', 'running'],
+      ['paused', 'stop', 'stopping'],
+      ['paused', 'halted', 'stopped'],
+      ['paused', 'fail', 'failed'],
+      ['paused', 'start', 'starting'],
+      ['stopping', 'halted', 'stopped'],
+      ['stopping', 'fail', 'failed'],
+      ['stopped', 'start', 'starting'],
+      ['failed', 'start', 'starting'],
+    ];
+    for (const [from, event, to] of legal) expect(transition(from, event), `${from} --${event}-->`).toBe(to);
+    // Everything else is illegal: pausing what is not running, resuming what is not paused, starting twice...
+    for (const from of RUN_STATUSES)
+      for (const event of EVENTS) {
+        if (legal.some(([f, e]) => f === from && e === event)) continue;
+        expect(can(from, event), `${from} --${event}-->`).toBe(false);
+        expect(() => transition(from, event)).toThrow(IllegalTransition);
+      }
+    expect(() => transition('idle', 'pause')).toThrow("A run that is idle cannot take 'pause'.");
+  });
+});
+
+/** An engine that counts its steps; in `manual` mode each step waits until release() is called. */
+class FakeEngine implements Engine {
+  readonly backend = 'fake (test)';
+  readonly batchSize = 4;
+  readonly inWorker = true;
+  steps = [0];
+  calls = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  manual = false;
+  divergeAt: number | undefined;
+  disposed = false;
+  private gates: (() => void)[] = [];
+  constructor(start = 0) {
+    this.steps = [start];
+  }
+  release(): void {
+    this.gates.shift()?.();
+  }
+  get waiting(): number {
+    return this.gates.length;
+  }
+  async step(): Promise<SessionStep> {
+    this.calls++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise<void>((r) => (this.manual ? this.gates.push(r) : setTimeout(r, 0)));
+    this.inFlight--;
+    const step = (this.steps[0] as number) + 1;
+    this.steps = [step];
+    const metrics: StepMetrics = { step, losses: { D: 1 / step, G: step }, gradNorm: { D: 1, G: 1 }, seconds: 0 };
+    const stop: StopReason | undefined =
+      step === this.divergeAt
+        ? { kind: 'diverged', run: 0, label: 'run', message: `G became NaN at step ${step}` }
+        : undefined;
+    return { metrics: [metrics], ...(stop ? { stop } : {}) };
+  }
+  async sample(): Promise<RunSample[]> {
+    const step = this.steps[0] as number;
+    return [{ run: 0, step, quality: { step, modesCovered: 1, modesTotal: 8 } }];
+  }
+  async checkpoint(): Promise<Uint8Array> {
+    return new Uint8Array([1, 2, 3]);
+  }
+  async generator() {
+    return undefined;
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+const ROOT = resolve(__dirname, '../..');
+const analysis = validateProjectText(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8'));
+const OPTIONS: StartOptions = { backend: 'cpu', compareWith: '', change: '' };
+const tick = () => new Promise((r) => setTimeout(r, 0));
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await tick();
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function storeWith(engines: FakeEngine[], inits: EngineInit[] = []): TrainStore {
+  return new TrainStore({
+    createEngine: async (init) => {
+      inits.push(init);
+      const e = engines.shift();
+      if (!e) throw new Error('no engine left');
+      return e;
+    },
+    assets: async () => ({}),
+    classifierUrl: 'http://127.0.0.1/models/mnist-classifier/model.json',
+  });
+}
+
+describe('the training store', () => {
+  it('starts, pauses, resumes and stops through the machine; the loop obeys the one status there is', async () => {
+    const e = new FakeEngine();
+    const store = storeWith([e]);
+    const seen: RunStatus[] = [];
+    store.subscribe(() => {
+      const s = store.getSnapshot().status;
+      if (seen[seen.length - 1] !== s) seen.push(s);
+    });
+    const started = store.start(analysis, OPTIONS);
+    expect(store.getSnapshot().status).toBe('starting');
+    await started;
+    expect(store.getSnapshot()).toMatchObject({ status: 'running', backend: 'fake (test)', batchSize: 4 });
+    await until(() => store.getSnapshot().step >= 5, 'five steps');
+    // Pause: the step in flight ends and is recorded; no step after it.
+    store.pause();
+    expect(store.getSnapshot().status).toBe('paused');
+    await tick();
+    await tick();
+    const calls = e.calls;
+    const step = store.getSnapshot().step;
+    await tick();
+    await tick();
+    expect(e.calls).toBe(calls);
+    expect(store.getSnapshot().step).toBe(step);
+    const recorded = store.getSnapshot().runs[0]!.history.map((m) => m.step);
+    expect(recorded).toEqual(Array.from({ length: step }, (_, i) => i + 1));
+    // Illegal actions change nothing.
+    store.resume();
+    store.resume();
+    expect(store.getSnapshot().status).toBe('running');
+    await until(() => store.getSnapshot().step >= step + 3, 'three more steps');
+    store.stop();
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped');
+    expect(e.maxInFlight).toBe(1); // never two loops
+    expect(seen).toEqual(['starting', 'running', 'paused', 'running', 'stopping', 'stopped']);
+    // Pictures and quality figures were taken along the way, into the store.
+    expect(store.getSnapshot().gallery.length).toBeGreaterThan(0);
+    expect(store.getSnapshot().runs[0]!.quality[0]).toMatchObject({ modesCovered: 1 });
+    store.pause();
+    store.resume();
+    expect(store.getSnapshot().status).toBe('stopped');
+  });
+
+  it('stays stopping until the step in flight ends; resuming during a paused step starts no second loop', async () => {
+    const e = new FakeEngine();
+    e.manual = true;
+    const store = storeWith([e]);
+    await store.start(analysis, OPTIONS);
+    await until(() => e.waiting === 1, 'a step in flight');
+    store.pause();
+    store.resume(); // the step in flight is still the loop's
+    e.release();
+    await until(() => e.waiting === 1, 'the next step');
+    expect(e.maxInFlight).toBe(1);
+    store.stop();
+    expect(store.getSnapshot().status).toBe('stopping');
+    await tick();
+    expect(store.getSnapshot().status).toBe('stopping');
+    e.release();
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped');
+    expect(store.getSnapshot().step).toBe(2);
+    expect(e.calls).toBe(2);
+  });
+
+  it('a diverging run stops with the reason; a failed start fails and can start again', async () => {
+    const e = new FakeEngine();
+    e.divergeAt = 3;
+    const store = storeWith([e]);
+    await store.start(analysis, OPTIONS);
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped');
+    const snap = store.getSnapshot();
+    expect(snap.step).toBe(3);
+    expect(snap.message).toBe('run: G became NaN at step 3');
+    expect(snap.runs[0]!.diverged).toBe(true);
+    // No engine left: the start fails, with the reason; Start is legal again from there.
+    await store.start(analysis, OPTIONS);
+    expect(store.getSnapshot()).toMatchObject({ status: 'failed', message: 'no engine left' });
+    expect(e.disposed).toBe(true); // a new start replaces the old engine
+    expect(can('failed', 'start')).toBe(true);
+  });
+
+  it('resumes from a checkpoint paused at its step, and stops at once when paused with no step in flight', async () => {
+    const inits: EngineInit[] = [];
+    const store = storeWith([new FakeEngine(40)], inits);
+    await store.resumeFrom(analysis, 'wasm', 'ring.gnvs', new Uint8Array([7]));
+    const message = 'Resumed from ring.gnvs at step 40: press Resume.';
+    expect(store.getSnapshot()).toMatchObject({ status: 'paused', step: 40, message });
+    expect(inits[0]!.checkpoint).toEqual(new Uint8Array([7]));
+    expect(inits[0]!.backend).toBe('wasm');
+    expect(await store.checkpoint()).toEqual(new Uint8Array([1, 2, 3]));
+    store.stop();
+    expect(store.getSnapshot().status).toBe('stopped');
+  });
+
+  it('starts a comparison run beside the project, with the loss or the param change asked for', async () => {
+    const inits: EngineInit[] = [];
+    const store = storeWith([new FakeEngine(), new FakeEngine()], inits);
+    await store.start(analysis, { ...OPTIONS, compareWith: 'minimax' });
+    expect(inits[0]!.runs).toEqual([{ label: 'wgan' }, { label: 'minimax', overrideLoss: 'minimax' }]);
+    store.stop();
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped');
+    await store.start(analysis, { ...OPTIONS, change: 'opt_G.learningRate = 0.0001' });
+    expect(inits[1]!.runs.map((r) => r.label)).toEqual(['as is', 'opt_G.learningRate = 0.0001']);
+    expect(store.getSnapshot().runs.map((r) => r.label)).toEqual(['as is', 'opt_G.learningRate = 0.0001']);
+    store.dispose();
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped after dispose');
+  });
+});
