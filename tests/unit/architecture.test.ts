@@ -92,7 +92,7 @@ describe('architecture lint', () => {
     expect(r.tscCode).toBe(0);
   });
 
-  it('reports each forbidden import and cycle at its file, and fails', () => {
+  it('reports each forbidden import, cycle, late or unused import at its file, and fails', () => {
     const r = lint(
       tree({
         ...CLEAN,
@@ -113,6 +113,9 @@ describe('architecture lint', () => {
         'src/cli/args.ts': 'export const args: string[] = [];',
         'src/ui/to-cli.ts': "import { args } from '../cli/args.js';\nexport const a = args;",
         'src/cli/to-ui.ts': "import type { Doc } from '../ui/doc.js';\nexport type D = Doc;",
+        'src/ui/late.ts':
+          "import { zeros } from '../core/model.js';\nexport const z = zeros;\nimport type { Doc } from './doc.js';\nexport type D = Doc;",
+        'src/cli/unused.ts': "import { zeros } from '../core/model.js';\nexport const u = 1;",
         // A three-module cycle, one edge type-only, one a dynamic import.
         'src/core/cycle/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;",
         'src/core/cycle/b.ts': "import type { C } from './c.js';\nexport const b = (c?: C): number => (c ? 1 : 0);",
@@ -134,6 +137,7 @@ describe('architecture lint', () => {
         'src/core/fs.ts:1 lint/correctness/noNodejsModules',
         `src/core/fs.ts:1 ${restricted}`,
         'src/core/path.ts:1 lint/correctness/noNodejsModules',
+        'src/core/path.ts:1 lint/style/useNodejsImportProtocol',
         `src/core/stats.ts:1 ${restricted}`,
         'src/core/reference.ts:1 lint/nursery/noTripleSlashReference',
         `src/core/png.ts:1 ${restricted}`,
@@ -142,6 +146,8 @@ describe('architecture lint', () => {
         `src/core/cycle/a.ts:1 ${cycle}`,
         `src/core/cycle/b.ts:1 ${cycle}`,
         `src/core/cycle/c.ts:2 ${cycle}`,
+        'src/ui/late.ts:3 lint/style/useImportsFirst',
+        'src/cli/unused.ts:1 lint/correctness/noUnusedImports',
       ].sort(),
     );
     expect(r.biomeCode).not.toBe(0);
