@@ -13,7 +13,7 @@
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import type { TensorType } from '../nodes/types.js';
 import type { Project } from '../project/schema.js';
-import { budgetDiagnostics, type ProjectAnalysis } from '../validate.js';
+import { budgetDiagnostics, type ProjectAnalysis } from './project.js';
 import { analyzeTraining } from './training.js';
 import { inferNode, nodeTotals, type NodeInfo } from './infer.js';
 
