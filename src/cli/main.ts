@@ -9,7 +9,7 @@ import Table from 'cli-table3';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
 import { validateProjectText, type ProjectAnalysis } from '../core/validate.js';
-import { NODE_TYPES } from '../core/nodes/registry.js';
+import { REGISTRY } from '../core/nodes/registry.js';
 import { projectJsonSchema } from '../core/project/schema.js';
 import { readText } from './io.js';
 
@@ -272,12 +272,14 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('nodes')
-    .description('List the node types of the registry.')
+    .description('List the node types of the registry: layers and blocks (model graphs), training nodes.')
     .option('--json', 'as JSON')
     .action((opts: { json?: boolean }) => {
-      const rows = [...NODE_TYPES.values()].map((d) => ({ type: d.type, category: d.category, doc: d.doc }));
+      const rows = [...REGISTRY.values()].map((d) => ({ type: d.type, kind: d.kind, category: d.category, doc: d.doc }));
       if (opts.json) write(JSON.stringify(rows, null, 2));
-      else for (const r of rows) write(`${r.type.padEnd(18)} ${r.category.padEnd(14)} ${r.doc.split('. ')[0]}`);
+      else
+        for (const r of rows)
+          write(`${r.type.padEnd(18)} ${r.kind.padEnd(9)} ${r.category.padEnd(14)} ${r.doc.split('. ')[0]}`);
     });
 
   program

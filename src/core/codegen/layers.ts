@@ -6,7 +6,8 @@
 import type { LayerSpec } from '../nodes/types.js';
 
 /** A JS expression constructing the layer, e.g. `tf.layers.dense({"name":"fc","units":128})`. */
-export function printLayer(spec: LayerSpec, tfName = 'tf'): string {
+export function printLayer(spec: LayerSpec, tfName = 'tf', customNamespace?: string): string {
   const config = JSON.stringify(spec.config);
-  return spec.kind === 'tfjs' ? `${tfName}.layers.${spec.factory}(${config})` : `new ${spec.name}(${config})`;
+  if (spec.kind === 'tfjs') return `${tfName}.layers.${spec.factory}(${config})`;
+  return `new ${customNamespace ? `${customNamespace}.` : ''}${spec.name}(${config})`;
 }

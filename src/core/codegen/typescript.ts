@@ -18,10 +18,20 @@
  * only as a JSON string literal, as a sanitized identifier ([A-Za-z0-9_],
  * never a reserved word), or in a // comment stripped of line breaks.
  */
-import { ADVERSARIAL_KINDS, PENALTY_KINDS } from '../nodes/training.js';
-import type { LayerSpec } from '../nodes/types.js';
-import { PASS_TYPE } from '../graph/expand.js';
-import { compileTrainingPlan, playerNodes, sampleCall, SOURCE_OR_CALL, type PlanNode } from '../compile/plan.js';
+import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
+import { CompileError, walkModel, type ModelEmitter } from '../compile/model.js';
+import { printLayer } from './layers.js';
+import {
+  compileTrainingPlan,
+  emitNodes,
+  PlanError,
+  playerProgram,
+  sampleProgram,
+  type EmitContext,
+  type EmitInputs,
+  type PlanNode,
+  type TrainingEmitter,
+} from '../compile/plan.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
 import type { ProjectAnalysis } from '../validate.js';
 
@@ -77,6 +87,85 @@ export function comment(text: string): string {
 
 const lit = (v: unknown): string => JSON.stringify(v);
 
+/**
+ * The TypeScript target of the training graph: prints each node's op as a
+ * statement of the exported script (compile/plan.ts walks the graph, in the
+ * same order and with the same random streams as the trainer's tfjs emitter).
+ * A value is the expression that reads it.
+ */
+class TypeScriptEmitter implements TrainingEmitter<string> {
+  private lines: string[] = [];
+  constructor(private readonly nodeVar: (id: string) => string) {}
+
+  /** The statements printed since the last take. */
+  take(): string[] {
+    const out = this.lines;
+    this.lines = [];
+    return out;
+  }
+
+  emit(n: PlanNode & { op: TrainingOp }, inputs: EmitInputs<string>, ctx: EmitContext): string[] {
+    const op = n.op;
+    const v = this.nodeVar(n.id);
+    const batch = ctx.player === 'sample' ? 'n' : 'BATCH';
+    const out = (...lines: string[]) => this.lines.push(comment(`${n.id}: ${n.type}`), ...lines);
+    switch (op.op) {
+      case 'dataset':
+        out(`const ${v} = samplers[${lit(n.id)}]!.next(${batch}, rng);`);
+        return n.outputPorts.map((port) => `${v}[${lit(port)}]!`);
+      case 'noise':
+        out(
+          op.distribution === 'uniform'
+            ? `const ${v} = tf.randomUniform([${batch}, ${lit(op.dim)}], -1, 1, 'float32', random.nextSeed(rng));`
+            : `const ${v} = tf.randomNormal([${batch}, ${lit(op.dim)}], 0, 1, 'float32', random.nextSeed(rng));`,
+        );
+        return [v];
+      case 'labels':
+        out(`const ${v} = tf.randomUniform([${batch}, 1], 0, ${lit(op.numClasses)}, 'int32', random.nextSeed(rng));`);
+        return [v];
+      case 'call': {
+        const args = n.inputs.map((i) => inputs.get(i.port));
+        const arg = args.length === 1 ? args[0] : `[${args.join(', ')}]`;
+        const many = n.outputPorts.length > 1;
+        const type = many ? 'tf.Tensor[]' : 'tf.Tensor';
+        out(`const ${v} = models[${lit(op.model)}]!.apply(${arg}, { training: ${ctx.training} }) as ${type};`);
+        return many ? n.outputPorts.map((_, k) => `${v}[${k}]!`) : [v];
+      }
+      case 'adversarial': {
+        const real = inputs.get('real');
+        const fake = inputs.get('fake');
+        const side = ctx.player === 'D' ? 'd' : 'g';
+        const loss = `losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(op.labelSmoothing)})`;
+        out(`const ${v} = tf.mul(${loss}.${side}, ${lit(op.weight)}) as tf.Scalar;`);
+        if (ctx.player === 'D')
+          this.lines.push(
+            `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,
+            `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`,
+          );
+        return [v];
+      }
+      case 'penalty': {
+        const critic = `models[${lit(op.critic)}]!`;
+        const x = n.criticArgs ? `[${n.criticArgs.map((a) => (a === null ? 'x' : inputs.of(a))).join(', ')}]` : 'x';
+        const fn = `(x: tf.Tensor) => ${critic}.apply(${x}, { training: ${ctx.training} }) as tf.Tensor`;
+        const feeds = [
+          inputs.has('real') ? `real: ${inputs.get('real')}` : '',
+          inputs.has('fake') ? `fake: ${inputs.get('fake')}` : '',
+          'seed: random.nextSeed(rng)',
+        ];
+        out(`const ${v} = losses.gradientPenalty(${lit(op.kind)}, ${lit(op.weight)}, ${fn}, { ${feeds.filter(Boolean).join(', ')} });`);
+        return [v];
+      }
+      case 'reconstruction':
+        out(`const ${v} = losses.reconstructionLoss(${lit(op.norm)}, ${lit(op.weight)}, ${inputs.get('input')}, ${inputs.get('target')});`);
+        return [v];
+      case 'auxClassifier':
+        out(`const ${v} = losses.auxClassifierLoss(${lit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')});`);
+        return [v];
+    }
+  }
+}
+
 interface ImportLine {
   full: string;
   from: string;
@@ -120,15 +209,6 @@ function externalTypes(): Record<string, string> {
   return {
     AdversarialKind: `type AdversarialKind = ${union(ADVERSARIAL_KINDS)};`,
     PenaltyKind: `type PenaltyKind = ${union(PENALTY_KINDS)};`,
-    DatasetParams: [
-      'type DatasetParams =',
-      "  | { source: 'ring'; modes: number; radius: number; std: number }",
-      "  | { source: 'grid'; side: number; spacing: number; std: number }",
-      "  | { source: 'mnist'; size: number; scale: 'tanh' | 'sigmoid' }",
-      "  | { source: 'mnist-edges'; size: number; channels: 1 | 3 }",
-      "  | { source: 'mnist-two-domains'; size: number; channels: 1 | 3 }",
-      "  | { source: 'folder'; path: string; width: number; height: number; channels: 1 | 3 };",
-    ].join('\n'),
   };
 }
 
@@ -177,62 +257,37 @@ export interface ExportOptions {
   sampleEvery?: number;
 }
 
-/** Prints one model as a builder function over tf.layers, mirroring compileModel. */
+/** Prints one model as a builder function over tf.layers: the same walk as compileModel, printed. */
 function printModel(m: ModelAnalysis, fnName: string): string {
   const ids = new Identifiers(['inputs', 'outputs']);
   const out: string[] = [`function ${fnName}(): tf.LayersModel {`];
-  const feeds = new Map<string, Map<string, string>>();
-  for (const e of m.edges) {
-    const f = feeds.get(e.target) ?? new Map<string, string>();
-    if (!f.has(e.targetPort)) f.set(e.targetPort, e.source);
-    feeds.set(e.target, f);
-  }
-  const produced = new Map<string, string>();
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  for (const info of m.order) {
-    const def = info.def;
-    if (def?.modelInput && info.origin.via.length === 0) {
-      const t = info.outputs?.[0];
-      if (!t) throw new ExportError(`Model '${m.name}': no type for input '${info.id}'.`);
+  const emitter: ModelEmitter<string> = {
+    input: (info, t) => {
       const v = ids.get(info.id, info.id);
       out.push(`  const ${v} = tf.input({ shape: ${lit(t.shape.slice(1))}, dtype: ${lit(t.dtype)}, name: ${lit(info.id)} });`);
-      produced.set(info.id, v);
-      inputs.push(v);
-      continue;
-    }
-    const args = info.inputPorts.map((port) => {
-      const src = feeds.get(info.id)?.get(port);
-      const v = src === undefined ? undefined : produced.get(src);
-      if (!v) throw new ExportError(`Model '${m.name}': input '${port}' of '${info.id}' is not connected.`);
       return v;
-    });
-    if (info.type === PASS_TYPE || def?.modelOutput) {
-      produced.set(info.id, args[0] as string);
-      if (def?.modelOutput && info.origin.via.length === 0) outputs.push(args[0] as string);
-      continue;
-    }
-    if (!def) throw new ExportError(`Model '${m.name}': unknown node '${info.id}'.`);
-    if (!info.live) continue; // not part of the compiled model either
-    const v = ids.get(info.id, info.id);
-    // One layer receiving the same tensor twice: tfjs-layers needs a distinct pass-through (see compileModel).
-    const distinct = args.map((x, k) => (args.indexOf(x) === k ? x : `tf.layers.activation({ activation: 'linear', name: ${lit(`${info.id}_dup${k}`)} }).apply(${x}) as tf.SymbolicTensor`));
-    const specs: LayerSpec[] = def.layers(info.params, info.id, info.inputs ?? []);
-    out.push(`  ${comment(`${info.id}: ${info.type}${info.outputs?.[0] ? ` -> [${info.outputs[0].shape.map((d) => d ?? 'B').join(', ')}]` : ''}`)}`);
-    let expr = distinct.length === 1 ? (distinct[0] as string) : `[${distinct.join(', ')}]`;
-    for (const spec of specs) {
-      const layer = spec.kind === 'tfjs' ? `tf.layers.${spec.factory}(${lit(spec.config)})` : `new custom.${spec.name}(${lit(spec.config)})`;
-      expr = `${layer}.apply(${expr}) as tf.SymbolicTensor`;
-      if (specs.length > 1 && spec !== specs[specs.length - 1]) {
-        const tmp = ids.get(`${info.id}/${spec.config.name as string}`, String(spec.config.name ?? `${info.id}_part`));
-        out.push(`  const ${tmp} = ${expr};`);
-        expr = tmp;
-      }
-    }
-    out.push(`  const ${v} = ${expr};`);
-    produced.set(info.id, v);
-  }
-  out.push(`  return tf.model({ inputs: [${inputs.join(', ')}], outputs: ${outputs.length === 1 ? outputs[0] : `[${outputs.join(', ')}]`}, name: ${lit(m.name)} });`, '}');
+    },
+    duplicate: (x, name) => `tf.layers.activation({ activation: 'linear', name: ${lit(name)} }).apply(${x}) as tf.SymbolicTensor`,
+    node: (info, specs, args) => {
+      const v = ids.get(info.id, info.id);
+      const shape = info.outputs?.[0] ? ` -> [${info.outputs[0].shape.map((d) => d ?? 'B').join(', ')}]` : '';
+      out.push(`  ${comment(`${info.id}: ${info.type}${shape}`)}`);
+      let expr = args.length === 1 ? (args[0] as string) : `[${args.join(', ')}]`;
+      specs.forEach((spec, k) => {
+        expr = `${printLayer(spec, 'tf', 'custom')}.apply(${expr}) as tf.SymbolicTensor`;
+        if (k < specs.length - 1) {
+          const tmp = ids.get(`${info.id}/${spec.config.name as string}`, String(spec.config.name ?? `${info.id}_part`));
+          out.push(`  const ${tmp} = ${expr};`);
+          expr = tmp;
+        }
+      });
+      out.push(`  const ${v} = ${expr};`);
+      return v;
+    },
+  };
+  const { inputs, outputs } = walkModel(m, emitter);
+  const result = outputs.length === 1 ? outputs[0] : `[${outputs.join(', ')}]`;
+  out.push(`  return tf.model({ inputs: [${inputs.join(', ')}], outputs: ${result}, name: ${lit(m.name)} });`, '}');
   return out.join('\n');
 }
 
@@ -244,8 +299,17 @@ function sampleCount(a: ProjectAnalysis, model: string): number {
 }
 
 
-/** The whole script. */
+/** The whole script. A project the training walk cannot run is refused with an ExportError saying why. */
 export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions = {}): string {
+  try {
+    return printScript(a, runtime, opts);
+  } catch (e) {
+    if (e instanceof PlanError || e instanceof CompileError) throw new ExportError(e.message);
+    throw e;
+  }
+}
+
+function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions): string {
   const project = a.project;
   if (!project || a.status !== 'ok') throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
   if (!project.training || !a.training?.complete) throw new ExportError('The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.');
@@ -255,77 +319,20 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
   const modelVar = (name: string) => ids.get(`model:${name}`, name);
   const builder = (name: string) => ids.get(`build:${name}`, `build_${name}`);
   const nodeVar = (id: string) => ids.get(`node:${id}`, id);
-  const nodes = new Map(plan.nodes.map((n) => [n.id, n]));
 
-  const valueOf = (n: PlanNode, port: string): string => {
-    const src = n.inputs.find((i) => i.port === port);
-    if (!src) throw new ExportError(`'${n.id}' has no input '${port}'.`);
-    return portExpr(src.node, src.sourcePort);
-  };
-  const portExpr = (id: string, port: string): string => {
-    const n = nodes.get(id) as PlanNode;
-    const v = nodeVar(id);
-    if (n.type === 'Dataset') return `${v}[${lit(port)}]!`;
-    if (n.type === 'ModelCall' && n.outputPorts.length > 1) return `${v}[${n.outputPorts.indexOf(port)}]!`;
-    return v;
-  };
-  /** The statement evaluating one node (as Trainer.evalNode). */
-  const statement = (n: PlanNode, player: 'D' | 'G' | 'sample', training: boolean): string[] => {
-    const p = n.params;
-    const v = nodeVar(n.id);
-    const batch = player === 'sample' ? 'n' : 'BATCH';
-    const head = comment(`${n.id}: ${n.type}`);
-    switch (n.type) {
-      case 'Dataset':
-        return [head, `const ${v} = samplers[${lit(n.id)}]!.next(${batch}, rng);`];
-      case 'NoiseSource':
-        return [head, p.distribution === 'uniform' ? `const ${v} = tf.randomUniform([${batch}, ${lit(p.dim)}], -1, 1, 'float32', random.nextSeed(rng));` : `const ${v} = tf.randomNormal([${batch}, ${lit(p.dim)}], 0, 1, 'float32', random.nextSeed(rng));`];
-      case 'LabelSource':
-        return [head, `const ${v} = tf.randomUniform([${batch}, 1], 0, ${lit(p.numClasses)}, 'int32', random.nextSeed(rng));`];
-      case 'ModelCall': {
-        const model = `models[${lit(p.model)}]!`;
-        const args = n.inputs.map((i) => portExpr(i.node, i.sourcePort));
-        const arg = args.length === 1 ? args[0] : `[${args.join(', ')}]`;
-        return [head, `const ${v} = ${model}.apply(${arg}, { training: ${training} }) as ${n.outputPorts.length > 1 ? 'tf.Tensor[]' : 'tf.Tensor'};`];
-      }
-      case 'AdversarialLoss': {
-        const real = valueOf(n, 'real');
-        const fake = valueOf(n, 'fake');
-        const out = [head, `const ${v} = tf.mul(losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(p.labelSmoothing)}).${player === 'D' ? 'd' : 'g'}, ${lit(p.weight)}) as tf.Scalar;`];
-        if (player === 'D') out.push(`record.set('D(real)', tf.mean(${real}) as tf.Scalar);`, `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`);
-        return out;
-      }
-      case 'GradientPenalty': {
-        const critic = `models[${lit(p.critic)}]!`;
-        const m = a.models.get(p.critic as string);
-        let fn = `(x: tf.Tensor) => ${critic}.apply(x, { training: ${training} }) as tf.Tensor`;
-        if (m && m.inputs.length > 1) {
-          const fed = n.inputs[0] as { node: string; sourcePort: string };
-          const call = plan.nodes.find((c) => c.type === 'ModelCall' && c.params.model === p.critic && c.inputs.some((i) => i.node === fed.node && i.sourcePort === fed.sourcePort));
-          if (!call) throw new ExportError(`GradientPenalty '${n.id}': no call of '${String(p.critic)}' takes the samples the penalty gets.`);
-          const dataPort = call.inputs.findIndex((i) => i.node === fed.node && i.sourcePort === fed.sourcePort);
-          const others = call.inputs.map((i, k) => (k === dataPort ? 'x' : portExpr(i.node, i.sourcePort)));
-          fn = `(x: tf.Tensor) => ${critic}.apply([${others.join(', ')}], { training: ${training} }) as tf.Tensor`;
-        }
-        const has = (port: string) => n.inputs.some((i) => i.port === port);
-        const feeds = [has('real') ? `real: ${valueOf(n, 'real')}` : '', has('fake') ? `fake: ${valueOf(n, 'fake')}` : '', 'seed: random.nextSeed(rng)'].filter(Boolean).join(', ');
-        return [head, `const ${v} = losses.gradientPenalty(${lit(p.kind)}, ${lit(p.weight)}, ${fn}, { ${feeds} });`];
-      }
-      case 'Reconstruction':
-        return [head, `const ${v} = losses.reconstructionLoss(${lit(p.norm)}, ${lit(p.weight)}, ${valueOf(n, 'input')}, ${valueOf(n, 'target')});`];
-      case 'AuxClassifier':
-        return [head, `const ${v} = losses.auxClassifierLoss(${lit(p.weight)}, ${valueOf(n, 'logits')}, ${valueOf(n, 'labels')});`];
-      default:
-        return [];
-    }
+  const emitter = new TypeScriptEmitter(nodeVar);
+  /** The statements evaluating `nodes` (as the trainer's emitter does). */
+  const statements = (nodes: readonly PlanNode[], values: Map<string, string[]>, ctx: EmitContext): string[] => {
+    emitNodes(plan, nodes, emitter, values, ctx);
+    return emitter.take();
   };
 
   const playerFn = (player: 'D' | 'G'): string => {
-    const inside = playerNodes(plan, plan.players[player].models);
-    const terms = plan.players[player].terms.filter((t) => inside.has(t.id));
-    if (terms.length === 0) throw new ExportError(`Player ${player} has no loss term that depends on its models.`);
-    const outside = plan.nodes.filter((n) => !inside.has(n.id) && SOURCE_OR_CALL.has(n.type)).flatMap((n) => statement(n, player, true));
-    const within = plan.nodes.filter((n) => inside.has(n.id) && (SOURCE_OR_CALL.has(n.type) || terms.includes(n))).flatMap((n) => statement(n, player, true));
+    const program = playerProgram(plan, player);
+    const terms = program.terms;
+    const values = new Map<string, string[]>();
+    const outside = statements(program.outside, values, { player, training: true });
+    const within = statements(program.inside, values, { player, training: true });
     const ind = (xs: string[], k: number) => xs.map((x) => `${' '.repeat(k)}${x}`);
     return [
       `/** One update of ${player === 'D' ? 'the discriminator(s)' : 'the generator(s)'}: ${plan.players[player].models.map((m) => m.replace(/[^\w-]/g, '?')).join(', ')}. */`,
@@ -361,16 +368,10 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
   };
 
   // The sample function: the first call of a G model, fed by what it needs, with EMA weights when on.
-  const target = sampleCall(plan);
-  if (!target) throw new ExportError('The training graph calls no generator.');
-  const needed = new Set<string>();
-  const visit = (id: string): void => {
-    if (needed.has(id)) return;
-    needed.add(id);
-    for (const i of (nodes.get(id) as PlanNode).inputs) visit(i.node);
-  };
-  visit(target.id);
-  const sampleBody = plan.nodes.filter((n) => needed.has(n.id)).flatMap((n) => statement(n, 'sample', false));
+  const { target, nodes: sampleNodes } = sampleProgram(plan);
+  const sampleValues = new Map<string, string[]>();
+  const sampleBody = statements(sampleNodes, sampleValues, { player: 'sample', training: false });
+  const sampleOut = (sampleValues.get(target.id) as string[])[0] as string;
 
   const usesCustom = [...a.models.values()].some((m) => m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')));
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
@@ -409,7 +410,6 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
     `/** The adversarial loss of each AdversarialLoss node. */`,
     `const KIND: Record<string, AdversarialKind> = ${lit(kinds)};`,
     externalTypes().AdversarialKind,
-    externalTypes().DatasetParams,
     '',
     '// ---------------------------------------------------------------- models',
     ...plan.models.map((name) => {
@@ -439,7 +439,7 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
     '    return random.withSeededMathRandom(`sample:12345`, () => tf.tidy(() => {',
     '      const rng = random.makeRng(`sample:12345`);',
     ...sampleBody.map((l) => `      ${l}`),
-    `      return ${portExpr(target.id, target.outputPorts[0] as string)};`,
+    `      return ${sampleOut};`,
     '    }));',
     '  } finally {',
     '    for (const [v, keep] of swap) { v.assign(keep); keep.dispose(); }',
@@ -488,7 +488,7 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
       : []),
     ...(usesFolder ? ['  throw new Error("This project trains on a folder of images; the exported script does not read image folders yet (train it with `ganvas train --data DIR`).");'] : []),
     '  samplers = {',
-    ...plan.nodes.filter((n) => n.type === 'Dataset').map((n) => `    ${lit(n.id)}: datasets.createSampler(${lit(n.params)} as DatasetParams, { ${usesMnist ? 'mnist' : ''} }),`),
+    ...plan.nodes.filter((n) => n.type === 'Dataset').map((n) => `    ${lit(n.id)}: datasets.createSampler(${lit(n.params)} as datasets.DatasetParams, { ${usesMnist ? 'mnist' : ''} }),`),
     '  };',
     '  optimizers = [',
     ...(['D', 'G'] as const).flatMap((player) =>

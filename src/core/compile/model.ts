@@ -4,9 +4,9 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { CUSTOM_LAYERS, registerCustomLayers } from '../nodes/layers/custom.js';
-import type { LayerSpec } from '../nodes/types.js';
+import type { LayerSpec, TensorType } from '../nodes/types.js';
 import { PASS_TYPE } from '../graph/expand.js';
-import type { ModelAnalysis } from '../shapes/infer.js';
+import type { ModelAnalysis, NodeInfo } from '../shapes/infer.js';
 
 export class CompileError extends Error {}
 
@@ -22,51 +22,83 @@ export function makeLayer(spec: LayerSpec): tfl.layers.Layer {
   return factory(spec.config);
 }
 
-/** Builds a tf.LayersModel from a complete model analysis (see analyzeModel). */
-export function compileModel(m: ModelAnalysis): tfl.LayersModel {
-  registerCustomLayers();
+/**
+ * One target of a model graph: builds (tfjs) or prints (code) it. The walk
+ * (walkModel) decides the order, wiring, pass-throughs and outputs; an
+ * emitter only makes inputs and applies a node's layer specs.
+ */
+export interface ModelEmitter<V> {
+  /** A model input (Input, Noise, Label) of the given type. */
+  input(info: NodeInfo, type: TensorType): V;
+  /**
+   * A distinct identity of a tensor that a layer receives on a second port:
+   * tfjs-layers 4.22 disposes a tensor too early when one layer gets the same
+   * tensor twice (Add(x, x)), so the repeat gets a linear pass-through named `name`.
+   */
+  duplicate(x: V, name: string): V;
+  /** The node's layers (the registry's LayerSpecs), applied in sequence to its arguments. */
+  node(info: NodeInfo, specs: LayerSpec[], args: V[]): V;
+}
+
+/**
+ * Walks a complete model analysis in topological order through an emitter.
+ * Nodes no Output depends on are left out (they are not part of the model).
+ */
+export function walkModel<V>(m: ModelAnalysis, emitter: ModelEmitter<V>): { inputs: V[]; outputs: V[] } {
   if (!m.complete) throw new CompileError(`Model '${m.name}' has errors; validate it first.`);
-  const produced = new Map<string, Sym>();
-  // Which node/port feeds each input port.
-  const feeds = new Map<string, Map<string, { source: string }>>();
+  // Which node feeds each input port.
+  const feeds = new Map<string, Map<string, string>>();
   for (const e of m.edges) {
-    const f = feeds.get(e.target) ?? new Map();
-    if (!f.has(e.targetPort)) f.set(e.targetPort, { source: e.source });
+    const f = feeds.get(e.target) ?? new Map<string, string>();
+    if (!f.has(e.targetPort)) f.set(e.targetPort, e.source);
     feeds.set(e.target, f);
   }
-  const inputs: Sym[] = [];
-  const outputs: Sym[] = [];
+  const produced = new Map<string, V>();
+  const inputs: V[] = [];
+  const outputs: V[] = [];
   for (const info of m.order) {
     const def = info.def;
     if (def?.modelInput && info.origin.via.length === 0) {
       const t = info.outputs?.[0];
-      if (!t) throw new CompileError(`No type for input '${info.id}'.`);
-      const x = tfl.input({ shape: t.shape.slice(1) as number[], dtype: t.dtype, name: info.id });
+      if (!t) throw new CompileError(`Model '${m.name}': no type for input '${info.id}'.`);
+      const x = emitter.input(info, t);
       produced.set(info.id, x);
       inputs.push(x);
       continue;
     }
     const args = info.inputPorts.map((port) => {
-      const src = feeds.get(info.id)?.get(port)?.source;
+      const src = feeds.get(info.id)?.get(port);
       const x = src === undefined ? undefined : produced.get(src);
-      if (!x) throw new CompileError(`Input '${port}' of '${info.id}' is not connected.`);
+      if (x === undefined) throw new CompileError(`Model '${m.name}': input '${port}' of '${info.id}' is not connected.`);
       return x;
     });
     if (info.type === PASS_TYPE || def?.modelOutput) {
-      produced.set(info.id, args[0] as Sym);
-      if (def?.modelOutput && info.origin.via.length === 0) outputs.push(args[0] as Sym);
+      produced.set(info.id, args[0] as V);
+      if (def?.modelOutput && info.origin.via.length === 0) outputs.push(args[0] as V);
       continue;
     }
-    if (!def) throw new CompileError(`Unknown node '${info.id}'.`);
-    // tfjs-layers 4.22 disposes a tensor too early when one layer receives the
-    // same tensor on two ports (Add(x, x)); a linear pass-through gives the
-    // repeat its own identity.
-    const distinct = args.map((x, k) =>
-      args.indexOf(x) === k ? x : (tfl.layers.activation({ activation: 'linear', name: `${info.id}_dup${k}` }).apply(x) as Sym),
-    );
-    let y: Sym | Sym[] = distinct.length === 1 ? (distinct[0] as Sym) : distinct;
-    for (const spec of def.layers(info.params, info.id, info.inputs ?? [])) y = makeLayer(spec).apply(y) as Sym;
-    produced.set(info.id, y as Sym);
+    if (!def) throw new CompileError(`Model '${m.name}': unknown node '${info.id}'.`);
+    if (!info.live) continue;
+    const distinct = args.map((x, k) => (args.indexOf(x) === k ? x : emitter.duplicate(x, `${info.id}_dup${k}`)));
+    produced.set(info.id, emitter.node(info, def.layers(info.params, info.id, info.inputs ?? []), distinct));
   }
+  return { inputs, outputs };
+}
+
+/** The tfjs target: builds layers on symbolic tensors. */
+const tfjsModelEmitter: ModelEmitter<Sym> = {
+  input: (info, t) => tfl.input({ shape: t.shape.slice(1) as number[], dtype: t.dtype, name: info.id }),
+  duplicate: (x, name) => tfl.layers.activation({ activation: 'linear', name }).apply(x) as Sym,
+  node: (_info, specs, args) => {
+    let y: Sym | Sym[] = args.length === 1 ? (args[0] as Sym) : args;
+    for (const spec of specs) y = makeLayer(spec).apply(y) as Sym;
+    return y as Sym;
+  },
+};
+
+/** Builds a tf.LayersModel from a complete model analysis (see analyzeModel). */
+export function compileModel(m: ModelAnalysis): tfl.LayersModel {
+  registerCustomLayers();
+  const { inputs, outputs } = walkModel(m, tfjsModelEmitter);
   return tfl.model({ inputs, outputs: outputs.length === 1 ? (outputs[0] as Sym) : outputs, name: m.name });
 }

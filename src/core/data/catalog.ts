@@ -5,6 +5,7 @@
  * folders, in the shells, which own file access).
  */
 import { z } from 'zod';
+import type { DatasetParams } from './datasets.js';
 
 const size = z.number().int().min(8).max(256);
 
@@ -62,7 +63,11 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .strict()
     .describe('A folder of PNG/JPEG images, resized and scaled to [-1,1].'),
 ]);
-export type DatasetParams = z.infer<typeof datasetParamsSchema>;
+export type { DatasetParams };
+/** The schema parses to exactly the declared DatasetParams (a compile error otherwise). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesType: Same<z.output<typeof datasetParamsSchema>, DatasetParams> = true;
+void schemaMatchesType;
 export type DatasetSource = DatasetParams['source'];
 
 export interface DatasetPort {

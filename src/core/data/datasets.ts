@@ -4,8 +4,20 @@
  * pixels from the shell (which owns files and the network-free bundled data).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DatasetParams } from './catalog.js';
 import { normal, type Rng } from './random.js';
+
+/**
+ * A Dataset node's params. Declared here, once, as plain TypeScript (this
+ * file is embedded in exported scripts, which have no zod); data/catalog.ts
+ * checks at compile time that its zod schema parses to exactly this type.
+ */
+export type DatasetParams =
+  | { source: 'ring'; modes: number; radius: number; std: number }
+  | { source: 'grid'; side: number; spacing: number; std: number }
+  | { source: 'mnist'; size: number; scale: 'tanh' | 'sigmoid' }
+  | { source: 'mnist-edges'; size: number; channels: 1 | 3 }
+  | { source: 'mnist-two-domains'; size: number; channels: 1 | 3 }
+  | { source: 'folder'; path: string; width: number; height: number; channels: 1 | 3 };
 
 /** Digits: `images` is N*28*28 bytes (0..255), `labels` N bytes. */
 export interface MnistData {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { datasetClasses, datasetParamsSchema, datasetPorts } from '../data/catalog.js';
+import type { DatasetParams } from '../data/datasets.js';
 import { fmtShape } from './helpers.js';
 import type { EntryBase, InferResult, ModelSignature, PortSpec, ShapeProblem, TensorType } from './types.js';
 
@@ -32,7 +33,36 @@ export interface TrainingNodeDef<P> extends EntryBase<P> {
   modelRefs?: (p: P) => string[];
   /** Classes this node assumes (for LABEL_COUNT checks), or 0. */
   classes?: (p: P) => number;
+  /**
+   * What the node computes, as data (the training graph's counterpart of a
+   * layer's LayerSpec): every target (the tfjs trainer, the TypeScript
+   * export, ...) evaluates or prints these ops; it never reads params itself.
+   * Nodes without an op (Optimizer) configure the run and compute nothing.
+   */
+  op?: (p: P) => TrainingOp;
 }
+
+/** The computation of a training node; see TrainingNodeDef.op. */
+export type TrainingOp =
+  /** A batch of real samples: one tensor per output port. */
+  | { op: 'dataset'; params: DatasetParams }
+  /** Latent vectors [B,dim]. */
+  | { op: 'noise'; dim: number; distribution: 'normal' | 'uniform' }
+  /** Uniform class ids, int32 [B,1]. */
+  | { op: 'labels'; numClasses: number }
+  /** Applies a model: inputs and outputs in the model's port order. */
+  | { op: 'call'; model: string }
+  /** A player's term of the GAN game, from D's logits on 'real' and 'fake'. */
+  | { op: 'adversarial'; kind: AdversarialKind; labelSmoothing: number; weight: number }
+  /** A gradient penalty of `critic`'s output with respect to its sample input. */
+  | { op: 'penalty'; kind: PenaltyKind; weight: number; critic: string }
+  /** weight * mean |input - target| (l1) or squared (l2). */
+  | { op: 'reconstruction'; norm: 'l1' | 'l2'; weight: number }
+  /** weight * softmax cross-entropy of 'logits' against 'labels'. */
+  | { op: 'auxClassifier'; weight: number };
+
+/** The ops that produce values for loss terms (sources and model calls), as opposed to loss terms. */
+export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set(['dataset', 'noise', 'labels', 'call']);
 export interface AnyTrainingNodeDef extends Omit<TrainingNodeDef<unknown>, 'params'> {
   params: z.ZodType<unknown>;
 }
@@ -54,6 +84,7 @@ export const Dataset = define({
   outputs: (p) => datasetPorts(p).map(({ name, doc }) => ({ name, doc })),
   infer: ({ params }) => ({ outputs: datasetPorts(params).map((d) => ({ shape: [null, ...d.shape], dtype: d.dtype })) }),
   classes: (p) => datasetClasses(p),
+  op: (p) => ({ op: 'dataset', params: p }),
 });
 
 export const NoiseSource = define({
@@ -70,6 +101,7 @@ export const NoiseSource = define({
   inputs: () => [],
   outputs: () => [{ name: 'out', doc: 'z, [B,dim].' }],
   infer: ({ params }) => ({ outputs: [{ shape: [null, params.dim], dtype: 'float32' }] }),
+  op: (p) => ({ op: 'noise', dim: p.dim, distribution: p.distribution }),
 });
 
 export const LabelSource = define({
@@ -82,6 +114,7 @@ export const LabelSource = define({
   outputs: () => [{ name: 'out', doc: 'Class ids, int32 [B,1].' }],
   infer: () => ({ outputs: [{ shape: [null, 1], dtype: 'int32' }] }),
   classes: (p) => p.numClasses,
+  op: (p) => ({ op: 'labels', numClasses: p.numClasses }),
 });
 
 function modelPorts(models: ReadonlyMap<string, ModelSignature>, name: string, side: 'inputs' | 'outputs'): PortSpec[] {
@@ -115,6 +148,7 @@ export const ModelCall = define({
     return { outputs: m.outputs.map((o) => o.outputs?.[0] ?? o.inputs?.[0] ?? scalar) };
   },
   modelRefs: (p) => [p.model],
+  op: (p) => ({ op: 'call', model: p.model }),
 });
 
 function sameShape(ctx: TrainingInferContext<unknown>, title: string, a: string, b: string): InferResult {
@@ -154,6 +188,7 @@ export const AdversarialLoss = define({
   outputs: () => [{ name: 'out', doc: 'Loss value (for charts).' }],
   infer: (ctx) => sameShape(ctx, 'AdversarialLoss', 'real', 'fake'),
   players: () => ['D', 'G'],
+  op: (p) => ({ op: 'adversarial', kind: p.kind, labelSmoothing: p.labelSmoothing, weight: p.weight }),
 });
 
 export const PENALTY_KINDS = ['wgan-gp', 'r1', 'r2', 'dragan'] as const;
@@ -201,6 +236,7 @@ export const GradientPenalty = define({
   },
   players: () => ['D'],
   modelRefs: (p) => [p.critic],
+  op: (p) => ({ op: 'penalty', kind: p.kind, weight: p.weight, critic: p.critic }),
 });
 
 export const Reconstruction = define({
@@ -221,6 +257,7 @@ export const Reconstruction = define({
   outputs: () => [{ name: 'out', doc: 'Loss value.' }],
   infer: (ctx) => sameShape(ctx, 'Reconstruction', 'input', 'target'),
   players: () => ['G'],
+  op: (p) => ({ op: 'reconstruction', norm: p.norm, weight: p.weight }),
 });
 
 export const AuxClassifier = define({
@@ -250,6 +287,7 @@ export const AuxClassifier = define({
   },
   players: (p) => (p.player === 'both' ? ['D', 'G'] : [p.player]),
   classes: (p) => p.numClasses,
+  op: (p) => ({ op: 'auxClassifier', weight: p.weight }),
 });
 
 export const Optimizer = define({

@@ -13,15 +13,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { compileModel } from '../compile/model.js';
-import { compileTrainingPlan, playerNodes, sampleCall, SOURCE_OR_CALL, type PlanNode, type TrainingPlan } from '../compile/plan.js';
-import type { DatasetParams } from '../data/catalog.js';
+import {
+  compileTrainingPlan,
+  emitNodes,
+  playerProgram,
+  sampleProgram,
+  type PlanNode,
+  type PlayerProgram,
+  type TrainingPlan,
+} from '../compile/plan.js';
 import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
-import { makeRng, nextSeed, withSeededMathRandom, type Rng } from '../data/random.js';
-import type { AdversarialKind, PenaltyKind, Player } from '../nodes/training.js';
+import { makeRng, withSeededMathRandom, type Rng } from '../data/random.js';
+import type { AdversarialKind, Player } from '../nodes/training.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { makeOptimizer } from './optimizers.js';
-import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from './losses.js';
+import { TfjsEmitter } from './emitter.js';
 
 export interface TrainerOptions {
   seed?: number;
@@ -79,11 +86,11 @@ export class Trainer {
   step = 0;
   private readonly samplers = new Map<string, Sampler>();
   private readonly optimizers: OptimizerEntry[] = [];
-  private readonly inside: Record<Player, Set<string>>;
+  private readonly programs: Record<Player, PlayerProgram>;
+  private readonly sampleProgram: { target: PlanNode; nodes: PlanNode[] };
   private readonly vars: Record<Player, tf.Variable[]>;
   private readonly ema = new Map<tf.Variable, tf.Variable>();
   private readonly divergenceLimit: number;
-  private readonly nodes: Map<string, PlanNode>;
   private readonly overrideLoss: AdversarialKind | undefined;
 
   constructor(readonly analysis: ProjectAnalysis, opts: TrainerOptions = {}) {
@@ -96,7 +103,6 @@ export class Trainer {
     this.emaDecay = opts.emaDecay ?? s.emaDecay;
     this.divergenceLimit = opts.divergenceLimit ?? 1e6;
     this.overrideLoss = opts.overrideLoss;
-    this.nodes = new Map(this.plan.nodes.map((n) => [n.id, n]));
 
     // Models, with weights initialised from the seed.
     withSeededMathRandom(`${this.seed}:init`, () => {
@@ -106,7 +112,7 @@ export class Trainer {
         this.models.set(name, compileModel(m));
       }
     });
-    for (const n of this.plan.nodes) if (n.type === 'Dataset') this.samplers.set(n.id, createSampler(n.params as DatasetParams, opts.assets ?? {}));
+    for (const n of this.plan.nodes) if (n.op?.op === 'dataset') this.samplers.set(n.id, createSampler(n.op.params, opts.assets ?? {}));
 
     for (const player of ['D', 'G'] as Player[]) {
       for (const o of this.plan.players[player].optimizers) {
@@ -118,94 +124,13 @@ export class Trainer {
       D: this.optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars),
       G: this.optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars),
     };
-    this.inside = { D: playerNodes(this.plan, this.plan.players.D.models), G: playerNodes(this.plan, this.plan.players.G.models) };
+    this.programs = { D: playerProgram(this.plan, 'D'), G: playerProgram(this.plan, 'G') };
+    this.sampleProgram = sampleProgram(this.plan);
     if (this.emaDecay > 0) for (const v of this.vars.G) this.ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));
   }
 
   private rng(purpose: string, k = 0): Rng {
     return makeRng(`${this.seed}:${purpose}:${this.step}:${k}`);
-  }
-
-  /** Evaluates one node from the values of its inputs. Loss nodes give their value for `player`. */
-  private evalNode(n: PlanNode, values: Values, batch: number, rng: Rng, player: Player, training: boolean, record?: Map<string, tf.Scalar>): tf.Tensor[] {
-    const input = (port: string): tf.Tensor => {
-      const src = n.inputs.find((i) => i.port === port);
-      if (!src) throw new TrainingError(`'${n.id}' has no input '${port}'.`);
-      const from = this.nodes.get(src.node) as PlanNode;
-      const t = values.get(src.node)?.[from.outputPorts.indexOf(src.sourcePort)];
-      if (!t) throw new TrainingError(`'${n.id}': the value of '${src.node}.${src.sourcePort}' is missing.`);
-      return t;
-    };
-    const p = n.params;
-    switch (n.type) {
-      case 'Dataset': {
-        const out = (this.samplers.get(n.id) as Sampler).next(batch, rng);
-        return n.outputPorts.map((port) => out[port] as tf.Tensor);
-      }
-      case 'NoiseSource':
-        return [
-          p.distribution === 'uniform'
-            ? tf.randomUniform([batch, p.dim as number], -1, 1, 'float32', nextSeed(rng))
-            : tf.randomNormal([batch, p.dim as number], 0, 1, 'float32', nextSeed(rng)),
-        ];
-      case 'LabelSource':
-        return [tf.randomUniform([batch, 1], 0, p.numClasses as number, 'int32', nextSeed(rng))];
-      case 'ModelCall': {
-        const model = this.models.get(p.model as string) as tfl.LayersModel;
-        const args = n.inputs.map((i) => input(i.port));
-        const out = model.apply(args.length === 1 ? (args[0] as tf.Tensor) : args, { training });
-        return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
-      }
-      case 'AdversarialLoss': {
-        const real = input('real');
-        const fake = input('fake');
-        const kind = this.overrideLoss ?? (p.kind as AdversarialKind);
-        const terms = adversarialLoss(kind, real, fake, p.labelSmoothing as number);
-        const v = tf.mul(terms[player === 'D' ? 'd' : 'g'], p.weight as number) as tf.Scalar;
-        if (record && player === 'D') {
-          const mr = tf.mean(real) as tf.Scalar;
-          const mf = tf.mean(fake) as tf.Scalar;
-          record.set('D(real)', mr);
-          record.set('D(fake)', mf);
-          if (kind === 'wgan') record.set('W', tf.sub(mr, mf) as tf.Scalar);
-        }
-        return [v];
-      }
-      case 'GradientPenalty': {
-        const critic = this.criticFunction(n, values, training);
-        const has = (port: string) => n.inputs.some((i) => i.port === port);
-        return [
-          gradientPenalty(p.kind as PenaltyKind, p.weight as number, critic, {
-            ...(has('real') ? { real: input('real') } : {}),
-            ...(has('fake') ? { fake: input('fake') } : {}),
-            seed: nextSeed(rng),
-          }),
-        ];
-      }
-      case 'Reconstruction':
-        return [reconstructionLoss(p.norm as 'l1' | 'l2', p.weight as number, input('input'), input('target'))];
-      case 'AuxClassifier':
-        return [auxClassifierLoss(p.weight as number, input('logits'), input('labels'))];
-      default:
-        return [];
-    }
-  }
-
-  /**
-   * The critic as a function of its sample input. A critic with more inputs
-   * (a label) takes them from the call of that critic on the same real (or
-   * fake) samples the penalty is fed.
-   */
-  private criticFunction(n: PlanNode, values: Values, training: boolean): (x: tf.Tensor) => tf.Tensor {
-    const name = n.params.critic as string;
-    const model = this.models.get(name) as tfl.LayersModel;
-    if (model.inputs.length === 1) return (x) => model.apply(x, { training }) as tf.Tensor;
-    const fed = n.inputs[0] as { node: string; sourcePort: string };
-    const call = this.plan.nodes.find((c) => c.type === 'ModelCall' && c.params.model === name && c.inputs.some((i) => i.node === fed.node && i.sourcePort === fed.sourcePort));
-    if (!call) throw new TrainingError(`GradientPenalty '${n.id}': critic '${name}' has several inputs, but no call of it takes the samples the penalty gets; wire the penalty to the same samples as a '${name}' call.`);
-    const dataPort = call.inputs.findIndex((i) => i.node === fed.node && i.sourcePort === fed.sourcePort);
-    const others = call.inputs.map((i) => values.get(i.node)?.[(this.nodes.get(i.node) as PlanNode).outputPorts.indexOf(i.sourcePort)]);
-    return (x) => model.apply(others.map((t, k) => (k === dataPort ? x : (t as tf.Tensor))), { training }) as tf.Tensor;
   }
 
   /** One player's update. Returns kept scalars (losses, metrics) to read later. */
@@ -217,24 +142,16 @@ export class Trainer {
       tf.tidy(() => {
         const rng = this.rng(player, k);
         const values: Values = new Map();
-        const inside = this.inside[player];
+        const program = this.programs[player];
+        const ctx = { player, training: true };
         // Sources and model calls that do not depend on this player's models: outside the tape.
-        for (const n of this.plan.nodes) {
-          if (inside.has(n.id) || !SOURCE_OR_CALL.has(n.type)) continue;
-          values.set(n.id, this.evalNode(n, values, batch, rng, player, true));
-        }
-        const terms = this.plan.players[player].terms.filter((t) => inside.has(t.id));
-        if (terms.length === 0) throw new TrainingError(`Player ${player} has no loss term that depends on its models.`);
+        emitNodes(this.plan, program.outside, this.emitter(batch, rng), values, ctx);
         const record = new Map<string, tf.Scalar>();
         const objective = (): tf.Scalar => {
           const local: Values = new Map(values);
-          for (const n of this.plan.nodes) {
-            if (!inside.has(n.id)) continue;
-            if (!SOURCE_OR_CALL.has(n.type) && !terms.includes(n)) continue; // other players' terms
-            local.set(n.id, this.evalNode(n, local, batch, rng, player, true, record));
-          }
+          emitNodes(this.plan, program.inside, this.emitter(batch, rng, record), local, ctx);
           let total = tf.scalar(0);
-          for (const t of terms) {
+          for (const t of program.terms) {
             const v = (local.get(t.id) as tf.Tensor[])[0] as tf.Scalar;
             record.set(`${player}/${t.id}`, v);
             total = tf.add(total, v);
@@ -310,7 +227,12 @@ export class Trainer {
 
   /** The ModelCall whose output is the generated sample (see sampleCall). */
   sampleNode(): PlanNode | undefined {
-    return sampleCall(this.plan);
+    return this.sampleProgram.target;
+  }
+
+  /** The tfjs emitter of the training graph's ops, for one walk (batch size, random stream, metrics record). */
+  private emitter(batch: number, rng: Rng, record?: Map<string, tf.Scalar>): TfjsEmitter {
+    return new TfjsEmitter(this.models, this.samplers, batch, rng, this.overrideLoss, record);
   }
 
   /**
@@ -319,24 +241,15 @@ export class Trainer {
    * `seed` gives the same inputs: a fixed noise batch for sample grids.
    */
   generate(n: number, seed = 12345): tf.Tensor {
-    const target = this.sampleNode();
-    if (!target) throw new TrainingError('The training graph calls no generator.');
-    const needed = new Set<string>();
-    const visit = (id: string): void => {
-      if (needed.has(id)) return;
-      needed.add(id);
-      for (const i of (this.nodes.get(id) as PlanNode).inputs) visit(i.node);
-    };
-    visit(target.id);
+    const { target, nodes } = this.sampleProgram;
     const swap = this.emaDecay > 0;
     const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
     if (swap) for (const [v, e] of this.ema) v.assign(e);
     try {
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
       return withSeededMathRandom(`sample:${seed}`, () => tf.tidy(() => {
-        const rng = makeRng(`sample:${seed}`);
         const values: Values = new Map();
-        for (const node of this.plan.nodes) if (needed.has(node.id)) values.set(node.id, this.evalNode(node, values, n, rng, 'G', false));
+        emitNodes(this.plan, nodes, this.emitter(n, makeRng(`sample:${seed}`)), values, { player: 'sample', training: false });
         return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
       }));
     } finally {

@@ -1,0 +1,85 @@
+/**
+ * The tfjs target of the training graph: evaluates each node's op on the
+ * active backend (compile/plan.ts walks the graph; this only computes).
+ * Loss nodes give their value for the player whose update is walked.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { EmitContext, EmitInputs, PlanNode, TrainingEmitter } from '../compile/plan.js';
+import type { Sampler } from '../data/datasets.js';
+import { nextSeed, type Rng } from '../data/random.js';
+import type { AdversarialKind, TrainingOp } from '../nodes/training.js';
+import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from './losses.js';
+
+export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
+  constructor(
+    private readonly models: ReadonlyMap<string, tfl.LayersModel>,
+    private readonly samplers: ReadonlyMap<string, Sampler>,
+    private readonly batch: number,
+    private readonly rng: Rng,
+    /** Replaces every adversarial loss' kind (`ganvas compare`). */
+    private readonly overrideLoss?: AdversarialKind,
+    /** Where D's update records D(real), D(fake) and the Wasserstein estimate. */
+    private readonly record?: Map<string, tf.Scalar>,
+  ) {}
+
+  emit(n: PlanNode & { op: TrainingOp }, inputs: EmitInputs<tf.Tensor>, ctx: EmitContext): tf.Tensor[] {
+    const op = n.op;
+    const batch = this.batch;
+    switch (op.op) {
+      case 'dataset': {
+        const out = (this.samplers.get(n.id) as Sampler).next(batch, this.rng);
+        return n.outputPorts.map((port) => out[port] as tf.Tensor);
+      }
+      case 'noise':
+        return [
+          op.distribution === 'uniform'
+            ? tf.randomUniform([batch, op.dim], -1, 1, 'float32', nextSeed(this.rng))
+            : tf.randomNormal([batch, op.dim], 0, 1, 'float32', nextSeed(this.rng)),
+        ];
+      case 'labels':
+        return [tf.randomUniform([batch, 1], 0, op.numClasses, 'int32', nextSeed(this.rng))];
+      case 'call': {
+        const model = this.models.get(op.model) as tfl.LayersModel;
+        const args = n.inputs.map((i) => inputs.get(i.port));
+        const out = model.apply(args.length === 1 ? (args[0] as tf.Tensor) : args, { training: ctx.training });
+        return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
+      }
+      case 'adversarial': {
+        const real = inputs.get('real');
+        const fake = inputs.get('fake');
+        const kind = this.overrideLoss ?? op.kind;
+        const terms = adversarialLoss(kind, real, fake, op.labelSmoothing);
+        const v = tf.mul(terms[ctx.player === 'D' ? 'd' : 'g'], op.weight) as tf.Scalar;
+        if (this.record && ctx.player === 'D') {
+          const mr = tf.mean(real) as tf.Scalar;
+          const mf = tf.mean(fake) as tf.Scalar;
+          this.record.set('D(real)', mr);
+          this.record.set('D(fake)', mf);
+          if (kind === 'wgan') this.record.set('W', tf.sub(mr, mf) as tf.Scalar);
+        }
+        return [v];
+      }
+      case 'penalty': {
+        const model = this.models.get(op.critic) as tfl.LayersModel;
+        const training = ctx.training;
+        const args = n.criticArgs;
+        // A critic with more inputs (a label) takes them from its call on the same samples (see compileTrainingPlan).
+        const critic = args
+          ? (x: tf.Tensor) => model.apply(args.map((a) => (a === null ? x : inputs.of(a))), { training }) as tf.Tensor
+          : (x: tf.Tensor) => model.apply(x, { training }) as tf.Tensor;
+        return [
+          gradientPenalty(op.kind, op.weight, critic, {
+            ...(inputs.has('real') ? { real: inputs.get('real') } : {}),
+            ...(inputs.has('fake') ? { fake: inputs.get('fake') } : {}),
+            seed: nextSeed(this.rng),
+          }),
+        ];
+      }
+      case 'reconstruction':
+        return [reconstructionLoss(op.norm, op.weight, inputs.get('input'), inputs.get('target'))];
+      case 'auxClassifier':
+        return [auxClassifierLoss(op.weight, inputs.get('logits'), inputs.get('labels'))];
+    }
+  }
+}
