@@ -3,12 +3,14 @@
  * identically in Node and the browser.
  *
  * Each step trains D `dStepsPerGStep` times, then G once (Goodfellow et al.
- * 2014, Algorithm 1). For each player, the nodes that do not depend on the
- * player's own models are evaluated outside the gradient tape (G's samples in
- * a D step, D on real data in a G step); the rest, with the player's loss
- * terms, inside tf.variableGrads. All randomness derives from the seed and
- * the step number, so a run is reproducible on one backend and a resumed
- * run continues exactly as an uninterrupted one.
+ * 2014, Algorithm 1). A player's update is its program (compile/plan.ts
+ * playerProgram): the nodes that do not depend on the player's own models are
+ * evaluated outside the gradient tape (G's samples in a D step, D on real
+ * data in a G step); the rest, with the player's loss terms, inside
+ * tf.variableGrads. The ops are evaluated by the tfjs emitter (emitter.ts).
+ * All randomness derives from the seed and the step number, so a run is
+ * reproducible on one backend and a resumed run continues exactly as an
+ * uninterrupted one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
