@@ -1,0 +1,4 @@
+/** The project file: schema, parsing with located errors, variants. The public surface of core/project. */
+export * from './schema.js';
+export * from './parse.js';
+export * from './variant.js';
