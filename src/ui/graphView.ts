@@ -20,6 +20,11 @@ export interface ViewNode {
   problems: Diagnostic[];
   inputs: string[];
   outputs: string[];
+  /** Ports edges name that the node does not have: drawn as placeholder handles, in error colour. */
+  missingInputs?: string[];
+  missingOutputs?: string[];
+  /** A placeholder for a node edges name that the graph does not have (not a node of the document). */
+  ghost?: boolean;
 }
 export interface ViewEdge {
   id: string;
@@ -28,6 +33,8 @@ export interface ViewEdge {
   target: string;
   targetPort: string;
   label?: string;
+  /** The edge names a node or a port that does not exist: drawn to a placeholder, in error colour. */
+  dangling?: boolean;
 }
 
 /** Positions for nodes that have none: columns by depth from the inputs. */
@@ -133,8 +140,68 @@ export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefine
   return { nodes, edges };
 }
 
+/** Whether a node has a port, a lone port answering to 'in' / 'out' too (as the validator reads edges). */
+function hasPort(ports: readonly string[], port: string, alias: string): boolean {
+  return ports.includes(port) || (ports.length === 1 && port === alias);
+}
+
+/**
+ * Keeps every edge drawable: an edge naming a node the graph lacks gets a
+ * placeholder (ghost) node, one naming a port a node lacks gets a placeholder
+ * handle on that node; both edges are marked dangling. Nothing is dropped, so
+ * such an edge can still be seen, selected and deleted.
+ */
+export function withDangling(view: { nodes: ViewNode[]; edges: ViewEdge[] }): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const byId = new Map(view.nodes.map((n) => [n.id, { ...n }]));
+  const ghosts = new Map<string, ViewNode>();
+  const ghost = (id: string, near: ViewNode | undefined, dx: number): ViewNode => {
+    const known = ghosts.get(id);
+    if (known) return known;
+    const p = near?.position ?? { x: 0, y: 0 };
+    const g: ViewNode = {
+      id,
+      type: 'missing',
+      position: { x: p.x + dx, y: p.y + ghosts.size * 60 },
+      problems: [],
+      inputs: [],
+      outputs: [],
+      ghost: true,
+    };
+    ghosts.set(id, g);
+    return g;
+  };
+  let touched = false;
+  const edges = view.edges.map((e) => {
+    let dangling = false;
+    const s = byId.get(e.source) ?? ghost(e.source, byId.get(e.target), -260);
+    const t = byId.get(e.target) ?? ghost(e.target, byId.get(e.source), 260);
+    if (s.ghost) {
+      if (!s.outputs.includes(e.sourcePort)) s.outputs.push(e.sourcePort);
+      dangling = true;
+    } else if (!hasPort(s.outputs, e.sourcePort, 'out')) {
+      s.missingOutputs = [...new Set([...(s.missingOutputs ?? []), e.sourcePort])];
+      dangling = true;
+    }
+    if (t.ghost) {
+      if (!t.inputs.includes(e.targetPort)) t.inputs.push(e.targetPort);
+      dangling = true;
+    } else if (!hasPort(t.inputs, e.targetPort, 'in')) {
+      t.missingInputs = [...new Set([...(t.missingInputs ?? []), e.targetPort])];
+      dangling = true;
+    }
+    touched ||= dangling;
+    return dangling ? { ...e, dangling } : e;
+  });
+  if (!touched) return view;
+  return { nodes: [...view.nodes.map((n) => byId.get(n.id) as ViewNode), ...ghosts.values()], edges };
+}
+
 /** What the canvas draws for a tab of an analysed project ('training', 'block:<name>' or a model's name). */
 export function tabView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  return withDangling(graphView(analysis, tab));
+}
+
+function graphView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const project = analysis.project;
   const none = { nodes: [], edges: [] };
   if (!project) return none;
