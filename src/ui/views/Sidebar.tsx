@@ -52,6 +52,10 @@ export function Sidebar() {
           graph={tab}
           node={node}
           onChange={(key, value) => store.setParam(node.id, key, value)}
+          onRename={(to) => store.nodeIdProblem(node.id, to) ?? (store.renameNode(node.id, to) ? undefined : 'Not renamed.')}
+          onRenameModel={(from, to) =>
+            store.modelNameProblem(from, to) ?? (store.renameModel(from, to) ? undefined : 'Not renamed.')
+          }
         />
       )}
       <ModelTotals />
