@@ -243,7 +243,7 @@ test('Export TS downloads the same standalone script as ganvas export', async ({
   await page.getByLabel('Template').selectOption('toy-ring.json');
   await expect(page.getByTestId('status')).toHaveText('valid');
   const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export TypeScript' }).click();
+  await page.getByRole('button', { name: 'Export TS' }).click();
   const d = await download;
   expect(d.suggestedFilename()).toBe('toy-ring.train.ts');
   const text = readFileSync(await d.path(), 'utf8');

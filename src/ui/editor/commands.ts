@@ -55,7 +55,6 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'export-ts',
     label: 'Export TS',
-    name: 'Export TypeScript',
     title: 'Export a standalone TypeScript training script (same as ganvas export --target ts)',
     keys: [],
     toolbar: true,
