@@ -62,7 +62,13 @@ function FieldInput({ field, value, onCommit }: { field: Field; value: unknown; 
 }
 
 /** A name field (a node id, a model's name): renames on Enter or leaving it; a refused name says why, in place. */
-function RenameInput({ label, value, onRename }: { label: string; value: string; onRename: (to: string) => string | undefined }) {
+interface RenameProps {
+  label: string;
+  value: string;
+  onRename: (to: string) => string | undefined;
+}
+
+function RenameInput({ label, value, onRename }: RenameProps) {
   const [text, setText] = useState(value);
   const [error, setError] = useState<string | undefined>();
   const id = `rename-${label.replace(/\W+/g, '-')}`;
@@ -116,7 +122,12 @@ export function Inspector({ graph, node, onChange, onRename, onRenameModel }: In
       </h2>
       {onRename && <RenameInput key={`id:${node.id}`} label="Node id" value={node.id} onRename={onRename} />}
       {onRenameModel && called !== undefined && (
-        <RenameInput key={`model:${called}`} label="Model name" value={called} onRename={(to) => onRenameModel(called, to)} />
+        <RenameInput
+          key={`model:${called}`}
+          label="Model name"
+          value={called}
+          onRename={(to) => onRenameModel(called, to)}
+        />
       )}
       {fields.length === 0 && <p className="gv-where">No parameters.</p>}
       {fields.map((f) => (

@@ -9,6 +9,7 @@ import type { Graph } from '../core/project/schema.js';
 import { nodePorts, type ModelAnalysis } from '../core/shapes/infer.js';
 import type { TrainingAnalysis } from '../core/shapes/training.js';
 import type { ProjectAnalysis } from '../core/validate.js';
+import { defaultFlow, flowOf, layoutPositions, type Flow } from './editor/layout.js';
 
 export interface ViewNode {
   id: string;
@@ -25,6 +26,8 @@ export interface ViewNode {
   missingOutputs?: string[];
   /** A placeholder for a node edges name that the graph does not have (not a node of the document). */
   ghost?: boolean;
+  /** The graph's flow: inputs on the top and outputs at the bottom (TB), or left and right (LR). */
+  flow?: Flow;
 }
 export interface ViewEdge {
   id: string;
@@ -37,29 +40,10 @@ export interface ViewEdge {
   dangling?: boolean;
 }
 
-/** Positions for nodes that have none: columns by depth from the inputs. */
-export function autoPositions(graph: Graph): Map<string, { x: number; y: number }> {
-  const depth = new Map<string, number>();
-  const preds = new Map<string, string[]>();
-  for (const e of graph.edges) preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
-  const visit = (id: string, seen: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (seen.has(id)) return 0; // a cycle: the validator reports it
-    seen.add(id);
-    const d = Math.max(-1, ...(preds.get(id) ?? []).map((p) => visit(p, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const rows = new Map<number, number>();
-  const out = new Map<string, { x: number; y: number }>();
-  for (const n of graph.nodes) {
-    const d = visit(n.id, new Set());
-    const r = rows.get(d) ?? 0;
-    rows.set(d, r + 1);
-    out.set(n.id, { x: d * 300, y: r * 130 });
-  }
-  return out;
+/** Positions for nodes that have none: the whole graph laid out by dagre along its default flow. */
+export function autoPositions(graph: Graph, training = false): Map<string, { x: number; y: number }> {
+  if (graph.nodes.every((n) => n.position)) return new Map();
+  return layoutPositions(graph.nodes, graph.edges, defaultFlow(training));
 }
 
 function problemsFor(ds: readonly Diagnostic[], graph: string): Map<string, Diagnostic[]> {
@@ -108,7 +92,7 @@ export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | 
 }
 
 export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
-  const auto = autoPositions(graph);
+  const auto = autoPositions(graph, true);
   const problems = problemsFor(diagnostics, 'training');
   const nodes: ViewNode[] = graph.nodes.map((n) => {
     const info = analysis?.nodes.get(n.id);
@@ -198,7 +182,9 @@ export function withDangling(view: { nodes: ViewNode[]; edges: ViewEdge[] }): { 
 
 /** What the canvas draws for a tab of an analysed project ('training', 'block:<name>' or a model's name). */
 export function tabView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
-  return withDangling(graphView(analysis, tab));
+  const view = withDangling(graphView(analysis, tab));
+  const flow = flowOf(view.nodes, view.edges, defaultFlow(tab === 'training'));
+  return { nodes: view.nodes.map((n) => ({ ...n, flow })), edges: view.edges };
 }
 
 function graphView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {

@@ -10,7 +10,8 @@ async function serious(page: Page, include?: string) {
   const builder = new AxeBuilder({ page }).options({ rules: { 'label-content-name-mismatch': { enabled: true } } });
   const r = await (include ? builder.include(include) : builder).analyze();
   const bad = r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  const where = (v: (typeof bad)[number]) => v.nodes.map((n) => n.target.join(' ')).join(', ');
+  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${where(v)})`);
   const others = r.violations.filter((v) => !bad.includes(v)).map((v) => `${v.impact} ${v.id} (${v.nodes.length})`);
   test.info().annotations.push({ type: 'axe, minor', description: others.join('; ') || 'none' });
   return report;

@@ -10,9 +10,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: test.info().o
 const focusCanvas = (page: Page) => page.getByTestId('canvas').click({ position: { x: 5, y: 5 } });
 
 test.describe('never lose work', () => {
-  test('a dropped or opened file that is not a project is refused with its located problems; the project stays', async ({
-    page,
-  }) => {
+  test('a file that is not a project is refused with its located problems; the project stays', async ({ page }) => {
     await page.goto('/');
     await expect(page.getByTestId('status')).toHaveText('valid');
     await page.getByTestId('node-g_fc').click();
@@ -59,7 +57,7 @@ test.describe('never lose work', () => {
     await expect(page.getByTestId('node-g_fc')).toBeVisible();
   });
 
-  test('the autosave banner: Keep closes it; Discard is undoable and Restore brings the work back', async ({ page }) => {
+  test('the autosave banner: Keep closes it; Discard is undoable, Restore brings the work back', async ({ page }) => {
     await page.goto('/');
     await page.getByTestId('node-z').click();
     const dim = page.getByLabel('dim', { exact: true });
@@ -97,7 +95,7 @@ test.describe('never lose work', () => {
     await expect(page.getByTestId('node-z')).toContainText('[B,32]');
   });
 
-  test('an edge to a deleted node port stays visible in error colour, selectable and deletable; the problem offers the fix', async ({
+  test('an edge to a deleted port stays visible in red, selectable, deletable; its problem offers the fix', async ({
     page,
   }) => {
     const warnings: string[] = [];
@@ -248,7 +246,8 @@ test.describe('a start that trains', () => {
     await expect(page.getByLabel('Template').locator('option', { hasText: 'DCGAN 28x28 (MNIST)' })).toHaveCount(1);
     await page.getByRole('button', { name: 'New project…' }).click();
     const list = page.getByTestId('template-list');
-    await expect(list.getByRole('button', { name: /2D toy GAN: ring of 8 Gaussians.*A ring of 8 Gaussians/ })).toBeVisible();
+    const ring = list.getByRole('button', { name: /2D toy GAN: ring of 8 Gaussians.*A ring of 8 Gaussians/ });
+    await expect(ring).toBeVisible();
     await expect(list.getByRole('button').first()).toContainText('New project');
     await shot(page, 'template-list');
     await list.getByRole('button').first().click();
@@ -356,7 +355,15 @@ test.describe('readable', () => {
           JSON.stringify({
             format: 'ganvas/1',
             name: 'A project with a rather long name that would push the header onto two rows',
-            models: { g: { nodes: [{ id: 'z', type: 'Noise' }, { id: 'o', type: 'Output' }], edges: [{ source: 'z', target: 'o' }] } },
+            models: {
+              g: {
+                nodes: [
+                  { id: 'z', type: 'Noise' },
+                  { id: 'o', type: 'Output' },
+                ],
+                edges: [{ source: 'z', target: 'o' }],
+              },
+            },
           }),
         ),
       });
@@ -371,4 +378,82 @@ test.describe('readable', () => {
       await shot(page, `header-${width}`);
     });
   }
+});
+
+test.describe('readable graphs', () => {
+  /** The on-screen size of node text (12 px at zoom 1), from the canvas' zoom. */
+  const textPx = async (page: Page) => {
+    const t = await page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
+    const scale = t === 'none' ? 1 : Number(/matrix\(([^,]+)/.exec(t)?.[1]);
+    return 12 * scale;
+  };
+
+  for (const [file, tab] of [
+    ['dcgan.json', 'generator'],
+    ['stylegan-lite.json', 'synthesis'],
+    ['pix2pix.json', 'generator'],
+  ] as const) {
+    test(`${file}: ${tab} opens with node text at 10 px or more, ports on the sides the graph flows through`, async ({
+      page,
+    }) => {
+      await page.goto('/');
+      await page.getByLabel('Template').selectOption(file);
+      await page.getByRole('tab', { name: tab, exact: true }).click();
+      await expect(page.locator('.react-flow__node').first()).toBeVisible();
+      await page.waitForTimeout(300);
+      expect(await textPx(page)).toBeGreaterThanOrEqual(10);
+      // A model flows top to bottom: inputs on top, outputs at the bottom.
+      await expect(page.locator('.react-flow__handle-left')).toHaveCount(0);
+      expect(await page.locator('.react-flow__handle-top').count()).toBeGreaterThan(0);
+      await shot(page, `opening-${file.replace('.json', '')}`);
+    });
+  }
+
+  test('Layout lays the graph out with dagre along its flow; training flows left to right', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('Template').selectOption('pix2pix.json');
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
+    // No two nodes overlap.
+    const boxes = await page.locator('.react-flow__node').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { x: r.x, y: r.y, w: r.width, h: r.height };
+      }),
+    );
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!;
+        const b = boxes[j]!;
+        const overlap = a.x < b.x + b.w - 1 && b.x < a.x + a.w - 1 && a.y < b.y + b.h - 1 && b.y < a.y + a.h - 1;
+        expect(overlap, `nodes ${i} and ${j} overlap`).toBe(false);
+      }
+    await page.getByRole('button', { name: 'Fit View' }).click();
+    await shot(page, 'layout-pix2pix');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('tab', { name: 'training' }).click();
+    await expect(page.locator('.react-flow__handle-top')).toHaveCount(0);
+    expect(await page.locator('.react-flow__handle-left').count()).toBeGreaterThan(0);
+  });
+
+  test('a node added from the palette lands on a free spot, selected, with its inspector', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('Search nodes').fill('dense');
+    await page.getByRole('button', { name: 'Add Dense' }).click();
+    await page.getByRole('button', { name: 'Add Dense' }).click();
+    for (const id of ['dense_1', 'dense_2']) await expect(page.getByTestId(`node-${id}`)).toBeVisible();
+    await expect(page.getByLabel('Node id')).toHaveValue('dense_2');
+    const boxes = await page.locator('.react-flow__node').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { id: e.getAttribute('data-id'), x: r.x, y: r.y, w: r.width, h: r.height };
+      }),
+    );
+    for (const a of boxes.filter((b) => b.id?.startsWith('dense_')))
+      for (const b of boxes) {
+        if (a === b) continue;
+        const overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+        expect(overlap, `${a.id} on ${b.id}`).toBe(false);
+      }
+    await shot(page, 'added-nodes');
+  });
 });

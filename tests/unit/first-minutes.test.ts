@@ -114,7 +114,7 @@ describe('opening and the autosave', () => {
 });
 
 describe('dangling edges and counts', () => {
-  it('an edge to a missing port gets a placeholder handle; to a missing node, a placeholder node; both offer a fix', () => {
+  it('a missing port gets a placeholder handle, a missing node a placeholder node; both edges have a fix', () => {
     const p = toyProject();
     p.models.generator!.nodes = p.models.generator!.nodes.filter((n) => n.id !== 'z');
     p.models.generator!.edges = p.models.generator!.edges.filter((e) => e.source !== 'z');
@@ -149,5 +149,40 @@ describe('dangling edges and counts', () => {
   it('"?" opens the shortcuts, whatever Shift it took to type', () => {
     expect(chordOf({ key: '?', shiftKey: true })).toBe('?');
     expect(commandForKey({ key: '?', shiftKey: true })?.id).toBe('help');
+  });
+});
+
+describe('readable graphs', () => {
+  it('dagre lays every template graph out without overlaps, along its default flow', async () => {
+    const { layoutPositions, NODE_SIZE, flowOf } = await import('../../src/ui/editor/layout.js');
+    for (const f of ['pix2pix', 'cyclegan', 'stylegan-lite', 'dcgan']) {
+      const p = JSON.parse(readFileSync(`templates/${f}.json`, 'utf8')) as {
+        models: Record<string, { nodes: { id: string }[]; edges: { source: string; target: string }[] }>;
+      };
+      for (const g of Object.values(p.models)) {
+        const at = layoutPositions(g.nodes, g.edges, 'TB');
+        const ps = [...at.values()];
+        for (let i = 0; i < ps.length; i++)
+          for (let j = i + 1; j < ps.length; j++) {
+            const a = ps[i]!;
+            const b = ps[j]!;
+            expect(Math.abs(a.x - b.x) >= NODE_SIZE.width || Math.abs(a.y - b.y) >= NODE_SIZE.height).toBe(true);
+          }
+        const laid = g.nodes.map((n) => ({ id: n.id, position: at.get(n.id) }));
+        expect(flowOf(laid, g.edges, 'LR')).toBe('TB');
+      }
+    }
+  });
+
+  it('a disconnected graph is not stacked; a new node finds a free spot near the wanted point', async () => {
+    const { layoutPositions } = await import('../../src/ui/editor/layout.js');
+    const { freeSpot } = await import('../../src/ui/editor/placement.js');
+    const at = layoutPositions([{ id: 'a' }, { id: 'b' }, { id: 'c' }], [], 'TB');
+    expect(new Set([...at.values()].map((p) => `${p.x},${p.y}`)).size).toBe(3);
+    const taken = [{ x: -90, y: -40, width: 180, height: 80 }];
+    const spot = freeSpot({ x: 0, y: 0 }, taken);
+    const clear = spot.x >= 110 || spot.x + 180 <= -110 || spot.y >= 60 || spot.y + 80 <= -60;
+    expect(clear).toBe(true);
+    expect(freeSpot({ x: 0, y: 0 }, [])).toEqual({ x: -90, y: -40 });
   });
 });

@@ -325,8 +325,15 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       return edit(`paste ${c.nodes.length} node(s)`, edits.paste(ref(), [...c.nodes], [...c.edges]));
     },
 
+    /** Adds a node at a point of the graph shown, as one step, and selects it (its inspector shows). */
     addNode(type: string, at: { x: number; y: number }): boolean {
-      return edit(`add ${type}`, edits.addNode(ref(), type, { x: Math.round(at.x), y: Math.round(at.y) }));
+      const g = activeGraph(state);
+      if (!g) return false;
+      const id = edits.freshId(g as never, type);
+      const position = { x: Math.round(at.x), y: Math.round(at.y) };
+      if (!edit(`add ${type}`, edits.addNode(ref(), type, position, id))) return false;
+      set({ selection: [id] });
+      return true;
     },
     /** Adds a node where a wire was dropped and connects the wire to its first input, as one step. */
     addNodeOnWire(type: string, at: { x: number; y: number }, source: string, sourcePort: string): boolean {

@@ -11,6 +11,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
+import { openingFit } from '../editor/layout.js';
 import { tabView, type ViewEdge, type ViewNode } from '../graphView.js';
 import { fittingTypes } from '../store/fit.js';
 import { LayerNode, type LayerNodeData, type LayerNodeType } from './LayerNode.js';
@@ -46,7 +47,9 @@ function flowEdge(e: ViewEdge, nodes: readonly ViewNode[]): Edge {
     targetHandle: targetHandle ?? null,
     label: e.dangling ? `${e.label ?? ''} (broken: delete it)`.trim() : (e.label ?? ''),
     className: e.dangling ? 'gv-edge gv-edge-dangling' : 'gv-edge',
-    ...(e.dangling ? { reconnectable: false, ariaLabel: `Broken edge ${e.source}.${e.sourcePort} to ${e.target}.${e.targetPort}` } : {}),
+    ...(e.dangling
+      ? { reconnectable: false, ariaLabel: `Broken edge ${e.source}.${e.sourcePort} to ${e.target}.${e.targetPort}` }
+      : {}),
   };
 }
 
@@ -97,6 +100,16 @@ export function Canvas() {
     });
   };
   const edgeIndex = (id: string) => view.edges.findIndex((v) => v.id === id);
+  // The canvas opens each graph at a readable zoom: all of it when it fits, else where it starts.
+  const box = useRef<HTMLDivElement>(null);
+  const fit = useMemo(
+    () =>
+      openingFit(view.nodes, view.edges, {
+        width: box.current?.clientWidth ?? window.innerWidth - 340,
+        height: box.current?.clientHeight ?? window.innerHeight - 100,
+      }),
+    [view],
+  );
 
   /** A wire dropped on empty canvas: offer the node types that accept its tensor. */
   const [drop, setDrop] = useState<Drop | undefined>();
@@ -124,12 +137,13 @@ export function Canvas() {
 
   return (
     <>
-      <div className="gv-canvas" data-testid="canvas">
+      <div className="gv-canvas" data-testid="canvas" ref={box}>
         <ReactFlow
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
           fitView
+          fitViewOptions={fit}
           minZoom={0.05}
           key={`${file}:${tab}`}
           nodesConnectable={editable}

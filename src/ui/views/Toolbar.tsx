@@ -58,7 +58,7 @@ interface FileButtonProps {
   onFile: (name: string, text: string) => void;
 }
 
-/** A label (so that tests and screen readers reach the file input by its name) that works as a button from the keyboard. */
+/** A label (tests and screen readers reach the file input by its name) that works as a button from the keyboard. */
 function FileButton(props: FileButtonProps) {
   const press = (e: KeyboardEvent<HTMLLabelElement>) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
