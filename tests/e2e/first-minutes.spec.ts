@@ -259,6 +259,26 @@ test.describe('a start that trains', () => {
     await expect(page.getByLabel('Template')).toHaveValue('dcgan-mnist.json');
   });
 
+  test('every command the page names (text and tooltips, training panel open) is one that works', async ({ page }) => {
+    const { spawnSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Training panel' }).click();
+    await expect(page.getByRole('button', { name: 'Start' })).toBeVisible();
+    const text = await page.evaluate(() => {
+      const titles = [...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title'));
+      return [document.body.innerText, ...titles].join('\n');
+    });
+    const named = [...text.matchAll(/npx ganvas ([a-z]+)|npm run ([a-z][\w:-]*)/g)];
+    expect(named.length).toBeGreaterThan(0); // Export TS's tooltip names `npx ganvas export`
+    const help = spawnSync(process.execPath, ['bin/ganvas.js', '--help'], { encoding: 'utf8' }).stdout;
+    const scripts = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).scripts);
+    for (const [all, sub, script] of named) {
+      if (sub) expect(help, all).toMatch(new RegExp(`^  ${sub}\\b`, 'm'));
+      if (script) expect(scripts, all).toContain(script);
+    }
+  });
+
   test('the header counts errors and warnings as the Problems list does', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('Search nodes').fill('leaky');

@@ -55,7 +55,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'export-ts',
     label: 'Export TS',
-    title: 'Export a standalone TypeScript training script (same as ganvas export --target ts)',
+    title: 'Export a standalone TypeScript training script (same as npx ganvas export project.json --target ts)',
     keys: [],
     toolbar: true,
     enabled: (s) => s.analysis.project !== undefined && errorCount(s) === 0,
