@@ -106,7 +106,7 @@ test('edit in the inspector: a shape error appears on the node, undo and redo, i
   const units = page.getByLabel('units', { exact: true });
   await units.fill('-5');
   await units.press('Enter');
-  await expect(page.getByRole('alert').filter({ hasText: '>=' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'units must be a whole number from 1' })).toBeVisible();
   await expect(page.getByTestId('status')).toHaveText('valid');
   await expect(page.getByTestId('node-g_fc')).toContainText('[B,3136]');
 

@@ -400,6 +400,24 @@ test.describe('readable', () => {
   }
 });
 
+test('inspector errors say what the param takes, in its own words', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('node-g_fc').click();
+  const units = page.getByLabel('units', { exact: true });
+  await units.fill('2.5');
+  await units.press('Enter');
+  const said = page.getByRole('alert').filter({ hasText: 'units must be a whole number from 1 to 1,000,000.' });
+  await expect(said).toBeVisible();
+  await expect(page.getByText('expected number')).toHaveCount(0);
+  await page.getByTestId('node-g_reshape').click();
+  const shape = page.getByLabel('shape', { exact: true });
+  await shape.fill('7, seven, 64');
+  await shape.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'shape must be numbers separated by commas' })).toBeVisible();
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await shot(page, 'inspector-words');
+});
+
 test.describe('readable graphs', () => {
   /** The on-screen size of node text (12 px at zoom 1), from the canvas' zoom. */
   const textPx = async (page: Page) => {

@@ -152,6 +152,21 @@ describe('dangling edges and counts', () => {
   });
 });
 
+describe('inspector words', () => {
+  it('a refused number says what the param takes', async () => {
+    const { NODE_TYPES } = await import('../../src/core/nodes/registry.js');
+    const { fieldsOf, parseField } = await import('../../src/ui/inspector/fields.js');
+    const field = (t: string, k: string) => fieldsOf(NODE_TYPES.get(t)!.params).find((f) => f.key === k)!;
+    expect(parseField(field('Dense', 'units'), 'NaN')).toEqual({
+      error: 'units must be a whole number from 1 to 1,000,000.',
+    });
+    expect(parseField(field('LeakyReLU', 'alpha'), '3')).toEqual({ error: 'alpha must be a number from 0 to 1.' });
+    expect(parseField(field('Input', 'shape'), 'a, b')).toEqual({
+      error: 'shape must be numbers separated by commas, e.g. 28, 28, 1.',
+    });
+  });
+});
+
 describe('readable graphs', () => {
   it('dagre lays every template graph out without overlaps, along its default flow', async () => {
     const { layoutPositions, NODE_SIZE, flowOf } = await import('../../src/ui/editor/layout.js');
