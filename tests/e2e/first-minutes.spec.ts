@@ -336,6 +336,29 @@ test.describe('hands and keyboards', () => {
     await expect(page.getByRole('button', { name: 'Import…' })).toBeFocused();
   });
 
+  test('wiring from the keyboard: pick a target input from a list, Connect; one undo step', async ({ page }) => {
+    await page.goto('/');
+    await page.getByLabel('Template').selectOption('toy-ring.json');
+    await page.getByLabel('Search nodes').fill('leaky');
+    await page.getByRole('button', { name: 'Add LeakyReLU' }).press('Enter');
+    await expect(page.getByTestId('node-leakyrelu_1')).toContainText('UNCONNECTED_INPUT');
+    // Select g_act1 with the keyboard: focus its node, Enter.
+    await page.locator('.react-flow__node[data-id="g_act1"]').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByLabel('Node id')).toHaveValue('g_act1');
+    const to = page.getByLabel('Connect to');
+    await to.focus();
+    await to.selectOption('leakyrelu_1.in');
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Connect', exact: true })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('node-leakyrelu_1')).not.toContainText('UNCONNECTED_INPUT');
+    await expect(page.getByTestId('node-leakyrelu_1')).toContainText('[B,');
+    await shot(page, 'keyboard-connect');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect(page.getByTestId('node-leakyrelu_1')).toContainText('UNCONNECTED_INPUT');
+  });
+
   test('a node moved with the arrow keys is moved in the document, and Undo moves it back', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('Template').selectOption('toy-ring.json');

@@ -5,6 +5,7 @@ import { freeSpot } from '../editor/placement.js';
 import { selectedNode } from '../editor/store.js';
 import { Inspector } from '../Inspector.js';
 import { Palette } from '../Palette.js';
+import { ConnectForm } from './ConnectForm.js';
 import { ProblemsList } from './ProblemsList.js';
 import { useEditor, useEditorStore } from './useEditor.js';
 
@@ -70,6 +71,7 @@ export function Sidebar() {
           }
         />
       )}
+      {editable && node && <ConnectForm key={`connect:${tab}/${node.id}`} nodeId={node.id} />}
       <ModelTotals />
       <ProblemsList />
     </aside>
