@@ -240,6 +240,24 @@ test.describe('a start that trains', () => {
     await page.getByRole('button', { name: 'Stop' }).click();
   });
 
+  test('another project starts a clean training panel: no old charts, samples or downloads', async ({ page }) => {
+    test.setTimeout(120_000);
+    await page.goto('/');
+    await page.getByLabel('Template').selectOption('toy-ring.json');
+    await page.getByRole('button', { name: 'Training panel' }).click();
+    await page.getByLabel('Backend').selectOption('wasm');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect(page.getByTestId('train-step')).toHaveText(/step ([3-9]|\d{2,})/, { timeout: 90_000 });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect(page.getByRole('button', { name: 'Download generator' })).toBeEnabled();
+    await expect(page.getByTestId('samples-0')).toBeVisible();
+    await page.getByLabel('Template').selectOption('dcgan-mnist.json');
+    await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled();
+    await expect(page.getByTestId('samples-0')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Download generator' })).toBeDisabled();
+    await shot(page, 'clean-panel');
+  });
+
   test('the template list shows titles with a line of description, and New project', async ({ page }) => {
     await page.goto('/');
     // The picker names templates by title.

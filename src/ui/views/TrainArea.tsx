@@ -9,10 +9,13 @@ export function TrainArea() {
   const store = useEditorStore();
   const open = useEditor((s) => s.trainOpen);
   const analysis = useEditor((s) => s.analysis);
+  // Another project (opened, or an open undone) starts a clean panel: the old run stops, its charts,
+  // samples and downloads go. Edits of the same project keep the panel.
+  const project = useEditor((s) => `${s.file}\n${s.analysis.project?.name ?? ''}`);
   if (!open) return null;
   return (
     <Suspense fallback={<div className="gv-train">Loading the training engine…</div>}>
-      <TrainPanel analysis={analysis} onDataset={(id, params) => store.setDataset(id, params)} />
+      <TrainPanel key={project} analysis={analysis} onDataset={(id, params) => store.setDataset(id, params)} />
     </Suspense>
   );
 }
