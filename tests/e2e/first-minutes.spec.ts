@@ -354,6 +354,19 @@ test.describe('hands and keyboards', () => {
     await expect(page.getByRole('button', { name: 'Import…' })).toBeFocused();
   });
 
+  test('from the Train button to Start is one key press: opening the panel focuses its first control', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Training panel' }).focus();
+    await page.keyboard.press('Enter');
+    const start = page.getByRole('button', { name: 'Start' });
+    await expect(start).toBeFocused();
+    const outline = await start.evaluate((e) => getComputedStyle(e).outlineStyle);
+    expect(outline).not.toBe('none');
+    await shot(page, 'train-focus');
+  });
+
   test('wiring from the keyboard: pick a target input from a list, Connect; one undo step', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('Template').selectOption('toy-ring.json');
