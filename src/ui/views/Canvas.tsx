@@ -45,7 +45,7 @@ function flowEdge(e: ViewEdge, nodes: readonly ViewNode[]): Edge {
     sourceHandle,
     target: e.target,
     targetHandle: targetHandle ?? null,
-    label: e.dangling ? `${e.label ?? ''} (broken: delete it)`.trim() : (e.label ?? ''),
+    label: e.dangling ? 'broken' : (e.label ?? ''),
     className: e.dangling ? 'gv-edge gv-edge-dangling' : 'gv-edge',
     ...(e.dangling
       ? { reconnectable: false, ariaLabel: `Broken edge ${e.source}.${e.sourcePort} to ${e.target}.${e.targetPort}` }
