@@ -2,7 +2,8 @@ import { ReactFlowProvider } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import './app.css';
 import type { EditorStore } from './editor/store.js';
-import { NoticeBanner, RestoredBanner } from './views/Banners.js';
+import { NoticeBanner, RefusedBanner, RestoredBanner } from './views/Banners.js';
+import { Dialogs } from './views/Dialogs.js';
 import { Canvas } from './views/Canvas.js';
 import { Sidebar } from './views/Sidebar.js';
 import { Tabs } from './views/Tabs.js';
@@ -22,11 +23,12 @@ function Editor({ store }: { store: EditorStore }) {
         const f = e.dataTransfer.files[0];
         if (!f) return;
         e.preventDefault();
-        void f.text().then((text) => store.open(f.name, text));
+        void f.text().then((text) => store.openFile(f.name, text));
       }}
     >
       <Toolbar />
       <NoticeBanner />
+      <RefusedBanner />
       <RestoredBanner />
       <Tabs />
       <main className="gv-main">
@@ -34,6 +36,7 @@ function Editor({ store }: { store: EditorStore }) {
         <Sidebar />
       </main>
       <TrainArea />
+      <Dialogs />
     </div>
   );
 }

@@ -59,9 +59,58 @@ function FieldInput({ field, value, onCommit }: { field: Field; value: unknown; 
   );
 }
 
+/** A name field (a node id, a model's name): renames on Enter or leaving it; a refused name says why, in place. */
+interface RenameProps {
+  label: string;
+  value: string;
+  onRename: (to: string) => string | undefined;
+}
+
+function RenameInput({ label, value, onRename }: RenameProps) {
+  const [text, setText] = useState(value);
+  const [error, setError] = useState<string | undefined>();
+  const id = `rename-${label.replace(/\W+/g, '-')}`;
+  const commit = () => {
+    const to = text.trim();
+    if (to === value) return setError(undefined);
+    setError(onRename(to));
+  };
+  return (
+    <div className="gv-field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        value={text}
+        aria-invalid={error !== undefined}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+        }}
+      />
+      {error && (
+        <div className="gv-field-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export interface InspectorProps {
+  graph: string;
+  node: DocNode | undefined;
+  onChange: (key: string, value: unknown) => void;
+  /** Renames the node (every reference too); returns why a name is refused. */
+  onRename?: (to: string) => string | undefined;
+  /** Renames the model a ModelCall calls (every reference too); returns why a name is refused. */
+  onRenameModel?: (from: string, to: string) => string | undefined;
+}
+
 /** The selected node's params, as a form generated from its zod schema. Invalid values are refused in place. */
-export function Inspector({ graph, node, onChange }: { graph: string; node: DocNode | undefined; onChange: (key: string, value: unknown) => void }) {
+export function Inspector({ graph, node, onChange, onRename, onRenameModel }: InspectorProps) {
   if (!node) return null;
+  const called = node.type === 'ModelCall' && typeof node.params?.model === 'string' ? node.params.model : undefined;
   const schema = entryFor(graph === 'training' ? 'training' : 'model', node.type)?.params;
   const fields = schema ? fieldsOf(schema) : [];
   return (
@@ -69,6 +118,15 @@ export function Inspector({ graph, node, onChange }: { graph: string; node: DocN
       <h2>
         {node.type} <span className="gv-where">{node.id}</span>
       </h2>
+      {onRename && <RenameInput key={`id:${node.id}`} label="Node id" value={node.id} onRename={onRename} />}
+      {onRenameModel && called !== undefined && (
+        <RenameInput
+          key={`model:${called}`}
+          label="Model name"
+          value={called}
+          onRename={(to) => onRenameModel(called, to)}
+        />
+      )}
       {fields.length === 0 && <p className="gv-where">No parameters.</p>}
       {fields.map((f) => (
         <FieldInput key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`} field={f} value={node.params?.[f.key]} onCommit={(v) => onChange(f.key, v)} />

@@ -20,7 +20,14 @@ export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: 
         <div key={cat} className="gv-palette-group">
           <div className="gv-palette-cat">{cat}</div>
           {defs.map((d) => (
-            <button key={d.type} className="gv-palette-item" title={d.doc} onClick={() => onAdd(d.type)} aria-label={`Add ${d.type}`}>
+            <button
+              key={d.type}
+              className="gv-palette-item"
+              title={d.doc}
+              onClick={() => onAdd(d.type)}
+              // The name holds the visible title (axe: label-content-name-mismatch) and the type.
+              aria-label={d.title === d.type ? `Add ${d.type}` : `Add ${d.type}: ${d.title}`}
+            >
               {d.title}
             </button>
           ))}

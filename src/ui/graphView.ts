@@ -9,6 +9,7 @@ import type { Graph } from '../core/project/schema.js';
 import { nodePorts, type ModelAnalysis } from '../core/shapes/infer.js';
 import type { TrainingAnalysis } from '../core/shapes/training.js';
 import type { ProjectAnalysis } from '../core/validate.js';
+import { defaultFlow, flowOf, layoutPositions, type Flow } from './editor/layout.js';
 
 export interface ViewNode {
   id: string;
@@ -20,6 +21,13 @@ export interface ViewNode {
   problems: Diagnostic[];
   inputs: string[];
   outputs: string[];
+  /** Ports edges name that the node does not have: drawn as placeholder handles, in error colour. */
+  missingInputs?: string[];
+  missingOutputs?: string[];
+  /** A placeholder for a node edges name that the graph does not have (not a node of the document). */
+  ghost?: boolean;
+  /** The graph's flow: inputs on the top and outputs at the bottom (TB), or left and right (LR). */
+  flow?: Flow;
 }
 export interface ViewEdge {
   id: string;
@@ -28,31 +36,14 @@ export interface ViewEdge {
   target: string;
   targetPort: string;
   label?: string;
+  /** The edge names a node or a port that does not exist: drawn to a placeholder, in error colour. */
+  dangling?: boolean;
 }
 
-/** Positions for nodes that have none: columns by depth from the inputs. */
-export function autoPositions(graph: Graph): Map<string, { x: number; y: number }> {
-  const depth = new Map<string, number>();
-  const preds = new Map<string, string[]>();
-  for (const e of graph.edges) preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
-  const visit = (id: string, seen: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (seen.has(id)) return 0; // a cycle: the validator reports it
-    seen.add(id);
-    const d = Math.max(-1, ...(preds.get(id) ?? []).map((p) => visit(p, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const rows = new Map<number, number>();
-  const out = new Map<string, { x: number; y: number }>();
-  for (const n of graph.nodes) {
-    const d = visit(n.id, new Set());
-    const r = rows.get(d) ?? 0;
-    rows.set(d, r + 1);
-    out.set(n.id, { x: d * 300, y: r * 130 });
-  }
-  return out;
+/** Positions for nodes that have none: the whole graph laid out by dagre along its default flow. */
+export function autoPositions(graph: Graph, training = false): Map<string, { x: number; y: number }> {
+  if (graph.nodes.every((n) => n.position)) return new Map();
+  return layoutPositions(graph.nodes, graph.edges, defaultFlow(training));
 }
 
 function problemsFor(ds: readonly Diagnostic[], graph: string): Map<string, Diagnostic[]> {
@@ -101,7 +92,7 @@ export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | 
 }
 
 export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
-  const auto = autoPositions(graph);
+  const auto = autoPositions(graph, true);
   const problems = problemsFor(diagnostics, 'training');
   const nodes: ViewNode[] = graph.nodes.map((n) => {
     const info = analysis?.nodes.get(n.id);
@@ -133,8 +124,70 @@ export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefine
   return { nodes, edges };
 }
 
+/** Whether a node has a port, a lone port answering to 'in' / 'out' too (as the validator reads edges). */
+function hasPort(ports: readonly string[], port: string, alias: string): boolean {
+  return ports.includes(port) || (ports.length === 1 && port === alias);
+}
+
+/**
+ * Keeps every edge drawable: an edge naming a node the graph lacks gets a
+ * placeholder (ghost) node, one naming a port a node lacks gets a placeholder
+ * handle on that node; both edges are marked dangling. Nothing is dropped, so
+ * such an edge can still be seen, selected and deleted.
+ */
+export function withDangling(view: { nodes: ViewNode[]; edges: ViewEdge[] }): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const byId = new Map(view.nodes.map((n) => [n.id, { ...n }]));
+  const ghosts = new Map<string, ViewNode>();
+  const ghost = (id: string, near: ViewNode | undefined, dx: number): ViewNode => {
+    const known = ghosts.get(id);
+    if (known) return known;
+    const p = near?.position ?? { x: 0, y: 0 };
+    const g: ViewNode = {
+      id,
+      type: 'missing',
+      position: { x: p.x + dx, y: p.y + ghosts.size * 60 },
+      problems: [],
+      inputs: [],
+      outputs: [],
+      ghost: true,
+    };
+    ghosts.set(id, g);
+    return g;
+  };
+  let touched = false;
+  const edges = view.edges.map((e) => {
+    let dangling = false;
+    const s = byId.get(e.source) ?? ghost(e.source, byId.get(e.target), -260);
+    const t = byId.get(e.target) ?? ghost(e.target, byId.get(e.source), 260);
+    if (s.ghost) {
+      if (!s.outputs.includes(e.sourcePort)) s.outputs.push(e.sourcePort);
+      dangling = true;
+    } else if (!hasPort(s.outputs, e.sourcePort, 'out')) {
+      s.missingOutputs = [...new Set([...(s.missingOutputs ?? []), e.sourcePort])];
+      dangling = true;
+    }
+    if (t.ghost) {
+      if (!t.inputs.includes(e.targetPort)) t.inputs.push(e.targetPort);
+      dangling = true;
+    } else if (!hasPort(t.inputs, e.targetPort, 'in')) {
+      t.missingInputs = [...new Set([...(t.missingInputs ?? []), e.targetPort])];
+      dangling = true;
+    }
+    touched ||= dangling;
+    return dangling ? { ...e, dangling } : e;
+  });
+  if (!touched) return view;
+  return { nodes: [...view.nodes.map((n) => byId.get(n.id) as ViewNode), ...ghosts.values()], edges };
+}
+
 /** What the canvas draws for a tab of an analysed project ('training', 'block:<name>' or a model's name). */
 export function tabView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
+  const view = withDangling(graphView(analysis, tab));
+  const flow = flowOf(view.nodes, view.edges, defaultFlow(tab === 'training'));
+  return { nodes: view.nodes.map((n) => ({ ...n, flow })), edges: view.edges };
+}
+
+function graphView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const project = analysis.project;
   const none = { nodes: [], edges: [] };
   if (!project) return none;

@@ -33,6 +33,17 @@ const editable = (s: EditorState) => s.doc !== undefined;
 
 export const COMMANDS: readonly Command[] = [
   {
+    id: 'templates',
+    label: 'New…',
+    name: 'New project…',
+    title: 'Start a new project, or open one of the templates',
+    keys: [],
+    toolbar: true,
+    enabled: () => true,
+    pressed: (s) => s.dialog === 'templates',
+    run: (store) => store.toggleDialog('templates'),
+  },
+  {
     id: 'save',
     label: 'Save',
     name: 'Save project',
@@ -44,8 +55,7 @@ export const COMMANDS: readonly Command[] = [
   {
     id: 'export-ts',
     label: 'Export TS',
-    name: 'Export TypeScript',
-    title: 'Export a standalone TypeScript training script (same as ganvas export --target ts)',
+    title: 'Export a standalone TypeScript training script (same as npx ganvas export project.json --target ts)',
     keys: [],
     toolbar: true,
     enabled: (s) => s.analysis.project !== undefined && errorCount(s) === 0,
@@ -98,6 +108,16 @@ export const COMMANDS: readonly Command[] = [
     run: (store) => store.toggleTrain(),
   },
   {
+    id: 'help',
+    label: '?',
+    name: 'Keyboard shortcuts',
+    keys: ['?'],
+    toolbar: true,
+    enabled: () => true,
+    pressed: (s) => s.dialog === 'help',
+    run: (store) => store.toggleDialog('help'),
+  },
+  {
     id: 'copy',
     label: 'Copy',
     keys: ['Mod+C'],
@@ -131,10 +151,14 @@ export interface KeyPress {
   altKey?: boolean;
 }
 
-/** The chord a key press makes: Ctrl+Shift+z and Cmd+Shift+Z are both `Mod+Shift+Z`. */
+/**
+ * The chord a key press makes: Ctrl+Shift+z and Cmd+Shift+Z are both `Mod+Shift+Z`. A punctuation key
+ * is its character, whatever Shift it took to type it on this keyboard: "?" is `?`, not `Shift+?`.
+ */
 export function chordOf(e: KeyPress): Chord {
   const key = e.key.length === 1 ? e.key.toUpperCase() : e.key;
-  const mods = [e.ctrlKey || e.metaKey ? 'Mod' : '', e.altKey ? 'Alt' : '', e.shiftKey ? 'Shift' : ''];
+  const typed = key.length === 1 && !/[A-Z0-9]/.test(key);
+  const mods = [e.ctrlKey || e.metaKey ? 'Mod' : '', e.altKey ? 'Alt' : '', e.shiftKey && !typed ? 'Shift' : ''];
   return [...mods, key].filter(Boolean).join('+');
 }
 

@@ -14,6 +14,8 @@ import { getNodeDef } from '../../core/nodes/registry.js';
 import { recordEdit, replayStep, revertStep, type Edit, type ProjectDoc, type Step } from '../store/history.js';
 import * as edits from '../store/edits.js';
 import type { DocEdge, DocNode, GraphRef } from '../store/edits.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { badName, renameModel, renameNode } from './rename.js';
 
 /** A document as opened: its file name, the editable JSON (none when read-only) and its analysis. */
 export interface Opened {
@@ -50,6 +52,18 @@ export interface EditorState extends Opened {
   readonly notice: string | undefined;
   /** When the document was restored from the autosave of an earlier session (ISO time). */
   readonly restoredAt: string | undefined;
+  /** The restored work after "Discard", kept so that "Restore" can bring it back. */
+  readonly discarded: Discarded | undefined;
+  /** A file refused by Open or a drop (not a project), with its located diagnostics; the document is untouched. */
+  readonly refused: { readonly file: string; readonly diagnostics: readonly Diagnostic[] } | undefined;
+  /** The dialog shown over the editor: the keyboard shortcuts or the template list. */
+  readonly dialog: 'help' | 'templates' | undefined;
+}
+
+export interface Discarded {
+  readonly file: string;
+  readonly doc: ProjectDoc;
+  readonly savedAt: string;
 }
 
 export interface EditorEnv {
@@ -108,6 +122,17 @@ export function errorCount(s: EditorState): number {
   return s.analysis.diagnostics.filter((d) => d.severity === 'error').length;
 }
 
+export function warningCount(s: EditorState): number {
+  return s.analysis.diagnostics.filter((d) => d.severity === 'warning').length;
+}
+
+/** "2 errors, 1 warning", "1 warning", "no problems": the one count the header and the Problems list show. */
+export function countText(errors: number, warnings: number): string {
+  const part = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const parts = [errors ? part(errors, 'error') : '', warnings ? part(warnings, 'warning') : ''].filter(Boolean);
+  return parts.join(', ') || 'no problems';
+}
+
 /** Node ids of the graph shown (from the parsed project when the document is read-only). */
 function nodeIds(s: Pick<EditorState, 'doc' | 'analysis' | 'tab'>): Set<string> {
   // A parsed Project has the same graph layout as the document it came from.
@@ -149,6 +174,9 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     trainOpen: false,
     notice: undefined,
     restoredAt: undefined,
+    discarded: undefined,
+    refused: undefined,
+    dialog: undefined,
   });
   const listeners = new Set<Listener>();
 
@@ -213,12 +241,46 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       const next = loadText(file, text);
       const before: Opened = { file: state.file, doc: state.doc, analysis: state.analysis };
       const step: HistoryStep = { kind: 'open', label: `open ${file}`, before, after: next };
-      set({ ...next, past: pushed(step), future: [], selection: [], notice: undefined, restoredAt: undefined });
+      const forget = { notice: undefined, restoredAt: undefined, discarded: undefined };
+      set({ ...next, past: pushed(step), future: [], selection: [], ...forget });
       env.clearAutosave();
     },
+    /**
+     * Opens a file a person chose or dropped. A text that is not a project (not JSON, not the
+     * project's structure) is refused with its located diagnostics and the document stays as it was.
+     */
+    openFile(file: string, text: string): boolean {
+      const next = loadText(file, text);
+      if (!next.doc) {
+        set({ refused: { file, diagnostics: next.analysis.diagnostics } });
+        return false;
+      }
+      store.open(file, text);
+      set({ refused: undefined });
+      return true;
+    },
+    dismissRefused: (): void => set({ refused: undefined }),
     /** Takes the autosaved document of an earlier session as the starting point (no undo step). */
     restore(file: string, doc: unknown, savedAt: string): void {
       set({ ...loadText(file, JSON.stringify(doc)), past: [], future: [], selection: [], restoredAt: savedAt });
+    },
+    /** Keeps the restored work and closes its banner. */
+    keepRestored: (): void => set({ restoredAt: undefined, discarded: undefined }),
+    /** Opens `file` in place of the restored work, as an undoable step; the work stays at hand for "Restore". */
+    discardRestored(file: string, text: string): void {
+      const { doc, restoredAt } = state;
+      const kept = doc && restoredAt ? { file: state.file, doc, savedAt: restoredAt } : undefined;
+      store.open(file, text);
+      set({ discarded: kept });
+    },
+    /** Brings the discarded work back (one undoable step) and autosaves it again. */
+    restoreDiscarded(): boolean {
+      const d = state.discarded;
+      if (!d) return false;
+      store.open(d.file, JSON.stringify(d.doc));
+      set({ discarded: undefined });
+      if (state.doc) env.scheduleAutosave(state.file, state.doc);
+      return true;
     },
 
     setTab(tab: string): void {
@@ -238,6 +300,9 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     },
     setBlockName: (blockName: string): void => set({ blockName }),
     toggleTrain: (): void => set({ trainOpen: !state.trainOpen }),
+    /** Shows a dialog, or closes it when it is the one shown. */
+    toggleDialog: (dialog: 'help' | 'templates'): void => set({ dialog: state.dialog === dialog ? undefined : dialog }),
+    closeDialog: (): void => set({ dialog: undefined }),
     setNotice: (notice: string | undefined): void => set({ notice }),
 
     copy(): boolean {
@@ -260,8 +325,15 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       return edit(`paste ${c.nodes.length} node(s)`, edits.paste(ref(), [...c.nodes], [...c.edges]));
     },
 
+    /** Adds a node at a point of the graph shown, as one step, and selects it (its inspector shows). */
     addNode(type: string, at: { x: number; y: number }): boolean {
-      return edit(`add ${type}`, edits.addNode(ref(), type, { x: Math.round(at.x), y: Math.round(at.y) }));
+      const g = activeGraph(state);
+      if (!g) return false;
+      const id = edits.freshId(g as never, type);
+      const position = { x: Math.round(at.x), y: Math.round(at.y) };
+      if (!edit(`add ${type}`, edits.addNode(ref(), type, position, id))) return false;
+      set({ selection: [id] });
+      return true;
     },
     /** Adds a node where a wire was dropped and connects the wire to its first input, as one step. */
     addNodeOnWire(type: string, at: { x: number; y: number }, source: string, sourcePort: string): boolean {
@@ -306,12 +378,45 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       if (edgeIndices.length > 0) return edit('delete edge(s)', edits.removeEdges(ref(), [...edgeIndices]));
       return false;
     },
+    /** Deletes one edge of a graph by index (the fix a dangling edge's diagnostic offers), and shows that graph. */
+    removeEdgeOf(tab: string, index: number): boolean {
+      if (!state.tabs.includes(tab)) return false;
+      if (tab !== state.tab) set({ tab, selection: [] });
+      return edit('delete edge(s)', edits.removeEdges(refOf(tab), [index]));
+    },
+    /** Why `to` cannot be the new id of node `from` in the graph shown (undefined when it can). */
+    nodeIdProblem(from: string, to: string): string | undefined {
+      const g = activeGraph(state);
+      return g ? badName(to, g.nodes.filter((n) => n.id !== from).map((n) => n.id), 'node id') : 'Nothing to rename.';
+    },
+    /** Renames a node of the graph shown and every reference to it, as one step; the node stays selected. */
+    renameNode(from: string, to: string): boolean {
+      if (from === to || store.nodeIdProblem(from, to)) return false;
+      const selection = state.selection.map((id) => (id === from ? to : id));
+      if (!edit(`rename ${from} to ${to}`, renameNode(ref(), from, to))) return false;
+      set({ selection });
+      return true;
+    },
+    modelNameProblem(from: string, to: string): string | undefined {
+      const models = Object.keys(state.doc?.models ?? {});
+      if (!models.includes(from)) return `The project has no model '${from}'.`;
+      return badName(to, models.filter((m) => m !== from), 'model');
+    },
+    /** Renames a model and every training node that refers to it, as one step. */
+    renameModel(from: string, to: string): boolean {
+      if (from === to || store.modelNameProblem(from, to)) return false;
+      return edit(`rename model ${from} to ${to}`, renameModel(from, to));
+    },
     autoLayout: (): boolean => edit('auto-layout', edits.autoLayout(ref())),
     /** Groups the selected nodes into a block named `blockName`; the selection is then the new Block node's. */
     groupSelection(): boolean {
       const { selection, blockName } = state;
       const r = ref();
-      if (r.kind === 'training' || selection.length === 0) return false;
+      if (r.kind === 'training') return false;
+      if (selection.length === 0) {
+        set({ notice: 'Group: select the nodes to group first.' });
+        return false;
+      }
       const label = `group ${selection.length} node(s) into ${blockName}`;
       const ok = edit(label, edits.groupIntoBlock(r, [...selection], blockName));
       if (ok) set({ selection: [] });

@@ -74,9 +74,29 @@ export function parseField(f: Field, text: string | boolean): { value: unknown }
       }
     }
   }
+  if (Array.isArray(raw) && raw.some((x) => Number.isNaN(x))) {
+    const e = Array.isArray(f.defaultValue) ? `, e.g. ${f.defaultValue.join(', ')}` : '';
+    return { error: `${f.key} must be numbers separated by commas${e}.` };
+  }
   const r = f.schema.safeParse(raw);
-  if (!r.success) return { error: r.error.issues.map((i) => i.message).join('; ') };
+  if (!r.success) return { error: fieldRule(f) ?? `${f.key}: ${r.error.issues.map((i) => i.message).join('; ')}` };
   return { value: r.data };
+}
+
+/** What a number field takes, in its own words: "units must be a whole number from 1 to 65,536". */
+export function fieldRule(f: Field): string | undefined {
+  if (f.kind !== 'number' && f.kind !== 'integer') return undefined;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const what = f.kind === 'integer' ? 'a whole number' : 'a number';
+  const range =
+    f.min !== undefined && f.max !== undefined
+      ? ` from ${n(f.min)} to ${n(f.max)}`
+      : f.min !== undefined
+        ? ` of at least ${n(f.min)}`
+        : f.max !== undefined
+          ? ` of at most ${n(f.max)}`
+          : '';
+  return `${f.key} must be ${what}${range}.`;
 }
 
 /** How a value shows in its input. */

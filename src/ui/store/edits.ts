@@ -6,6 +6,7 @@ import type { Draft } from 'immer';
 import { defaultParams, entryFor } from '../../core/nodes/registry.js';
 import { NAME_PATTERN } from '../../core/project/schema.js';
 import type { ProjectDoc } from './history.js';
+import { defaultFlow, flowOf, layoutPositions } from '../editor/layout.js';
 
 export type GraphRef = { kind: 'model'; name: string } | { kind: 'block'; name: string } | { kind: 'training' };
 
@@ -135,30 +136,14 @@ export function paste(ref: GraphRef, nodes: DocNode[], edges: DocEdge[], offset 
   };
 }
 
-/** Columns by depth from the inputs, 8 layers per column: one step, undoable. */
+/** Lays the graph out with dagre along the direction it already flows in (a new graph: its default): one step. */
 export function autoLayout(ref: GraphRef) {
   return (draft: Draft<ProjectDoc>): void => {
     const g = graphOf(draft, ref);
     if (!g) return;
-    const preds = new Map<string, string[]>();
-    for (const e of edgesOf(g)) preds.set(e.target, [...(preds.get(e.target) ?? []), e.source]);
-    const depth = new Map<string, number>();
-    const visit = (id: string, seen: Set<string>): number => {
-      const known = depth.get(id);
-      if (known !== undefined) return known;
-      if (seen.has(id)) return 0;
-      seen.add(id);
-      const d = Math.max(-1, ...(preds.get(id) ?? []).map((p) => visit(p, seen))) + 1;
-      depth.set(id, d);
-      return d;
-    };
-    const rows = new Map<number, number>();
-    for (const n of g.nodes) {
-      const d = visit(n.id, new Set());
-      const r = rows.get(d) ?? 0;
-      rows.set(d, r + 1);
-      n.position = { x: Math.floor(d / 8) * 520 + r * 220, y: (d % 8) * 110 };
-    }
+    const edges = edgesOf(g);
+    const at = layoutPositions(g.nodes, edges, flowOf(g.nodes, edges, defaultFlow(ref.kind === 'training')));
+    for (const n of g.nodes) n.position = at.get(n.id) ?? { x: 0, y: 0 };
   };
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   Background,
   Controls,
@@ -8,8 +8,10 @@ import {
   useReactFlow,
   type Connection,
   type Edge,
+  type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
+import { openingFit } from '../editor/layout.js';
 import { tabView, type ViewEdge, type ViewNode } from '../graphView.js';
 import { fittingTypes } from '../store/fit.js';
 import { LayerNode, type LayerNodeData, type LayerNodeType } from './LayerNode.js';
@@ -43,8 +45,11 @@ function flowEdge(e: ViewEdge, nodes: readonly ViewNode[]): Edge {
     sourceHandle,
     target: e.target,
     targetHandle: targetHandle ?? null,
-    label: e.label ?? '',
-    className: 'gv-edge',
+    label: e.dangling ? 'broken' : (e.label ?? ''),
+    className: e.dangling ? 'gv-edge gv-edge-dangling' : 'gv-edge',
+    ...(e.dangling
+      ? { reconnectable: false, ariaLabel: `Broken edge ${e.source}.${e.sourcePort} to ${e.target}.${e.targetPort}` }
+      : {}),
   };
 }
 
@@ -63,17 +68,63 @@ export function Canvas() {
   // applyNodeChanges keeps every other object as it was, so only that node re-renders.
   const [nodes, setNodes] = useState<LayerNodeType[]>([]);
   useEffect(() => {
-    setNodes(view.nodes.map((n) => ({ id: n.id, type: 'layer', position: n.position, data: n as LayerNodeData })));
+    setNodes(
+      view.nodes.map((n) => ({
+        id: n.id,
+        type: 'layer',
+        position: n.position,
+        data: n as LayerNodeData,
+        // A placeholder for a missing node is not part of the document: it cannot be selected, moved or deleted.
+        ...(n.ghost ? { selectable: false, draggable: false, deletable: false, focusable: false } : {}),
+      })),
+    );
   }, [view]);
   useEffect(() => setNodes((ns) => withSelection(ns, selection)), [view, selection]);
-  const edges = useMemo(() => view.edges.map((e) => flowEdge(e, view.nodes)), [view]);
+  // Selected edges are the canvas' own state (the store's selection is of nodes); an edit clears them.
+  const [edgeSelection, setEdgeSelection] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setEdgeSelection(new Set()), [view]);
+  const edges = useMemo(
+    () => view.edges.map((e) => ({ ...flowEdge(e, view.nodes), selected: edgeSelection.has(e.id) })),
+    [view, edgeSelection],
+  );
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    const sel = changes.filter((c): c is Extract<EdgeChange, { type: 'select' }> => c.type === 'select');
+    if (sel.length === 0) return;
+    setEdgeSelection((before) => {
+      const next = new Set(before);
+      for (const c of sel) {
+        if (c.selected) next.add(c.id);
+        else next.delete(c.id);
+      }
+      return next;
+    });
+  };
   const edgeIndex = (id: string) => view.edges.findIndex((v) => v.id === id);
+  // The canvas opens each graph at a readable zoom: all of it when it fits, else where it starts.
+  const box = useRef<HTMLDivElement>(null);
+  const fit = useMemo(
+    () =>
+      openingFit(view.nodes, view.edges, {
+        width: box.current?.clientWidth ?? window.innerWidth - 340,
+        height: box.current?.clientHeight ?? window.innerHeight - 100,
+      }),
+    [view],
+  );
 
   /** A wire dropped on empty canvas: offer the node types that accept its tensor. */
   const [drop, setDrop] = useState<Drop | undefined>();
 
+  /** A mouse drag is under way (its end is committed by onNodeDragStop, as one edit). */
+  const dragging = useRef(false);
+
   const onNodesChange = (changes: NodeChange[]) => {
     setNodes((ns) => applyNodeChanges(changes, ns) as LayerNodeType[]);
+    // Arrow keys move the selected nodes with position changes outside any drag: each press is one edit.
+    const keyed = changes.filter(
+      (c): c is Extract<NodeChange, { type: 'position' }> =>
+        c.type === 'position' && !c.dragging && c.position !== undefined && !dragging.current,
+    );
+    if (keyed.length > 0) store.moveNodes(Object.fromEntries(keyed.map((c) => [c.id, c.position!])));
     const sel = changes.filter((c): c is Extract<NodeChange, { type: 'select' }> => c.type === 'select');
     if (sel.length === 0) return;
     const next = new Set(store.getSnapshot().selection);
@@ -86,12 +137,13 @@ export function Canvas() {
 
   return (
     <>
-      <div className="gv-canvas" data-testid="canvas">
+      <div className="gv-canvas" data-testid="canvas" ref={box}>
         <ReactFlow
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
           fitView
+          fitViewOptions={fit}
           minZoom={0.05}
           key={`${file}:${tab}`}
           nodesConnectable={editable}
@@ -100,8 +152,15 @@ export function Canvas() {
           deleteKeyCode={['Delete', 'Backspace']}
           zoomOnDoubleClick={false}
           onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
           onPaneClick={() => store.select([])}
-          onNodeDragStop={(_, __, moved) => store.moveNodes(Object.fromEntries(moved.map((m) => [m.id, m.position])))}
+          onNodeDragStart={() => {
+            dragging.current = true;
+          }}
+          onNodeDragStop={(_, __, moved) => {
+            dragging.current = false;
+            store.moveNodes(Object.fromEntries(moved.map((m) => [m.id, m.position])));
+          }}
           onConnectEnd={(event, state) => {
             if (state.isValid || !state.fromNode || state.fromHandle?.type !== 'source') return;
             if (tab === 'training' || !editable) return;

@@ -5,9 +5,40 @@ import { useEditorStore } from './useEditor.js';
 export type LayerNodeData = ViewNode & Record<string, unknown>;
 export type LayerNodeType = Node<LayerNodeData, 'layer'>;
 
+/**
+ * A node's ports on the sides its graph flows through: inputs where the flow enters (top or left),
+ * outputs where it leaves (bottom or right); ports that edges name but the node lacks come last, in
+ * error colour, and take no new wire.
+ */
+function Ports({ data, kind }: { data: LayerNodeData; kind: 'target' | 'source' }) {
+  const tb = data.flow === 'TB';
+  const side = kind === 'target' ? (tb ? Position.Top : Position.Left) : tb ? Position.Bottom : Position.Right;
+  const ports = kind === 'target' ? data.inputs : data.outputs;
+  const missing = (kind === 'target' ? data.missingInputs : data.missingOutputs) ?? [];
+  const all = [...ports.map((p) => ({ p, bad: data.ghost === true })), ...missing.map((p) => ({ p, bad: true }))];
+  const place = (i: number) => (tb ? { left: `${((i + 1) / (all.length + 1)) * 100}%` } : { top: 18 + i * 14 });
+  return (
+    <>
+      {all.map(({ p, bad }, i) => (
+        <Handle
+          key={`${bad ? 'missing:' : ''}${p}`}
+          id={p}
+          type={kind}
+          position={side}
+          style={place(i)}
+          className={bad ? 'gv-handle-missing' : undefined}
+          title={bad && !data.ghost ? `${p}: no such ${kind === 'target' ? 'input' : 'output'}` : p}
+          isConnectable={bad ? false : undefined}
+        />
+      ))}
+    </>
+  );
+}
+
 /** One node on the canvas: type, id, shape, parameter count and its problems; a model call opens its model. */
 export function LayerNode({ data, selected }: NodeProps<LayerNodeType>) {
   const store = useEditorStore();
+  if (data.ghost) return <GhostNode data={data} />;
   const bad = data.problems.some((p) => p.severity === 'error');
   const warn = !bad && data.problems.length > 0;
   const model = data.type === 'ModelCall' && data.label ? data.label : undefined;
@@ -18,9 +49,7 @@ export function LayerNode({ data, selected }: NodeProps<LayerNodeType>) {
       data-testid={`node-${data.id}`}
       onDoubleClick={model ? () => store.openModel(model) : undefined}
     >
-      {data.inputs.map((p, i) => (
-        <Handle key={p} id={p} type="target" position={Position.Left} style={{ top: 18 + i * 14 }} title={p} />
-      ))}
+      <Ports data={data} kind="target" />
       <div className="gv-node-type">{data.type}</div>
       <div className="gv-node-id">{data.id}</div>
       {data.label !== undefined && <div className="gv-node-label">{data.label}</div>}
@@ -38,9 +67,19 @@ export function LayerNode({ data, selected }: NodeProps<LayerNodeType>) {
           {p.code}: {p.message}
         </div>
       ))}
-      {data.outputs.map((p, i) => (
-        <Handle key={p} id={p} type="source" position={Position.Right} style={{ top: 18 + i * 14 }} title={p} />
-      ))}
+      <Ports data={data} kind="source" />
+    </div>
+  );
+}
+
+/** A placeholder for a node that edges name but the graph lacks: the edges stay visible and deletable. */
+function GhostNode({ data }: { data: LayerNodeData }) {
+  return (
+    <div className="gv-node gv-node-ghost" data-testid={`missing-${data.id}`}>
+      <Ports data={data} kind="target" />
+      <div className="gv-node-type">missing node</div>
+      <div className="gv-node-id">{data.id}</div>
+      <Ports data={data} kind="source" />
     </div>
   );
 }

@@ -1,11 +1,16 @@
 import { useReactFlow } from '@xyflow/react';
 import { formatLocation, type Diagnostic } from '../../core/diagnostics.js';
+import { danglingEdgeOf } from '../editor/fixes.js';
+import { countText, errorCount, warningCount } from '../editor/store.js';
 import { useEditor, useEditorStore } from './useEditor.js';
 
-/** Every diagnostic of the project; choosing one shows its graph and centres its node. */
+/** Every diagnostic of the project; choosing one shows its graph and centres its node; some offer their fix. */
 export function ProblemsList() {
   const store = useEditorStore();
   const diagnostics = useEditor((s) => s.analysis.diagnostics);
+  const errors = useEditor(errorCount);
+  const warnings = useEditor(warningCount);
+  const editable = useEditor((s) => s.doc !== undefined);
   const flow = useReactFlow();
   const focus = (d: Diagnostic) => {
     if (d.location.graph) store.setTab(d.location.graph);
@@ -18,18 +23,26 @@ export function ProblemsList() {
     }, 50);
   };
   return (
-    <section>
-      <h2>Problems ({diagnostics.length})</h2>
+    <section aria-label="Problems">
+      <h2 data-testid="problems-count">Problems: {diagnostics.length === 0 ? 'none' : countText(errors, warnings)}</h2>
       <ul className="gv-problems" data-testid="problems">
-        {diagnostics.map((d, i) => (
-          <li key={i} className={`gv-problem-${d.severity}`}>
-            <button onClick={() => focus(d)}>
-              <strong>{d.code}</strong> <span className="gv-where">{formatLocation(d.location)}</span>
-              <br />
-              {d.message}
-            </button>
-          </li>
-        ))}
+        {diagnostics.map((d, i) => {
+          const fix = editable ? danglingEdgeOf(d) : undefined;
+          return (
+            <li key={i} className={`gv-problem-${d.severity}`}>
+              <button onClick={() => focus(d)}>
+                <strong>{d.code}</strong> <span className="gv-where">{formatLocation(d.location)}</span>
+                <br />
+                {d.message}
+              </button>
+              {fix && (
+                <button className="gv-button gv-problem-fix" onClick={() => store.removeEdgeOf(fix.tab, fix.index)}>
+                  Fix: delete this edge
+                </button>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

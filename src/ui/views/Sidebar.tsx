@@ -1,9 +1,11 @@
 import { useMemo } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { summarizeModel } from '../../core/summary.js';
+import { freeSpot } from '../editor/placement.js';
 import { selectedNode } from '../editor/store.js';
 import { Inspector } from '../Inspector.js';
 import { Palette } from '../Palette.js';
+import { ConnectForm } from './ConnectForm.js';
 import { ProblemsList } from './ProblemsList.js';
 import { useEditor, useEditorStore } from './useEditor.js';
 
@@ -40,9 +42,18 @@ export function Sidebar() {
         <Palette
           training={tab === 'training'}
           onAdd={(type) => {
-            // Near the middle of the canvas.
-            const middle = { x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 };
-            store.addNode(type, flow.screenToFlowPosition(middle));
+            // At a free spot near the middle of the canvas.
+            const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+            const middle = canvas
+              ? { x: canvas.x + canvas.width / 2, y: canvas.y + canvas.height / 2 }
+              : { x: window.innerWidth / 2 - 200, y: window.innerHeight / 2 };
+            const boxes = flow.getNodes().map((n) => ({
+              ...n.position,
+              width: n.measured?.width ?? 180,
+              height: n.measured?.height ?? 80,
+            }));
+            // A new node shows its unconnected input's problem: room for up to 260 x 160 px.
+            store.addNode(type, freeSpot(flow.screenToFlowPosition(middle), boxes, { width: 260, height: 160 }));
           }}
         />
       )}
@@ -52,8 +63,15 @@ export function Sidebar() {
           graph={tab}
           node={node}
           onChange={(key, value) => store.setParam(node.id, key, value)}
+          onRename={(to) =>
+            store.nodeIdProblem(node.id, to) ?? (store.renameNode(node.id, to) ? undefined : 'Not renamed.')
+          }
+          onRenameModel={(from, to) =>
+            store.modelNameProblem(from, to) ?? (store.renameModel(from, to) ? undefined : 'Not renamed.')
+          }
         />
       )}
+      {editable && node && <ConnectForm key={`connect:${tab}/${node.id}`} nodeId={node.id} />}
       <ModelTotals />
       <ProblemsList />
     </aside>

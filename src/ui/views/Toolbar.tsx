@@ -1,7 +1,7 @@
-import { Fragment } from 'react';
+import { Fragment, type KeyboardEvent } from 'react';
 import { COMMANDS, tooltip, type Command } from '../editor/commands.js';
-import { errorCount } from '../editor/store.js';
-import { TEMPLATES } from '../templates.js';
+import { countText, errorCount, warningCount } from '../editor/store.js';
+import { NEW_PROJECT, TEMPLATES } from '../templates.js';
 import { useEditor, useEditorStore } from './useEditor.js';
 
 /** A toolbar button drawn from the command table. */
@@ -28,21 +28,23 @@ function TemplatePicker() {
   const file = useEditor((s) => s.file);
   return (
     <label>
-      Template{' '}
       <select
         aria-label="Template"
         value={file}
         onChange={(e) => {
-          const t = TEMPLATES.find((x) => x.file === e.target.value);
+          const t = [NEW_PROJECT, ...TEMPLATES].find((x) => x.file === e.target.value);
           if (t) store.open(t.file, t.text);
         }}
       >
+        <option value={NEW_PROJECT.file}>New project</option>
         {TEMPLATES.map((t) => (
-          <option key={t.file} value={t.file}>
-            {t.file}
+          <option key={t.file} value={t.file} title={t.summary}>
+            {t.title}
           </option>
         ))}
-        {file && !TEMPLATES.some((t) => t.file === file) && <option value={file}>{file}</option>}
+        {file && file !== NEW_PROJECT.file && !TEMPLATES.some((t) => t.file === file) && (
+          <option value={file}>{file}</option>
+        )}
       </select>
     </label>
   );
@@ -56,14 +58,21 @@ interface FileButtonProps {
   onFile: (name: string, text: string) => void;
 }
 
+/** A label (tests and screen readers reach the file input by its name) that works as a button from the keyboard. */
 function FileButton(props: FileButtonProps) {
+  const press = (e: KeyboardEvent<HTMLLabelElement>) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    e.currentTarget.querySelector('input')?.click();
+  };
   return (
-    <label className="gv-button" title={props.title}>
+    <label className="gv-button" title={props.title} role="button" tabIndex={0} onKeyDown={press}>
       {props.text}
       <input
         type="file"
         accept=".json,application/json"
         hidden
+        tabIndex={-1}
         aria-label={props.name}
         onChange={(e) => {
           const f = e.target.files?.[0];
@@ -75,12 +84,21 @@ function FileButton(props: FileButtonProps) {
   );
 }
 
+/** The project's problems by severity, counted as the Problems list counts them. */
 function Status() {
   const errors = useEditor(errorCount);
+  const warnings = useEditor(warningCount);
   const ok = useEditor((s) => s.analysis.status === 'ok');
   return (
-    <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
-      {ok ? 'valid' : `${errors} error${errors === 1 ? '' : 's'}`}
+    <span className="gv-status" title={`Problems: ${countText(errors, warnings)}`}>
+      <span className={errors ? 'gv-status-bad' : 'gv-status-ok'} data-testid="status">
+        {ok ? 'valid' : countText(errors, 0)}
+      </span>
+      {warnings > 0 && (
+        <span className="gv-status-warn" data-testid="warnings">
+          {countText(0, warnings)}
+        </span>
+      )}
     </span>
   );
 }
@@ -93,9 +111,9 @@ export function Toolbar() {
     <header className="gv-header">
       <h1>ganvas</h1>
       <TemplatePicker />
-      <FileButton text="Open…" name="Open project file" onFile={(name, text) => store.open(name, text)} />
+      <FileButton text="Open…" name="Open project file" onFile={(name, text) => store.openFile(name, text)} />
       <FileButton
-        text="Import model…"
+        text="Import…"
         name="Import model.json"
         title="Import a TF.js or Keras model.json topology as a model"
         onFile={(name, text) => store.importModel(name, text)}
@@ -108,13 +126,15 @@ export function Toolbar() {
               value={blockName}
               onChange={(e) => store.setBlockName(e.target.value)}
               aria-label="Block name"
-              size={10}
+              size={8}
             />
           )}
           <CommandButton command={c} />
         </Fragment>
       ))}
-      <span className="gv-project-name">{title}</span>
+      <span className="gv-project-name" title={title}>
+        {title}
+      </span>
       <Status />
     </header>
   );
