@@ -484,7 +484,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     ...plan.models.map((name) => `    ${lit(name)}: ${builder(name)}(),`),
     '  }));',
     ...(usesMnist
-      ? ['  let mnist: datasets.MnistData;', '  try {', '    mnist = mnistFormat.decodeMnistBin(new Uint8Array(readFileSync(args.mnist!)));', '  } catch (e) {', '    throw new Error(`MNIST digits: cannot read ${args.mnist} (${(e as Error).message}); in the ganvas repository, npm run data writes it, or pass --mnist FILE.`);', '  }']
+      ? ['  let mnist: datasets.MnistData;', '  try {', '    mnist = mnistFormat.decodeMnistBin(new Uint8Array(readFileSync(args.mnist!)));', '  } catch (e) {', '    throw new Error(`MNIST digits: cannot read ${args.mnist} (${(e as Error).message}); in the ganvas repository, npx ganvas data writes it, or pass --mnist FILE.`);', '  }']
       : []),
     ...(usesFolder ? ['  throw new Error("This project trains on a folder of images; the exported script does not read image folders yet (train it with `ganvas train --data DIR`).");'] : []),
     '  samplers = {',

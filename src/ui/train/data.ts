@@ -45,7 +45,7 @@ let digits: Promise<MnistData> | undefined;
 /** The bundled digits, fetched and decoded once per page (every Start and resume reuses them). */
 function loadDigits(): Promise<MnistData> {
   digits ??= fetch('/generated/mnist.bin').then(async (r) => {
-    if (!r.ok) throw new Error('The MNIST data is missing: run `npm run data` (npm start does it).');
+    if (!r.ok) throw new Error('The MNIST data is missing: run `npx ganvas data` (npm start does it).');
     return decodeMnistBin(new Uint8Array(await r.arrayBuffer()));
   });
   digits.catch(() => (digits = undefined)); // a failed fetch is tried again next time
