@@ -32,7 +32,9 @@ const load = (f: string) => validateProjectText(readFileSync(join(ROOT, 'templat
 class PseudoEmitter implements TrainingEmitter<string> {
   readonly lines: string[] = [];
   emit(n: PlanNode & { op: TrainingOp }, inputs: EmitInputs<string>, ctx: EmitContext): string[] {
-    const args = n.inputs.map((i) => `${i.port}=${inputs.get(i.port)}`).join(', ');
+    const player = ctx.player === 'sample' ? 'G' : ctx.player;
+    const reads = n.inputs.filter((i) => !n.reads?.[player] || n.reads[player].includes(i.port));
+    const args = reads.map((i) => `${i.port}=${inputs.get(i.port)}`).join(', ');
     this.lines.push(`${n.id} = ${n.op.op}${n.op.op === 'call' ? `:${n.op.model}` : ''}(${args}) [${ctx.player}]`);
     return n.outputPorts.length > 0 ? n.outputPorts.map((p) => `${n.id}.${p}`) : [n.id];
   }
@@ -46,14 +48,13 @@ describe('the training walk', () => {
     const values = new Map<string, string[]>();
     emitNodes(plan, g.outside, printG, values, { player: 'G', training: true });
     emitNodes(plan, g.inside, printG, values, { player: 'G', training: true });
-    // G's update: the real batch and D on it outside the tape (no G weights), G and D on fake inside, its one term.
+    // G's update: noise outside the tape, G and D on fake inside, its one term; its term reads D on fake
+    // only, so neither the real batch nor D on it is evaluated.
     expect(printG.lines).toEqual([
-      'ring = dataset() [G]',
       'noise = noise() [G]',
-      'D_real = call:discriminator(x=ring.x) [G]',
       'G = call:generator(z=noise.out) [G]',
       'D_fake = call:discriminator(x=G.point) [G]',
-      'loss = adversarial(real=D_real.critic, fake=D_fake.critic) [G]',
+      'loss = adversarial(fake=D_fake.critic) [G]',
     ]);
     expect(g.terms.map((t) => t.id)).toEqual(['loss']);
     const d = playerProgram(plan, 'D');
@@ -79,7 +80,8 @@ describe('the training walk', () => {
         // Every input of every walked node is walked before it.
         const seen = new Set<string>();
         for (const n of [...program.outside, ...program.inside]) {
-          for (const i of n.inputs) expect(seen.has(i.node), `${f} ${player}: ${n.id} before ${i.node}`).toBe(true);
+          const reads = n.inputs.filter((i) => !n.reads?.[player] || n.reads[player].includes(i.port));
+          for (const i of reads) expect(seen.has(i.node), `${f} ${player}: ${n.id} before ${i.node}`).toBe(true);
           seen.add(n.id);
         }
       }
@@ -100,6 +102,42 @@ describe('the training walk', () => {
     plan.players.D.terms = [];
     expect(() => playerProgram(plan, 'D')).toThrow(PlanError);
   });
+});
+
+describe('a player computes only what its terms read', () => {
+  it('one training step of the ring runs D 4 times (real, fake, the penalty; fake in G\'s update) and G twice', async () => {
+    const { Trainer } = await import('../../src/core/train/trainer.js');
+    const t = new Trainer(load('toy-ring.json'), { batchSize: 8, dStepsPerGStep: 1 });
+    const calls = { generator: 0, discriminator: 0 };
+    for (const [name, m] of t.models) {
+      const apply = m.apply.bind(m);
+      m.apply = ((...args: Parameters<typeof apply>) => {
+        calls[name as keyof typeof calls]++;
+        return apply(...args);
+      }) as typeof m.apply;
+    }
+    await t.trainStep();
+    // Before G's update stopped evaluating D on the real batch, D ran 5 times per step.
+    expect(calls).toEqual({ generator: 2, discriminator: 4 });
+    t.dispose();
+  });
+
+  for (const f of templates)
+    it(`${f}: no update evaluates a value that none of its terms reads`, () => {
+      const plan = compileTrainingPlan(load(f));
+      for (const player of ['D', 'G'] as const) {
+        const { outside, inside, terms } = playerProgram(plan, player);
+        const walked = [...outside, ...inside];
+        const read = new Set<string>();
+        for (const n of [...walked].reverse())
+          if (terms.includes(n) || read.has(n.id)) {
+            const ports = terms.includes(n) ? n.reads?.[player] : undefined;
+            for (const i of n.inputs) if (!ports || ports.includes(i.port)) read.add(i.node);
+            for (const a of n.criticArgs ?? []) if (a) read.add(a.node);
+          }
+        for (const n of walked) expect(terms.includes(n) || read.has(n.id), `${f} ${player}: ${n.id}`).toBe(true);
+      }
+    });
 });
 
 describe('the model walk', () => {

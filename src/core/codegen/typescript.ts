@@ -132,13 +132,16 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
         return many ? n.outputPorts.map((_, k) => `${v}[${k}]!`) : [v];
       }
       case 'adversarial': {
-        const real = inputs.get('real');
         const fake = inputs.get('fake');
-        const side = ctx.player === 'D' ? 'd' : 'g';
+        if (ctx.player !== 'D') {
+          // G's term reads D's logits on fake samples only.
+          out(`const ${v} = tf.mul(losses.generatorLoss(KIND[${lit(n.id)}]!, ${fake}), ${lit(op.weight)}) as tf.Scalar;`);
+          return [v];
+        }
+        const real = inputs.get('real');
         const loss = `losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(op.labelSmoothing)})`;
-        out(`const ${v} = tf.mul(${loss}.${side}, ${lit(op.weight)}) as tf.Scalar;`);
-        if (ctx.player === 'D')
-          this.lines.push(
+        out(`const ${v} = tf.mul(${loss}.d, ${lit(op.weight)}) as tf.Scalar;`);
+        this.lines.push(
             `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,
             `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`,
           );

@@ -36,6 +36,8 @@ export interface PlanNode {
   /** Inputs in port order. */
   inputs: PlanInput[];
   outputPorts: string[];
+  /** The input ports each player's term reads, where not all (see TrainingNodeDef.reads). */
+  reads?: Partial<Record<Player, string[]>>;
   /**
    * For a gradient penalty whose critic has several inputs (a label): the
    * critic's arguments in its port order, `null` where the penalized samples
@@ -67,11 +69,13 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
     throw new PlanError('The training graph has errors; validate the project first.');
   const nodes: PlanNode[] = a.training.order.map((n) => {
     const op = n.def.op?.(n.params);
+    const reads = n.def.reads ? Object.fromEntries(n.def.players?.(n.params).map((p) => [p, n.def.reads?.(n.params, p) ?? []]) ?? []) : undefined;
     return {
       id: n.id,
       type: n.type,
       params: n.params,
       ...(op ? { op } : {}),
+      ...(reads ? { reads } : {}),
       inputs: n.inputPorts.map((port, k) => {
         const s = n.sources[k] as { node: string; port: string };
         return { port, node: s.node, sourcePort: s.port };
@@ -139,14 +143,29 @@ export interface PlayerProgram {
   terms: PlanNode[];
 }
 
+/**
+ * A player's update: its terms (loss nodes of the player that depend on its
+ * models) and only the values they read, transitively; a term reads all its
+ * inputs but where its node says otherwise (G's adversarial term reads D on
+ * fake samples only), and a penalty also what its critic's call takes.
+ */
 export function playerProgram(plan: TrainingPlan, player: Player): PlayerProgram {
   const inside = playerNodes(plan, plan.players[player].models);
   const terms = plan.players[player].terms.filter((t) => inside.has(t.id));
   if (terms.length === 0) throw new PlanError(`Player ${player} has no loss term that depends on its models.`);
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const needed = new Set<string>();
+  const visit = (n: PlanNode, ports?: string[]): void => {
+    if (needed.has(n.id)) return;
+    needed.add(n.id);
+    const sources = [...n.inputs.filter((i) => !ports || ports.includes(i.port)), ...(n.criticArgs ?? [])];
+    for (const s of sources) if (s) visit(byId.get(s.node) as PlanNode);
+  };
+  for (const t of terms) visit(t, t.reads?.[player]);
   return {
     player,
-    outside: plan.nodes.filter((n) => !inside.has(n.id) && isValueNode(n)),
-    inside: plan.nodes.filter((n) => inside.has(n.id) && (isValueNode(n) || terms.includes(n))),
+    outside: plan.nodes.filter((n) => needed.has(n.id) && !inside.has(n.id) && isValueNode(n)),
+    inside: plan.nodes.filter((n) => needed.has(n.id) && inside.has(n.id) && (isValueNode(n) || terms.includes(n))),
     terms,
   };
 }

@@ -29,6 +29,11 @@ export interface TrainingNodeDef<P> extends EntryBase<P> {
   infer: (ctx: TrainingInferContext<P>) => InferResult;
   /** Which players' objectives a loss or regularizer contributes to. */
   players?: (p: P) => Player[];
+  /**
+   * The input ports a player's term reads, when not all of them: a player's
+   * update evaluates only what its terms read (compile/plan.ts playerProgram).
+   */
+  reads?: (p: P, player: Player) => string[];
   /** Model names this node refers to (for UNKNOWN_MODEL checks). */
   modelRefs?: (p: P) => string[];
   /** Classes this node assumes (for LABEL_COUNT checks), or 0. */
@@ -188,6 +193,8 @@ export const AdversarialLoss = define({
   outputs: () => [{ name: 'out', doc: 'Loss value (for charts).' }],
   infer: (ctx) => sameShape(ctx, 'AdversarialLoss', 'real', 'fake'),
   players: () => ['D', 'G'],
+  // G's term of every kind here reads D's logits on fake samples only: its update does not run D on real data.
+  reads: (_p, player) => (player === 'G' ? ['fake'] : ['real', 'fake']),
   op: (p) => ({ op: 'adversarial', kind: p.kind, labelSmoothing: p.labelSmoothing, weight: p.weight }),
 });
 

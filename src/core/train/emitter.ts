@@ -9,7 +9,7 @@ import type { EmitContext, EmitInputs, PlanNode, TrainingEmitter } from '../comp
 import type { Sampler } from '../data/datasets.js';
 import { nextSeed, type Rng } from '../data/random.js';
 import type { AdversarialKind, TrainingOp } from '../nodes/training.js';
-import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from './losses.js';
+import { adversarialLoss, auxClassifierLoss, generatorLoss, gradientPenalty, reconstructionLoss } from './losses.js';
 
 export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
   constructor(
@@ -46,12 +46,13 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
       }
       case 'adversarial': {
-        const real = inputs.get('real');
         const fake = inputs.get('fake');
         const kind = this.overrideLoss ?? op.kind;
-        const terms = adversarialLoss(kind, real, fake, op.labelSmoothing);
-        const v = tf.mul(terms[ctx.player === 'D' ? 'd' : 'g'], op.weight) as tf.Scalar;
-        if (this.record && ctx.player === 'D') {
+        // G's term reads D's logits on fake samples only (its update does not evaluate D on real data).
+        if (ctx.player !== 'D') return [tf.mul(generatorLoss(kind, fake), op.weight) as tf.Scalar];
+        const real = inputs.get('real');
+        const v = tf.mul(adversarialLoss(kind, real, fake, op.labelSmoothing).d, op.weight) as tf.Scalar;
+        if (this.record) {
           const mr = tf.mean(real) as tf.Scalar;
           const mf = tf.mean(fake) as tf.Scalar;
           this.record.set('D(real)', mr);

@@ -36,23 +36,42 @@ export function adversarialLoss(kind: AdversarialKind, realLogits: tf.Tensor, fa
       case 'minimax':
       case 'non-saturating': {
         const d = tf.add(tf.mean(bceWithLogits(realLogits, t)), tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
-        // log(1 - s(x)) = -softplus(x);  -log s(x) = softplus(-x)
-        const g = (kind === 'minimax' ? tf.neg(tf.mean(tf.softplus(fakeLogits))) : tf.mean(tf.softplus(tf.neg(fakeLogits)))) as tf.Scalar;
-        return { d, g };
+        return { d, g: generatorLoss(kind, fakeLogits) };
       }
       case 'lsgan': {
         const d = tf.mul(0.5, tf.add(tf.mean(tf.square(tf.sub(realLogits, t))), tf.mean(tf.square(fakeLogits)))) as tf.Scalar;
-        const g = tf.mul(0.5, tf.mean(tf.square(tf.sub(fakeLogits, 1)))) as tf.Scalar;
-        return { d, g };
+        return { d, g: generatorLoss(kind, fakeLogits) };
       }
       case 'hinge': {
         const d = tf.add(tf.mean(tf.relu(tf.sub(1, realLogits))), tf.mean(tf.relu(tf.add(1, fakeLogits)))) as tf.Scalar;
-        return { d, g: tf.neg(tf.mean(fakeLogits)) as tf.Scalar };
+        return { d, g: generatorLoss(kind, fakeLogits) };
       }
       case 'wgan': {
         const d = tf.sub(tf.mean(fakeLogits), tf.mean(realLogits)) as tf.Scalar;
-        return { d, g: tf.neg(tf.mean(fakeLogits)) as tf.Scalar };
+        return { d, g: generatorLoss(kind, fakeLogits) };
       }
+    }
+  });
+}
+
+/**
+ * The generator's term alone: it reads only D's logits on fake samples, in
+ * every kind here, so a G update need not run D on real data.
+ */
+export function generatorLoss(kind: AdversarialKind, fakeLogits: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    switch (kind) {
+      case 'minimax':
+        // log(1 - s(x)) = -softplus(x)
+        return tf.neg(tf.mean(tf.softplus(fakeLogits))) as tf.Scalar;
+      case 'non-saturating':
+        // -log s(x) = softplus(-x)
+        return tf.mean(tf.softplus(tf.neg(fakeLogits))) as tf.Scalar;
+      case 'lsgan':
+        return tf.mul(0.5, tf.mean(tf.square(tf.sub(fakeLogits, 1)))) as tf.Scalar;
+      case 'hinge':
+      case 'wgan':
+        return tf.neg(tf.mean(fakeLogits)) as tf.Scalar;
     }
   });
 }
