@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from '../../src/core/train/wasm-kernels.js';
+import { registerWasmTrainingKernels, useFastWasmBackpropInput } from '../../src/core/train/wasm-kernels.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { validateProjectValue } from '../../src/core/validate.js';
 import { Trainer } from '../../src/core/train/trainer.js';
@@ -77,6 +77,57 @@ describe('WASM training kernels', () => {
       const cpu = await values(tf.grads(f)([x, w]));
       const wasm = await onBackend('wasm', async () => values(tf.grads(f)([tf.clone(x), tf.clone(w)])));
       expectClose(wasm, cpu);
+    });
+  }
+
+  it('Conv2DBackpropInput on WASM is ganvas\' (XNNPACK convolutions), switchable back to tfjs\' loop', () => {
+    const fast = tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc;
+    useFastWasmBackpropInput(false);
+    const slow = tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc;
+    expect(slow).toBeDefined();
+    expect(slow).not.toBe(fast);
+    useFastWasmBackpropInput(true);
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(fast);
+  });
+
+  // Random shapes: strides 1-3 (unequal too), kernels 1-5 (non-square too), 'same', 'valid' and explicit
+  // padding, odd and even sizes, batch 1-3, channels 1-5. Seeded, so a failure names a reproducible case.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let i = 0; i < 24; i++) {
+    const sh = 1 + rand(3);
+    const sw = rand(4) === 0 ? 1 + rand(3) : sh;
+    const kh = 1 + rand(5);
+    const kw = rand(4) === 0 ? 1 + rand(5) : kh;
+    const pads = ['same', 'valid', 1, 2] as const;
+    const pad = pads[rand(4)] as 'same' | 'valid' | number;
+    const b = 1 + rand(3);
+    const ci = 1 + rand(5);
+    const co = 1 + rand(5);
+    const h = kh + rand(8);
+    const w = kw + rand(8);
+    const name = `x [${b},${h},${w},${ci}] k ${kh}x${kw} s ${sh}x${sw} pad ${pad} co ${co}`;
+    it(`Conv2DBackpropInput equals the CPU backend's: ${name}`, async () => {
+      const x = tf.randomNormal([b, h, w, ci], 0, 1, 'float32', 10 + i) as tf.Tensor4D;
+      const f = tf.randomNormal([kh, kw, ci, co], 0, 1, 'float32', 40 + i) as tf.Tensor4D;
+      const yShape = tf.conv2d(x, f, [sh, sw], pad).shape;
+      const dy = tf.randomNormal(yShape, 0, 1, 'float32', 70 + i) as tf.Tensor4D;
+      const cpu = await values(tf.conv2dTranspose(dy, f, [b, h, w, ci], [sh, sw], pad));
+      const loss = (ff: tf.Tensor4D, dd: tf.Tensor) => (xx: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff, [sh, sw], pad), dd));
+      const cpuGrad = await values(tf.grad(loss(f, dy))(x));
+      const [wasm, wasmGrad] = await onBackend('wasm', async () => {
+        const [dy2, f2, x2] = [tf.clone(dy), tf.clone(f), tf.clone(x)];
+        const t = await values(tf.conv2dTranspose(dy2, f2, [b, h, w, ci], [sh, sw], pad));
+        const g = await values(tf.grad(loss(f2, dy2))(x2));
+        return [t, g];
+      });
+      expectClose(wasm, cpu);
+      expectClose(wasmGrad, cpuGrad);
+      expectClose(cpuGrad, cpu);
     });
   }
 

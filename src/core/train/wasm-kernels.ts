@@ -41,6 +41,89 @@ export function conv2dBackpropFilterViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, fil
   });
 }
 
+/** Pads (positive) or crops (negative) rows and columns of an NHWC tensor. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const begin = [0, Math.max(-top, 0), Math.max(-left, 0), 0];
+  const size = [-1, h - Math.max(-top, 0) - Math.max(-bottom, 0), w - Math.max(-left, 0) - Math.max(-right, 0), -1];
+  const cropped = begin[1] || begin[2] || bottom < 0 || right < 0 ? tf.slice(x, begin, size) : x;
+  const p = [Math.max(top, 0), Math.max(bottom, 0), Math.max(left, 0), Math.max(right, 0)];
+  return p.some((v) => v > 0) ? tf.pad(cropped, [[0, 0], [p[0]!, p[1]!], [p[2]!, p[3]!], [0, 0]]) : cropped;
+}
+
+/**
+ * dx[b,ih,iw,ci] = sum over oh*s + kh - pt = ih (and the same for columns) of dy[b,oh,ow,co] * w[kh,kw,ci,co]:
+ * the input gradient of a convolution, and the forward pass of a transposed convolution. By output phase
+ * (ih mod s, iw mod s), it is a stride-1 convolution of dy with the taps of w that land on that phase,
+ * flipped; all phases are computed at once as one convolution on the backend's own fast Conv2D (the phases'
+ * filters side by side as output channels, each placed in the window all phases share) and then
+ * interleaved, which for equal strides is DepthToSpace. No zeros are inserted into dy. Dilation is 1 (tfjs'
+ * gradient of conv2d requires it).
+ */
+export function conv2dBackpropInputViaConv(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  inShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(inShape, w.shape, strides, 1, pad, dimRoundingMode);
+    const [b, h, wd, ci] = inShape;
+    const [kh, kw, , co] = w.shape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const qh = Math.ceil(h / sh);
+    const qw = Math.ceil(wd / sw);
+    // Along one axis, phase r takes taps k = m*s + first (m = 0 .. count-1) from dy rows q + last - m.
+    const axis = (s: number, p: number, k: number) =>
+      Array.from({ length: s }, (_, r) => {
+        const first = (((r + p) % s) + s) % s;
+        const count = first < k ? Math.ceil((k - first) / s) : 0;
+        return { first, count, last: Math.floor((r + p) / s) };
+      });
+    const rows = axis(sh, info.padInfo.top, kh);
+    const cols = axis(sw, info.padInfo.left, kw);
+    const used = (xs: typeof rows) => xs.filter((x) => x.count > 0);
+    if (!used(rows).length || !used(cols).length) return tf.zeros(inShape) as tf.Tensor4D;
+    // The window all phases share: dy rows q + lo .. q + hi.
+    const loH = Math.min(...used(rows).map((x) => x.last - x.count + 1));
+    const hiH = Math.max(...used(rows).map((x) => x.last));
+    const loW = Math.min(...used(cols).map((x) => x.last - x.count + 1));
+    const hiW = Math.max(...used(cols).map((x) => x.last));
+    const [mh, mw] = [hiH - loH + 1, hiW - loW + 1];
+    // The filter, built in plain JS (a few thousand weights; reading WASM memory is a copy): tap (kh, kw) of
+    // phase (r, c) sits at window row kh's distance from the phase's last row, flipped, [mh, mw, co, phases*ci].
+    const wv = w.dataSync() as Float32Array;
+    const out = sh * sw * ci;
+    const fv = new Float32Array(mh * mw * co * out);
+    rows.forEach((r, ri) =>
+      cols.forEach((c, cj) => {
+        const phase = (ri * sw + cj) * ci;
+        for (let m = 0; m < r.count; m++)
+          for (let n = 0; n < c.count; n++) {
+            const [ky, kx] = [r.first + m * sh, c.first + n * sw];
+            const [fy, fx] = [r.last - m - loH, c.last - n - loW];
+            for (let k = 0; k < ci; k++)
+              for (let o = 0; o < co; o++)
+                fv[((fy * mw + fx) * co + o) * out + phase + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
+          }
+      }),
+    );
+    const filter = tf.tensor4d(fv, [mh, mw, co, out]);
+    const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
+    const all = tf.conv2d(src, filter, 1, 'valid'); // [b, qh, qw, sh*sw*ci], channel (r*sw + c)*ci + k
+    // Interleave: (q, p, r*(sw*ci) + c*ci + k) -> (q*sh + r, p*sw + c, k), one rank-4 transpose (tfjs-wasm's
+    // DepthToSpace and rank-6 Transpose are several times slower).
+    const inter = (sh === 1 && sw === 1
+      ? all
+      : tf.reshape(tf.transpose(tf.reshape(all, [b * qh, qw, sh, sw * ci]), [0, 2, 1, 3]), [b, qh * sh, qw * sw, ci])
+    ) as tf.Tensor4D;
+    return qh * sh === h && qw * sw === wd ? inter : tf.slice(inter, [0, 0, 0, 0], [b, h, wd, ci]);
+  });
+}
+
 /** out[s] = sum of x rows whose id is s, as a one-hot matrix product. */
 export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSegments: number): tf.Tensor {
   return tf.tidy(() => {
@@ -54,11 +137,56 @@ export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSeg
 }
 
 let registered = false;
+let slowBackpropInput: tf.KernelConfig | undefined;
 
-/** Registers the missing training kernels for the 'wasm' backend (idempotent). */
+const fastBackpropInput: tf.KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as { dy: Info; filter: Info };
+    const a = attrs as unknown as {
+      strides: number | [number, number];
+      pad: 'valid' | 'same' | number;
+      dataFormat: string;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      inputShape: [number, number, number, number];
+    };
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
+    const dyt = wrap(dy) as tf.Tensor4D;
+    const wt = wrap(filter) as tf.Tensor4D;
+    try {
+      return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
+    } finally {
+      dyt.dispose();
+      wt.dispose();
+    }
+  },
+};
+
+/**
+ * Switches the 'wasm' backend's Conv2DBackpropInput between ganvas' (XNNPACK convolutions, the default once
+ * registerWasmTrainingKernels ran) and tfjs' own single-threaded loop, for benchmarks and tests.
+ */
+export function useFastWasmBackpropInput(fast: boolean): void {
+  registerWasmTrainingKernels();
+  const current = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  const wanted = fast ? fastBackpropInput : slowBackpropInput;
+  if (!wanted || current?.kernelFunc === wanted.kernelFunc) return;
+  if (current) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel(wanted);
+  // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
+  const backend = tf.findBackend('wasm');
+  if (backend && wanted.setupFunc) wanted.setupFunc(backend);
+}
+
+/** Registers the missing training kernels for the 'wasm' backend, and faster ones where tfjs' are slow (idempotent). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step. Replaced, the original kept.
+  slowBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (slowBackpropInput) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel(fastBackpropInput);
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm'))
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
