@@ -47,6 +47,20 @@ if (t) {
   p('');
 }
 
+const k = r.wasmKernels as Any | undefined;
+if (k) {
+  const m = k.machine as Any;
+  p('## WASM kernels: ganvas\' against tfjs\' own (`bench/wasm-kernels.ts`)', '', machineLine(m));
+  p(`Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`, '');
+  p(`${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`, '');
+  p('| batch | kernels | ms/step | matmul ms | matmul-equivalents/step |', '|---|---|---|---|---|');
+  for (const x of k.rows) p(`| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} |`);
+  p('', 'Kernel profile of one step (`tf.profile`, the faster of two; share of that step\'s wall time). ganvas\' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.', '');
+  p('| batch | kernels | step ms | top 5 kernels (ms, share) |', '|---|---|---|---|');
+  for (const x of k.profiles) p(`| ${x.batch} | ${x.kernels} | ${f(x.stepMs, 0)} | ${x.top.map((t: Any) => `${t.kernel} ${f(t.ms, 0)} (${f(100 * t.share, 0)}%)`).join(', ')} |`);
+  p('');
+}
+
 const b = r.browserTrain as Any | undefined;
 if (b) {
   p('## Training in the page, Chromium (`bench/browser-train.ts`)', '', machineLine(b.machine), '');
