@@ -20,7 +20,7 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('train-step')).toHaveText(/step ([4-9]|\d{2,})/, { timeout: 120_000 });
   const backend = await page.getByTestId('train-backend').textContent();
   console.log(`trained on: ${backend}`);
-  expect(backend).toMatch(/^(webgpu|webgl|cpu) /);
+  expect(backend).toMatch(/^(webgpu|webgl|wasm|cpu) /);
   // The chart has drawn, and the sample pictures of both runs exist and refresh.
   await expect(page.getByTestId('loss-chart').locator('canvas')).toHaveCount(1);
   const samples = page.getByTestId('samples-0');
