@@ -1,8 +1,8 @@
 /**
  * ganvas' WASM kernels against tfjs' own, in one process so the machine's
  * load is shared alike: ms/step of templates/dcgan-mnist.json at batch 16
- * and 64 with tfjs-wasm's Conv2DBackpropInput (a plain loop: "before") and
- * with ganvas' (XNNPACK convolutions: "after"), alternating in rounds; each
+ * and 64 with tfjs-wasm's Conv2DBackpropInput and Tile ("before") and
+ * with ganvas' ("after"), alternating in rounds; each
  * also as matmul-equivalents (512x1024x512 products of the same run); and the
  * kernel profile of one step (top 5 kernels, share of the step's wall time).
  * Writes bench/results.json (key wasmKernels). Never fails on a number.
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
-import { useFastWasmBackpropInput } from '../src/core/train/wasm-kernels.js';
+import { useFastWasmKernels } from '../src/core/train/wasm-kernels.js';
 import { validateProjectText } from '../src/core/validate.js';
 import { machine, writeSection } from './common.js';
 
@@ -90,13 +90,13 @@ for (const batch of [16, 64]) {
   const ms = { before: [] as number[], after: [] as number[] };
   const mm: number[] = [];
   for (const which of ['before', 'after'] as const) {
-    useFastWasmBackpropInput(which === 'after');
+    useFastWasmKernels(which === 'after');
     await trainers[which].trainStep();
   }
   for (let r = 0; r < rounds; r++) {
     mm.push(await matmulMs());
     for (const which of ['before', 'after'] as const) {
-      useFastWasmBackpropInput(which === 'after');
+      useFastWasmKernels(which === 'after');
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) await trainers[which].trainStep();
       ms[which].push((performance.now() - t0) / steps);
@@ -105,7 +105,7 @@ for (const batch of [16, 64]) {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const matmul = med(mm);
   for (const which of ['before', 'after'] as const) {
-    useFastWasmBackpropInput(which === 'after');
+    useFastWasmKernels(which === 'after');
     const msPerStep = med(ms[which]);
     rows.push({
       batch,
@@ -129,12 +129,12 @@ for (const batch of [16, 64]) {
   trainers.before.dispose();
   trainers.after.dispose();
 }
-useFastWasmBackpropInput(true);
+useFastWasmKernels(true);
 writeSection('wasmKernels', {
   machine: machine({ tfjs: tf.version_core, loadAverageAtStart: load0, loadAverageAtEnd: loadavg()[0] }),
   template: 'dcgan-mnist.json',
-  before: "tfjs-backend-wasm 4.22's own Conv2DBackpropInput",
-  after: "ganvas' Conv2DBackpropInput (src/core/train/wasm-kernels.ts)",
+  before: "tfjs-backend-wasm 4.22's own Conv2DBackpropInput and Tile",
+  after: "ganvas' Conv2DBackpropInput and Tile (src/core/train/wasm-kernels.ts)",
   rows,
   profiles,
 });

@@ -37,6 +37,8 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   // Pause holds the step; resume continues.
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('paused');
+  // The step in flight at the pause still lands (at once on WASM, whose steps take milliseconds here).
+  await page.waitForTimeout(1500);
   const paused = await page.getByTestId('train-step').textContent();
   await page.waitForTimeout(1000);
   await expect(page.getByTestId('train-step')).toHaveText(paused!);

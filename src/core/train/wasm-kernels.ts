@@ -124,6 +124,39 @@ export function conv2dBackpropInputViaConv(
   });
 }
 
+/**
+ * tf.tile by whole-block copies: axis by axis from the last, each block (the axis and everything after it,
+ * already tiled) is copied reps times. tfjs-wasm's Tile computes every output element's source index apart:
+ * tiling BatchNorm's [1,1,1,C] statistics to an activation's shape (its gradient does, per layer) took longer
+ * than the layer's convolution.
+ */
+export function tileValues<T extends Float32Array | Int32Array | Uint8Array>(x: T, shape: number[], reps: number[]): T {
+  let data = x;
+  let inner = 1; // elements after the current axis, already tiled
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const r = reps[a] as number;
+    const block = (shape[a] as number) * inner;
+    if (r !== 1) {
+      let outer = 1;
+      for (let i = 0; i < a; i++) outer *= shape[i] as number;
+      const out = new (data.constructor as new (n: number) => T)(outer * block * r);
+      for (let o = 0; o < outer; o++) {
+        const src = o * block;
+        const dst = o * block * r;
+        if (block >= 16) {
+          const chunk = data.subarray(src, src + block);
+          for (let k = 0; k < r; k++) out.set(chunk, dst + k * block);
+        } else
+          for (let k = 0; k < r; k++)
+            for (let e = 0; e < block; e++) out[dst + k * block + e] = data[src + e] as number;
+      }
+      data = out;
+    }
+    inner = block * r;
+  }
+  return data;
+}
+
 /** out[s] = sum of x rows whose id is s, as a one-hot matrix product. */
 export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSegments: number): tf.Tensor {
   return tf.tidy(() => {
@@ -138,6 +171,23 @@ export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSeg
 
 let registered = false;
 let slowBackpropInput: tf.KernelConfig | undefined;
+let slowTile: tf.KernelConfig | undefined;
+
+const fastTile: tf.KernelConfig = {
+  kernelName: 'Tile',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const xt = wrap((inputs as { x: Info }).x);
+    try {
+      const reps = (attrs as unknown as { reps: number[] }).reps;
+      const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
+      const shape = xt.shape.map((d, i) => d * (reps[i] as number));
+      return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
+    } finally {
+      xt.dispose();
+    }
+  },
+};
 
 const fastBackpropInput: tf.KernelConfig = {
   kernelName: 'Conv2DBackpropInput',
@@ -164,19 +214,24 @@ const fastBackpropInput: tf.KernelConfig = {
 };
 
 /**
- * Switches the 'wasm' backend's Conv2DBackpropInput between ganvas' (XNNPACK convolutions, the default once
- * registerWasmTrainingKernels ran) and tfjs' own single-threaded loop, for benchmarks and tests.
+ * Switches the 'wasm' backend's Conv2DBackpropInput and Tile between ganvas' (the default once
+ * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests.
  */
-export function useFastWasmBackpropInput(fast: boolean): void {
+export function useFastWasmKernels(fast: boolean): void {
   registerWasmTrainingKernels();
-  const current = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  const wanted = fast ? fastBackpropInput : slowBackpropInput;
-  if (!wanted || current?.kernelFunc === wanted.kernelFunc) return;
-  if (current) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel(wanted);
-  // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
-  const backend = tf.findBackend('wasm');
-  if (backend && wanted.setupFunc) wanted.setupFunc(backend);
+  for (const [name, mine, theirs] of [
+    ['Conv2DBackpropInput', fastBackpropInput, slowBackpropInput],
+    ['Tile', fastTile, slowTile],
+  ] as const) {
+    const current = tf.getKernel(name, 'wasm');
+    const wanted = fast ? mine : theirs;
+    if (!wanted || current?.kernelFunc === wanted.kernelFunc) continue;
+    if (current) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wanted);
+    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
+    const backend = tf.findBackend('wasm');
+    if (backend && wanted.setupFunc) wanted.setupFunc(backend);
+  }
 }
 
 /** Registers the missing training kernels for the 'wasm' backend, and faster ones where tfjs' are slow (idempotent). */
@@ -205,6 +260,10 @@ export function registerWasmTrainingKernels(): void {
         }
       },
     });
+  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step. Replaced (all its dtypes).
+  slowTile = tf.getKernel('Tile', 'wasm');
+  if (slowTile) tf.unregisterKernel('Tile', 'wasm');
+  tf.registerKernel(fastTile);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',
