@@ -53,8 +53,14 @@ if (k) {
   p('## WASM kernels: ganvas\' against tfjs\' own (`bench/wasm-kernels.ts`)', '', machineLine(m));
   p(`Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`, '');
   p(`${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`, '');
-  p('| batch | kernels | ms/step | matmul ms | matmul-equivalents/step |', '|---|---|---|---|---|');
-  for (const x of k.rows) p(`| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} |`);
+  p('Median of the rounds, and the fastest round (the least disturbed by the machine\'s other work).', '');
+  p('| batch | kernels | ms/step (median) | matmul ms | matmul-equivalents/step | ms/step (fastest round) |', '|---|---|---|---|---|---|');
+  for (const x of k.rows) p(`| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`);
+  const ratio = (b: number) => {
+    const [bef, aft] = [k.rows.find((x: Any) => x.batch === b && x.kernels === 'before'), k.rows.find((x: Any) => x.batch === b && x.kernels === 'after')];
+    return bef && aft ? `batch ${b}: ${f(bef.msPerStep / aft.msPerStep, 2)}x (median), ${f(bef.msPerStepMin / aft.msPerStepMin, 2)}x (fastest rounds)` : '';
+  };
+  p('', `Speed-up of the step: ${[16, 64].map(ratio).filter(Boolean).join('; ')}.`, '');
   p('', 'Kernel profile of one step (`tf.profile`, the faster of two; share of that step\'s wall time). ganvas\' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.', '');
   p('| batch | kernels | step ms | top 5 kernels (ms, share) |', '|---|---|---|---|');
   for (const x of k.profiles) p(`| ${x.batch} | ${x.kernels} | ${f(x.stepMs, 0)} | ${x.top.map((t: Any) => `${t.kernel} ${f(t.ms, 0)} (${f(100 * t.share, 0)}%)`).join(', ')} |`);
@@ -67,6 +73,15 @@ if (b) {
   p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. WASM and CPU train in a Web Worker; WebGPU and WebGL on the page. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: those rows measure the code path, not GPU speed.`, '');
   p('| template | backend | batch | steps/s | ms/step | note |', '|---|---|---|---|---|---|');
   for (const x of b.rows) p(`| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`);
+  p('');
+}
+
+const ac = r.autoChoice as Any | undefined;
+if (ac) {
+  p('## Auto\'s choice, Chromium (`bench/auto-choice.ts`)', '', machineLine(ac.machine), '');
+  p('What "auto" measured (one training step of the project on each candidate, after a warm-up step) and picked, as the training panel reports it. SwiftShader WebGPU is set aside without timing while another backend starts. "start" is Start to the first step shown, measurement included.', '');
+  p('| template | reported by the panel | cross-origin isolated | start |', '|---|---|---|---|');
+  for (const x of ac.rows) p(`| ${x.template} | ${x.reported} | ${x.isolated ? 'yes' : 'no'} | ${f(x.startSeconds)} s |`);
   p('');
 }
 

@@ -81,7 +81,7 @@ const rows: Record<string, unknown>[] = [];
 const profiles: Record<string, unknown>[] = [];
 const load0 = loadavg()[0];
 for (const batch of [16, 64]) {
-  const rounds = quick ? 2 : 4;
+  const rounds = quick ? 2 : 5;
   const steps = batch === 16 ? (quick ? 3 : 6) : quick ? 2 : 3;
   const trainers = {
     before: new Trainer(analysis, { seed: 0, batchSize: batch, assets: { mnist } }),
@@ -107,12 +107,15 @@ for (const batch of [16, 64]) {
   for (const which of ['before', 'after'] as const) {
     useFastWasmKernels(which === 'after');
     const msPerStep = med(ms[which]);
+    const msPerStepMin = Math.min(...ms[which]);
     rows.push({
       batch,
       kernels: which,
       msPerStep,
       matmulMs: matmul,
       matmulEquivalents: msPerStep / matmul,
+      msPerStepMin,
+      matmulMsMin: Math.min(...mm),
       rounds,
       stepsPerRound: steps,
     });

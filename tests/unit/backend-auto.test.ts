@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('auto backend choice', () => {
   it('in Node (wasm and cpu), takes wasm without timing: cpu is never measured beside it', async () => {
     let trials = 0;
-    const choice = await selectBackend('auto', { trial: async () => ++trials });
+    const choice = await selectBackend('auto', { trial: async () => ({ ms: ++trials }) });
     expect(choice.name).toBe('wasm');
     expect(trials).toBe(0);
     expect(choice.reason).toBe(
@@ -32,13 +32,13 @@ describe('auto backend choice', () => {
     const timed: string[] = [];
     const trial = async () => {
       timed.push(tf.getBackend());
-      return tf.getBackend() === 'webgl' ? 334 : 46;
+      return { ms: tf.getBackend() === 'webgl' ? 334 : 46 };
     };
     const store = new Map<string, string>();
     const cache = { get: (k: string) => store.get(k), set: (k: string, v: string) => void store.set(k, v) };
     const key = backendCacheKey({ models: { G: { nodes: [] } } }, 16, 'test device');
     const choice = await selectBackend('auto', { trial, cacheKey: key, cache });
-    expect(timed).toEqual(['webgl', 'wasm']);
+    expect(timed).toEqual(['wasm', 'webgl']); // wasm first: the yardstick
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.reason).toBe(
@@ -55,12 +55,12 @@ describe('auto backend choice', () => {
     const failing = await selectBackend('auto', {
       trial: async () => {
         if (tf.getBackend() === 'wasm') throw new Error('no kernel\nstack');
-        return 500;
+        return { ms: 500, firstStepOnly: true };
       },
       cacheKey: 'other',
     });
     expect(failing.name).toBe('webgl');
-    expect(failing.reason).toContain('wasm: failed a training step: no kernel,');
+    expect(failing.reason).toContain('webgl > 500 ms, wasm: failed a training step: no kernel,');
   });
 
   it('names software WebGPU adapters and long times readably', () => {

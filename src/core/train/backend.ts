@@ -31,6 +31,8 @@ export interface BackendAttempt {
   software?: boolean;
   /** ms of one timed training step, when auto measured this backend. */
   ms?: number;
+  /** The measurement is the first (warm-up) step alone: it was already far slower than the best. */
+  firstStepOnly?: boolean;
 }
 
 export interface BackendChoice {
@@ -52,7 +54,7 @@ export interface SelectOptions {
    * Runs training steps of the open project on the current backend and returns the ms of one, after warm-up
    * (it may return early, with the warm-up's time, when that is already far slower than `budgetMs`).
    */
-  trial?: (budgetMs: number) => Promise<number>;
+  trial?: (budgetMs: number) => Promise<{ ms: number; firstStepOnly?: boolean }>;
   /** What the measurement depends on (project shape, batch, device); the choice is cached under it. */
   cacheKey?: string;
   /** A longer-lived cache than this module's (the page passes localStorage). */
@@ -114,7 +116,7 @@ export function describeChoice(name: BackendName, attempts: BackendAttempt[], pr
   if (pref !== 'auto') return `forced ${name}`;
   const parts = attempts.map((a) => {
     const label = a.software ? `${a.name} (software)` : a.name;
-    if (a.ms !== undefined) return `${label} ${fmtMs(a.ms)}`;
+    if (a.ms !== undefined) return `${label} ${a.firstStepOnly ? '> ' : ''}${fmtMs(a.ms)}`;
     return a.why ? `${label}: ${a.why}` : label;
   });
   const timed = attempts.some((a) => a.ms !== undefined);
@@ -188,7 +190,9 @@ export async function selectBackend(
       a.why = 'not measured (slower than wasm)';
     }
   }
-  const candidates = attempts.filter((a) => a.ok);
+  // WASM is timed first when present: its step is a reliable yardstick, and a slower candidate then stops
+  // after its warm-up step.
+  const candidates = attempts.filter((a) => a.ok).sort((a, b) => Number(b.name === 'wasm') - Number(a.name === 'wasm'));
   let best: BackendAttempt | undefined;
   for (const a of candidates) {
     const why = await start(a.name, probe);
@@ -202,7 +206,9 @@ export async function selectBackend(
       break;
     }
     try {
-      a.ms = await opts.trial(best?.ms !== undefined ? best.ms : Number.POSITIVE_INFINITY);
+      const t = await opts.trial(best?.ms !== undefined ? best.ms : Number.POSITIVE_INFINITY);
+      a.ms = t.ms;
+      if (t.firstStepOnly) a.firstStepOnly = true;
       if (!best || (best.ms !== undefined && a.ms < best.ms)) best = a;
     } catch (e) {
       a.ok = false;

@@ -152,7 +152,7 @@ export async function chooseBackend(
   opts: Pick<SessionOptions, 'assets' | 'batchSize' | 'backendCache'> = {},
 ): Promise<BackendChoice> {
   if (pref !== 'auto') return selectBackend(pref);
-  const trial = async (budgetMs: number): Promise<number> => {
+  const trial = async (budgetMs: number): Promise<{ ms: number; firstStepOnly?: boolean }> => {
     const t = new Trainer(analysis, {
       assets: opts.assets ?? {},
       seed: 0,
@@ -162,10 +162,12 @@ export async function chooseBackend(
       let t0 = performance.now();
       await t.trainStep(); // warm-up: compiles shaders, allocates
       const warm = performance.now() - t0;
-      if (warm > 5 * budgetMs + 1000) return warm; // already far slower than the best: no second step
+      // Already far slower than the best, even allowing for a GPU's shader compilation in its first step:
+      // no second step.
+      if (warm > 10 * budgetMs && warm > 5000) return { ms: warm, firstStepOnly: true };
       t0 = performance.now();
       await t.trainStep();
-      return performance.now() - t0;
+      return { ms: performance.now() - t0 };
     } finally {
       t.dispose();
     }
