@@ -99,7 +99,7 @@ describe('WASM training kernels', () => {
   let tseed = 11;
   const trand = (n: number) => {
     tseed = (tseed * 1103515245 + 12345) % 2147483648;
-    return tseed % n;
+    return Math.floor((tseed / 2147483648) * n);
   };
   for (let i = 0; i < 16; i++) {
     const rank = 1 + trand(5);
@@ -108,12 +108,12 @@ describe('WASM training kernels', () => {
     const dtype = (['float32', 'int32', 'bool'] as const)[i % 3]!;
     it(`Tile equals the CPU backend's: ${dtype} [${shape}] x [${reps}]`, async () => {
       const x = tf.cast(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 100 + i), 5), dtype);
-      const cpu = await values(tf.tile(x, reps));
+      const cpu = Array.from(await tf.tile(x, reps).data());
       const wasm = await onBackend('wasm', async () => {
         const t = tf.tile(tf.clone(x), reps);
         expect(t.dtype).toBe(dtype);
         expect(t.shape).toEqual(shape.map((d, k) => d * reps[k]!));
-        return values(t);
+        return Array.from(await t.data());
       });
       expect(wasm).toEqual(cpu);
     });
@@ -131,21 +131,24 @@ describe('WASM training kernels', () => {
   });
 
   // Random shapes: strides 1-3 (unequal too), kernels 1-5 (non-square too), 'same', 'valid' and explicit
-  // padding, odd and even sizes, batch 1-3, channels 1-5. Seeded, so a failure names a reproducible case.
+  // padding, odd and even sizes, batch 1-3, channels 1-5 and 8-12. Seeded, so a failure names a reproducible case.
   let seed = 7;
   const rand = (n: number) => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed % n;
+    return Math.floor((seed / 2147483648) * n); // high bits: an LCG's low bits repeat quickly
   };
   for (let i = 0; i < 24; i++) {
     const sh = 1 + rand(3);
     const sw = rand(4) === 0 ? 1 + rand(3) : sh;
     const kh = 1 + rand(5);
     const kw = rand(4) === 0 ? 1 + rand(5) : kh;
+    // Explicit padding below the kernel size: tfjs-wasm's own forward Conv2D corrupts its heap when the
+    // padding reaches the kernel size (tfjs 4.22; seen with a 2-wide kernel and padding 2).
     const pads = ['same', 'valid', 1, 2] as const;
-    const pad = pads[rand(4)] as 'same' | 'valid' | number;
+    const picked = pads[rand(4)] as 'same' | 'valid' | number;
+    const pad = typeof picked === 'number' ? Math.min(picked, Math.min(kh, kw) - 1) || 'valid' : picked;
     const b = 1 + rand(3);
-    const ci = 1 + rand(5);
+    const ci = i % 3 === 0 ? 8 + rand(5) : 1 + rand(5); // from 8 input channels: a convolution per phase
     const co = 1 + rand(5);
     const h = kh + rand(8);
     const w = kw + rand(8);

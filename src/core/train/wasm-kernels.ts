@@ -55,10 +55,10 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
  * dx[b,ih,iw,ci] = sum over oh*s + kh - pt = ih (and the same for columns) of dy[b,oh,ow,co] * w[kh,kw,ci,co]:
  * the input gradient of a convolution, and the forward pass of a transposed convolution. By output phase
  * (ih mod s, iw mod s), it is a stride-1 convolution of dy with the taps of w that land on that phase,
- * flipped; all phases are computed at once as one convolution on the backend's own fast Conv2D (the phases'
- * filters side by side as output channels, each placed in the window all phases share) and then
- * interleaved, which for equal strides is DepthToSpace. No zeros are inserted into dy. Dilation is 1 (tfjs'
- * gradient of conv2d requires it).
+ * flipped. The phases run on the backend's own fast Conv2D (XNNPACK), one convolution each, or all in one
+ * (their filters side by side as output channels, in the window they share) when they have few channels,
+ * and are then interleaved. No zeros are inserted into dy. Dilation is 1 (tfjs' gradient of conv2d
+ * requires it).
  */
 export function conv2dBackpropInputViaConv(
   dy: tf.Tensor4D,
@@ -85,35 +85,46 @@ export function conv2dBackpropInputViaConv(
       });
     const rows = axis(sh, info.padInfo.top, kh);
     const cols = axis(sw, info.padInfo.left, kw);
-    const used = (xs: typeof rows) => xs.filter((x) => x.count > 0);
-    if (!used(rows).length || !used(cols).length) return tf.zeros(inShape) as tf.Tensor4D;
-    // The window all phases share: dy rows q + lo .. q + hi.
-    const loH = Math.min(...used(rows).map((x) => x.last - x.count + 1));
-    const hiH = Math.max(...used(rows).map((x) => x.last));
-    const loW = Math.min(...used(cols).map((x) => x.last - x.count + 1));
-    const hiW = Math.max(...used(cols).map((x) => x.last));
-    const [mh, mw] = [hiH - loH + 1, hiW - loW + 1];
-    // The filter, built in plain JS (a few thousand weights; reading WASM memory is a copy): tap (kh, kw) of
-    // phase (r, c) sits at window row kh's distance from the phase's last row, flipped, [mh, mw, co, phases*ci].
+    if (!rows.some((x) => x.count > 0) || !cols.some((x) => x.count > 0)) return tf.zeros(inShape) as tf.Tensor4D;
+    type Phase = { r: (typeof rows)[number]; c: (typeof cols)[number] };
+    const phases: Phase[] = rows.flatMap((r) => cols.map((c) => ({ r, c })));
     const wv = w.dataSync() as Float32Array;
-    const out = sh * sw * ci;
-    const fv = new Float32Array(mh * mw * co * out);
-    rows.forEach((r, ri) =>
-      cols.forEach((c, cj) => {
-        const phase = (ri * sw + cj) * ci;
+    /**
+     * One convolution for a group of phases: dy over the window the group's phases share (rows q + lo .. q + hi),
+     * their taps side by side as output channels. The filter is built in plain JS (a few thousand weights;
+     * reading WASM memory is a copy): tap (kh, kw) of a phase sits at its distance from the phase's last row,
+     * flipped.
+     */
+    const convolve = (group: Phase[]): tf.Tensor4D => {
+      const live = group.filter((p) => p.r.count > 0 && p.c.count > 0);
+      if (!live.length) return tf.zeros([b, qh, qw, group.length * ci]);
+      const loH = Math.min(...live.map((p) => p.r.last - p.r.count + 1));
+      const hiH = Math.max(...live.map((p) => p.r.last));
+      const loW = Math.min(...live.map((p) => p.c.last - p.c.count + 1));
+      const hiW = Math.max(...live.map((p) => p.c.last));
+      const [mh, mw] = [hiH - loH + 1, hiW - loW + 1];
+      const out = group.length * ci;
+      const fv = new Float32Array(mh * mw * co * out);
+      group.forEach(({ r, c }, g) => {
         for (let m = 0; m < r.count; m++)
           for (let n = 0; n < c.count; n++) {
             const [ky, kx] = [r.first + m * sh, c.first + n * sw];
             const [fy, fx] = [r.last - m - loH, c.last - n - loW];
             for (let k = 0; k < ci; k++)
               for (let o = 0; o < co; o++)
-                fv[((fy * mw + fx) * co + o) * out + phase + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
+                fv[((fy * mw + fx) * co + o) * out + g * ci + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
           }
-      }),
-    );
-    const filter = tf.tensor4d(fv, [mh, mw, co, out]);
-    const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
-    const all = tf.conv2d(src, filter, 1, 'valid'); // [b, qh, qw, sh*sw*ci], channel (r*sw + c)*ci + k
+      });
+      const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
+      return tf.conv2d(src, tf.tensor4d(fv, [mh, mw, co, out]), 1, 'valid');
+    };
+    // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
+    // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
+    // channels, where XNNPACK is least efficient.
+    const perPhase = ci >= 8 && phases.length > 1;
+    const parts = perPhase ? phases.map((p) => convolve([p])) : [convolve(phases)];
+    // [b, qh, qw, sh*sw*ci], channel (r*sw + c)*ci + k.
+    const all = parts.length === 1 ? (parts[0] as tf.Tensor4D) : (tf.concat(parts, 3) as tf.Tensor4D);
     // Interleave: (q, p, r*(sw*ci) + c*ci + k) -> (q*sh + r, p*sw + c, k), one rank-4 transpose (tfjs-wasm's
     // DepthToSpace and rank-6 Transpose are several times slower).
     const inter = (sh === 1 && sw === 1
