@@ -94,7 +94,7 @@ if (e) {
 }
 
 p('## GPU', '', 'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.', '');
-p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. See docs/training.md.', '');
+p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm\'s `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm\'s gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section "WASM kernels" above). tfjs-wasm\'s forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use \'same\'/\'valid\' only, which never do). See docs/training.md.', '');
 
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
 console.log(`wrote docs/benchmarks.md (${out.length} lines)`);
