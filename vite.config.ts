@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   plugins: [react()],
   // Pre-bundle everything the app and the browser-test harness import, so a
@@ -23,8 +25,11 @@ export default defineConfig({
       '@xyflow/react',
     ],
   },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  // Cross-origin isolation (COOP + COEP): SharedArrayBuffer exists, so tfjs' WASM backend loads its threaded
+  // binary and uses threads (up to hardwareConcurrency / 2). Every asset the app loads is same-origin. A static
+  // host must send the same two headers (README: "Hosting"), or use a service worker such as coi-serviceworker.
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   test: {
     include: ['tests/unit/**/*.test.ts'],

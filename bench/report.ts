@@ -47,12 +47,41 @@ if (t) {
   p('');
 }
 
+const k = r.wasmKernels as Any | undefined;
+if (k) {
+  const m = k.machine as Any;
+  p('## WASM kernels: ganvas\' against tfjs\' own (`bench/wasm-kernels.ts`)', '', machineLine(m));
+  p(`Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`, '');
+  p(`${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`, '');
+  p('Median of the rounds, and the fastest round (the least disturbed by the machine\'s other work).', '');
+  p('| batch | kernels | ms/step (median) | matmul ms | matmul-equivalents/step | ms/step (fastest round) |', '|---|---|---|---|---|---|');
+  for (const x of k.rows) p(`| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`);
+  const ratio = (b: number) => {
+    const [bef, aft] = [k.rows.find((x: Any) => x.batch === b && x.kernels === 'before'), k.rows.find((x: Any) => x.batch === b && x.kernels === 'after')];
+    return bef && aft ? `batch ${b}: ${f(bef.msPerStep / aft.msPerStep, 2)}x (median), ${f(bef.msPerStepMin / aft.msPerStepMin, 2)}x (fastest rounds)` : '';
+  };
+  p('', `Speed-up of the step: ${[16, 64].map(ratio).filter(Boolean).join('; ')}.`, '');
+  p('', 'Kernel profile of one step (`tf.profile`, the faster of two; share of that step\'s wall time). ganvas\' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.', '');
+  p('| batch | kernels | step ms | top 5 kernels (ms, share) |', '|---|---|---|---|');
+  for (const x of k.profiles) p(`| ${x.batch} | ${x.kernels} | ${f(x.stepMs, 0)} | ${x.top.map((t: Any) => `${t.kernel} ${f(t.ms, 0)} (${f(100 * t.share, 0)}%)`).join(', ')} |`);
+  p('');
+}
+
 const b = r.browserTrain as Any | undefined;
 if (b) {
   p('## Training in the page, Chromium (`bench/browser-train.ts`)', '', machineLine(b.machine), '');
   p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. WASM and CPU train in a Web Worker; WebGPU and WebGL on the page. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: those rows measure the code path, not GPU speed.`, '');
   p('| template | backend | batch | steps/s | ms/step | note |', '|---|---|---|---|---|---|');
   for (const x of b.rows) p(`| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`);
+  p('');
+}
+
+const ac = r.autoChoice as Any | undefined;
+if (ac) {
+  p('## Auto\'s choice, Chromium (`bench/auto-choice.ts`)', '', machineLine(ac.machine), '');
+  p('What "auto" measured (one training step of the project on each candidate, after a warm-up step) and picked, as the training panel reports it. SwiftShader WebGPU is set aside without timing while another backend starts. "start" is Start to the first step shown, measurement included.', '');
+  p('| template | reported by the panel | cross-origin isolated | start |', '|---|---|---|---|');
+  for (const x of ac.rows) p(`| ${x.template} | ${x.reported} | ${x.isolated ? 'yes' : 'no'} | ${f(x.startSeconds)} s |`);
   p('');
 }
 
@@ -65,7 +94,7 @@ if (e) {
 }
 
 p('## GPU', '', 'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.', '');
-p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. See docs/training.md.', '');
+p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm\'s `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm\'s gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section "WASM kernels" above). tfjs-wasm\'s forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use \'same\'/\'valid\' only, which never do). See docs/training.md.', '');
 
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
 console.log(`wrote docs/benchmarks.md (${out.length} lines)`);

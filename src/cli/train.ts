@@ -85,6 +85,13 @@ export async function runTraining(
   const assets = loadAssets(project, opts.data);
   mkdirSync(join(opts.out, 'samples'), { recursive: true });
   const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
+  if (opts.backend === 'webgpu') {
+    const { offerNodeWebGpu, NO_ADAPTER } = await import('./webgpu.js');
+    const why = await offerNodeWebGpu();
+    if (why) throw new Error(`--backend webgpu: ${why}`);
+    const { probeWebGpuAdapter } = await import('../core/train/backend.js');
+    if (!(await probeWebGpuAdapter()).present) throw new Error(`--backend webgpu: ${NO_ADAPTER}`);
+  }
   const session = await TrainingSession.create({
     runs: [{ label: opts.label ?? project.name, analysis, ...loss }],
     backend: opts.backend ?? 'auto',

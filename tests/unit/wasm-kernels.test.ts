@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels } from '../../src/core/train/wasm-kernels.js';
+import { registerWasmTrainingKernels, useFastWasmKernels } from '../../src/core/train/wasm-kernels.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { validateProjectValue } from '../../src/core/validate.js';
 import { Trainer } from '../../src/core/train/trainer.js';
@@ -41,7 +41,8 @@ async function values(t: tf.Tensor | tf.Tensor[]): Promise<number[]> {
 function expectClose(a: number[], b: number[], tol = 1e-4): void {
   expect(a.length).toBe(b.length);
   const scale = Math.max(1, ...b.map(Math.abs));
-  for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number)), `index ${i}`).toBeLessThan(tol * scale);
+  for (let i = 0; i < a.length; i++)
+    expect(Math.abs((a[i] as number) - (b[i] as number)), `index ${i}`).toBeLessThan(tol * scale);
 }
 
 describe('WASM training kernels', () => {
@@ -63,7 +64,8 @@ describe('WASM training kernels', () => {
     it(`conv2d filter and input gradients equal the CPU backend's: ${name}`, async () => {
       const x = tf.randomNormal(shape as [number, number, number, number], 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal([k, k, shape[3]!, co], 0, 1, 'float32', 2) as tf.Tensor4D;
-      const f = (xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad)));
+      const f = (xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, s, pad)));
       const cpu = await values(tf.grads(f)([x, w]));
       const wasm = await onBackend('wasm', async () => values(tf.grads(f)([tf.clone(x), tf.clone(w)])));
       expectClose(wasm, cpu);
@@ -73,14 +75,106 @@ describe('WASM training kernels', () => {
       const x = tf.randomNormal([b, h, ww, c], 0, 1, 'float32', 3) as tf.Tensor4D;
       const w = tf.randomNormal([k, k, co, c], 0, 1, 'float32', 4) as tf.Tensor4D;
       const out = (n: number) => (pad === 'same' ? n * s : (n - 1) * s + k);
-      const f = (xx: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.square(tf.conv2dTranspose(xx as tf.Tensor4D, wt as tf.Tensor4D, [b, out(h), out(ww), co], s, pad)));
+      const f = (xx: tf.Tensor, wt: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2dTranspose(xx as tf.Tensor4D, wt as tf.Tensor4D, [b, out(h), out(ww), co], s, pad)));
       const cpu = await values(tf.grads(f)([x, w]));
       const wasm = await onBackend('wasm', async () => values(tf.grads(f)([tf.clone(x), tf.clone(w)])));
       expectClose(wasm, cpu);
     });
   }
 
-  it('embedding (gather) gradients equal the CPU backend\'s', async () => {
+  it("Conv2DBackpropInput and Tile on WASM are ganvas', switchable back to tfjs' own", () => {
+    for (const name of ['Conv2DBackpropInput', 'Tile']) {
+      const fast = tf.getKernel(name, 'wasm')?.kernelFunc;
+      useFastWasmKernels(false);
+      const slow = tf.getKernel(name, 'wasm')?.kernelFunc;
+      expect(slow).toBeDefined();
+      expect(slow).not.toBe(fast);
+      useFastWasmKernels(true);
+      expect(tf.getKernel(name, 'wasm')?.kernelFunc).toBe(fast);
+    }
+  });
+
+  // Tile on random shapes (rank 1-5, reps 1-4, blocks under and over the copy threshold), every dtype WASM has.
+  let tseed = 11;
+  const trand = (n: number) => {
+    tseed = (tseed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((tseed / 2147483648) * n);
+  };
+  for (let i = 0; i < 16; i++) {
+    const rank = 1 + trand(5);
+    const shape = Array.from({ length: rank }, () => 1 + trand(i % 2 ? 20 : 4));
+    const reps = Array.from({ length: rank }, () => 1 + trand(4));
+    const dtype = (['float32', 'int32', 'bool'] as const)[i % 3]!;
+    it(`Tile equals the CPU backend's: ${dtype} [${shape}] x [${reps}]`, async () => {
+      const x = tf.cast(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 100 + i), 5), dtype);
+      const cpu = Array.from(await tf.tile(x, reps).data());
+      const wasm = await onBackend('wasm', async () => {
+        const t = tf.tile(tf.clone(x), reps);
+        expect(t.dtype).toBe(dtype);
+        expect(t.shape).toEqual(shape.map((d, k) => d * reps[k]!));
+        return Array.from(await t.data());
+      });
+      expect(wasm).toEqual(cpu);
+    });
+  }
+  it("Tile's gradient (BatchNorm's statistics) equals the CPU backend's", async () => {
+    const x = tf.randomNormal([4, 5, 5, 3], 0, 1, 'float32', 9);
+    const [offset, scale] = [tf.tensor1d([0.1, 0.2, 0.3]), tf.tensor1d([1, 2, 3])];
+    const f = (xx: tf.Tensor) => {
+      const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+      return tf.sum(tf.square(tf.batchNorm(xx, mean, variance, offset, scale, 1e-3)));
+    };
+    const cpu = await values(tf.grad(f)(x));
+    const wasm = await onBackend('wasm', async () => values(tf.grad(f)(tf.clone(x))));
+    expectClose(wasm, cpu);
+  });
+
+  // Random shapes: strides 1-3 (unequal too), kernels 1-5 (non-square too), 'same', 'valid' and explicit
+  // padding, odd and even sizes, batch 1-3, channels 1-5 and 8-12. Seeded, so a failure names a reproducible case.
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((seed / 2147483648) * n); // high bits: an LCG's low bits repeat quickly
+  };
+  for (let i = 0; i < 24; i++) {
+    const sh = 1 + rand(3);
+    const sw = rand(4) === 0 ? 1 + rand(3) : sh;
+    const kh = 1 + rand(5);
+    const kw = rand(4) === 0 ? 1 + rand(5) : kh;
+    // Explicit padding below the kernel size: tfjs-wasm's own forward Conv2D corrupts its heap when the
+    // padding reaches the kernel size (tfjs 4.22; seen with a 2-wide kernel and padding 2).
+    const pads = ['same', 'valid', 1, 2] as const;
+    const picked = pads[rand(4)] as 'same' | 'valid' | number;
+    const pad = typeof picked === 'number' ? Math.min(picked, Math.min(kh, kw) - 1) || 'valid' : picked;
+    const b = 1 + rand(3);
+    const ci = i % 3 === 0 ? 8 + rand(5) : 1 + rand(5); // from 8 input channels: a convolution per phase
+    const co = 1 + rand(5);
+    const h = kh + rand(8);
+    const w = kw + rand(8);
+    const name = `x [${b},${h},${w},${ci}] k ${kh}x${kw} s ${sh}x${sw} pad ${pad} co ${co}`;
+    it(`Conv2DBackpropInput equals the CPU backend's: ${name}`, async () => {
+      const x = tf.randomNormal([b, h, w, ci], 0, 1, 'float32', 10 + i) as tf.Tensor4D;
+      const f = tf.randomNormal([kh, kw, ci, co], 0, 1, 'float32', 40 + i) as tf.Tensor4D;
+      const yShape = tf.conv2d(x, f, [sh, sw], pad).shape;
+      const dy = tf.randomNormal(yShape, 0, 1, 'float32', 70 + i) as tf.Tensor4D;
+      const cpu = await values(tf.conv2dTranspose(dy, f, [b, h, w, ci], [sh, sw], pad));
+      const loss = (ff: tf.Tensor4D, dd: tf.Tensor) => (xx: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ff, [sh, sw], pad), dd));
+      const cpuGrad = await values(tf.grad(loss(f, dy))(x));
+      const [wasm, wasmGrad] = await onBackend('wasm', async () => {
+        const [dy2, f2, x2] = [tf.clone(dy), tf.clone(f), tf.clone(x)];
+        const t = await values(tf.conv2dTranspose(dy2, f2, [b, h, w, ci], [sh, sw], pad));
+        const g = await values(tf.grad(loss(f2, dy2))(x2));
+        return [t, g];
+      });
+      expectClose(wasm, cpu);
+      expectClose(wasmGrad, cpuGrad);
+      expectClose(cpuGrad, cpu);
+    });
+  }
+
+  it("embedding (gather) gradients equal the CPU backend's", async () => {
     const table = tf.randomNormal([10, 4], 0, 1, 'float32', 5);
     const ids = tf.tensor1d([1, 3, 3, 9, 0, 1], 'int32');
     const f = (t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, ids)));
@@ -89,36 +183,36 @@ describe('WASM training kernels', () => {
     expectClose(wasm, cpu);
   });
 
-  it('a DCGAN-style training step with every trainable layer type runs on WASM with the CPU backend\'s losses', async () => {
+  it("a DCGAN-style training step with every trainable layer type runs on WASM with the CPU backend's losses", async () => {
     const project = convGanProject(
       [
-          { id: 'z', type: 'Noise', params: { dim: 8 } },
-          { id: 'fc', type: 'Dense', params: { units: 4 * 4 * 8 } },
-          { id: 'rs', type: 'Reshape', params: { shape: [4, 4, 8] } },
-          { id: 'bn', type: 'BatchNorm' },
-          { id: 'r', type: 'ReLU' },
-          { id: 'up', type: 'ConvTranspose2D', params: { filters: 4, kernelSize: 4, strides: 2 } },
-          { id: 'inorm', type: 'InstanceNorm' },
-          { id: 'e', type: 'ELU' },
-          { id: 'up2', type: 'Upsample', params: { interpolation: 'nearest' } },
-          { id: 'pad', type: 'ReflectionPad', params: { padding: 1 } },
-          { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1, padding: 'valid' } },
-          { id: 't', type: 'Tanh' },
-          { id: 'img', type: 'Output' },
-        ],
+        { id: 'z', type: 'Noise', params: { dim: 8 } },
+        { id: 'fc', type: 'Dense', params: { units: 4 * 4 * 8 } },
+        { id: 'rs', type: 'Reshape', params: { shape: [4, 4, 8] } },
+        { id: 'bn', type: 'BatchNorm' },
+        { id: 'r', type: 'ReLU' },
+        { id: 'up', type: 'ConvTranspose2D', params: { filters: 4, kernelSize: 4, strides: 2 } },
+        { id: 'inorm', type: 'InstanceNorm' },
+        { id: 'e', type: 'ELU' },
+        { id: 'up2', type: 'Upsample', params: { interpolation: 'nearest' } },
+        { id: 'pad', type: 'ReflectionPad', params: { padding: 1 } },
+        { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1, padding: 'valid' } },
+        { id: 't', type: 'Tanh' },
+        { id: 'img', type: 'Output' },
+      ],
       [
-          { id: 'x', type: 'Input', params: { shape: [16, 16, 1] } },
-          { id: 'c1', type: 'Conv2D', params: { filters: 4, kernelSize: 4, strides: 2, spectralNorm: true } },
-          { id: 'a1', type: 'LeakyReLU' },
-          { id: 'att', type: 'SelfAttention', params: { reduction: 2 } },
-          { id: 'mb', type: 'MinibatchStdDev', params: { groupSize: 2 } },
-          { id: 'c2', type: 'Conv2D', params: { filters: 8, kernelSize: 3, strides: 2, equalizedLR: true } },
-          { id: 'ln', type: 'LayerNorm' },
-          { id: 'pool', type: 'Downsample' },
-          { id: 'f', type: 'Flatten' },
-          { id: 'o', type: 'Dense', params: { units: 1 } },
-          { id: 'logit', type: 'Output' },
-        ],
+        { id: 'x', type: 'Input', params: { shape: [16, 16, 1] } },
+        { id: 'c1', type: 'Conv2D', params: { filters: 4, kernelSize: 4, strides: 2, spectralNorm: true } },
+        { id: 'a1', type: 'LeakyReLU' },
+        { id: 'att', type: 'SelfAttention', params: { reduction: 2 } },
+        { id: 'mb', type: 'MinibatchStdDev', params: { groupSize: 2 } },
+        { id: 'c2', type: 'Conv2D', params: { filters: 8, kernelSize: 3, strides: 2, equalizedLR: true } },
+        { id: 'ln', type: 'LayerNorm' },
+        { id: 'pool', type: 'Downsample' },
+        { id: 'f', type: 'Flatten' },
+        { id: 'o', type: 'Dense', params: { units: 1 } },
+        { id: 'logit', type: 'Output' },
+      ],
       4,
     );
     const a = validateProjectValue(project);
@@ -133,7 +227,11 @@ describe('WASM training kernels', () => {
     };
     const cpu = await run();
     const wasm = await onBackend('wasm', run);
-    for (let i = 0; i < 3; i++) for (const k of Object.keys(cpu[i]!)) expect(Math.abs(wasm[i]![k]! - cpu[i]![k]!), `step ${i} ${k}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(cpu[i]![k]!)));
+    for (let i = 0; i < 3; i++)
+      for (const k of Object.keys(cpu[i]!))
+        expect(Math.abs(wasm[i]![k]! - cpu[i]![k]!), `step ${i} ${k}`).toBeLessThan(
+          2e-3 * Math.max(1, Math.abs(cpu[i]![k]!)),
+        );
     void tfl;
   });
 });

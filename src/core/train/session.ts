@@ -15,7 +15,14 @@ import { datasetParamsSchema } from '../data/catalog.js';
 import type { DataAssets } from '../data/datasets.js';
 import type { AdversarialKind } from '../nodes/training.js';
 import { validateProjectValue, type ProjectAnalysis } from '../validate.js';
-import { selectBackend, type BackendChoice, type BackendPreference } from './backend.js';
+import {
+  backendCacheKey,
+  deviceDescription,
+  selectBackend,
+  type BackendChoice,
+  type BackendPreference,
+  type SelectOptions,
+} from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { digitFid, featureExtractor, type FidFn } from './fid.js';
 import { imageGrid, scatter2d, type Rgba } from './images.js';
@@ -35,6 +42,13 @@ export interface SessionOptions {
   runs: SessionRun[];
   /** Picks (and sets) the tfjs backend; left out, the current backend is used. */
   backend?: BackendPreference;
+  /**
+   * A choice auto already made elsewhere (the page measures, then starts a worker for WASM): that backend is
+   * set, and the choice's reason kept.
+   */
+  backendChoice?: BackendChoice;
+  /** Where auto's measurements persist beyond this session (the page passes localStorage). */
+  backendCache?: SelectOptions['cache'];
   /** Data the datasets need (digits, a folder's images), loaded by the shell. */
   assets?: DataAssets;
   seed?: number;
@@ -128,6 +142,41 @@ const FID_SAMPLES = 500;
 const FID_SEED = 777;
 const PICTURE_2D = 400;
 
+/**
+ * Sets the backend; for 'auto', by timing one training step of the project on each candidate (see
+ * backend.ts), cached per project shape, batch and device.
+ */
+export async function chooseBackend(
+  pref: BackendPreference,
+  analysis: ProjectAnalysis,
+  opts: Pick<SessionOptions, 'assets' | 'batchSize' | 'backendCache'> = {},
+): Promise<BackendChoice> {
+  if (pref !== 'auto') return selectBackend(pref);
+  const trial = async (budgetMs: number): Promise<{ ms: number; firstStepOnly?: boolean }> => {
+    const t = new Trainer(analysis, {
+      assets: opts.assets ?? {},
+      seed: 0,
+      ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    });
+    try {
+      let t0 = performance.now();
+      await t.trainStep(); // warm-up: compiles shaders, allocates
+      const warm = performance.now() - t0;
+      // Already far slower than the best, even allowing for a GPU's shader compilation in its first step:
+      // no second step.
+      if (warm > 10 * budgetMs && warm > 5000) return { ms: warm, firstStepOnly: true };
+      t0 = performance.now();
+      await t.trainStep();
+      return { ms: performance.now() - t0 };
+    } finally {
+      t.dispose();
+    }
+  };
+  const batch = opts.batchSize ?? analysis.project?.training?.settings.batchSize ?? 0;
+  const key = backendCacheKey(analysis.project, batch, await deviceDescription());
+  return selectBackend('auto', { trial, cacheKey: key, ...(opts.backendCache ? { cache: opts.backendCache } : {}) });
+}
+
 export class TrainingSession {
   private requested = false;
   private diverged: StopReason | undefined;
@@ -143,7 +192,12 @@ export class TrainingSession {
 
   static async create(opts: SessionOptions): Promise<TrainingSession> {
     if (opts.runs.length === 0) throw new SessionError('A training session needs at least one run.');
-    const backend = opts.backend ? await selectBackend(opts.backend) : undefined;
+    if (opts.backendChoice) await selectBackend(opts.backendChoice.name);
+    const backend = opts.backendChoice
+      ? opts.backendChoice
+      : opts.backend
+        ? await chooseBackend(opts.backend, opts.runs[0]!.analysis, opts)
+        : undefined;
     const trainers: Trainer[] = [];
     try {
       for (const r of opts.runs)

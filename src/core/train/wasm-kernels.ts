@@ -41,6 +41,133 @@ export function conv2dBackpropFilterViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, fil
   });
 }
 
+/** Pads (positive) or crops (negative) rows and columns of an NHWC tensor. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const begin = [0, Math.max(-top, 0), Math.max(-left, 0), 0];
+  const size = [-1, h - Math.max(-top, 0) - Math.max(-bottom, 0), w - Math.max(-left, 0) - Math.max(-right, 0), -1];
+  const cropped = begin[1] || begin[2] || bottom < 0 || right < 0 ? tf.slice(x, begin, size) : x;
+  const p = [Math.max(top, 0), Math.max(bottom, 0), Math.max(left, 0), Math.max(right, 0)];
+  return p.some((v) => v > 0) ? tf.pad(cropped, [[0, 0], [p[0]!, p[1]!], [p[2]!, p[3]!], [0, 0]]) : cropped;
+}
+
+/**
+ * dx[b,ih,iw,ci] = sum over oh*s + kh - pt = ih (and the same for columns) of dy[b,oh,ow,co] * w[kh,kw,ci,co]:
+ * the input gradient of a convolution, and the forward pass of a transposed convolution. By output phase
+ * (ih mod s, iw mod s), it is a stride-1 convolution of dy with the taps of w that land on that phase,
+ * flipped. The phases run on the backend's own fast Conv2D (XNNPACK), one convolution each, or all in one
+ * (their filters side by side as output channels, in the window they share) when they have few channels,
+ * and are then interleaved. No zeros are inserted into dy. Dilation is 1 (tfjs' gradient of conv2d
+ * requires it).
+ */
+export function conv2dBackpropInputViaConv(
+  dy: tf.Tensor4D,
+  w: tf.Tensor4D,
+  inShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(inShape, w.shape, strides, 1, pad, dimRoundingMode);
+    const [b, h, wd, ci] = inShape;
+    const [kh, kw, , co] = w.shape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const qh = Math.ceil(h / sh);
+    const qw = Math.ceil(wd / sw);
+    // Along one axis, phase r takes taps k = m*s + first (m = 0 .. count-1) from dy rows q + last - m.
+    const axis = (s: number, p: number, k: number) =>
+      Array.from({ length: s }, (_, r) => {
+        const first = (((r + p) % s) + s) % s;
+        const count = first < k ? Math.ceil((k - first) / s) : 0;
+        return { first, count, last: Math.floor((r + p) / s) };
+      });
+    const rows = axis(sh, info.padInfo.top, kh);
+    const cols = axis(sw, info.padInfo.left, kw);
+    if (!rows.some((x) => x.count > 0) || !cols.some((x) => x.count > 0)) return tf.zeros(inShape) as tf.Tensor4D;
+    type Phase = { r: (typeof rows)[number]; c: (typeof cols)[number] };
+    const phases: Phase[] = rows.flatMap((r) => cols.map((c) => ({ r, c })));
+    const wv = w.dataSync() as Float32Array;
+    /**
+     * One convolution for a group of phases: dy over the window the group's phases share (rows q + lo .. q + hi),
+     * their taps side by side as output channels. The filter is built in plain JS (a few thousand weights;
+     * reading WASM memory is a copy): tap (kh, kw) of a phase sits at its distance from the phase's last row,
+     * flipped.
+     */
+    const convolve = (group: Phase[]): tf.Tensor4D => {
+      const live = group.filter((p) => p.r.count > 0 && p.c.count > 0);
+      if (!live.length) return tf.zeros([b, qh, qw, group.length * ci]);
+      const loH = Math.min(...live.map((p) => p.r.last - p.r.count + 1));
+      const hiH = Math.max(...live.map((p) => p.r.last));
+      const loW = Math.min(...live.map((p) => p.c.last - p.c.count + 1));
+      const hiW = Math.max(...live.map((p) => p.c.last));
+      const [mh, mw] = [hiH - loH + 1, hiW - loW + 1];
+      const out = group.length * ci;
+      const fv = new Float32Array(mh * mw * co * out);
+      group.forEach(({ r, c }, g) => {
+        for (let m = 0; m < r.count; m++)
+          for (let n = 0; n < c.count; n++) {
+            const [ky, kx] = [r.first + m * sh, c.first + n * sw];
+            const [fy, fx] = [r.last - m - loH, c.last - n - loW];
+            for (let k = 0; k < ci; k++)
+              for (let o = 0; o < co; o++)
+                fv[((fy * mw + fx) * co + o) * out + g * ci + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
+          }
+      });
+      const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
+      return tf.conv2d(src, tf.tensor4d(fv, [mh, mw, co, out]), 1, 'valid');
+    };
+    // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
+    // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
+    // channels, where XNNPACK is least efficient.
+    const perPhase = ci >= 8 && phases.length > 1;
+    const parts = perPhase ? phases.map((p) => convolve([p])) : [convolve(phases)];
+    // [b, qh, qw, sh*sw*ci], channel (r*sw + c)*ci + k.
+    const all = parts.length === 1 ? (parts[0] as tf.Tensor4D) : (tf.concat(parts, 3) as tf.Tensor4D);
+    // Interleave: (q, p, r*(sw*ci) + c*ci + k) -> (q*sh + r, p*sw + c, k), one rank-4 transpose (tfjs-wasm's
+    // DepthToSpace and rank-6 Transpose are several times slower).
+    const inter = (sh === 1 && sw === 1
+      ? all
+      : tf.reshape(tf.transpose(tf.reshape(all, [b * qh, qw, sh, sw * ci]), [0, 2, 1, 3]), [b, qh * sh, qw * sw, ci])
+    ) as tf.Tensor4D;
+    return qh * sh === h && qw * sw === wd ? inter : tf.slice(inter, [0, 0, 0, 0], [b, h, wd, ci]);
+  });
+}
+
+/**
+ * tf.tile by whole-block copies: axis by axis from the last, each block (the axis and everything after it,
+ * already tiled) is copied reps times. tfjs-wasm's Tile computes every output element's source index apart:
+ * tiling BatchNorm's [1,1,1,C] statistics to an activation's shape (its gradient does, per layer) took longer
+ * than the layer's convolution.
+ */
+export function tileValues<T extends Float32Array | Int32Array | Uint8Array>(x: T, shape: number[], reps: number[]): T {
+  let data = x;
+  let inner = 1; // elements after the current axis, already tiled
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const r = reps[a] as number;
+    const block = (shape[a] as number) * inner;
+    if (r !== 1) {
+      let outer = 1;
+      for (let i = 0; i < a; i++) outer *= shape[i] as number;
+      const out = new (data.constructor as new (n: number) => T)(outer * block * r);
+      for (let o = 0; o < outer; o++) {
+        const src = o * block;
+        const dst = o * block * r;
+        if (block >= 16) {
+          const chunk = data.subarray(src, src + block);
+          for (let k = 0; k < r; k++) out.set(chunk, dst + k * block);
+        } else
+          for (let k = 0; k < r; k++)
+            for (let e = 0; e < block; e++) out[dst + k * block + e] = data[src + e] as number;
+      }
+      data = out;
+    }
+    inner = block * r;
+  }
+  return data;
+}
+
 /** out[s] = sum of x rows whose id is s, as a one-hot matrix product. */
 export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSegments: number): tf.Tensor {
   return tf.tidy(() => {
@@ -54,11 +181,78 @@ export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSeg
 }
 
 let registered = false;
+let slowBackpropInput: tf.KernelConfig | undefined;
+let slowTile: tf.KernelConfig | undefined;
 
-/** Registers the missing training kernels for the 'wasm' backend (idempotent). */
+const fastTile: tf.KernelConfig = {
+  kernelName: 'Tile',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const xt = wrap((inputs as { x: Info }).x);
+    try {
+      const reps = (attrs as unknown as { reps: number[] }).reps;
+      const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
+      const shape = xt.shape.map((d, i) => d * (reps[i] as number));
+      return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
+    } finally {
+      xt.dispose();
+    }
+  },
+};
+
+const fastBackpropInput: tf.KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as { dy: Info; filter: Info };
+    const a = attrs as unknown as {
+      strides: number | [number, number];
+      pad: 'valid' | 'same' | number;
+      dataFormat: string;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      inputShape: [number, number, number, number];
+    };
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
+    const dyt = wrap(dy) as tf.Tensor4D;
+    const wt = wrap(filter) as tf.Tensor4D;
+    try {
+      return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
+    } finally {
+      dyt.dispose();
+      wt.dispose();
+    }
+  },
+};
+
+/**
+ * Switches the 'wasm' backend's Conv2DBackpropInput and Tile between ganvas' (the default once
+ * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests.
+ */
+export function useFastWasmKernels(fast: boolean): void {
+  registerWasmTrainingKernels();
+  for (const [name, mine, theirs] of [
+    ['Conv2DBackpropInput', fastBackpropInput, slowBackpropInput],
+    ['Tile', fastTile, slowTile],
+  ] as const) {
+    const current = tf.getKernel(name, 'wasm');
+    const wanted = fast ? mine : theirs;
+    if (!wanted || current?.kernelFunc === wanted.kernelFunc) continue;
+    if (current) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wanted);
+    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
+    const backend = tf.findBackend('wasm');
+    if (backend && wanted.setupFunc) wanted.setupFunc(backend);
+  }
+}
+
+/** Registers the missing training kernels for the 'wasm' backend, and faster ones where tfjs' are slow (idempotent). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step. Replaced, the original kept.
+  slowBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (slowBackpropInput) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel(fastBackpropInput);
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm'))
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
@@ -77,6 +271,10 @@ export function registerWasmTrainingKernels(): void {
         }
       },
     });
+  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step. Replaced (all its dtypes).
+  slowTile = tf.getKernel('Tile', 'wasm');
+  if (slowTile) tf.unregisterKernel('Tile', 'wasm');
+  tf.registerKernel(fastTile);
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',

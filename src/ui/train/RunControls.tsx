@@ -69,7 +69,7 @@ export function RunControls(props: {
           onChange={(e) => onOptions({ ...options, backend: e.target.value as BackendPreference })}
           disabled={busy}
         >
-          <option value="auto">auto (fastest available)</option>
+          <option value="auto">auto (measures a step on each)</option>
           {BACKENDS.map((b) => (
             <option key={b} value={b}>
               {b}

@@ -26,7 +26,8 @@ import { assetsFor, folderFits } from './data.js';
 import { DataControls, loadFolder } from './DataControls.js';
 import { Downloads } from './Downloads.js';
 import { droppedFiles } from './folder.js';
-import { LocalEngine, WorkerEngine } from './engine.js';
+import { LocalEngine, WorkerEngine, type EngineInit } from './engine.js';
+import { analyzeRun, chooseBackend } from '../../core/train/session.js';
 import { RunControls } from './RunControls.js';
 import { SamplePictures, Scrubber } from './Samples.js';
 import { StabilityTable } from './StabilityTable.js';
@@ -41,12 +42,39 @@ serveWasmFromBundle(window.location.origin);
  */
 function pageStore(): TrainStore {
   return new TrainStore({
-    createEngine: (init) =>
-      init.backend === 'wasm' || init.backend === 'cpu' ? WorkerEngine.create(init) : LocalEngine.create(init),
+    createEngine: async (given) => {
+      // Auto measures here, on the page, where every backend can start; WASM and CPU then train in the worker.
+      const init = given.backend === 'auto' ? await measured(given) : given;
+      return init.backend === 'wasm' || init.backend === 'cpu' ? WorkerEngine.create(init) : LocalEngine.create(init);
+    },
     assets: assetsFor,
     classifierUrl: new URL('/models/mnist-classifier/model.json', window.location.href).href,
     yieldToPage: () => new Promise((r) => setTimeout(r, 0)),
   });
+}
+
+/** Auto's measurements outlive the page: localStorage, where the page may use it. */
+const backendCache = {
+  get: (key: string) => {
+    try {
+      return window.localStorage.getItem(key) ?? undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  set: (key: string, value: string) => {
+    try {
+      window.localStorage.setItem(key, value);
+    } catch {
+      // private mode, or storage full: the choice is measured again next time
+    }
+  },
+};
+
+/** Auto's choice, by timing one training step of the project on each candidate backend (cached). */
+async function measured(init: EngineInit): Promise<EngineInit> {
+  const choice = await chooseBackend('auto', analyzeRun(init.project, 'run'), { assets: init.assets, backendCache });
+  return { ...init, backend: choice.name, backendChoice: choice };
 }
 
 export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis; onDataset?: (nodeId: string, params: DatasetParams) => void }) {

@@ -8,10 +8,11 @@
  * Worker for WASM and CPU (worker.ts), where a long step never blocks the
  * page. WorkerEngine is the page's handle on that.
  */
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DataAssets } from '../../core/data/datasets.js';
 import type { AdversarialKind } from '../../core/nodes/training.js';
-import type { BackendPreference } from '../../core/train/backend.js';
+import type { BackendChoice, BackendPreference } from '../../core/train/backend.js';
 import {
   analyzeRun,
   TrainingSession,
@@ -22,6 +23,8 @@ import {
 
 export interface EngineInit {
   backend: BackendPreference;
+  /** What auto measured on the page (backend is then its choice): shown as the reason. */
+  backendChoice?: BackendChoice;
   /** The project (as saved); validated again where the engine runs. */
   project: unknown;
   /** Each run: the base project, or with its adversarial loss swapped, or a whole variant project (one param changed). */
@@ -52,6 +55,17 @@ export interface Engine {
 
 let classifier: Promise<tfl.LayersModel> | undefined;
 
+/**
+ * "1 WASM thread" or "4 WASM threads (cross-origin isolated)": tfjs-wasm uses threads only where
+ * SharedArrayBuffer exists (a cross-origin isolated page), at most hardwareConcurrency / 2 of them.
+ */
+export function wasmThreads(): string {
+  const n = getThreadsCount();
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const where = isolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+  return `${n} WASM thread${n === 1 ? '' : 's'} (${where})`;
+}
+
 /** The session where this code runs: on the page for WebGPU and WebGL, or inside the worker. */
 export class LocalEngine implements Engine {
   private constructor(
@@ -69,12 +83,15 @@ export class LocalEngine implements Engine {
         ...(r.overrideLoss ? { overrideLoss: r.overrideLoss } : {}),
       })),
       backend: init.backend,
+      ...(init.backendChoice ? { backendChoice: init.backendChoice } : {}),
       assets: init.assets,
       ...(init.checkpoint ? { checkpoint: init.checkpoint } : {}),
       classifier: () => (classifier ??= tfl.loadLayersModel(init.classifierUrl)),
     });
     const choice = session.backend!;
-    return new LocalEngine(`${choice.name} (${choice.reason})${inWorker ? ', in a worker' : ''}`, session, inWorker);
+    const threads = choice.name === 'wasm' ? `, ${wasmThreads()}` : '';
+    const label = `${choice.name} (${choice.reason})${threads}${inWorker ? ', in a worker' : ''}`;
+    return new LocalEngine(label, session, inWorker);
   }
 
   get batchSize(): number {
