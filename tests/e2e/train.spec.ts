@@ -182,3 +182,13 @@ test('compare with one param changed: a broken change is refused with the reason
   expect(await g(0)).not.toBe(await g(1));
   await expect(page.getByTestId('samples-1')).toBeVisible();
 });
+
+test('a project that cannot start yet says why beside a disabled Start: a folder dataset with no folder chosen', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('dcgan.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+  await expect(page.getByTestId('train-blocked')).toContainText('folder of images');
+  await page.screenshot({ path: 'test-results/e2e/train-blocked-folder.png' });
+});

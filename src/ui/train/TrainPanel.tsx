@@ -22,7 +22,7 @@ import { useEffect, useState } from 'react';
 import type { DatasetParams } from '../../core/data/catalog.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import { LossChart, MoreCharts } from './Charts.js';
-import { assetsFor, folderFits } from './data.js';
+import { assetsFor, blockedReason } from './data.js';
 import { DataControls, loadFolder } from './DataControls.js';
 import { Downloads } from './Downloads.js';
 import { droppedFiles } from './folder.js';
@@ -85,9 +85,8 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
 
   const s = snap.status;
   const busy = s === 'starting' || s === 'running' || s === 'paused' || s === 'stopping';
-  const fits = folderFits(analysis, snap.folder);
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  const canTrain = analysis.status === 'ok' && analysis.training?.complete === true && fits && !snap.loading;
+  const blocked = blockedReason(analysis, snap.folder, snap.loading !== '');
+  const canTrain = blocked === undefined;
   const onFolder = (files: File[], name: string) => void loadFolder(store, analysis, onDataset, files, name);
   const hasSteps = snap.runs.length > 0 && snap.runs[0]!.history.length > 0;
   return (
@@ -123,15 +122,9 @@ export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis;
         }}
       />
       <DataControls analysis={analysis} snap={snap} disabled={busy} onDataset={onDataset} onFolder={onFolder} />
-      {!canTrain && (
+      {blocked !== undefined && (
         <div className="gv-where" data-testid="train-blocked">
-          {!fits
-            ? 'The folder dataset changed size: choose the folder again to decode its images at the new size.'
-            : errors.length > 0
-              ? `Fix the project's problems to train it (${errors.length}): ${errors.slice(0, 2).map((d) => d.message).join(' ')}`
-              : snap.loading
-                ? 'Decoding images…'
-                : "Fix the project's problems to train it."}
+          {blocked}
         </div>
       )}
       {snap.message && (

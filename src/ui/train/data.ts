@@ -29,6 +29,27 @@ export function folderFits(a: ProjectAnalysis, folder: Folder | undefined): bool
   return i.width === p.width && i.height === p.height && i.channels === p.channels;
 }
 
+/**
+ * Why a run cannot start yet, in a sentence a person can act on, or
+ * undefined when it can: project problems, a folder dataset with no folder
+ * chosen (or one decoded at another size), images still decoding.
+ */
+export function blockedReason(a: ProjectAnalysis, folder: Folder | undefined, loading: boolean): string | undefined {
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0)
+    return `Fix the project's problems to train it (${errors.length}): ${errors
+      .slice(0, 2)
+      .map((d) => d.message)
+      .join(' ')}`;
+  if (a.status !== 'ok' || a.training?.complete !== true) return "Fix the project's problems to train it.";
+  if (loading) return 'Decoding images…';
+  if (datasetsOf(a).some((d) => d.params.source === 'folder') && !folder)
+    return 'This project trains on a folder of images: choose one with “Choose image folder…” or drop one on this panel.';
+  if (!folderFits(a, folder))
+    return 'The folder dataset changed size: choose the folder again to decode its images at the new size.';
+  return undefined;
+}
+
 export async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promise<DataAssets> {
   const sources = datasetsOf(a).map((d) => d.params.source);
   const assets: DataAssets = {};
