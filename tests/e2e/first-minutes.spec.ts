@@ -354,6 +354,29 @@ test.describe('hands and keyboards', () => {
     await expect(page.getByRole('button', { name: 'Import…' })).toBeFocused();
   });
 
+  test('the panel\'s file choosers (image folder, checkpoint) are reachable with Tab and open from the keyboard', async ({
+    page,
+  }) => {
+    await page.goto('/');
+    await page.getByLabel('Template').selectOption('toy-ring.json');
+    await page.getByRole('button', { name: 'Training panel' }).click();
+    const resume = page.getByRole('button', { name: 'Resume from checkpoint…' });
+    await page.getByLabel('Backend').focus(); // the downloads before it are disabled until a run exists
+    await page.keyboard.press('Tab');
+    await expect(resume).toBeFocused();
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('Enter');
+    await chooser;
+    await page.getByLabel('Template').selectOption('dcgan.json'); // the panel stays open, cleared for the new project
+    const folder = page.getByRole('button', { name: 'Choose image folder…' });
+    await page.getByLabel('Dataset data').focus();
+    await page.keyboard.press('Tab');
+    await expect(folder).toBeFocused();
+    const chooser2 = page.waitForEvent('filechooser');
+    await page.keyboard.press(' ');
+    await chooser2;
+  });
+
   test('from the Train button to Start is one key press: opening the panel focuses its first control', async ({
     page,
   }) => {

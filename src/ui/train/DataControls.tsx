@@ -3,6 +3,7 @@
  * folder of images chosen here or dropped on the panel (decoded by the
  * browser at the size the dataset asks for).
  */
+import { pressInnerInput } from '../keys.js';
 import {
   DATASET_SOURCES,
   datasetDoc,
@@ -90,7 +91,7 @@ export function DataControls(props: {
           </span>
         </span>
       ))}
-      <label className="gv-button">
+      <label className="gv-button" role="button" tabIndex={disabled ? -1 : 0} aria-disabled={disabled} onKeyDown={pressInnerInput}>
         Choose image folder…
         <input
           type="file"

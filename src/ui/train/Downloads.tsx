@@ -3,6 +3,7 @@
  * sample picture shown (taken from the store, encoded as PNG), a checkpoint,
  * and a run resumed from a checkpoint file.
  */
+import { pressInnerInput } from '../keys.js';
 import { generatorModelJson } from '../../core/train/session.js';
 import { download, pngBlob } from './download.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
@@ -55,7 +56,13 @@ export function Downloads(props: {
       >
         Save checkpoint
       </button>
-      <label className="gv-button">
+      <label
+        className="gv-button"
+        role="button"
+        tabIndex={canResume ? 0 : -1}
+        aria-disabled={!canResume}
+        onKeyDown={pressInnerInput}
+      >
         Resume from checkpoint…
         <input
           type="file"

@@ -1,4 +1,5 @@
-import { Fragment, type KeyboardEvent } from 'react';
+import { Fragment } from 'react';
+import { pressInnerInput } from '../keys.js';
 import { COMMANDS, tooltip, type Command } from '../editor/commands.js';
 import { countText, errorCount, warningCount } from '../editor/store.js';
 import { NEW_PROJECT, TEMPLATES } from '../templates.js';
@@ -60,13 +61,8 @@ interface FileButtonProps {
 
 /** A label (tests and screen readers reach the file input by its name) that works as a button from the keyboard. */
 function FileButton(props: FileButtonProps) {
-  const press = (e: KeyboardEvent<HTMLLabelElement>) => {
-    if (e.key !== 'Enter' && e.key !== ' ') return;
-    e.preventDefault();
-    e.currentTarget.querySelector('input')?.click();
-  };
   return (
-    <label className="gv-button" title={props.title} role="button" tabIndex={0} onKeyDown={press}>
+    <label className="gv-button" title={props.title} role="button" tabIndex={0} onKeyDown={pressInnerInput}>
       {props.text}
       <input
         type="file"
