@@ -25,6 +25,10 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('loss-chart').locator('canvas')).toHaveCount(1);
   const samples = page.getByTestId('samples-0');
   await expect(page.getByTestId('samples-1')).toBeVisible();
+  // The 2D picture says what its colours mean: real and generated points, D's verdict behind them.
+  await expect(page.getByTestId('samples-legend')).toContainText('real');
+  await expect(page.getByTestId('samples-legend')).toContainText('generated');
+  await expect(page.getByTestId('samples-legend')).toContainText('D says fake');
   const v1 = Number(await samples.getAttribute('data-version'));
   await expect.poll(async () => Number(await samples.getAttribute('data-version')), { timeout: 60_000 }).toBeGreaterThan(v1);
   // Every loss term, D(real)/D(fake) and the gradient norms are charted too.
@@ -42,7 +46,7 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   const paused = await page.getByTestId('train-step').textContent();
   await page.waitForTimeout(1000);
   await expect(page.getByTestId('train-step')).toHaveText(paused!);
-  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
   await expect(page.getByTestId('train-step')).not.toHaveText(paused!, { timeout: 30_000 });
   await page.screenshot({ path: test.info().outputPath('training.png') });
   // The scrubber goes back to earlier sample pictures.
@@ -69,7 +73,7 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await page.getByLabel('Resume from checkpoint').setInputFiles(path);
   await expect(page.getByTestId('train-status')).toHaveText('paused');
   await expect(page.getByTestId('train-step')).toHaveText(`step ${stepAtSave}`);
-  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
   await expect(page.getByTestId('train-step')).not.toHaveText(`step ${stepAtSave}`, { timeout: 60_000 });
 });
 

@@ -391,8 +391,8 @@ async function sampleRun(t: Trainer, fid: FidFn | undefined): Promise<Omit<RunSa
 
 /**
  * D's decision surface behind the points, as in GAN Lab: sigmoid(D(x)) on a
- * 30x30 grid shades the white background (bluish where D says real, reddish
- * where it says fake). Only for a D with one 2D input.
+ * 30x30 grid shades the white background (warm where D says real, cool where
+ * it says fake). Only for a D with one 2D input.
  */
 async function shadeDecisionSurface(t: Trainer, pic: Rgba, extent: number): Promise<void> {
   const dName = t.plan.players.D.models[0];

@@ -16,10 +16,23 @@ function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
   return <canvas ref={ref} className="gv-samples" data-testid={testId} width={300} height={300} />;
 }
 
+/** What the colours of a 2D picture mean (core/train/images.ts scatter2d, session.ts shadeDecisionSurface). */
+function Legend2d() {
+  const dot = (rgb: string) => <span className="gv-legend-dot" style={{ background: rgb }} aria-hidden="true" />;
+  return (
+    <p className="gv-legend" data-testid="samples-legend">
+      {dot('rgb(59, 130, 246)')} real {dot('rgb(249, 115, 22)')} generated {dot('rgb(255, 243, 215)')} D says real{' '}
+      {dot('rgb(215, 243, 255)')} D says fake
+    </p>
+  );
+}
+
 export function SamplePictures({ snap }: { snap: TrainSnapshot }) {
   const shown = shownPictures(snap);
+  const points2d = snap.runs.some((r) => r.quality.some((q) => q.modesTotal !== undefined));
   return (
     <>
+      {points2d && <Legend2d />}
       {shown.pictures.map((p, i) => (
         <figure key={i}>
           <Picture pic={p} testId={`samples-${i}`} />
