@@ -524,6 +524,26 @@ test.describe('readable graphs', () => {
     });
   }
 
+  test('the canvas fits the graph again when the window resizes, still readable', async ({ page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/');
+    await page.getByLabel('Template').selectOption('toy-ring.json');
+    await expect(page.locator('.react-flow__node').first()).toBeVisible();
+    await page.waitForTimeout(300);
+    const transform = () => page.locator('.react-flow__viewport').evaluate((e) => getComputedStyle(e).transform);
+    const before = await transform();
+    await page.setViewportSize({ width: 1024, height: 600 });
+    await expect.poll(transform).not.toBe(before);
+    expect(await textPx(page)).toBeGreaterThanOrEqual(10);
+    // The graph's first node is on screen in the smaller canvas.
+    const canvas = (await page.getByTestId('canvas').boundingBox())!;
+    const node = (await page.locator('.react-flow__node').first().boundingBox())!;
+    expect(node.x).toBeGreaterThanOrEqual(canvas.x - 1);
+    expect(node.y).toBeGreaterThanOrEqual(canvas.y - 1);
+    expect(node.y + node.height).toBeLessThanOrEqual(canvas.y + canvas.height + 1);
+    await shot(page, 'refit-1024x600');
+  });
+
   test('Layout lays the graph out with dagre along its flow; training flows left to right', async ({ page }) => {
     await page.goto('/');
     await page.getByLabel('Template').selectOption('pix2pix.json');

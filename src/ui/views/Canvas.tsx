@@ -111,6 +111,32 @@ export function Canvas() {
     [view],
   );
 
+  // The window (or the panels around the canvas) resized: fit the graph again, the same way it opened.
+  const latest = useRef(view);
+  latest.current = view;
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    let first = true;
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      if (first) {
+        first = false; // the observer reports the size it starts with: React Flow's own fitView handles that
+        return;
+      }
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        const v = latest.current;
+        void flow.fitView(openingFit(v.nodes, v.edges, { width: el.clientWidth, height: el.clientHeight }));
+      });
+    });
+    observer.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      observer.disconnect();
+    };
+  }, [flow]);
+
   /** A wire dropped on empty canvas: offer the node types that accept its tensor. */
   const [drop, setDrop] = useState<Drop | undefined>();
 
