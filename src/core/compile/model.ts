@@ -66,6 +66,7 @@ export function walkModel<V>(m: ModelAnalysis, emitter: ModelEmitter<V>): { inpu
       inputs.push(x);
       continue;
     }
+    if (!info.live) continue; // no Output depends on it: not part of the model
     const args = info.inputPorts.map((port) => {
       const src = feeds.get(info.id)?.get(port);
       const x = src === undefined ? undefined : produced.get(src);
@@ -78,7 +79,6 @@ export function walkModel<V>(m: ModelAnalysis, emitter: ModelEmitter<V>): { inpu
       continue;
     }
     if (!def) throw new CompileError(`Model '${m.name}': unknown node '${info.id}'.`);
-    if (!info.live) continue;
     const distinct = args.map((x, k) => (args.indexOf(x) === k ? x : emitter.duplicate(x, `${info.id}_dup${k}`)));
     produced.set(info.id, emitter.node(info, def.layers(info.params, info.id, info.inputs ?? []), distinct));
   }
