@@ -8,10 +8,10 @@ import type { BackendPreference } from '../core/train/backend.js';
 import Table from 'cli-table3';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
-import { validateProjectText, type ProjectAnalysis } from '../core/validate.js';
+import { validateProjectBytes, type ProjectAnalysis } from '../core/validate.js';
 import { NODE_TYPES } from '../core/nodes/registry.js';
 import { projectJsonSchema } from '../core/project/schema.js';
-import { readText } from './io.js';
+import { readBytes } from './io.js';
 
 const EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
 
@@ -20,9 +20,9 @@ function write(s: string): void {
 }
 
 async function load(file: string): Promise<{ analysis?: ProjectAnalysis; diagnostics: Diagnostic[]; exit: number }> {
-  const r = await readText(file);
+  const r = await readBytes(file);
   if (!r.ok) return { diagnostics: [{ code: 'NOT_PROJECT', severity: 'error', message: r.message, location: {} }], exit: EXIT.unreadable };
-  const analysis = validateProjectText(r.text);
+  const analysis = validateProjectBytes(r.bytes);
   return { analysis, diagnostics: analysis.diagnostics, exit: EXIT[analysis.status] };
 }
 
