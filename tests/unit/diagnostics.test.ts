@@ -259,6 +259,22 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(a.status).toBe('unreadable');
     expect(find(a, 'ENCODING').location).toMatchObject({ line: 3 });
   },
+  UNTRAINABLE: () => {
+    // The loss judges the data and the samples directly: no discriminator call feeds it.
+    const a = run((p) => {
+      T(p).edges = T(p).edges!.map((e) =>
+        e.target !== 'loss'
+          ? e
+          : e.targetPort === 'real'
+            ? { source: 'data', sourcePort: 'x', target: 'loss', targetPort: 'real' }
+            : { source: 'G', sourcePort: 'sample', target: 'loss', targetPort: 'fake' },
+      );
+    });
+    const d = find(a, 'UNTRAINABLE');
+    expect(d.message).toContain('Player D has no loss term that depends on');
+    expect(d.location).toMatchObject({ graph: 'training', nodeId: 'loss', path: ['training', 'nodes', 5] });
+    expect(a.status).toBe('invalid');
+  },
   FORBIDDEN_KEY: () => {
     const text = JSON.stringify(toyProject(), null, 2).replace('"params": {', '"params": {\n"__proto__": {"u": 3},');
     const d = find(validateProjectText(text), 'FORBIDDEN_KEY');
