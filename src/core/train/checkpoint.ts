@@ -4,7 +4,12 @@
  * the tensors' raw data. The shells store the bytes (a file, IndexedDB).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensor } from './trainer.js';
+
+/** A tensor with its name in the state (the Trainer's NamedTensor; declared here so that trainer.ts can import this). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
 
 export const CHECKPOINT_FORMAT = 'ganvas-checkpoint/1';
 const MAGIC = [0x47, 0x4e, 0x56, 0x53]; // GNVS
