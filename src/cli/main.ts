@@ -11,6 +11,7 @@ import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.j
 import { validateProjectBytes, type ProjectAnalysis } from '../core/validate.js';
 import { NODE_TYPES } from '../core/nodes/registry.js';
 import { projectJsonSchema } from '../core/project/schema.js';
+import { memoryBudgetDiagnostic } from '../core/train/memory.js';
 import { readBytes } from './io.js';
 
 const EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
@@ -144,6 +145,13 @@ export async function main(argv: string[]): Promise<number> {
         code = EXIT.invalid;
         return;
       }
+      // Before anything is allocated or written. In Node, auto picks wasm (webgpu and webgl are not offered).
+      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+      if (over) {
+        printDiagnostics(file, [over]);
+        code = EXIT.invalid;
+        return;
+      }
       const { runTraining } = await import('./train.js');
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'train');
@@ -229,6 +237,13 @@ export async function main(argv: string[]): Promise<number> {
       const r = await loadValid(file);
       if ('exit' in r) {
         code = r.exit;
+        return;
+      }
+      // The script trains on wasm by default: refuse what it could not hold, before writing it.
+      const over = memoryBudgetDiagnostic(r.analysis, 'wasm');
+      if (over) {
+        printDiagnostics(file, [{ ...over, message: `${over.message} (The exported script trains on wasm.)` }]);
+        code = EXIT.invalid;
         return;
       }
       const { exportProject } = await import('./export.js');

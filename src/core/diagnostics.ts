@@ -41,6 +41,7 @@ export const DIAGNOSTIC_CODES = {
   LIMIT: 'The file exceeds a limit of src/core/project/limits.ts (size, nesting depth, nodes after block expansion).',
   ENCODING: 'The file is not valid UTF-8 text.',
   UNTRAINABLE: "A player's loss terms do not depend on its own models, so training could not update them.",
+  MEMORY_BUDGET: "Training needs more memory than the chosen backend's budget (train and export refuse it).",
   FORBIDDEN_KEY: 'A key such as "__proto__" that JavaScript objects would silently drop or misread.',
 } as const;
 

@@ -11,6 +11,7 @@ import {
   validateProjectValue,
   type ProjectAnalysis,
 } from '../../src/core/validate.js';
+import { memoryBudgetDiagnostic } from '../../src/core/train/memory.js';
 import { chain, toyProject } from './fixtures.js';
 
 type P = ReturnType<typeof toyProject>;
@@ -274,6 +275,16 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(d.message).toContain('Player D has no loss term that depends on');
     expect(d.location).toMatchObject({ graph: 'training', nodeId: 'loss', path: ['training', 'nodes', 5] });
     expect(a.status).toBe('invalid');
+  },
+  MEMORY_BUDGET: () => {
+    // Not a validation diagnostic (it depends on the backend): train and export ask for it.
+    const a = run((p) => (G(p).nodes[1]!.params = { units: 1_000_000 }));
+    expect(a.status).toBe('ok');
+    expect(memoryBudgetDiagnostic(a, 'cpu', 16)).toBeUndefined();
+    const d = memoryBudgetDiagnostic(a, 'webgl', 4096);
+    expect(d?.code).toBe('MEMORY_BUDGET');
+    expect(d?.message).toMatch(/needs about .* over the 1.0 GiB budget of the webgl backend: 7,000,067 parameters/);
+    expect(d?.message).toMatch(/optimizer moments.* activations .* at batch size 4096/);
   },
   FORBIDDEN_KEY: () => {
     const text = JSON.stringify(toyProject(), null, 2).replace('"params": {', '"params": {\n"__proto__": {"u": 3},');

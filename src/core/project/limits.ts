@@ -13,6 +13,8 @@
  *   graph, so any project the schema admits can also use blocks, while nested
  *   repeats (256^k) are refused before a single node is built.
  * - MAX_BLOCK_NESTING 32: expansion recurses once per nesting level.
+ * - MAX_CHECKPOINT_BYTES 2 GiB: what Node reads into one buffer; a checkpoint of
+ *   the default parameter budget (1e8 floats, with two Adam moments) is 1.2 GB.
  * - MAX_REPEAT 256: the Block node's own schema bound (nodes/defs/block.ts).
  */
 export const LIMITS = {
@@ -21,6 +23,7 @@ export const LIMITS = {
   maxExpandedNodes: 200_000,
   maxBlockNesting: 32,
   maxRepeat: 256,
+  maxCheckpointBytes: 2 * 2 ** 30 - 1,
 } as const;
 
 /** "64 MiB" */
