@@ -201,6 +201,12 @@ export async function main(argv: string[]): Promise<number> {
         code = r.exit;
         return;
       }
+      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+      if (over) {
+        printDiagnostics(file, [over]);
+        code = EXIT.invalid;
+        return;
+      }
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'compare');
       const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;

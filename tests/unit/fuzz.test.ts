@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { exportProject } from '../../src/cli/export.js';
+import { ExportError } from '../../src/core/codegen/typescript.js';
 import { compileTrainingPlan } from '../../src/core/compile/plan.js';
 import type { Diagnostic } from '../../src/core/diagnostics.js';
 import { summarizeProject } from '../../src/core/summary.js';
@@ -58,6 +60,12 @@ function expectVerdict(a: ProjectAnalysis): void {
   summarizeProject(a);
   memoryBudgetDiagnostic(a, 'wasm');
   if (a.project?.training && a.training?.complete) compileTrainingPlan(a);
+  try {
+    exportProject(a);
+  } catch (e) {
+    // What `ganvas export` reports as "cannot export" (exit 1); anything else would be an internal error.
+    expect(e).toBeInstanceOf(ExportError);
+  }
 }
 
 const WEIRD: unknown[] = [
