@@ -49,7 +49,8 @@ export function trainabilityDiagnostics(t: TrainingAnalysis, locate: Locator = (
     const first = terms[0];
     const fix =
       player === 'D'
-        ? 'Call the discriminator on the real and on the generated samples (ModelCall nodes) and feed its outputs to the loss.'
+        ? 'Call the discriminator on the real and on the generated samples (ModelCall nodes) ' +
+          'and feed its outputs to the loss.'
         : "Feed the generator's samples (through the discriminator) into the adversarial loss.";
     const termsText =
       terms.length > 0 ? `its loss terms (${terms.map((n) => `'${n.id}'`).join(', ')})` : 'no loss term';
@@ -57,7 +58,8 @@ export function trainabilityDiagnostics(t: TrainingAnalysis, locate: Locator = (
       diag(
         'UNTRAINABLE',
         `Player ${player} has no loss term that depends on ${owned}: ${termsText} ` +
-          `${terms.length > 0 ? 'take no input computed by them' : 'is defined for it'}, so no gradient reaches its weights ` +
+          `${terms.length > 0 ? 'take no input computed by them' : 'is defined for it'}, ` +
+          'so no gradient reaches its weights ' +
           `and training would stop at its first step. ${fix}`,
         at(first ?? optimizers[0]),
       ),

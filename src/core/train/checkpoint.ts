@@ -21,7 +21,7 @@ const MAX_HEADER_BYTES = 16 * 2 ** 20;
 const MAX_TENSORS = 100_000;
 const MAX_RANK = 8;
 
-/** A tensor with its name in the state (the Trainer's NamedTensor; declared here so that trainer.ts can import this). */
+/** A tensor with its name in the state: the Trainer's NamedTensor, declared here so that trainer.ts can import this. */
 export interface NamedTensor {
   name: string;
   tensor: tf.Tensor;
