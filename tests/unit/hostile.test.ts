@@ -10,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidUtf8Offset, jsonDepth, LIMITS } from '../../src/core/project/limits.js';
 import { lineColumn, parseProjectBytes } from '../../src/core/project/parse.js';
+import { encodeCheckpoint } from '../../src/core/train/checkpoint.js';
+import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectText } from '../../src/core/validate.js';
 import { chainProject } from '../fixtures/big-graph.js';
 
@@ -183,5 +186,25 @@ describe('the CLI refuses hostile files with a message, exit 1 or 2, writing not
     );
     expect(existsSync(join(dir, 'huge.ts'))).toBe(false);
     for (const r of [r1, r2, r3, r4, r5, r6]) expect(r.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
+  });
+
+  it('train --resume: a damaged checkpoint or a directory, "checkpoint FILE: what is wrong", exit 2, nothing written', async () => {
+    const ringFile = join(ROOT, 'templates', 'toy-ring.json');
+    const t = new Trainer(validateProjectText(readFileSync(ringFile, 'utf8')), { batchSize: 8 });
+    await t.trainStep();
+    const state = await t.state();
+    const bytes = await encodeCheckpoint(state, 'toy-ring');
+    tf.dispose(state.tensors.map((x) => x.tensor));
+    t.dispose();
+    bytes[bytes.length - 9]! ^= 0x10;
+    const damaged = file('damaged.gnvs', bytes);
+    const r1 = ganvas('train', ringFile, '--steps', '2', '--resume', damaged, '--out', join(dir, 'damaged-run'));
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain(`checkpoint ${damaged}: its tensor data is damaged: checksum`);
+    expect(existsSync(join(dir, 'damaged-run'))).toBe(false);
+    const r2 = ganvas('train', ringFile, '--steps', '2', '--resume', dir, '--out', join(dir, 'dir-run'));
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain(`checkpoint ${dir}: it is a directory.`);
+    expect(existsSync(join(dir, 'dir-run'))).toBe(false);
   });
 });
