@@ -188,7 +188,7 @@ describe('the CLI refuses hostile files with a message, exit 1 or 2, writing not
     for (const r of [r1, r2, r3, r4, r5, r6]) expect(r.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
   });
 
-  it('train --resume: a damaged checkpoint or a directory, "checkpoint FILE: what is wrong", exit 2, nothing written', async () => {
+  it('train --resume of a damaged checkpoint or a directory: "checkpoint FILE: ...", exit 2, no files', async () => {
     const ringFile = join(ROOT, 'templates', 'toy-ring.json');
     const t = new Trainer(validateProjectText(readFileSync(ringFile, 'utf8')), { batchSize: 8 });
     await t.trainStep();
