@@ -8,10 +8,11 @@ import type { BackendPreference } from '../core/train/backend.js';
 import Table from 'cli-table3';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
-import { validateProjectText, type ProjectAnalysis } from '../core/validate.js';
+import { validateProjectBytes, type ProjectAnalysis } from '../core/validate.js';
 import { REGISTRY } from '../core/nodes/registry.js';
 import { projectJsonSchema } from '../core/project/schema.js';
-import { readText } from './io.js';
+import { memoryBudgetDiagnostic } from '../core/train/memory.js';
+import { readBytes } from './io.js';
 
 const EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
 
@@ -20,9 +21,9 @@ function write(s: string): void {
 }
 
 async function load(file: string): Promise<{ analysis?: ProjectAnalysis; diagnostics: Diagnostic[]; exit: number }> {
-  const r = await readText(file);
+  const r = await readBytes(file);
   if (!r.ok) return { diagnostics: [{ code: 'NOT_PROJECT', severity: 'error', message: r.message, location: {} }], exit: EXIT.unreadable };
-  const analysis = validateProjectText(r.text);
+  const analysis = validateProjectBytes(r.bytes);
   return { analysis, diagnostics: analysis.diagnostics, exit: EXIT[analysis.status] };
 }
 
@@ -144,6 +145,13 @@ export async function main(argv: string[]): Promise<number> {
         code = EXIT.invalid;
         return;
       }
+      // Before anything is allocated or written. In Node, auto picks wasm (webgpu and webgl are not offered).
+      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+      if (over) {
+        printDiagnostics(file, [over]);
+        code = EXIT.invalid;
+        return;
+      }
       const { runTraining } = await import('./train.js');
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'train');
@@ -193,6 +201,12 @@ export async function main(argv: string[]): Promise<number> {
         code = r.exit;
         return;
       }
+      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+      if (over) {
+        printDiagnostics(file, [over]);
+        code = EXIT.invalid;
+        return;
+      }
       process.on('SIGINT', onSigint);
       const out = opts.out ?? defaultOut(file, 'compare');
       const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;
@@ -229,6 +243,13 @@ export async function main(argv: string[]): Promise<number> {
       const r = await loadValid(file);
       if ('exit' in r) {
         code = r.exit;
+        return;
+      }
+      // The script trains on wasm by default: refuse what it could not hold, before writing it.
+      const over = memoryBudgetDiagnostic(r.analysis, 'wasm');
+      if (over) {
+        printDiagnostics(file, [{ ...over, message: `${over.message} (The exported script trains on wasm.)` }]);
+        code = EXIT.invalid;
         return;
       }
       const { exportProject } = await import('./export.js');

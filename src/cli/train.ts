@@ -7,20 +7,22 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { DatasetParams } from '../core/data/catalog.js';
 import type { DataAssets } from '../core/data/datasets.js';
 import type { AdversarialKind } from '../core/nodes/training.js';
 import type { Project } from '../core/project/schema.js';
+import { LIMITS } from '../core/project/limits.js';
 import type { BackendPreference } from '../core/train/backend.js';
+import { CheckpointError, checkCheckpoint } from '../core/train/checkpoint.js';
 import type { Rgba } from '../core/train/images.js';
 import { generatorModelJson, TrainingSession, type QualityFigures } from '../core/train/session.js';
 import type { StepMetrics } from '../core/train/trainer.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
-import { writeAtomic } from './io.js';
+import { readBytes, writeAtomic } from './io.js';
 
 export { writeAtomic };
 export type { QualityFigures };
@@ -64,7 +66,8 @@ export function loadAssets(project: Project, dataPath?: string): DataAssets {
   for (const n of project.training?.nodes ?? []) {
     if (n.type !== 'Dataset') continue;
     const p = n.params as DatasetParams;
-    if (p.source === 'mnist' || p.source === 'mnist-edges' || p.source === 'mnist-two-domains') assets.mnist ??= loadMnist();
+    if (p.source === 'mnist' || p.source === 'mnist-edges' || p.source === 'mnist-two-domains')
+      assets.mnist ??= loadMnist();
     if (p.source === 'folder') {
       const dir = dataPath ?? p.path;
       if (!dir) throw new Error(`Dataset '${n.id}' reads a folder of images: give it with --data DIR.`);
@@ -82,8 +85,9 @@ export async function runTraining(
   const project = analysis.project as Project;
   const settings = project.training!.settings;
   const steps = opts.steps ?? settings.steps;
+  // Everything that can be refused is checked before the first file is written.
+  const checkpoint = opts.resume ? await readCheckpoint(opts.resume) : undefined;
   const assets = loadAssets(project, opts.data);
-  mkdirSync(join(opts.out, 'samples'), { recursive: true });
   const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
   if (opts.backend === 'webgpu') {
     const { offerNodeWebGpu, NO_ADAPTER } = await import('./webgpu.js');
@@ -92,16 +96,24 @@ export async function runTraining(
     const { probeWebGpuAdapter } = await import('../core/train/backend.js');
     if (!(await probeWebGpuAdapter()).present) throw new Error(`--backend webgpu: ${NO_ADAPTER}`);
   }
-  const session = await TrainingSession.create({
-    runs: [{ label: opts.label ?? project.name, analysis, ...loss }],
-    backend: opts.backend ?? 'auto',
-    assets,
-    steps,
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
-    ...(opts.resume ? { checkpoint: new Uint8Array(readFileSync(opts.resume)) } : {}),
-    classifier: async () => (await import('./classifier.js')).loadClassifier(),
-  });
+  let session: TrainingSession;
+  try {
+    session = await TrainingSession.create({
+      runs: [{ label: opts.label ?? project.name, analysis, ...loss }],
+      backend: opts.backend ?? 'auto',
+      assets,
+      steps,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+      classifier: async () => (await import('./classifier.js')).loadClassifier(),
+    });
+  } catch (e) {
+    // Trainer.restore: a checkpoint of another project, named as such.
+    if (e instanceof CheckpointError && opts.resume) throw new Error(`checkpoint ${opts.resume}: ${e.message}`);
+    throw e;
+  }
+  mkdirSync(join(opts.out, 'samples'), { recursive: true });
   const choice = session.backend!;
   const stepNow = () => session.steps[0] as number;
   const log = (s: string) => {
@@ -223,6 +235,19 @@ export async function runTraining(
   writeAtomic(join(opts.out, 'result.json'), JSON.stringify(summary, null, 2));
   session.dispose();
   return result;
+}
+
+/** Reads and checks a checkpoint file as a whole; an Error "checkpoint FILE: what is wrong" otherwise. */
+export async function readCheckpoint(path: string): Promise<Uint8Array> {
+  const r = await readBytes(path, LIMITS.maxCheckpointBytes);
+  if (!r.ok) throw new Error(`checkpoint ${r.message.replace(/^Cannot read /, '')}`);
+  try {
+    checkCheckpoint(r.bytes);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new Error(`checkpoint ${path}: ${e.message}`);
+    throw e;
+  }
+  return r.bytes;
 }
 
 /** Saves the generator in tfjs' LayersModel format (model.json + weights.bin). */

@@ -38,6 +38,11 @@ export const DIAGNOSTIC_CODES = {
   PARAM_BUDGET: 'A model has more parameters than the budget.',
   ACTIVATION_BUDGET: 'A model needs more activation memory per sample than the budget.',
   UNUSED_NODE: "A node's output goes nowhere.",
+  LIMIT: 'The file exceeds a limit of src/core/project/limits.ts (size, nesting depth, nodes after block expansion).',
+  ENCODING: 'The file is not valid UTF-8 text.',
+  UNTRAINABLE: "A player's loss terms do not depend on its own models, so training could not update them.",
+  MEMORY_BUDGET: "Training needs more memory than the chosen backend's budget (train and export refuse it).",
+  FORBIDDEN_KEY: 'A key such as "__proto__" that JavaScript objects would silently drop or misread.',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -3,7 +3,7 @@
  * every model, block and the training graph, all shapes, budgets). Collects
  * every problem; never throws.
  */
-import { parseProjectText, parseProjectValue, type ParseResult } from './project/parse.js';
+import { parseProjectBytes, parseProjectText, parseProjectValue, type ParseResult } from './project/parse.js';
 import { analyzeProject, type ProjectAnalysis } from './shapes/project.js';
 
 export { analyzeProject, budgetDiagnostics, type ProjectAnalysis } from './shapes/project.js';
@@ -16,6 +16,11 @@ function fromParse(r: ParseResult): ProjectAnalysis {
 /** Validates project text (a file's contents). */
 export function validateProjectText(text: string): ProjectAnalysis {
   return fromParse(parseProjectText(text));
+}
+
+/** Validates a file's bytes: size limit and strict UTF-8 first (a file read by a shell). */
+export function validateProjectBytes(bytes: Uint8Array): ProjectAnalysis {
+  return fromParse(parseProjectBytes(bytes));
 }
 
 /** Validates a decoded JSON value. */

@@ -138,7 +138,8 @@ describe('ganvas train', () => {
     expect(noData.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     const foreign = ganvas('train', toy(), '--steps', '2', '--backend', 'wasm', '--resume', join(ROOT, 'package.json'), '--out', join(dir, 'foreign'));
     expect(foreign.code).toBe(2);
-    expect(foreign.stderr).toContain('Not a ganvas checkpoint');
+    expect(foreign.stderr).toContain(`checkpoint ${join(ROOT, 'package.json')}: it is not a ganvas checkpoint`);
+    expect(existsSync(join(dir, 'foreign'))).toBe(false); // refused before writing anything
   });
 });
 

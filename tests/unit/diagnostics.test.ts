@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from '../../src/core/diagnostics.js';
-import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../../src/core/validate.js';
+import {
+  validateProjectBytes,
+  validateProjectText,
+  validateProjectValue,
+  type ProjectAnalysis,
+} from '../../src/core/validate.js';
+import { memoryBudgetDiagnostic } from '../../src/core/train/memory.js';
 import { chain, toyProject } from './fixtures.js';
 
 type P = ReturnType<typeof toyProject>;
@@ -225,6 +231,66 @@ const CASES: Record<DiagnosticCode, () => void> = {
   ACTIVATION_BUDGET: () => {
     const d = find(run((p) => (p.budgets = { maxActivationBytesPerSample: 16 })), 'ACTIVATION_BUDGET');
     expect(d.severity).toBe('warning');
+  },
+  LIMIT: () => {
+    const deep = `{"format": "ganvas/1",\n "x": ${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const a = validateProjectText(deep);
+    expect(a.status).toBe('unreadable');
+    expect(find(a, 'LIMIT').location).toMatchObject({ line: 2, column: 70 });
+    const b = run((p) => {
+      const input = { id: 'i', type: 'Input', params: { shape: [16] } };
+      p.blocks = { b: { nodes: [input, { id: 'o', type: 'Output' }], edges: [{ source: 'i', target: 'o' }] } };
+      for (let k = 0; k < 3; k++) {
+        const x = { id: 'x', type: 'Block', params: { block: k ? `b${k - 1}` : 'b', repeat: 256 } };
+        const edges = [
+          { source: 'i', target: 'x' },
+          { source: 'x', target: 'o' },
+        ];
+        p.blocks[`b${k}`] = { nodes: [input, x, { id: 'o', type: 'Output' }], edges };
+      }
+      G(p).nodes.push({ id: 'huge', type: 'Block', params: { block: 'b2', repeat: 256 } });
+    });
+    expect(find(b, 'LIMIT').location).toMatchObject({ graph: 'generator', nodeId: 'huge' });
+  },
+  ENCODING: () => {
+    const text = JSON.stringify(toyProject(), null, 2).replace('"name": "', '"name": "\u00e9');
+    const bytes = new TextEncoder().encode(text);
+    bytes[bytes.indexOf(0xc3)] = 0xff;
+    const a = validateProjectBytes(bytes);
+    expect(a.status).toBe('unreadable');
+    expect(find(a, 'ENCODING').location).toMatchObject({ line: 3 });
+  },
+  UNTRAINABLE: () => {
+    // The loss judges the data and the samples directly: no discriminator call feeds it.
+    const a = run((p) => {
+      T(p).edges = T(p).edges!.map((e) =>
+        e.target !== 'loss'
+          ? e
+          : e.targetPort === 'real'
+            ? { source: 'data', sourcePort: 'x', target: 'loss', targetPort: 'real' }
+            : { source: 'G', sourcePort: 'sample', target: 'loss', targetPort: 'fake' },
+      );
+    });
+    const d = find(a, 'UNTRAINABLE');
+    expect(d.message).toContain('Player D has no loss term that depends on');
+    expect(d.location).toMatchObject({ graph: 'training', nodeId: 'loss', path: ['training', 'nodes', 5] });
+    expect(a.status).toBe('invalid');
+  },
+  MEMORY_BUDGET: () => {
+    // Not a validation diagnostic (it depends on the backend): train and export ask for it.
+    const a = run((p) => (G(p).nodes[1]!.params = { units: 1_000_000 }));
+    expect(a.status).toBe('ok');
+    expect(memoryBudgetDiagnostic(a, 'cpu', 16)).toBeUndefined();
+    const d = memoryBudgetDiagnostic(a, 'webgl', 4096);
+    expect(d?.code).toBe('MEMORY_BUDGET');
+    expect(d?.message).toMatch(/needs about .* over the 1.0 GiB budget of the webgl backend: 7,000,067 parameters/);
+    expect(d?.message).toMatch(/optimizer moments.* activations .* at batch size 4096/);
+  },
+  FORBIDDEN_KEY: () => {
+    const text = JSON.stringify(toyProject(), null, 2).replace('"params": {', '"params": {\n"__proto__": {"u": 3},');
+    const d = find(validateProjectText(text), 'FORBIDDEN_KEY');
+    expect(d.location.path?.slice(-2)).toEqual(['params', '__proto__']);
+    expect(d.location.line).toBeGreaterThan(1);
   },
   UNUSED_NODE: () => {
     const a = run((p) => {

@@ -6,6 +6,7 @@
  */
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { BLOCK_TYPE, blockParamsSchema, blockPorts, resolveBlockPort } from '../nodes/defs/block.js';
+import { LIMITS } from '../project/limits.js';
 import type { Graph, GraphEdge, GraphNode } from '../project/schema.js';
 
 export const PASS_TYPE = '$Pass';
@@ -44,6 +45,33 @@ interface Ctx {
   diagnostics: Diagnostic[];
   /** Node ids whose params already failed to parse, per graph label: skipped. */
   badNodes: Set<string>;
+  /** Nodes emitted so far, against LIMITS.maxExpandedNodes. */
+  count: number;
+  /** Expanded node count of one instance of each block (memo), Infinity past the limit. */
+  sizes: Map<string, number>;
+}
+
+/** Nodes one instance of `name` expands to (counting nested repeats), capped: Infinity once past the limit. */
+function blockSize(name: string, ctx: Ctx, depth: number): number {
+  const memo = ctx.sizes.get(name);
+  if (memo !== undefined) return memo;
+  const block = Object.prototype.hasOwnProperty.call(ctx.blocks, name) ? ctx.blocks[name] : undefined;
+  if (!block || depth > LIMITS.maxBlockNesting) return 0; // reported where it is expanded
+  ctx.sizes.set(name, 0); // a recursive block counts as nothing here; BLOCK_RECURSION reports it
+  let size = 0;
+  for (const node of block.nodes) {
+    if (node.type !== BLOCK_TYPE) size++;
+    else {
+      const p = blockParamsSchema.safeParse(node.params ?? {});
+      if (p.success) size += p.data.repeat * blockSize(p.data.block, ctx, depth + 1);
+    }
+    if (size > LIMITS.maxExpandedNodes) {
+      size = Number.POSITIVE_INFINITY;
+      break;
+    }
+  }
+  ctx.sizes.set(name, size);
+  return size;
 }
 
 /**
@@ -59,7 +87,8 @@ export function expandGraph(
   blocks: Record<string, Graph>,
   diagnostics: Diagnostic[],
 ): FlatGraph {
-  return expandInner(graph, label, basePath, '', [], { blocks, diagnostics, badNodes: new Set() }, []);
+  const ctx: Ctx = { blocks, diagnostics, badNodes: new Set(), count: 0, sizes: new Map() };
+  return expandInner(graph, label, basePath, '', [], ctx, []);
 }
 
 function expandInner(
@@ -79,6 +108,7 @@ function expandInner(
     const path = [...basePath, 'nodes', i];
     const origin: Origin = { graph: label, nodeId: node.id, path, via };
     if (node.type !== BLOCK_TYPE) {
+      ctx.count++;
       out.nodes.push({ id: prefix + node.id, type: node.type, params: node.params ?? {}, origin });
       return;
     }
@@ -104,6 +134,26 @@ function expandInner(
           path: [...path, 'params', 'block'],
         }),
       );
+      return;
+    }
+    if (stack.length >= LIMITS.maxBlockNesting) {
+      const msg =
+        `Block node '${node.id}' nests blocks ${stack.length + 1} levels deep ` +
+        `(${[...stack, blockName].slice(0, 6).join(' -> ')} ...), ` +
+        `over the limit of ${LIMITS.maxBlockNesting} (LIMITS.maxBlockNesting).`;
+      ctx.diagnostics.push(diag('LIMIT', msg, { graph: label, nodeId: node.id, path: [...path, 'params', 'block'] }));
+      return;
+    }
+    // Count before building: nested repeats multiply (256^k), so nothing may be built past the limit.
+    const size = repeat * blockSize(blockName, ctx, stack.length + 1);
+    if (ctx.count + size > LIMITS.maxExpandedNodes) {
+      const max = LIMITS.maxExpandedNodes.toLocaleString('en-US');
+      const n = Number.isFinite(size) ? size.toLocaleString('en-US') : `more than ${max}`;
+      const msg =
+        `Block node '${node.id}' expands ${JSON.stringify(blockName)} x${repeat} into ${n} nodes, ` +
+        `which takes the model past the limit of ${max} nodes after expansion (LIMITS.maxExpandedNodes). ` +
+        'Lower repeat or the nesting of blocks.';
+      ctx.diagnostics.push(diag('LIMIT', msg, { graph: label, nodeId: node.id, path: [...path, 'params', 'repeat'] }));
       return;
     }
     const ports = blockPorts(block);
@@ -137,7 +187,7 @@ function expandInner(
         const isPort = n.origin.graph === `block:${blockName}` && n.origin.via.length === via.length + 1 && (n.type === 'Input' || n.type === 'Output');
         out.nodes.push(isPort ? { ...n, type: PASS_TYPE, params: {} } : n);
       }
-      out.edges.push(...sub.edges);
+      for (const e of sub.edges) out.edges.push(e); // not push(...): a spread of 100,000 arguments overflows the stack
       if (prevOutputs) {
         ports.inputs.forEach((inp, k) => {
           out.edges.push({

@@ -3,6 +3,7 @@
  */
 import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node as JsonNode } from 'jsonc-parser';
 import { diag, type Diagnostic, type DiagnosticLocation } from '../diagnostics.js';
+import { formatBytes, invalidUtf8Offset, jsonDepth, LIMITS } from './limits.js';
 import { FORMAT, projectSchema, type Project } from './schema.js';
 
 export interface ParseResult {
@@ -15,21 +16,34 @@ export interface ParseResult {
   locate: (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
 }
 
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(offset, text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
+/** Offsets where each line starts: built once per text, then every lookup is a binary search. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+let cache: { text: string; starts: number[] } | undefined;
+
+/** 1-based line and column of a character offset (O(log lines) after the first call for a text). */
+export function lineColumn(text: string, offset: number, starts?: number[]): { line: number; column: number } {
+  if (!starts) {
+    if (cache?.text !== text) cache = { text, starts: lineStarts(text) };
+    starts = cache.starts;
   }
-  return { line, column: end - lineStart + 1 };
+  const end = Math.max(0, Math.min(offset, text.length));
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= end) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: end - (starts[lo] as number) + 1 };
 }
 
 export function makeLocator(text: string, tree: JsonNode | undefined): ParseResult['locate'] {
+  let starts: number[] | undefined;
   return (path) => {
     if (!tree) return undefined;
     // Walk up the path until some prefix exists (a missing field is located at its parent).
@@ -38,15 +52,60 @@ export function makeLocator(text: string, tree: JsonNode | undefined): ParseResu
       if (node) {
         // For a property value, point at the property key.
         const at = node.parent?.type === 'property' ? node.parent.offset : node.offset;
-        return lineColumn(text, at);
+        starts ??= lineStarts(text);
+        return lineColumn(text, at, starts);
       }
     }
     return undefined;
   };
 }
 
+/**
+ * Project file bytes -> a ParseResult: refuses a file over the size limit and
+ * bytes that are not UTF-8 (which a lenient decoder would silently turn into
+ * U+FFFD), then parses the text.
+ */
+export function parseProjectBytes(bytes: Uint8Array): ParseResult {
+  const none: ParseResult['locate'] = () => undefined;
+  if (bytes.byteLength > LIMITS.maxFileBytes)
+    return { diagnostics: [tooBig(bytes.byteLength)], status: 'unreadable', locate: none };
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    // Locate by the valid text before the bad byte.
+    const before = new TextDecoder().decode(bytes.subarray(0, bad));
+    const lc = lineColumn(before, before.length);
+    const hex = [...bytes.subarray(bad, bad + 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    const msg =
+      `The file is not valid UTF-8: byte ${bad} (line ${lc.line}, column ${lc.column}; bytes ${hex}) ` +
+      'is not part of a UTF-8 character. Re-save the file as UTF-8; ganvas does not guess, ' +
+      'because a replaced character would silently change a name.';
+    return { diagnostics: [diag('ENCODING', msg, lc)], status: 'unreadable', locate: none };
+  }
+  return parseProjectText(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+}
+
+function tooBig(size: number): Diagnostic {
+  const limit = formatBytes(LIMITS.maxFileBytes);
+  const msg = `The file is ${formatBytes(size)}, over the limit of ${limit} for a project (LIMITS.maxFileBytes).`;
+  return diag('LIMIT', msg, { line: 1, column: 1 });
+}
+
 /** Parses project text. Structural (schema) errors carry JSON paths and lines. */
 export function parseProjectText(text: string): ParseResult {
+  const none: ParseResult['locate'] = () => undefined;
+  // A UTF-16 code unit is at least one byte: a text longer than the byte limit is surely over it.
+  if (text.length > LIMITS.maxFileBytes)
+    return { diagnostics: [tooBig(text.length)], status: 'unreadable', locate: none };
+  // jsonc-parser recurses once per level: refuse deep nesting before it runs.
+  const depth = jsonDepth(text, LIMITS.maxJsonDepth);
+  if (depth.offset !== undefined) {
+    const lc = lineColumn(text, depth.offset);
+    const msg =
+      `Arrays and objects are nested more than ${LIMITS.maxJsonDepth} levels deep ` +
+      `at line ${lc.line}, column ${lc.column} ` +
+      `(LIMITS.maxJsonDepth); a ganvas project needs fewer than 10.`;
+    return { diagnostics: [diag('LIMIT', msg, lc)], status: 'unreadable', locate: none };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const locate = makeLocator(text, tree);
@@ -131,6 +190,20 @@ export function parseProjectValue(raw: unknown, locate: ParseResult['locate'] = 
       locate,
     };
   }
+  // JSON.parse keeps a "__proto__" key as an own property, but copying the object (as the schema does)
+  // turns it into the prototype: the key would vanish without a word. Refuse it, wherever it is.
+  const forbidden = forbiddenKeys(raw);
+  if (forbidden.length > 0) {
+    const diagnostics = forbidden.slice(0, 100).map((path) =>
+      diag(
+        'FORBIDDEN_KEY',
+        `The key "__proto__" (at ${pathText(path)}) is not allowed: JavaScript would drop it ` +
+          "or change the object's prototype. Remove or rename it.",
+        at(path, locate),
+      ),
+    );
+    return { diagnostics, status: 'invalid', locate };
+  }
   const result = projectSchema.safeParse(raw);
   if (!result.success) {
     const diagnostics = result.error.issues.slice(0, 100).map((issue) => {
@@ -140,6 +213,28 @@ export function parseProjectValue(raw: unknown, locate: ParseResult['locate'] = 
     return { diagnostics, status: 'invalid', locate };
   }
   return { project: result.data, diagnostics: [], status: 'ok', locate };
+}
+
+/** JSON paths of every "__proto__" key in a decoded JSON value (iterative: the depth is unbounded here). */
+export function forbiddenKeys(value: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < 10_000_000) {
+    const { v, path } = stack.pop() as { v: unknown; path: (string | number)[] };
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i] });
+      continue;
+    }
+    const keys = Object.keys(v);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string;
+      if (k === '__proto__') found.push([...path, k]);
+      else stack.push({ v: (v as Record<string, unknown>)[k], path: [...path, k] });
+    }
+  }
+  return found;
 }
 
 function at(path: (string | number)[], locate: ParseResult['locate']): DiagnosticLocation {

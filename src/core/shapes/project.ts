@@ -3,6 +3,7 @@
  * project checked and typed, and its budgets. Collects every problem; never
  * throws. (validate.ts adds parsing in front of it.)
  */
+import { trainabilityDiagnostics } from '../compile/trainability.js';
 import { diag, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { NAME_PATTERN, NAME_RULE, type Project } from '../project/schema.js';
 import { analyzeModel, checkModelStructure, type ModelAnalysis } from './infer.js';
@@ -42,6 +43,7 @@ export function analyzeProject(project: Project, locate: Locator = () => undefin
     out.push(...budgetDiagnostics(project, name, m, locate));
   }
   const training = project.training ? analyzeTraining(project.training, models, locate, out) : undefined;
+  if (training) out.push(...trainabilityDiagnostics(training, locate));
   return { project, diagnostics: out, status: hasErrors(out) ? 'invalid' : 'ok', models, ...(training ? { training } : {}) };
 }
 

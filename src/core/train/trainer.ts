@@ -28,6 +28,7 @@ import { createSampler, type DataAssets, type Sampler } from '../data/datasets.j
 import { makeRng, withSeededMathRandom, type Rng } from '../data/random.js';
 import type { AdversarialKind, Player } from '../nodes/training.js';
 import type { ProjectAnalysis } from '../validate.js';
+import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { makeOptimizer } from './optimizers.js';
 import { TfjsEmitter } from './emitter.js';
@@ -57,12 +58,9 @@ export interface StepMetrics {
   seconds: number;
 }
 
-export class TrainingError extends Error {}
+export type { NamedTensor };
 
-export interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
+export class TrainingError extends Error {}
 
 type Values = Map<string, tf.Tensor[]>;
 
@@ -128,7 +126,13 @@ export class Trainer {
     };
     this.programs = { D: playerProgram(this.plan, 'D'), G: playerProgram(this.plan, 'G') };
     this.sampleProgram = sampleProgram(this.plan);
-    if (this.emaDecay > 0) for (const v of this.vars.G) this.ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));
+    if (this.emaDecay > 0)
+      for (const v of this.vars.G) {
+        // The variable keeps the clone's data; the clone itself is freed (else dispose() leaves one tensor per weight).
+        const start = v.clone();
+        this.ema.set(v, tf.variable(start, false, `ema/${v.name}`));
+        start.dispose();
+      }
   }
 
   private rng(purpose: string, k = 0): Rng {
@@ -298,34 +302,91 @@ export class Trainer {
     return { step: this.step, seed: this.seed, tensors };
   }
 
-  /** Restores a state saved by state() from the same project. */
+  /**
+   * Restores a state saved by state() from the same project. Everything is
+   * checked first (every tensor this run needs, by name, shape and dtype, and
+   * none it does not know): on a mismatch it throws a CheckpointError naming
+   * the differences and changes nothing. Holds no tensor of `s` afterwards
+   * (the caller disposes them) and frees the optimizer slots it replaces.
+   */
   async restore(s: { step: number; tensors: NamedTensor[] }): Promise<void> {
+    if (!Number.isSafeInteger(s.step) || s.step < 0)
+      throw new CheckpointError(`its step ${String(s.step)} is not a whole number >= 0.`);
     const byName = new Map(s.tensors.map((t) => [t.name, t.tensor]));
-    const need = (name: string): tf.Tensor => {
+    const problems: string[] = [];
+    const known = new Set<string>();
+    const expect = (name: string, what: string, shape: readonly number[]): tf.Tensor | undefined => {
+      known.add(name);
       const t = byName.get(name);
-      if (!t) throw new TrainingError(`The checkpoint has no tensor '${name}': it was saved from a different project.`);
-      return t;
+      if (!t) problems.push(`it has no tensor for ${what}`);
+      else if (t.shape.join() !== shape.join())
+        problems.push(`${what} has shape [${t.shape}] in it, [${shape}] in this project`);
+      else if (t.dtype !== 'float32') problems.push(`${what} is ${t.dtype} in it, float32 in this project`);
+      else return t;
+      return undefined;
     };
+    const writes: (() => void)[] = [];
     for (const [name, m] of this.models)
       m.weights.forEach((w, i) => {
-        const t = need(`model/${name}/${i}/${w.originalName}`);
-        if (t.shape.join() !== w.shape.join()) throw new TrainingError(`Checkpoint tensor for ${w.name} has shape [${t.shape}], the model has [${w.shape}].`);
-        w.write(t);
+        const what = `weight ${i} (${w.originalName}) of model '${name}'`;
+        // A weight's shape has no null (unknown) dimension.
+        const t = expect(`model/${name}/${i}/${w.originalName}`, what, w.shape as number[]);
+        if (t) writes.push(() => w.write(t));
       });
+    const slots = new Map<OptimizerEntry, { name: string; tensor: tf.Tensor }[]>();
     for (const o of this.optimizers) {
       const prefix = `opt/${o.id}/`;
-      const ws = s.tensors
-        .filter((t) => t.name.startsWith(prefix))
-        .map((t) => {
-          const slot = t.name.slice(prefix.length);
-          const m = /^(\d+)(\/.*)$/.exec(slot);
-          const v = m ? o.vars[Number(m[1])] : undefined;
-          return { name: v && m ? `${v.name}${m[2]}` : slot, tensor: tf.clone(t.tensor) };
-        });
-      if (ws.length > 0) await o.optimizer.setWeights(ws);
+      const ws: { name: string; tensor: tf.Tensor }[] = [];
+      for (const t of s.tensors) {
+        if (!t.name.startsWith(prefix)) continue;
+        known.add(t.name);
+        const slot = t.name.slice(prefix.length);
+        const m = /^(\d+)(\/.*)$/.exec(slot);
+        const v = m ? o.vars[Number(m[1])] : undefined;
+        const opt = `optimizer '${o.id}'`;
+        if (m && !v) problems.push(`${opt} has a slot for variable ${m[1]} in it, but trains ${o.vars.length} here`);
+        else if (v && t.tensor.shape.join() !== v.shape.join())
+          problems.push(`${opt} slot ${slot} has shape [${t.tensor.shape}] in it, [${v.shape}] in this project`);
+        else if (!m && slot !== 'iter') problems.push(`${opt} has an unknown slot '${slot}' in it`);
+        else if (!m && t.tensor.size !== 1) problems.push(`${opt} iteration count has shape [${t.tensor.shape}]`);
+        ws.push({ name: v && m ? `${v.name}${m[2]}` : slot, tensor: t.tensor });
+      }
+      // setWeights takes the iteration count first.
+      ws.sort((a, b) => (a.name === 'iter' ? -1 : b.name === 'iter' ? 1 : 0));
+      if (ws.length > 0 && ws[0]?.name !== 'iter')
+        problems.push(`optimizer '${o.id}' has slots but no iteration count in it`);
+      slots.set(o, ws);
     }
     let i = 0;
-    for (const e of this.ema.values()) e.assign(need(`ema/${i++}`));
+    for (const [v, e] of this.ema) {
+      const t = expect(`ema/${i}`, `the EMA of generator weight ${i}`, v.shape);
+      i++;
+      if (t) writes.push(() => e.assign(t));
+    }
+    for (const t of s.tensors) {
+      if (known.has(t.name)) continue;
+      const model = /^model\/([^/]+)\//.exec(t.name)?.[1];
+      if (model !== undefined && !this.models.has(model))
+        problems.push(`it has weights of a model '${model}' this project does not train`);
+      else problems.push(`it has a tensor '${t.name}' this project does not use`);
+    }
+    if (problems.length > 0) {
+      const unique = [...new Set(problems)];
+      const more = unique.length > 5 ? ` (and ${unique.length - 5} more)` : '';
+      const list = `${unique.slice(0, 5).join('; ')}${more}`;
+      throw new CheckpointError(`it does not fit this project (saved from another project or version): ${list}.`);
+    }
+    for (const w of writes) w();
+    for (const [o, ws] of slots) {
+      if (ws.length === 0) continue;
+      // setWeights makes new variables of the tensors it is given (sharing their data) and drops the old
+      // ones without freeing them: hand it copies, free the copies, then free the slots it replaced.
+      const old = await o.optimizer.getWeights();
+      const copies = ws.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
+      await o.optimizer.setWeights(copies);
+      tf.dispose(copies.map((c) => c.tensor));
+      tf.dispose(old.map((w) => w.tensor));
+    }
     this.step = s.step;
   }
 
