@@ -9,8 +9,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import type { ImageSet, MnistData } from '../core/data/datasets.js';
-import { decodeMnistBin, encodeMnistBin } from '../core/data/mnist-format.js';
+import type { ImageSet, MnistData } from '../core/data/index.js';
+import { decodeMnistBin, encodeMnistBin } from '../core/data/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const MNIST_BIN = join(ROOT, 'public/generated/mnist.bin');

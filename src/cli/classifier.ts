@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSeededMathRandom } from '../core/data/random.js';
-import { digitImages, featureExtractor, FEATURE_LAYER } from '../core/train/fid.js';
-import { selectBackend } from '../core/train/backend.js';
+import { withSeededMathRandom } from '../core/data/index.js';
+import { digitImages, featureExtractor, FEATURE_LAYER } from '../core/train/index.js';
+import { selectBackend } from '../core/train/index.js';
 import { loadMnist, ROOT } from './assets.js';
 import { writeAtomic } from './io.js';
 

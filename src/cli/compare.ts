@@ -6,10 +6,10 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKind } from '../core/nodes/training.js';
-import type { Project } from '../core/project/schema.js';
+import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKind } from '../core/nodes/index.js';
+import type { Project } from '../core/project/index.js';
 import { validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
-import { stability, stabilityTable, type StabilityRow } from '../core/train/stability.js';
+import { stability, stabilityTable, type StabilityRow } from '../core/train/index.js';
 import { writeAtomic } from './io.js';
 import { runTraining, type RunResult, type TrainOptions } from './train.js';
 

@@ -1,7 +1,7 @@
 /** `ganvas export`: the project as one standalone TypeScript training script. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportTypeScript, RUNTIME_MODULES, type ExportOptions, type RuntimeSources } from '../core/codegen/typescript.js';
+import { exportTypeScript, RUNTIME_MODULES, type ExportOptions, type RuntimeSources } from '../core/codegen/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { ROOT } from './assets.js';
 

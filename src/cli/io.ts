@@ -1,7 +1,7 @@
 /** File access for the CLI shell (the core takes text, never paths). */
 import { renameSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { formatBytes, LIMITS } from '../core/project/limits.js';
+import { formatBytes, LIMITS } from '../core/project/index.js';
 
 /** Writes a file whole: a temp file beside it, then a rename, so no reader sees half a file. */
 export function writeAtomic(path: string, data: Uint8Array | string): void {

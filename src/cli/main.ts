@@ -4,14 +4,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { basename, join } from 'node:path';
-import type { BackendPreference } from '../core/train/backend.js';
+import type { BackendPreference } from '../core/train/index.js';
 import Table from 'cli-table3';
 import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
 import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
 import { validateProjectBytes, type ProjectAnalysis } from '../core/validate.js';
-import { REGISTRY } from '../core/nodes/registry.js';
-import { projectJsonSchema } from '../core/project/schema.js';
-import { memoryBudgetDiagnostic } from '../core/train/memory.js';
+import { REGISTRY } from '../core/nodes/index.js';
+import { projectJsonSchema } from '../core/project/index.js';
+import { memoryBudgetDiagnostic } from '../core/train/index.js';
 import { readBytes } from './io.js';
 
 const EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
@@ -253,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       const { exportProject } = await import('./export.js');
-      const { ExportError } = await import('../core/codegen/typescript.js');
+      const { ExportError } = await import('../core/codegen/index.js');
       let text: string;
       try {
         text = exportProject(r.analysis, opts.steps !== undefined ? { steps: opts.steps } : {});

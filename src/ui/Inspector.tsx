@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { entryFor } from '../core/nodes/registry.js';
+import { entryFor } from '../core/nodes/index.js';
 import { fieldsOf, formatField, parseField, type Field } from './inspector/fields.js';
 
 interface DocNode {

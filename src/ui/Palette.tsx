@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { entriesFor } from '../core/nodes/registry.js';
+import { entriesFor } from '../core/nodes/index.js';
 
 /** The node palette: every type of the registry, by category, with search. */
 export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: string) => void }) {

@@ -3,7 +3,7 @@
  * runtime sources it embeds come in as text through vite (?raw), so the page
  * and the CLI embed the same files. Loaded only when a person exports.
  */
-import { exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/typescript.js';
+import { exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 
 const raw = import.meta.glob(['../core/data/random.ts', '../core/data/datasets.ts', '../core/data/mnist-format.ts', '../core/train/losses.ts', '../core/train/optimizers.ts', '../core/train/images.ts', '../core/train/gradients.ts', '../core/train/wasm-kernels.ts', '../core/nodes/layers/custom.ts'], {

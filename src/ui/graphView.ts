@@ -4,10 +4,10 @@
  * with the tensor shape they carry. Pure: no React here.
  */
 import type { Diagnostic } from '../core/diagnostics.js';
-import { fmtShape } from '../core/nodes/helpers.js';
-import type { Graph } from '../core/project/schema.js';
-import { nodePorts, type ModelAnalysis } from '../core/shapes/infer.js';
-import type { TrainingAnalysis } from '../core/shapes/training.js';
+import { fmtShape } from '../core/nodes/index.js';
+import type { Graph } from '../core/project/index.js';
+import { nodePorts, type ModelAnalysis } from '../core/shapes/index.js';
+import type { TrainingAnalysis } from '../core/shapes/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { defaultFlow, flowOf, layoutPositions, type Flow } from './editor/layout.js';
 

@@ -116,6 +116,11 @@ describe('architecture lint', () => {
         'src/ui/late.ts':
           "import { zeros } from '../core/model.js';\nexport const z = zeros;\nimport type { Doc } from './doc.js';\nexport type D = Doc;",
         'src/cli/unused.ts': "import { zeros } from '../core/model.js';\nexport const u = 1;",
+        // A shell reaching past an area's public surface (core/<area>/index.js) into its internals.
+        'src/core/train/trainer.ts': 'export const trainer = 1;',
+        'src/core/train/index.ts': "export * from './trainer.js';",
+        'src/cli/deep.ts': "import { trainer } from '../core/train/trainer.js';\nexport const t = trainer;",
+        'src/ui/surface.ts': "import { trainer } from '../core/train/index.js';\nexport const t = trainer;",
         // A three-module cycle, one edge type-only, one a dynamic import.
         'src/core/cycle/a.ts': "import { b } from './b.js';\nexport const a = (): number => b() + 1;",
         'src/core/cycle/b.ts': "import type { C } from './c.js';\nexport const b = (c?: C): number => (c ? 1 : 0);",
@@ -148,6 +153,7 @@ describe('architecture lint', () => {
         `src/core/cycle/c.ts:2 ${cycle}`,
         'src/ui/late.ts:3 lint/style/useImportsFirst',
         'src/cli/unused.ts:1 lint/correctness/noUnusedImports',
+        `src/cli/deep.ts:1 ${restricted}`,
       ].sort(),
     );
     expect(r.biomeCode).not.toBe(0);

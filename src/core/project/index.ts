@@ -2,3 +2,4 @@
 export * from './schema.js';
 export * from './parse.js';
 export * from './variant.js';
+export * from './limits.js';

@@ -8,3 +8,4 @@ export * from './fid.js';
 export * from './checkpoint.js';
 export * from './metrics.js';
 export * from './losses.js';
+export * from './memory.js';

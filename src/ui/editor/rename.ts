@@ -6,7 +6,7 @@
  * to the schema whose references it follows.
  */
 import type { Draft } from 'immer';
-import { NAME_PATTERN, NAME_RULE } from '../../core/project/schema.js';
+import { NAME_PATTERN, NAME_RULE } from '../../core/project/index.js';
 import type { ProjectDoc } from '../store/history.js';
 import { graphOf, type DocEdge, type DocNode, type GraphRef } from '../store/edits.js';
 

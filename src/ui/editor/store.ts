@@ -7,10 +7,10 @@
  * autosave, the lazily loaded exporter) comes in as an `EditorEnv`.
  */
 import { freeze } from 'immer';
-import { reanalyzeParamEdit } from '../../core/shapes/incremental.js';
+import { reanalyzeParamEdit } from '../../core/shapes/index.js';
 import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../../core/validate.js';
-import { importKerasTopology } from '../../core/import/keras.js';
-import { getNodeDef } from '../../core/nodes/registry.js';
+import { importKerasTopology } from '../../core/import/index.js';
+import { getNodeDef } from '../../core/nodes/index.js';
 import { recordEdit, replayStep, revertStep, type Edit, type ProjectDoc, type Step } from '../store/history.js';
 import * as edits from '../store/edits.js';
 import type { DocEdge, DocNode, GraphRef } from '../store/edits.js';

@@ -3,8 +3,8 @@
  * project. A graph is a model, a block or the training graph.
  */
 import type { Draft } from 'immer';
-import { defaultParams, entryFor } from '../../core/nodes/registry.js';
-import { NAME_PATTERN } from '../../core/project/schema.js';
+import { defaultParams, entryFor } from '../../core/nodes/index.js';
+import { NAME_PATTERN } from '../../core/project/index.js';
 import type { ProjectDoc } from './history.js';
 import { defaultFlow, flowOf, layoutPositions } from '../editor/layout.js';
 

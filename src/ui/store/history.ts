@@ -8,7 +8,7 @@
  * its snapshots); `History` is a small mutable wrapper around them.
  */
 import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
-import type { ProjectInput } from '../../core/project/schema.js';
+import type { ProjectInput } from '../../core/project/index.js';
 
 enablePatches();
 

@@ -6,8 +6,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { QualityFigures } from '../../core/train/session.js';
-import type { StepMetrics } from '../../core/train/trainer.js';
+import type { QualityFigures } from '../../core/train/index.js';
+import type { StepMetrics } from '../../core/train/index.js';
 import type { RunView } from './store.js';
 
 type Metric<R> = { name: string; get: (row: R) => number | undefined };

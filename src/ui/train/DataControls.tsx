@@ -11,7 +11,7 @@ import {
   switchDataset,
   type DatasetParams,
   type DatasetSource,
-} from '../../core/data/catalog.js';
+} from '../../core/data/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import { datasetsOf } from './data.js';
 import { decodeImages } from './folder.js';

@@ -4,7 +4,7 @@
  * and a run resumed from a checkpoint file.
  */
 import { pressInnerInput } from '../keys.js';
-import { generatorModelJson } from '../../core/train/session.js';
+import { generatorModelJson } from '../../core/train/index.js';
 import { download, pngBlob } from './download.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
 

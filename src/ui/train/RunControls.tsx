@@ -1,6 +1,6 @@
 /** Start, pause, resume, stop; the comparison run's choice; the backend; the run's status, step, batch and speed. */
-import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/training.js';
-import { BACKENDS, type BackendPreference } from '../../core/train/backend.js';
+import { ADVERSARIAL_KINDS, type AdversarialKind } from '../../core/nodes/index.js';
+import { BACKENDS, type BackendPreference } from '../../core/train/index.js';
 import type { StartOptions, TrainSnapshot, TrainStore } from './store.js';
 
 const CHANGE_HELP =

@@ -1,6 +1,6 @@
 /** The sample pictures of every run (the latest, or one scrubbed back to), and the scrubber through them. */
 import { useEffect, useRef } from 'react';
-import type { Rgba } from '../../core/train/images.js';
+import type { Rgba } from '../../core/train/index.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
 
 function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {

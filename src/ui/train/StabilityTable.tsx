@@ -1,5 +1,5 @@
 /** The comparison's stability figures, a row per run (the same figures as `ganvas compare`). */
-import { stability } from '../../core/train/stability.js';
+import { stability } from '../../core/train/index.js';
 import type { TrainSnapshot } from './store.js';
 
 const HEADS = ['run', 'steps', 'final D', 'final G', 'var D', 'var G'];

@@ -1,5 +1,5 @@
 /** Files the panel hands to the person: a download of a blob, and a sample picture as PNG. */
-import type { Rgba } from '../../core/train/images.js';
+import type { Rgba } from '../../core/train/index.js';
 
 export function download(name: string, blob: Blob): void {
   const a = document.createElement('a');

@@ -10,16 +10,16 @@
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { DataAssets } from '../../core/data/datasets.js';
-import type { AdversarialKind } from '../../core/nodes/training.js';
-import type { BackendChoice, BackendPreference } from '../../core/train/backend.js';
+import type { DataAssets } from '../../core/data/index.js';
+import type { AdversarialKind } from '../../core/nodes/index.js';
+import type { BackendChoice, BackendPreference } from '../../core/train/index.js';
 import {
   analyzeRun,
   TrainingSession,
   type GeneratorArtifacts,
   type RunSample,
   type SessionStep,
-} from '../../core/train/session.js';
+} from '../../core/train/index.js';
 
 export interface EngineInit {
   backend: BackendPreference;

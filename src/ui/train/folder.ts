@@ -3,7 +3,7 @@
  * (createImageBitmap resizes them) into the ImageSet the folder dataset
  * samples from: N*H*W*C floats in [0,1], gray by ITU-R 601 luma like the CLI.
  */
-import type { ImageSet } from '../../core/data/datasets.js';
+import type { ImageSet } from '../../core/data/index.js';
 
 const IMAGE = /\.(png|jpe?g|webp|gif|bmp)$/i;
 /** The most images kept in memory (about 1 GB of floats at 128x128x3 would be too many). */

@@ -5,13 +5,13 @@
  * the data folder. The panel subscribes with useSyncExternalStore; the
  * training loop lives here, not in a component. No React import.
  */
-import type { DataAssets } from '../../core/data/datasets.js';
-import type { AdversarialKind } from '../../core/nodes/training.js';
-import { applyParamChange, parseParamChange } from '../../core/project/variant.js';
-import type { BackendPreference } from '../../core/train/backend.js';
-import type { Rgba } from '../../core/train/images.js';
-import type { GeneratorArtifacts, QualityFigures } from '../../core/train/session.js';
-import type { StepMetrics } from '../../core/train/trainer.js';
+import type { DataAssets } from '../../core/data/index.js';
+import type { AdversarialKind } from '../../core/nodes/index.js';
+import { applyParamChange, parseParamChange } from '../../core/project/index.js';
+import type { BackendPreference } from '../../core/train/index.js';
+import type { Rgba } from '../../core/train/index.js';
+import type { GeneratorArtifacts, QualityFigures } from '../../core/train/index.js';
+import type { StepMetrics } from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import type { Folder } from './data.js';
 import type { Engine, EngineInit } from './engine.js';
