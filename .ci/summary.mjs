@@ -1,5 +1,5 @@
 // Prints one closing line for the whole run from the vitest and Playwright JSON reports.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0;
 let failed = 0;

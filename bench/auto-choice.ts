@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/auto-choice.ts [--templates a.json,b.json]
  */
-import { machine, launchChromium, startServer, writeSection } from './common.js';
+import { launchChromium, machine, startServer, writeSection } from './common.js';
 
 const PORT = 5191;
 const arg = process.argv.indexOf('--templates');

@@ -7,14 +7,16 @@
  *
  *   npx tsx bench/browser-train.ts [--quick] [--backends wasm,cpu] [--templates a.json,b.json]   (only those rows are measured again)
  */
-import type { Page } from '@playwright/test';
+
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { ROOT } from '../src/cli/assets.js';
 import { launchChromium, machine, readResults, startServer, writeSection } from './common.js';
 
 const quick = process.argv.includes('--quick');
-const listArg = (flag: string) => (process.argv.includes(flag) ? new Set(process.argv[process.argv.indexOf(flag) + 1]?.split(',')) : undefined);
+const listArg = (flag: string) =>
+  process.argv.includes(flag) ? new Set(process.argv[process.argv.indexOf(flag) + 1]?.split(',')) : undefined;
 const only = listArg('--backends');
 const onlyTemplates = listArg('--templates');
 const MEASURE_MS = quick ? 4000 : 10_000;
@@ -32,7 +34,8 @@ interface Row {
   note?: string;
 }
 
-const stepOf = async (page: Page) => Number(((await page.getByTestId('train-step').textContent()) ?? 'step 0').replace('step ', ''));
+const stepOf = async (page: Page) =>
+  Number(((await page.getByTestId('train-step').textContent()) ?? 'step 0').replace('step ', ''));
 
 async function measure(page: Page, template: string, backend: string): Promise<Row> {
   const row: Row = { template, backend };
@@ -73,7 +76,9 @@ async function measure(page: Page, template: string, backend: string): Promise<R
   return row;
 }
 
-const templates = readdirSync(join(ROOT, 'templates')).filter((f) => f.endsWith('.json')).sort();
+const templates = readdirSync(join(ROOT, 'templates'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const plan: [string, string][] = [];
 for (const t of templates) for (const b of ['webgpu', 'wasm']) plan.push([t, b]);
 // The slow fallbacks, on the small templates only.
@@ -93,16 +98,37 @@ try {
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0]!;
       // Playwright's actions wait for the page; a page busy in one long step does not answer.
-      row = { template: t, backend: b, note: /Timeout \d+ms exceeded/.test(msg) ? 'the page did not answer for 30 s (a long step on the page\'s thread)' : msg.slice(0, 200) };
+      row = {
+        template: t,
+        backend: b,
+        note: /Timeout \d+ms exceeded/.test(msg)
+          ? "the page did not answer for 30 s (a long step on the page's thread)"
+          : msg.slice(0, 200),
+      };
     }
     await browser.close();
     rows.push(row);
-    console.log(`${t} ${b}: ${row.stepsPerSecond !== undefined ? `${row.stepsPerSecond.toFixed(3)} steps/s (${row.steps} steps in ${row.seconds?.toFixed(1)} s; ${row.reported})` : row.note}`);
+    console.log(
+      `${t} ${b}: ${row.stepsPerSecond !== undefined ? `${row.stepsPerSecond.toFixed(3)} steps/s (${row.steps} steps in ${row.seconds?.toFixed(1)} s; ${row.reported})` : row.note}`,
+    );
   }
 } finally {
   await server.close();
 }
 // With --backends, the other backends' rows stay as they were measured before.
-const before = ((readResults().browserTrain as { rows?: Row[] } | undefined)?.rows ?? []).filter((r) => !measured.some(([t, b]) => t === r.template && b === r.backend));
-const all = plan.map(([t, b]) => rows.find((r) => r.template === t && r.backend === b) ?? before.find((r) => r.template === t && r.backend === b)).filter((r): r is Row => r !== undefined);
-writeSection('browserTrain', { machine: machine({ browser: 'Debian Chromium, headless; WebGPU and WebGL on SwiftShader (no GPU); WASM and CPU in a Web Worker' }), measureMs: MEASURE_MS, rows: all });
+const before = ((readResults().browserTrain as { rows?: Row[] } | undefined)?.rows ?? []).filter(
+  (r) => !measured.some(([t, b]) => t === r.template && b === r.backend),
+);
+const all = plan
+  .map(
+    ([t, b]) =>
+      rows.find((r) => r.template === t && r.backend === b) ?? before.find((r) => r.template === t && r.backend === b),
+  )
+  .filter((r): r is Row => r !== undefined);
+writeSection('browserTrain', {
+  machine: machine({
+    browser: 'Debian Chromium, headless; WebGPU and WebGL on SwiftShader (no GPU); WASM and CPU in a Web Worker',
+  }),
+  measureMs: MEASURE_MS,
+  rows: all,
+});

@@ -2,17 +2,25 @@
  * What the benchmarks share: the machine they ran on, merging into
  * bench/results.json by key, the vite server and Debian's Chromium.
  */
-import { chromium, type Browser } from '@playwright/test';
+
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { type Browser, chromium } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { ROOT } from '../src/cli/assets.js';
 
 export const RESULTS = join(ROOT, 'bench/results.json');
 
 export function machine(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString(), ...extra };
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    date: new Date().toISOString(),
+    ...extra,
+  };
 }
 
 export function readResults(): Record<string, unknown> {
@@ -29,7 +37,11 @@ export function writeSection(key: string, value: unknown): void {
 }
 
 export async function startServer(port: number): Promise<ViteDevServer> {
-  const server = await createServer({ root: ROOT, logLevel: 'error', server: { port, strictPort: true, host: '127.0.0.1' } });
+  const server = await createServer({
+    root: ROOT,
+    logLevel: 'error',
+    server: { port, strictPort: true, host: '127.0.0.1' },
+  });
   await server.listen();
   return server;
 }
@@ -38,6 +50,14 @@ export async function startServer(port: number): Promise<ViteDevServer> {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--enable-unsafe-webgpu'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+      '--enable-unsafe-webgpu',
+    ],
   });
 }

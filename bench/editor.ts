@@ -35,7 +35,11 @@ try {
   await page.goto('http://127.0.0.1:5188/');
   await page.getByTestId('status').waitFor();
   const t0 = Date.now();
-  await page.getByLabel('Open project file').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chainProject(500))) });
+  await page.getByLabel('Open project file').setInputFiles({
+    name: 'big.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(chainProject(500))),
+  });
   await page.getByTestId('node-out').waitFor({ state: 'attached' });
   results.first_render_500_ms = Date.now() - t0;
   const node = page.getByTestId('node-d1');

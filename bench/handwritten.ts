@@ -38,12 +38,17 @@ function discriminator(): tfl.LayersModel {
 }
 
 /** Returns one training step (D then G) of the hand-written DCGAN at `batch`. */
-export function handwrittenDcgan(mnist: MnistData, batch: number): { step: () => Promise<{ d: number; g: number }>; dispose: () => void } {
+export function handwrittenDcgan(
+  mnist: MnistData,
+  batch: number,
+): { step: () => Promise<{ d: number; g: number }>; dispose: () => void } {
   const G = generator();
   const D = discriminator();
   const optD = tf.train.adam(2e-4, 0.5, 0.999);
   const optG = tf.train.adam(2e-4, 0.5, 0.999);
-  const images = tf.tidy(() => tf.sub(tf.mul(tf.div(tf.tensor4d(mnist.images, [mnist.count, 28, 28, 1], 'float32'), 255), 2), 1));
+  const images = tf.tidy(() =>
+    tf.sub(tf.mul(tf.div(tf.tensor4d(mnist.images, [mnist.count, 28, 28, 1], 'float32'), 255), 2), 1),
+  );
   const varsD = D.trainableWeights.map((w) => w.read() as tf.Variable);
   const varsG = G.trainableWeights.map((w) => w.read() as tf.Variable);
   const step = async () => {
@@ -52,18 +57,32 @@ export function handwrittenDcgan(mnist: MnistData, batch: number): { step: () =>
       const real = tf.gather(images, idx);
       const z = tf.randomNormal([batch, 64]);
       const fake = G.apply(z, { training: true }) as tf.Tensor;
-      const dLoss = optD.minimize(() => {
-        const r = D.apply(real, { training: true }) as tf.Tensor;
-        const f = D.apply(fake, { training: true }) as tf.Tensor;
-        return tf.add(tf.mean(tf.softplus(tf.neg(r))), tf.mean(tf.softplus(f))) as tf.Scalar;
-      }, true, varsD) as tf.Scalar;
+      const dLoss = optD.minimize(
+        () => {
+          const r = D.apply(real, { training: true }) as tf.Tensor;
+          const f = D.apply(fake, { training: true }) as tf.Tensor;
+          return tf.add(tf.mean(tf.softplus(tf.neg(r))), tf.mean(tf.softplus(f))) as tf.Scalar;
+        },
+        true,
+        varsD,
+      ) as tf.Scalar;
       const z2 = tf.randomNormal([batch, 64]);
-      const gLoss = optG.minimize(() => tf.mean(tf.softplus(tf.neg(D.apply(G.apply(z2, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor))) as tf.Scalar, true, varsG) as tf.Scalar;
+      const gLoss = optG.minimize(
+        () =>
+          tf.mean(
+            tf.softplus(tf.neg(D.apply(G.apply(z2, { training: true }) as tf.Tensor, { training: true }) as tf.Tensor)),
+          ) as tf.Scalar,
+        true,
+        varsG,
+      ) as tf.Scalar;
       return [tf.keep(dLoss), tf.keep(gLoss)];
     });
     const out = { d: (await d.data())[0] as number, g: (await g.data())[0] as number };
     tf.dispose([d, g]);
     return out;
   };
-  return { step, dispose: () => tf.dispose([images, ...G.weights.map((w) => w.read()), ...D.weights.map((w) => w.read())]) };
+  return {
+    step,
+    dispose: () => tf.dispose([images, ...G.weights.map((w) => w.read()), ...D.weights.map((w) => w.read())]),
+  };
 }

@@ -11,38 +11,98 @@ import { readResults } from './common.js';
 
 type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- results.json is free-form JSON written by the bench scripts
 const r = readResults() as Any;
-const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
-const machineLine = (m: Any | undefined) => (m ? `Machine: ${m.cpu}, ${m.cores} cores${m.memoryGiB ? `, ${m.memoryGiB} GiB` : ''}, Node ${m.node}${m.browser ? `; ${m.browser}` : ''}; measured ${String(m.date).slice(0, 16).replace('T', ' ')} UTC.` : '');
+const f = (x: number | undefined, d = 1) =>
+  x === undefined || !Number.isFinite(x)
+    ? '-'
+    : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const machineLine = (m: Any | undefined) =>
+  m
+    ? `Machine: ${m.cpu}, ${m.cores} cores${m.memoryGiB ? `, ${m.memoryGiB} GiB` : ''}, Node ${m.node}${m.browser ? `; ${m.browser}` : ''}; measured ${String(m.date).slice(0, 16).replace('T', ' ')} UTC.`
+    : '';
 const out: string[] = [];
 const p = (...lines: string[]) => out.push(...lines);
 
-p('# Benchmarks', '', '`npm run bench` runs every benchmark and writes `bench/results.json`; `npx tsx bench/report.ts` (the last step of `npm run bench`) writes this page from it. No test asserts a time, and a slow number never fails a build.', '');
+p(
+  '# Benchmarks',
+  '',
+  '`npm run bench` runs every benchmark and writes `bench/results.json`; `npx tsx bench/report.ts` (the last step of `npm run bench`) writes this page from it. No test asserts a time, and a slow number never fails a build.',
+  '',
+);
 
 const v = r.validate as Any | undefined;
 if (v) {
   p('## Validation and shape inference (`bench/validate.ts`)', '', machineLine(v.machine), '');
-  p('Generated models of Dense / LeakyReLU blocks with an Add skip every 4 blocks. "Full" is `validateProjectValue` (parse, structure, block expansion, topological order, shape inference of every node, totals, training graph): what every structural edit costs. The param edits go through `reanalyzeParamEdit`, which the inspector uses: it infers the edited node again and then only the nodes whose input types changed, in topological order. Medians.', '');
-  p('| nodes | full validation | edit: LeakyReLU slope | reach | edit: first Dense width | reach |', '|---|---|---|---|---|---|');
-  for (const x of v.rows) p(`| ${x.nodes.toLocaleString('en-US')} | ${f(x.fullValidationMs, 2)} ms | ${f(x.editSlope.ms, 3)} ms | ${x.editSlope.reach} | ${f(x.editWidth.ms, 3)} ms | ${x.editWidth.reach} |`);
+  p(
+    'Generated models of Dense / LeakyReLU blocks with an Add skip every 4 blocks. "Full" is `validateProjectValue` (parse, structure, block expansion, topological order, shape inference of every node, totals, training graph): what every structural edit costs. The param edits go through `reanalyzeParamEdit`, which the inspector uses: it infers the edited node again and then only the nodes whose input types changed, in topological order. Medians.',
+    '',
+  );
+  p(
+    '| nodes | full validation | edit: LeakyReLU slope | reach | edit: first Dense width | reach |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const x of v.rows)
+    p(
+      `| ${x.nodes.toLocaleString('en-US')} | ${f(x.fullValidationMs, 2)} ms | ${f(x.editSlope.ms, 3)} ms | ${x.editSlope.reach} | ${f(x.editWidth.ms, 3)} ms | ${x.editWidth.reach} |`,
+    );
   const first = v.rows[0];
   const last = v.rows[v.rows.length - 1];
   if (first && last)
-    p('', `From ${first.nodes.toLocaleString('en-US')} to ${last.nodes.toLocaleString('en-US')} nodes the full validation grows ${f(last.fullValidationMs / first.fullValidationMs, 0)}x (linear); an edit's re-inference stays with its reach (${f(first.editWidth.ms, 3)} -> ${f(last.editWidth.ms, 3)} ms for a reach of ${last.editWidth.reach} nodes). Its result equals a full validation's (property test, tests/unit/incremental.test.ts).`);
+    p(
+      '',
+      `From ${first.nodes.toLocaleString('en-US')} to ${last.nodes.toLocaleString('en-US')} nodes the full validation grows ${f(last.fullValidationMs / first.fullValidationMs, 0)}x (linear); an edit's re-inference stays with its reach (${f(first.editWidth.ms, 3)} -> ${f(last.editWidth.ms, 3)} ms for a reach of ${last.editWidth.reach} nodes). Its result equals a full validation's (property test, tests/unit/incremental.test.ts).`,
+    );
   p('');
 }
 
 const t = r.trainStep as Any | undefined;
 if (t) {
-  p('## Training step time, Node (`bench/train-step.ts`)', '', machineLine(t.machine), `tfjs ${t.machine?.tfjs ?? ''}; WASM ${t.machine?.wasmThreads ?? ''}. Seed 0; warm-up steps discarded.`, '');
-  p(`FLOPs per step: ${t.flopsMethod}. Achieved FLOP/s is that count over the measured step time; the peak is the backend's own 512x1024x512 matmul rate on this machine (WASM ${f(t.peaksGflops?.wasm, 2)} GFLOP/s, CPU ${f(t.peaksGflops?.cpu, 2)} GFLOP/s).`, '');
-  p('| template | backend | batch | ms/step | steps/s | GFLOP/step | GFLOP/s | % of matmul peak | note |', '|---|---|---|---|---|---|---|---|---|');
-  for (const x of t.rows) p(`| ${x.template} | ${x.backend} | ${x.batch} | ${f(x.msPerStep)} | ${f(x.stepsPerSecond, 2)} | ${f(x.gflopPerStep, 3)} | ${f(x.gflops, 2)} | ${f((100 * x.gflops) / (t.peaksGflops?.[x.backend] ?? NaN), 0)}% | ${x.note ?? ''} |`);
+  p(
+    '## Training step time, Node (`bench/train-step.ts`)',
+    '',
+    machineLine(t.machine),
+    `tfjs ${t.machine?.tfjs ?? ''}; WASM ${t.machine?.wasmThreads ?? ''}. Seed 0; warm-up steps discarded.`,
+    '',
+  );
+  p(
+    `FLOPs per step: ${t.flopsMethod}. Achieved FLOP/s is that count over the measured step time; the peak is the backend's own 512x1024x512 matmul rate on this machine (WASM ${f(t.peaksGflops?.wasm, 2)} GFLOP/s, CPU ${f(t.peaksGflops?.cpu, 2)} GFLOP/s).`,
+    '',
+  );
+  p(
+    '| template | backend | batch | ms/step | steps/s | GFLOP/step | GFLOP/s | % of matmul peak | note |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const x of t.rows)
+    p(
+      `| ${x.template} | ${x.backend} | ${x.batch} | ${f(x.msPerStep)} | ${f(x.stepsPerSecond, 2)} | ${f(x.gflopPerStep, 3)} | ${f(x.gflops, 2)} | ${f((100 * x.gflops) / (t.peaksGflops?.[x.backend] ?? NaN), 0)}% | ${x.note ?? ''} |`,
+    );
   const o = t.overhead;
   if (o)
-    p('', '### Overhead against hand-written TF.js', '', `The MNIST DCGAN of templates/dcgan-mnist.json written directly with \`tf.layers\` and a plain non-saturating loop (\`bench/handwritten.ts\`), against ganvas training the template (EMA off, as the plain loop has none), alternating step by step in the same process on ${o.backend}, batch ${o.batch}, ${o.steps} steps each:`, '', '| | ms/step |', '|---|---|', `| hand-written tf.layers | ${f(o.handwrittenMsPerStep)} |`, `| ganvas (Trainer) | ${f(o.ganvasMsPerStep)} |`, `| ratio ganvas / hand-written | **${f(o.ratio, 3)}** |`, '', 'ganvas does a little more per step than the plain loop: it reads every loss term, D(real)/D(fake) and both gradient norms back each step, and runs each player in its own tape.');
+    p(
+      '',
+      '### Overhead against hand-written TF.js',
+      '',
+      `The MNIST DCGAN of templates/dcgan-mnist.json written directly with \`tf.layers\` and a plain non-saturating loop (\`bench/handwritten.ts\`), against ganvas training the template (EMA off, as the plain loop has none), alternating step by step in the same process on ${o.backend}, batch ${o.batch}, ${o.steps} steps each:`,
+      '',
+      '| | ms/step |',
+      '|---|---|',
+      `| hand-written tf.layers | ${f(o.handwrittenMsPerStep)} |`,
+      `| ganvas (Trainer) | ${f(o.ganvasMsPerStep)} |`,
+      `| ratio ganvas / hand-written | **${f(o.ratio, 3)}** |`,
+      '',
+      'ganvas does a little more per step than the plain loop: it reads every loss term, D(real)/D(fake) and both gradient norms back each step, and runs each player in its own tape.',
+    );
   if (t.exported?.length) {
-    p('', '### The exported script against the in-app trainer', '', '`ganvas export --target ts`, run with `node --import tsx` on WASM; per-step time from two runs of different lengths, so start-up cancels out.', '', '| template | batch | exported script ms/step | in-app ms/step | ratio |', '|---|---|---|---|---|');
-    for (const x of t.exported) p(`| ${x.template} | ${x.batch} | ${f(x.scriptMsPerStep)} | ${f(x.inAppMsPerStep)} | ${f(x.ratio, 2)} |`);
+    p(
+      '',
+      '### The exported script against the in-app trainer',
+      '',
+      '`ganvas export --target ts`, run with `node --import tsx` on WASM; per-step time from two runs of different lengths, so start-up cancels out.',
+      '',
+      '| template | batch | exported script ms/step | in-app ms/step | ratio |',
+      '|---|---|---|---|---|',
+    );
+    for (const x of t.exported)
+      p(`| ${x.template} | ${x.batch} | ${f(x.scriptMsPerStep)} | ${f(x.inAppMsPerStep)} | ${f(x.ratio, 2)} |`);
   }
   p('');
 }
@@ -50,62 +110,142 @@ if (t) {
 const k = r.wasmKernels as Any | undefined;
 if (k) {
   const m = k.machine as Any;
-  p('## WASM kernels: ganvas\' against tfjs\' own (`bench/wasm-kernels.ts`)', '', machineLine(m));
-  p(`Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`, '');
-  p(`${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`, '');
-  p('Median of the rounds, and the fastest round (the least disturbed by the machine\'s other work).', '');
-  p('| batch | kernels | ms/step (median) | matmul ms | matmul-equivalents/step | ms/step (fastest round) |', '|---|---|---|---|---|---|');
-  for (const x of k.rows) p(`| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`);
+  p("## WASM kernels: ganvas' against tfjs' own (`bench/wasm-kernels.ts`)", '', machineLine(m));
+  p(
+    `Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`,
+    '',
+  );
+  p(
+    `${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`,
+    '',
+  );
+  p("Median of the rounds, and the fastest round (the least disturbed by the machine's other work).", '');
+  p(
+    '| batch | kernels | ms/step (median) | matmul ms | matmul-equivalents/step | ms/step (fastest round) |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const x of k.rows)
+    p(
+      `| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`,
+    );
   const ratio = (b: number) => {
-    const [bef, aft] = [k.rows.find((x: Any) => x.batch === b && x.kernels === 'before'), k.rows.find((x: Any) => x.batch === b && x.kernels === 'after')];
-    return bef && aft ? `batch ${b}: ${f(bef.msPerStep / aft.msPerStep, 2)}x (median), ${f(bef.msPerStepMin / aft.msPerStepMin, 2)}x (fastest rounds)` : '';
+    const [bef, aft] = [
+      k.rows.find((x: Any) => x.batch === b && x.kernels === 'before'),
+      k.rows.find((x: Any) => x.batch === b && x.kernels === 'after'),
+    ];
+    return bef && aft
+      ? `batch ${b}: ${f(bef.msPerStep / aft.msPerStep, 2)}x (median), ${f(bef.msPerStepMin / aft.msPerStepMin, 2)}x (fastest rounds)`
+      : '';
   };
   p('', `Speed-up of the step: ${[16, 64].map(ratio).filter(Boolean).join('; ')}.`, '');
-  p('', 'Kernel profile of one step (`tf.profile`, the faster of two; share of that step\'s wall time). ganvas\' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.', '');
+  p(
+    '',
+    "Kernel profile of one step (`tf.profile`, the faster of two; share of that step's wall time). ganvas' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.",
+    '',
+  );
   p('| batch | kernels | step ms | top 5 kernels (ms, share) |', '|---|---|---|---|');
-  for (const x of k.profiles) p(`| ${x.batch} | ${x.kernels} | ${f(x.stepMs, 0)} | ${x.top.map((t: Any) => `${t.kernel} ${f(t.ms, 0)} (${f(100 * t.share, 0)}%)`).join(', ')} |`);
+  for (const x of k.profiles)
+    p(
+      `| ${x.batch} | ${x.kernels} | ${f(x.stepMs, 0)} | ${x.top.map((t: Any) => `${t.kernel} ${f(t.ms, 0)} (${f(100 * t.share, 0)}%)`).join(', ')} |`,
+    );
   p('');
 }
 
 const b = r.browserTrain as Any | undefined;
 if (b) {
   p('## Training in the page, Chromium (`bench/browser-train.ts`)', '', machineLine(b.machine), '');
-  p(`Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. WASM and CPU train in a Web Worker; WebGPU and WebGL on the page. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: those rows measure the code path, not GPU speed.`, '');
+  p(
+    `Through the real training panel (it draws samples every 10 steps or 1.5 s, included), each template's own batch size, ${b.measureMs / 1000} s measured after two warm-up steps, a fresh browser per row. WASM and CPU train in a Web Worker; WebGPU and WebGL on the page. Without a GPU, Chromium's WebGPU and WebGL run on SwiftShader, a software rasterizer: those rows measure the code path, not GPU speed.`,
+    '',
+  );
   p('| template | backend | batch | steps/s | ms/step | note |', '|---|---|---|---|---|---|');
-  for (const x of b.rows) p(`| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`);
+  for (const x of b.rows)
+    p(
+      `| ${x.template} | ${x.backend} | ${x.batch ?? '-'} | ${x.stepsPerSecond !== undefined ? f(x.stepsPerSecond, 3) : '-'} | ${x.stepsPerSecond ? f(1000 / x.stepsPerSecond, 0) : '-'} | ${x.note ?? ''} |`,
+    );
   p('');
 }
 
 const ac = r.autoChoice as Any | undefined;
 if (ac) {
-  p('## Auto\'s choice, Chromium (`bench/auto-choice.ts`)', '', machineLine(ac.machine), '');
-  p('What "auto" measured (one training step of the project on each candidate, after a warm-up step) and picked, as the training panel reports it. SwiftShader WebGPU is set aside without timing while another backend starts. "start" is Start to the first step shown, measurement included.', '');
+  p("## Auto's choice, Chromium (`bench/auto-choice.ts`)", '', machineLine(ac.machine), '');
+  p(
+    'What "auto" measured (one training step of the project on each candidate, after a warm-up step) and picked, as the training panel reports it. SwiftShader WebGPU is set aside without timing while another backend starts. "start" is Start to the first step shown, measurement included.',
+    '',
+  );
   p('| template | reported by the panel | cross-origin isolated | start |', '|---|---|---|---|');
-  for (const x of ac.rows) p(`| ${x.template} | ${x.reported} | ${x.isolated ? 'yes' : 'no'} | ${f(x.startSeconds)} s |`);
+  for (const x of ac.rows)
+    p(`| ${x.template} | ${x.reported} | ${x.isolated ? 'yes' : 'no'} | ${f(x.startSeconds)} s |`);
   p('');
 }
 
 const e = r.editor as Any | undefined;
 if (e) {
-  p('## Editor, Chromium (`bench/editor.ts`)', '', machineLine(e.machine), '', 'A model of 500 nodes (the generated graph above).', '', '| figure | value |', '|---|---|');
+  p(
+    '## Editor, Chromium (`bench/editor.ts`)',
+    '',
+    machineLine(e.machine),
+    '',
+    'A model of 500 nodes (the generated graph above).',
+    '',
+    '| figure | value |',
+    '|---|---|',
+  );
   p(`| time to first render of the 500-node graph after Open | ${f(e.first_render_500_ms / 1000, 2)} s |`);
   p(`| frame rate while dragging a node of the 500-node graph | ${f(e.drag_500_fps, 0)} fps |`);
-  p(`| full re-validation after one edit, 100 / 500 / 1,000 nodes (Node, median of 10) | ${f(e.revalidate_100_ms_median, 1)} / ${f(e.revalidate_500_ms_median, 1)} / ${f(e.revalidate_1000_ms_median, 1)} ms |`, '');
+  p(
+    `| full re-validation after one edit, 100 / 500 / 1,000 nodes (Node, median of 10) | ${f(e.revalidate_100_ms_median, 1)} / ${f(e.revalidate_500_ms_median, 1)} / ${f(e.revalidate_1000_ms_median, 1)} ms |`,
+    '',
+  );
 }
 
 const h = r.hostile as Any | undefined;
 if (h) {
   p('## Hostile input and long sessions (`bench/hostile.ts`)', '', machineLine(h.machine), '');
-  p('Validation (`validateProjectText`) of huge and hostile files; the limits of src/core/project/limits.ts refuse the last two before any work.', '', '| file | size | verdict | diagnostics | time |', '|---|---|---|---|---|');
-  for (const x of h.validation) p(`| ${x.case} | ${f(x.bytes / 2 ** 20, 1)} MiB | ${x.status} | ${x.diagnostics.toLocaleString('en-US')} | ${f(x.ms, 0)} ms |`);
+  p(
+    'Validation (`validateProjectText`) of huge and hostile files; the limits of src/core/project/limits.ts refuse the last two before any work.',
+    '',
+    '| file | size | verdict | diagnostics | time |',
+    '|---|---|---|---|---|',
+  );
+  for (const x of h.validation)
+    p(
+      `| ${x.case} | ${f(x.bytes / 2 ** 20, 1)} MiB | ${x.status} | ${x.diagnostics.toLocaleString('en-US')} | ${f(x.ms, 0)} ms |`,
+    );
   const s = h.soak as Any;
-  p('', `Soak: templates/toy-ring.json trained for ${s.steps.toLocaleString('en-US')} steps on ${s.backend} through the Trainer API, with a sample of 256 points and a checkpoint saved, decoded and restored every 500 steps (${f(s.seconds, 0)} s in all; heap measured after a forced GC: ${s.gcExposed ? 'yes' : 'no'}).`, '', '| | step | heap | tensors | tensor memory | steps/s |', '|---|---|---|---|---|---|');
-  for (const [label, x] of [['start', s.start], ['end', s.end]] as const) p(`| ${label} | ${x.step.toLocaleString('en-US')} | ${f(x.heapMiB, 1)} MiB | ${x.tensors} | ${f(x.tensorMiB * 1024, 1)} KiB | ${f(x.stepsPerSecond, 1)} |`);
-  p('', `Most tensors held at any checkpoint: ${s.maxTensors}; most heap: ${f(s.maxHeapMiB, 1)} MiB; tensors left after dispose: ${s.leftAfterDispose}. Steps/s follows the load of the shared machine (other sessions ran beside it), not the run; the tensor count and tensor memory are the figures a leak would move. Before the restore fix, each restore leaked the optimizer-slot copies and the slots it replaced (+34 tensors per cycle for the toy GAN of tests/unit/leaks.test.ts).`, '');
+  p(
+    '',
+    `Soak: templates/toy-ring.json trained for ${s.steps.toLocaleString('en-US')} steps on ${s.backend} through the Trainer API, with a sample of 256 points and a checkpoint saved, decoded and restored every 500 steps (${f(s.seconds, 0)} s in all; heap measured after a forced GC: ${s.gcExposed ? 'yes' : 'no'}).`,
+    '',
+    '| | step | heap | tensors | tensor memory | steps/s |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const [label, x] of [
+    ['start', s.start],
+    ['end', s.end],
+  ] as const)
+    p(
+      `| ${label} | ${x.step.toLocaleString('en-US')} | ${f(x.heapMiB, 1)} MiB | ${x.tensors} | ${f(x.tensorMiB * 1024, 1)} KiB | ${f(x.stepsPerSecond, 1)} |`,
+    );
+  p(
+    '',
+    `Most tensors held at any checkpoint: ${s.maxTensors}; most heap: ${f(s.maxHeapMiB, 1)} MiB; tensors left after dispose: ${s.leftAfterDispose}. Steps/s follows the load of the shared machine (other sessions ran beside it), not the run; the tensor count and tensor memory are the figures a leak would move. Before the restore fix, each restore leaked the optimizer-slot copies and the slots it replaced (+34 tensors per cycle for the toy GAN of tests/unit/leaks.test.ts).`,
+    '',
+  );
 }
 
-p('## GPU', '', 'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.', '');
-p('## tfjs defects that shaped these numbers', '', 'WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm\'s `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm\'s gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section "WASM kernels" above). tfjs-wasm\'s forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use \'same\'/\'valid\' only, which never do). See docs/training.md.', '');
+p(
+  '## GPU',
+  '',
+  'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.',
+  '',
+);
+p(
+  '## tfjs defects that shaped these numbers',
+  '',
+  "WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm's `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm's gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section \"WASM kernels\" above). tfjs-wasm's forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use 'same'/'valid' only, which never do). See docs/training.md.",
+  '',
+);
 
 writeFileSync(join(ROOT, 'docs/benchmarks.md'), out.join('\n'));
 console.log(`wrote docs/benchmarks.md (${out.length} lines)`);

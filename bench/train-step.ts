@@ -10,20 +10,20 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { exportProject } from '../src/cli/export.js';
 import { compileTrainingPlan, playerNodes } from '../src/core/compile/plan.js';
 import type { ImageSet } from '../src/core/data/datasets.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
-import { validateProjectText, type ProjectAnalysis } from '../src/core/validate.js';
+import { type ProjectAnalysis, validateProjectText } from '../src/core/validate.js';
 import { forTraining } from '../tests/fixtures/templates.js';
-import { handwrittenDcgan } from './handwritten.js';
 import { machine, writeSection } from './common.js';
+import { handwrittenDcgan } from './handwritten.js';
 
 tf.env().set('PROD', true);
 const quick = process.argv.includes('--quick');
@@ -100,8 +100,25 @@ async function time(file: string, backend: 'wasm' | 'cpu', batch: number, warm: 
   const ms = (performance.now() - t0) / steps;
   trainer.dispose();
   const flop = flopsPerStep(a, batch);
-  const note = file === 'pix2pix.json' ? 'widths / 4 (as in the tests)' : file === 'cyclegan.json' ? '64x64, widths / 2 (as in the tests)' : file === 'dcgan.json' ? 'synthetic 64x64 images' : undefined;
-  return { template: file, backend, batch, ...(note ? { note } : {}), stepsTimed: steps, msPerStep: ms, stepsPerSecond: 1000 / ms, gflopPerStep: flop / 1e9, gflops: flop / 1e9 / (ms / 1000) };
+  const note =
+    file === 'pix2pix.json'
+      ? 'widths / 4 (as in the tests)'
+      : file === 'cyclegan.json'
+        ? '64x64, widths / 2 (as in the tests)'
+        : file === 'dcgan.json'
+          ? 'synthetic 64x64 images'
+          : undefined;
+  return {
+    template: file,
+    backend,
+    batch,
+    ...(note ? { note } : {}),
+    stepsTimed: steps,
+    msPerStep: ms,
+    stepsPerSecond: 1000 / ms,
+    gflopPerStep: flop / 1e9,
+    gflops: flop / 1e9 / (ms / 1000),
+  };
 }
 
 const rows: Row[] = [];
@@ -120,7 +137,9 @@ const plan: [string, 'wasm' | 'cpu', number, number, number][] = [
 for (const [f, b, batch, warm, steps] of plan) {
   const r = await time(f, b, batch, warm, steps);
   rows.push(r);
-  console.log(`${f} ${b} batch ${batch}: ${r.msPerStep.toFixed(1)} ms/step, ${r.gflopPerStep.toFixed(3)} GFLOP/step, ${r.gflops.toFixed(2)} GFLOP/s`);
+  console.log(
+    `${f} ${b} batch ${batch}: ${r.msPerStep.toFixed(1)} ms/step, ${r.gflopPerStep.toFixed(3)} GFLOP/step, ${r.gflops.toFixed(2)} GFLOP/s`,
+  );
 }
 const peaks: Record<string, number> = {};
 for (const b of ['wasm', 'cpu'] as const) {
@@ -134,7 +153,12 @@ await selectBackend('wasm');
 const BATCH = 32;
 const overheadSteps = quick ? 4 : 15;
 const hand = handwrittenDcgan(mnist, BATCH);
-const ours = new Trainer(validateProjectText(readFileSync(join(ROOT, 'templates/dcgan-mnist.json'), 'utf8')), { seed: 0, batchSize: BATCH, emaDecay: 0, assets: { mnist } });
+const ours = new Trainer(validateProjectText(readFileSync(join(ROOT, 'templates/dcgan-mnist.json'), 'utf8')), {
+  seed: 0,
+  batchSize: BATCH,
+  emaDecay: 0,
+  assets: { mnist },
+});
 await hand.step();
 await ours.trainStep();
 let handMs = 0;
@@ -149,20 +173,50 @@ for (let i = 0; i < overheadSteps; i++) {
 }
 hand.dispose();
 ours.dispose();
-const overhead = { template: 'dcgan-mnist.json', backend: 'wasm', batch: BATCH, steps: overheadSteps, handwrittenMsPerStep: handMs / overheadSteps, ganvasMsPerStep: oursMs / overheadSteps, ratio: oursMs / handMs };
-console.log(`overhead: ganvas ${overhead.ganvasMsPerStep.toFixed(1)} ms vs hand-written ${overhead.handwrittenMsPerStep.toFixed(1)} ms per step: ratio ${overhead.ratio.toFixed(3)}`);
+const overhead = {
+  template: 'dcgan-mnist.json',
+  backend: 'wasm',
+  batch: BATCH,
+  steps: overheadSteps,
+  handwrittenMsPerStep: handMs / overheadSteps,
+  ganvasMsPerStep: oursMs / overheadSteps,
+  ratio: oursMs / handMs,
+};
+console.log(
+  `overhead: ganvas ${overhead.ganvasMsPerStep.toFixed(1)} ms vs hand-written ${overhead.handwrittenMsPerStep.toFixed(1)} ms per step: ratio ${overhead.ratio.toFixed(3)}`,
+);
 
 // The exported script against the in-app trainer: per-step time from two runs of different lengths (start-up cancels out).
-const exported: { template: string; batch: number; scriptMsPerStep: number; inAppMsPerStep: number; ratio: number }[] = [];
+const exported: { template: string; batch: number; scriptMsPerStep: number; inAppMsPerStep: number; ratio: number }[] =
+  [];
 const dir = join(ROOT, 'test-results/bench-export');
 mkdirSync(dir, { recursive: true });
-for (const [f, batch, short, long] of [['toy-ring.json', 128, 5, quick ? 25 : 105], ['dcgan-mnist.json', 16, 2, quick ? 5 : 12]] as const) {
+for (const [f, batch, short, long] of [
+  ['toy-ring.json', 128, 5, quick ? 25 : 105],
+  ['dcgan-mnist.json', 16, 2, quick ? 5 : 12],
+] as const) {
   const text = readFileSync(join(ROOT, 'templates', f), 'utf8');
   const file = join(dir, f.replace('.json', '.ts'));
   writeFileSync(file, exportProject(validateProjectText(text)));
   const wall = (steps: number) => {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file, '--steps', String(steps), '--batch', String(batch), '--every', '1000000', '--out', join(dir, 'run')], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        file,
+        '--steps',
+        String(steps),
+        '--batch',
+        String(batch),
+        '--every',
+        '1000000',
+        '--out',
+        join(dir, 'run'),
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`${f}: the exported script failed: ${r.stderr.slice(-500)}`);
     return performance.now() - t0;
   };
@@ -178,4 +232,15 @@ for (const [f, batch, short, long] of [['toy-ring.json', 128, 5, quick ? 25 : 10
   console.log(`${f}: exported script ${scriptMs.toFixed(1)} ms/step, in-app ${appMs.toFixed(1)} ms/step`);
 }
 
-writeSection('trainStep', { machine: machine({ tfjs: tf.version_core, wasmThreads: 'single-threaded (no SharedArrayBuffer in Node without flags)' }), flopsMethod: 'registry forward FLOPs per sample x batch per model call, x3 inside the tape, D calls x critic steps; penalty double-backprop not counted', peaksGflops: peaks, rows, overhead, exported });
+writeSection('trainStep', {
+  machine: machine({
+    tfjs: tf.version_core,
+    wasmThreads: 'single-threaded (no SharedArrayBuffer in Node without flags)',
+  }),
+  flopsMethod:
+    'registry forward FLOPs per sample x batch per model call, x3 inside the tape, D calls x critic steps; penalty double-backprop not counted',
+  peaksGflops: peaks,
+  rows,
+  overhead,
+  exported,
+});

@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/validate.ts
  */
-import { reanalyzeParamEdit, type Reach } from '../src/core/shapes/incremental.js';
+import { type Reach, reanalyzeParamEdit } from '../src/core/shapes/incremental.js';
 import { validateProjectValue } from '../src/core/validate.js';
 import { chainProject } from '../tests/fixtures/big-graph.js';
 import { machine, writeSection } from './common.js';
@@ -43,8 +43,16 @@ for (const size of [100, 1000, 10_000]) {
     }
     edits[label] = { ms: median(times), reach: reach.nodes };
   }
-  const row = { nodes: size, edges: size, fullValidationMs: median(full), editSlope: edits.slope, editWidth: edits.width };
+  const row = {
+    nodes: size,
+    edges: size,
+    fullValidationMs: median(full),
+    editSlope: edits.slope,
+    editWidth: edits.width,
+  };
   rows.push(row);
-  console.log(`${size} nodes: full validation ${row.fullValidationMs.toFixed(2)} ms; slope edit ${edits.slope!.ms.toFixed(3)} ms (reach ${edits.slope!.reach}); width edit ${edits.width!.ms.toFixed(3)} ms (reach ${edits.width!.reach})`);
+  console.log(
+    `${size} nodes: full validation ${row.fullValidationMs.toFixed(2)} ms; slope edit ${edits.slope!.ms.toFixed(3)} ms (reach ${edits.slope!.reach}); width edit ${edits.width!.ms.toFixed(3)} ms (reach ${edits.width!.reach})`,
+  );
 }
 writeSection('validate', { machine: machine(), rows });

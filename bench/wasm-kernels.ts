@@ -10,10 +10,10 @@
  *   npx tsx bench/wasm-kernels.ts [--quick]
  */
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';

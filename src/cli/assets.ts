@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import type { ImageSet, MnistData } from '../core/data/index.js';
 import { decodeMnistBin, encodeMnistBin } from '../core/data/index.js';
 
@@ -28,7 +28,9 @@ export function buildMnist(): MnistData {
   }
   // Interleave classes deterministically so that any prefix has all digits.
   const count = labels.length;
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => ((a * 2654435761) % 4294967296) - ((b * 2654435761) % 4294967296));
+  const order = Array.from({ length: count }, (_, i) => i).sort(
+    (a, b) => ((a * 2654435761) % 4294967296) - ((b * 2654435761) % 4294967296),
+  );
   const img = new Uint8Array(count * 784);
   const lab = new Uint8Array(count);
   order.forEach((src, dst) => {
@@ -66,7 +68,10 @@ export function loadImageFolder(dir: string, width: number, height: number, chan
     let img: { width: number; height: number; data: Uint8Array | Buffer };
     try {
       const buf = readFileSync(join(dir, f));
-      img = extname(f).toLowerCase() === '.png' ? PNG.sync.read(buf) : jpeg.decode(buf, { useTArray: true, maxMemoryUsageInMB: 512 });
+      img =
+        extname(f).toLowerCase() === '.png'
+          ? PNG.sync.read(buf)
+          : jpeg.decode(buf, { useTArray: true, maxMemoryUsageInMB: 512 });
     } catch {
       skipped.push(f);
       continue;
@@ -74,11 +79,21 @@ export function loadImageFolder(dir: string, width: number, height: number, chan
     resizeInto(img, width, height, channels, pixels, count * per);
     count++;
   }
-  if (count === 0) throw new Error(`None of the ${files.length} images in ${dir} could be decoded (${skipped.slice(0, 3).join(', ')}).`);
+  if (count === 0)
+    throw new Error(
+      `None of the ${files.length} images in ${dir} could be decoded (${skipped.slice(0, 3).join(', ')}).`,
+    );
   return { pixels: pixels.subarray(0, count * per), count, height, width, channels };
 }
 
-function resizeInto(img: { width: number; height: number; data: Uint8Array | Buffer }, w: number, h: number, c: number, out: Float32Array, offset: number): void {
+function resizeInto(
+  img: { width: number; height: number; data: Uint8Array | Buffer },
+  w: number,
+  h: number,
+  c: number,
+  out: Float32Array,
+  offset: number,
+): void {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const sx = ((x + 0.5) * img.width) / w - 0.5;
@@ -91,7 +106,8 @@ function resizeInto(img: { width: number; height: number; data: Uint8Array | Buf
       const fy = Math.min(1, Math.max(0, sy - y0));
       const px = (xx: number, yy: number, ch: number) => (img.data[(yy * img.width + xx) * 4 + ch] as number) / 255;
       const sample = (ch: number) =>
-        (1 - fy) * ((1 - fx) * px(x0, y0, ch) + fx * px(x1, y0, ch)) + fy * ((1 - fx) * px(x0, y1, ch) + fx * px(x1, y1, ch));
+        (1 - fy) * ((1 - fx) * px(x0, y0, ch) + fx * px(x1, y0, ch)) +
+        fy * ((1 - fx) * px(x0, y1, ch) + fx * px(x1, y1, ch));
       const o = offset + (y * w + x) * c;
       if (c === 1) out[o] = 0.299 * sample(0) + 0.587 * sample(1) + 0.114 * sample(2);
       else for (let ch = 0; ch < 3; ch++) out[o + ch] = sample(ch);

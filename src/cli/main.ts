@@ -2,16 +2,17 @@
  * The `ganvas` command. Bad input of any kind ends in diagnostics and a
  * non-zero exit (1 invalid, 2 unreadable), never a stack trace.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
 import { basename, join } from 'node:path';
-import type { BackendPreference } from '../core/train/index.js';
 import Table from 'cli-table3';
-import { formatDiagnostic, type Diagnostic } from '../core/diagnostics.js';
-import { summarizeProject, fmtShape, type ModelSummary } from '../core/summary.js';
-import { validateProjectBytes, type ProjectAnalysis } from '../core/validate.js';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
 import { REGISTRY } from '../core/nodes/index.js';
 import { projectJsonSchema } from '../core/project/index.js';
+import { fmtShape, type ModelSummary, summarizeProject } from '../core/summary.js';
+import type { BackendPreference } from '../core/train/index.js';
 import { memoryBudgetDiagnostic } from '../core/train/index.js';
+import { type ProjectAnalysis, validateProjectBytes } from '../core/validate.js';
 import { readBytes } from './io.js';
 
 const EXIT = { ok: 0, invalid: 1, unreadable: 2 } as const;
@@ -22,7 +23,11 @@ function write(s: string): void {
 
 async function load(file: string): Promise<{ analysis?: ProjectAnalysis; diagnostics: Diagnostic[]; exit: number }> {
   const r = await readBytes(file);
-  if (!r.ok) return { diagnostics: [{ code: 'NOT_PROJECT', severity: 'error', message: r.message, location: {} }], exit: EXIT.unreadable };
+  if (!r.ok)
+    return {
+      diagnostics: [{ code: 'NOT_PROJECT', severity: 'error', message: r.message, location: {} }],
+      exit: EXIT.unreadable,
+    };
   const analysis = validateProjectBytes(r.bytes);
   return { analysis, diagnostics: analysis.diagnostics, exit: EXIT[analysis.status] };
 }
@@ -32,7 +37,9 @@ function printDiagnostics(file: string, ds: Diagnostic[]): void {
 }
 
 /** A valid project's analysis (with its warnings), or the exit code after printing why it is not valid. */
-async function loadValid(file: string): Promise<{ analysis: ProjectAnalysis; diagnostics: Diagnostic[] } | { exit: number }> {
+async function loadValid(
+  file: string,
+): Promise<{ analysis: ProjectAnalysis; diagnostics: Diagnostic[] } | { exit: number }> {
   const r = await load(file);
   if (!r.analysis || r.exit !== 0) {
     printDiagnostics(file, r.diagnostics);
@@ -51,7 +58,8 @@ function printSummary(s: ModelSummary): void {
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  for (const l of s.layers) table.push([`${l.name} (${l.type})`, l.outputShape.map(fmtShape).join(' '), n(l.trainable), n(l.nonTrainable)]);
+  for (const l of s.layers)
+    table.push([`${l.name} (${l.type})`, l.outputShape.map(fmtShape).join(' '), n(l.trainable), n(l.nonTrainable)]);
   write(table.toString());
   write(`Total params: ${n(s.totals.total)}`);
   write(`Trainable params: ${n(s.totals.trainable)}`);
@@ -71,18 +79,31 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('validate')
-    .description('Check a project: schema, node params, wiring, every tensor shape. Exit 0 valid, 1 invalid, 2 unreadable.')
+    .description(
+      'Check a project: schema, node params, wiring, every tensor shape. Exit 0 valid, 1 invalid, 2 unreadable.',
+    )
     .argument('<project>', 'project JSON file')
     .option('--json', 'print diagnostics as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const r = await load(file);
-      if (opts.json) write(JSON.stringify({ file, valid: r.exit === 0, status: r.analysis?.status ?? 'unreadable', diagnostics: r.diagnostics }, null, 2));
+      if (opts.json)
+        write(
+          JSON.stringify(
+            { file, valid: r.exit === 0, status: r.analysis?.status ?? 'unreadable', diagnostics: r.diagnostics },
+            null,
+            2,
+          ),
+        );
       else {
         printDiagnostics(file, r.diagnostics);
         const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
         const warnings = r.diagnostics.length - errors;
-        if (r.exit === 0) write(`${file}: valid (${r.analysis?.models.size ?? 0} models${warnings ? `, ${warnings} warning(s)` : ''})`);
-        else process.stderr.write(`${file}: ${r.exit === 2 ? 'unreadable' : 'invalid'}: ${errors} error(s), ${warnings} warning(s)\n`);
+        if (r.exit === 0)
+          write(`${file}: valid (${r.analysis?.models.size ?? 0} models${warnings ? `, ${warnings} warning(s)` : ''})`);
+        else
+          process.stderr.write(
+            `${file}: ${r.exit === 2 ? 'unreadable' : 'invalid'}: ${errors} error(s), ${warnings} warning(s)\n`,
+          );
       }
       code = r.exit;
     });
@@ -108,14 +129,22 @@ export async function main(argv: string[]): Promise<number> {
 
   const parseIntOption = (name: string, min: number, max: number) => (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
     return n;
   };
   const backendOption = (v: string) => {
-    if (!['auto', 'webgpu', 'webgl', 'wasm', 'cpu'].includes(v)) throw new InvalidArgumentError('use auto, webgpu, webgl, wasm or cpu.');
+    if (!['auto', 'webgpu', 'webgl', 'wasm', 'cpu'].includes(v))
+      throw new InvalidArgumentError('use auto, webgpu, webgl, wasm or cpu.');
     return v as BackendPreference;
   };
-  const defaultOut = (file: string, what: string) => join('runs', `${basename(file).replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_')}-${what}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const defaultOut = (file: string, what: string) =>
+    join(
+      'runs',
+      `${basename(file)
+        .replace(/\.json$/i, '')
+        .replace(/[^A-Za-z0-9_-]/g, '_')}-${what}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -125,118 +154,167 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('train')
-    .description('Train a project: progress bar, metrics (JSON lines), sample pictures (PNG), checkpoints, the generator (tfjs format).')
+    .description(
+      'Train a project: progress bar, metrics (JSON lines), sample pictures (PNG), checkpoints, the generator (tfjs format).',
+    )
     .argument('<project>', 'project JSON file')
-    .option('--steps <n>', 'training steps (default: the project\'s)', parseIntOption('--steps', 1, 10_000_000))
-    .option('--batch <n>', 'batch size (default: the project\'s)', parseIntOption('--batch', 1, 4096))
-    .option('--seed <s>', 'random seed (default: the project\'s)', parseIntOption('--seed', 0, 2 ** 31 - 1))
+    .option('--steps <n>', "training steps (default: the project's)", parseIntOption('--steps', 1, 10_000_000))
+    .option('--batch <n>', "batch size (default: the project's)", parseIntOption('--batch', 1, 4096))
+    .option('--seed <s>', "random seed (default: the project's)", parseIntOption('--seed', 0, 2 ** 31 - 1))
     .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
     .option('--data <path>', 'folder of images for a folder dataset')
     .option('--out <dir>', 'output directory (default: runs/<project>-<time>)')
     .option('--resume <checkpoint>', 'continue from a checkpoint.gnvs of this project')
-    .action(async (file: string, opts: { steps?: number; batch?: number; seed?: number; backend: BackendPreference; data?: string; out?: string; resume?: string }) => {
-      const r = await loadValid(file);
-      if ('exit' in r) {
-        code = r.exit;
-        return;
-      }
-      if (!r.analysis.project?.training) {
-        process.stderr.write(`${file}: the project has no training graph to train.\n`);
-        code = EXIT.invalid;
-        return;
-      }
-      // Before anything is allocated or written. In Node, auto picks wasm (webgpu and webgl are not offered).
-      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
-      if (over) {
-        printDiagnostics(file, [over]);
-        code = EXIT.invalid;
-        return;
-      }
-      const { runTraining } = await import('./train.js');
-      process.on('SIGINT', onSigint);
-      const out = opts.out ?? defaultOut(file, 'train');
-      let result: Awaited<ReturnType<typeof runTraining>>;
-      try {
-        result = await runTraining(r.analysis, { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' }, () => interrupted);
-      } catch (e) {
-        // Missing data, a foreign checkpoint, no backend: a clear line, no stack trace.
-        process.stderr.write(`ganvas train: ${(e as Error).message}\n`);
-        code = 2;
-        return;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      const summary = `${result.status}: ${result.steps} steps in ${result.seconds.toFixed(1)} s on ${result.backend}${result.reason ? ` (${result.reason})` : ''}; results in ${out}`;
-      if (result.status === 'diverged') {
-        process.stderr.write(`ganvas: training stopped: ${result.reason}. The last good checkpoint is kept in ${out}.\n`);
-        code = 4;
-      } else if (result.status === 'interrupted') {
-        write(summary);
-        code = 130;
-      } else write(summary);
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          steps?: number;
+          batch?: number;
+          seed?: number;
+          backend: BackendPreference;
+          data?: string;
+          out?: string;
+          resume?: string;
+        },
+      ) => {
+        const r = await loadValid(file);
+        if ('exit' in r) {
+          code = r.exit;
+          return;
+        }
+        if (!r.analysis.project?.training) {
+          process.stderr.write(`${file}: the project has no training graph to train.\n`);
+          code = EXIT.invalid;
+          return;
+        }
+        // Before anything is allocated or written. In Node, auto picks wasm (webgpu and webgl are not offered).
+        const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+        if (over) {
+          printDiagnostics(file, [over]);
+          code = EXIT.invalid;
+          return;
+        }
+        const { runTraining } = await import('./train.js');
+        process.on('SIGINT', onSigint);
+        const out = opts.out ?? defaultOut(file, 'train');
+        let result: Awaited<ReturnType<typeof runTraining>>;
+        try {
+          result = await runTraining(
+            r.analysis,
+            { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' },
+            () => interrupted,
+          );
+        } catch (e) {
+          // Missing data, a foreign checkpoint, no backend: a clear line, no stack trace.
+          process.stderr.write(`ganvas train: ${(e as Error).message}\n`);
+          code = 2;
+          return;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        const summary = `${result.status}: ${result.steps} steps in ${result.seconds.toFixed(1)} s on ${result.backend}${result.reason ? ` (${result.reason})` : ''}; results in ${out}`;
+        if (result.status === 'diverged') {
+          process.stderr.write(
+            `ganvas: training stopped: ${result.reason}. The last good checkpoint is kept in ${out}.\n`,
+          );
+          code = 4;
+        } else if (result.status === 'interrupted') {
+          write(summary);
+          code = 130;
+        } else write(summary);
+      },
+    );
 
   program
     .command('compare')
-    .description('Train once per adversarial loss (same seed, data and steps) and write a stability table and loss curves.')
+    .description(
+      'Train once per adversarial loss (same seed, data and steps) and write a stability table and loss curves.',
+    )
     .argument('<project>', 'project JSON file')
-    .requiredOption('--loss <name>', 'a loss: minimax, non-saturating, lsgan, hinge, wgan, wgan-gp, or LOSS+r1|r2|dragan|wgan-gp (repeat)', (v: string, prev: string[] = []) => [...prev, v])
+    .requiredOption(
+      '--loss <name>',
+      'a loss: minimax, non-saturating, lsgan, hinge, wgan, wgan-gp, or LOSS+r1|r2|dragan|wgan-gp (repeat)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--steps <n>', 'training steps per run', parseIntOption('--steps', 1, 10_000_000))
     .option('--batch <n>', 'batch size', parseIntOption('--batch', 1, 4096))
     .option('--seed <s>', 'random seed shared by all runs', parseIntOption('--seed', 0, 2 ** 31 - 1))
     .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
     .option('--data <path>', 'folder of images for a folder dataset')
     .option('--out <dir>', 'output directory')
-    .action(async (file: string, opts: { loss: string[]; steps?: number; batch?: number; seed?: number; backend: BackendPreference; data?: string; out?: string }) => {
-      const { parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
-      const specs = opts.loss.map(parseLossSpec);
-      const bad = specs.filter((x): x is string => typeof x === 'string');
-      if (bad.length > 0) {
-        for (const b of bad) process.stderr.write(`ganvas compare: ${b}\n`);
-        code = 2;
-        return;
-      }
-      const r = await loadValid(file);
-      if ('exit' in r) {
-        code = r.exit;
-        return;
-      }
-      const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
-      if (over) {
-        printDiagnostics(file, [over]);
-        code = EXIT.invalid;
-        return;
-      }
-      process.on('SIGINT', onSigint);
-      const out = opts.out ?? defaultOut(file, 'compare');
-      const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;
-      let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
-      let errors: string[];
-      try {
-        ({ rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], { ...opts, seed, out, progress: 'lines' }));
-      } catch (e) {
-        process.stderr.write(`ganvas compare: ${(e as Error).message}\n`);
-        code = 2;
-        return;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      for (const e of errors) process.stderr.write(`ganvas compare: ${e}\n`);
-      write(stabilityTable(rows));
-      write(`\nTable, curves (curves.svg) and every run's files in ${out}`);
-      code = errors.length > 0 ? EXIT.invalid : 0;
-    });
+    .action(
+      async (
+        file: string,
+        opts: {
+          loss: string[];
+          steps?: number;
+          batch?: number;
+          seed?: number;
+          backend: BackendPreference;
+          data?: string;
+          out?: string;
+        },
+      ) => {
+        const { parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
+        const specs = opts.loss.map(parseLossSpec);
+        const bad = specs.filter((x): x is string => typeof x === 'string');
+        if (bad.length > 0) {
+          for (const b of bad) process.stderr.write(`ganvas compare: ${b}\n`);
+          code = 2;
+          return;
+        }
+        const r = await loadValid(file);
+        if ('exit' in r) {
+          code = r.exit;
+          return;
+        }
+        const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
+        if (over) {
+          printDiagnostics(file, [over]);
+          code = EXIT.invalid;
+          return;
+        }
+        process.on('SIGINT', onSigint);
+        const out = opts.out ?? defaultOut(file, 'compare');
+        const seed = opts.seed ?? r.analysis.project?.training?.settings.seed ?? 0;
+        let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
+        let errors: string[];
+        try {
+          ({ rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], {
+            ...opts,
+            seed,
+            out,
+            progress: 'lines',
+          }));
+        } catch (e) {
+          process.stderr.write(`ganvas compare: ${(e as Error).message}\n`);
+          code = 2;
+          return;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        for (const e of errors) process.stderr.write(`ganvas compare: ${e}\n`);
+        write(stabilityTable(rows));
+        write(`\nTable, curves (curves.svg) and every run's files in ${out}`);
+        code = errors.length > 0 ? EXIT.invalid : 0;
+      },
+    );
 
   program
     .command('export')
-    .description('Write the project as one standalone TypeScript training script (tf.layers models, the losses, the training loop).')
+    .description(
+      'Write the project as one standalone TypeScript training script (tf.layers models, the losses, the training loop).',
+    )
     .argument('<project>', 'project JSON file')
     .option('--target <target>', 'what to write: ts', 'ts')
     .option('--out <file>', 'output file (default: stdout)')
     .option('--steps <n>', 'default number of steps written into the script', parseIntOption('--steps', 1, 10_000_000))
     .action(async (file: string, opts: { target: string; out?: string; steps?: number }) => {
       if (opts.target !== 'ts') {
-        process.stderr.write(`ganvas export: unknown --target ${JSON.stringify(opts.target)}; the only target is ts.\n`);
+        process.stderr.write(
+          `ganvas export: unknown --target ${JSON.stringify(opts.target)}; the only target is ts.\n`,
+        );
         code = EXIT.unreadable;
         return;
       }
@@ -283,7 +361,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('classifier')
-    .description('Train the small MNIST classifier used for the Frechet distance of digit models and save it to public/models/.')
+    .description(
+      'Train the small MNIST classifier used for the Frechet distance of digit models and save it to public/models/.',
+    )
     .option('--epochs <n>', 'epochs', parseIntOption('--epochs', 1, 100), 8)
     .action(async (opts: { epochs: number }) => {
       const { trainClassifier, CLASSIFIER_DIR } = await import('./classifier.js');
@@ -296,7 +376,12 @@ export async function main(argv: string[]): Promise<number> {
     .description('List the node types of the registry: layers and blocks (model graphs), training nodes.')
     .option('--json', 'as JSON')
     .action((opts: { json?: boolean }) => {
-      const rows = [...REGISTRY.values()].map((d) => ({ type: d.type, kind: d.kind, category: d.category, doc: d.doc }));
+      const rows = [...REGISTRY.values()].map((d) => ({
+        type: d.type,
+        kind: d.kind,
+        category: d.category,
+        doc: d.doc,
+      }));
       if (opts.json) write(JSON.stringify(rows, null, 2));
       else
         for (const r of rows)

@@ -5,27 +5,29 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
-import cliProgress from 'cli-progress';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import cliProgress from 'cli-progress';
 import { PNG } from 'pngjs';
-import type { DatasetParams } from '../core/data/index.js';
-import type { DataAssets } from '../core/data/index.js';
+import type { DataAssets, DatasetParams } from '../core/data/index.js';
 import type { AdversarialKind } from '../core/nodes/index.js';
 import type { Project } from '../core/project/index.js';
 import { LIMITS } from '../core/project/index.js';
-import type { BackendPreference } from '../core/train/index.js';
-import { CheckpointError, checkCheckpoint } from '../core/train/index.js';
-import type { Rgba } from '../core/train/index.js';
-import { generatorModelJson, TrainingSession, type QualityFigures } from '../core/train/index.js';
-import type { StepMetrics } from '../core/train/index.js';
+import type { BackendPreference, Rgba, StepMetrics } from '../core/train/index.js';
+import {
+  CheckpointError,
+  checkCheckpoint,
+  generatorModelJson,
+  type QualityFigures,
+  TrainingSession,
+} from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
 import { readBytes, writeAtomic } from './io.js';
 
-export { writeAtomic };
 export type { QualityFigures };
+export { writeAtomic };
 
 tf.env().set('PROD', true);
 

@@ -41,7 +41,11 @@ export function summarizeModel(m: ModelAnalysis): ModelSummary {
   return {
     name: m.name,
     layers,
-    inputs: m.inputs.map((n) => ({ name: n.id, shape: n.outputs?.[0]?.shape ?? [], dtype: n.outputs?.[0]?.dtype ?? 'float32' })),
+    inputs: m.inputs.map((n) => ({
+      name: n.id,
+      shape: n.outputs?.[0]?.shape ?? [],
+      dtype: n.outputs?.[0]?.dtype ?? 'float32',
+    })),
     outputs: m.outputs.map((n) => ({ name: n.id, shape: n.inputs?.[0]?.shape ?? [] })),
     totals: {
       trainable: m.totals.trainable,

@@ -3,7 +3,7 @@
  * every model, block and the training graph, all shapes, budgets). Collects
  * every problem; never throws.
  */
-import { parseProjectBytes, parseProjectText, parseProjectValue, type ParseResult } from './project/parse.js';
+import { type ParseResult, parseProjectBytes, parseProjectText, parseProjectValue } from './project/parse.js';
 import { analyzeProject, type ProjectAnalysis } from './shapes/project.js';
 
 export { analyzeProject, budgetDiagnostics, type ProjectAnalysis } from './shapes/project.js';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { entryFor } from '../core/nodes/index.js';
-import { fieldsOf, formatField, parseField, type Field } from './inspector/fields.js';
+import { type Field, fieldsOf, formatField, parseField } from './inspector/fields.js';
 
 interface DocNode {
   id: string;
@@ -27,7 +27,12 @@ function FieldInput({ field, value, onCommit }: { field: Field; value: unknown; 
         {field.key}
       </label>
       {field.kind === 'boolean' ? (
-        <input id={id} type="checkbox" checked={Boolean(value ?? field.defaultValue)} onChange={(e) => commit(e.target.checked)} />
+        <input
+          id={id}
+          type="checkbox"
+          checked={Boolean(value ?? field.defaultValue)}
+          onChange={(e) => commit(e.target.checked)}
+        />
       ) : field.kind === 'enum' ? (
         <select id={id} value={String(value ?? field.defaultValue ?? '')} onChange={(e) => commit(e.target.value)}>
           {field.options?.map((o) => (
@@ -129,7 +134,12 @@ export function Inspector({ graph, node, onChange, onRename, onRenameModel }: In
       )}
       {fields.length === 0 && <p className="gv-where">No parameters.</p>}
       {fields.map((f) => (
-        <FieldInput key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`} field={f} value={node.params?.[f.key]} onCommit={(v) => onChange(f.key, v)} />
+        <FieldInput
+          key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`}
+          field={f}
+          value={node.params?.[f.key]}
+          onCommit={(v) => onChange(f.key, v)}
+        />
       ))}
     </section>
   );

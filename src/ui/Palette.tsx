@@ -7,7 +7,13 @@ export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: 
   const groups = useMemo(() => {
     const defs = entriesFor(training ? 'training' : 'model');
     const needle = q.trim().toLowerCase();
-    const hits = defs.filter((d) => !needle || d.type.toLowerCase().includes(needle) || d.title.toLowerCase().includes(needle) || d.category.includes(needle));
+    const hits = defs.filter(
+      (d) =>
+        !needle ||
+        d.type.toLowerCase().includes(needle) ||
+        d.title.toLowerCase().includes(needle) ||
+        d.category.includes(needle),
+    );
     const m = new Map<string, typeof hits>();
     for (const d of hits) m.set(d.category, [...(m.get(d.category) ?? []), d]);
     return [...m.entries()];
@@ -15,7 +21,13 @@ export function Palette({ training, onAdd }: { training: boolean; onAdd: (type: 
   return (
     <section className="gv-palette" aria-label="Node palette">
       <h2>Add node</h2>
-      <input type="search" placeholder="Search nodes" value={q} onChange={(e) => setQ(e.target.value)} aria-label="Search nodes" />
+      <input
+        type="search"
+        placeholder="Search nodes"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        aria-label="Search nodes"
+      />
       {groups.map(([cat, defs]) => (
         <div key={cat} className="gv-palette-group">
           <div className="gv-palette-cat">{cat}</div>

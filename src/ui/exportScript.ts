@@ -6,11 +6,24 @@
 import { exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 
-const raw = import.meta.glob(['../core/data/random.ts', '../core/data/datasets.ts', '../core/data/mnist-format.ts', '../core/train/losses.ts', '../core/train/optimizers.ts', '../core/train/images.ts', '../core/train/gradients.ts', '../core/train/wasm-kernels.ts', '../core/nodes/layers/custom.ts'], {
-  eager: true,
-  query: '?raw',
-  import: 'default',
-}) as Record<string, string>;
+const raw = import.meta.glob(
+  [
+    '../core/data/random.ts',
+    '../core/data/datasets.ts',
+    '../core/data/mnist-format.ts',
+    '../core/train/losses.ts',
+    '../core/train/optimizers.ts',
+    '../core/train/images.ts',
+    '../core/train/gradients.ts',
+    '../core/train/wasm-kernels.ts',
+    '../core/nodes/layers/custom.ts',
+  ],
+  {
+    eager: true,
+    query: '?raw',
+    import: 'default',
+  },
+) as Record<string, string>;
 
 function runtime(): RuntimeSources {
   return Object.fromEntries(

@@ -6,10 +6,10 @@
 import type { Diagnostic } from '../core/diagnostics.js';
 import { fmtShape } from '../core/nodes/index.js';
 import type { Graph } from '../core/project/index.js';
-import { nodePorts, type ModelAnalysis } from '../core/shapes/index.js';
 import type { TrainingAnalysis } from '../core/shapes/index.js';
+import { type ModelAnalysis, nodePorts } from '../core/shapes/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
-import { defaultFlow, flowOf, layoutPositions, type Flow } from './editor/layout.js';
+import { defaultFlow, type Flow, flowOf, layoutPositions } from './editor/layout.js';
 
 export interface ViewNode {
   id: string;
@@ -55,7 +55,13 @@ function problemsFor(ds: readonly Diagnostic[], graph: string): Map<string, Diag
   return m;
 }
 
-export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | undefined, diagnostics: readonly Diagnostic[], blocks: Record<string, Graph> = {}): { nodes: ViewNode[]; edges: ViewEdge[] } {
+export function modelView(
+  graph: Graph,
+  name: string,
+  analysis: ModelAnalysis | undefined,
+  diagnostics: readonly Diagnostic[],
+  blocks: Record<string, Graph> = {},
+): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const auto = autoPositions(graph);
   const problems = problemsFor(diagnostics, name);
   const nodes: ViewNode[] = graph.nodes.map((n) => {
@@ -91,12 +97,21 @@ export function modelView(graph: Graph, name: string, analysis: ModelAnalysis | 
   return { nodes, edges };
 }
 
-export function trainingView(graph: Graph, analysis: TrainingAnalysis | undefined, diagnostics: readonly Diagnostic[]): { nodes: ViewNode[]; edges: ViewEdge[] } {
+export function trainingView(
+  graph: Graph,
+  analysis: TrainingAnalysis | undefined,
+  diagnostics: readonly Diagnostic[],
+): { nodes: ViewNode[]; edges: ViewEdge[] } {
   const auto = autoPositions(graph, true);
   const problems = problemsFor(diagnostics, 'training');
   const nodes: ViewNode[] = graph.nodes.map((n) => {
     const info = analysis?.nodes.get(n.id);
-    const detail = n.type === 'ModelCall' ? String((n.params ?? {}).model ?? '') : n.type === 'AdversarialLoss' || n.type === 'GradientPenalty' ? String((n.params ?? {}).kind ?? '') : undefined;
+    const detail =
+      n.type === 'ModelCall'
+        ? String((n.params ?? {}).model ?? '')
+        : n.type === 'AdversarialLoss' || n.type === 'GradientPenalty'
+          ? String((n.params ?? {}).kind ?? '')
+          : undefined;
     return {
       id: n.id,
       type: n.type,
@@ -191,7 +206,8 @@ function graphView(analysis: ProjectAnalysis, tab: string): { nodes: ViewNode[];
   const project = analysis.project;
   const none = { nodes: [], edges: [] };
   if (!project) return none;
-  if (tab === 'training') return project.training ? trainingView(project.training, analysis.training, analysis.diagnostics) : none;
+  if (tab === 'training')
+    return project.training ? trainingView(project.training, analysis.training, analysis.diagnostics) : none;
   if (tab.startsWith('block:')) {
     const b = project.blocks[tab.slice(6)];
     return b ? modelView(b, tab, undefined, analysis.diagnostics, project.blocks) : none;

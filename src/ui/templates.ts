@@ -1,5 +1,8 @@
 /** The bundled templates, as text (validated like any opened file), with their titles and one line on each. */
-const raw = import.meta.glob('../../templates/*.json', { eager: true, query: '?raw', import: 'default' }) as Record<string, string>;
+const raw = import.meta.glob('../../templates/*.json', { eager: true, query: '?raw', import: 'default' }) as Record<
+  string,
+  string
+>;
 
 export interface TemplateFile {
   file: string;

@@ -3,7 +3,7 @@
  * panel finds no critical and no serious violation.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 async function serious(page: Page, include?: string) {
   // label-content-name-mismatch is one of axe's experimental rules (off by default): the issue saw it, so it runs.

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 /**
  * Auto measures: in headless Chromium without a GPU, WebGPU is SwiftShader (a software adapter), which

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
 
 test('the DCGAN 64x64 template shows its shapes and parameter counts', async ({ page }) => {
   await page.goto('/');
@@ -41,7 +41,9 @@ test('a broken project opens with its errors on the nodes and in the problems li
       },
     },
   };
-  await page.getByLabel('Open project file').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(project)) });
+  await page
+    .getByLabel('Open project file')
+    .setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(project)) });
   await expect(page.getByTestId('status')).toHaveText('1 error');
   await expect(page.getByTestId('node-conv')).toContainText("RANK: Conv2D 'conv' needs a rank-4 input");
   // User text is shown as text, never as HTML.
@@ -51,7 +53,11 @@ test('a broken project opens with its errors on the nodes and in the problems li
   await page.screenshot({ path: test.info().outputPath('broken.png') });
 
   // A file that is not a project is refused with its located problems; the project open stays (issue 13).
-  await page.getByLabel('Open project file').setInputFiles({ name: 'garbage.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "ganvas/1",\n  oops') });
+  await page.getByLabel('Open project file').setInputFiles({
+    name: 'garbage.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format": "ganvas/1",\n  oops'),
+  });
   await expect(page.getByTestId('refused')).toContainText('JSON_SYNTAX');
   await expect(page.getByTestId('refused')).toContainText('line 2');
   await expect(page.getByTestId('node-conv')).toBeVisible();
@@ -79,7 +85,9 @@ test('every template opens valid, and saving it round-trips to the same project'
   await page.screenshot({ path: test.info().outputPath('cyclegan.png') });
 });
 
-test('edit in the inspector: a shape error appears on the node, undo and redo, invalid values refused in place', async ({ page }) => {
+test('edit in the inspector: a shape error appears on the node, undo and redo, invalid values refused in place', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByLabel('Template').selectOption('dcgan-mnist.json');
   await expect(page.getByTestId('status')).toHaveText('valid');
@@ -162,7 +170,9 @@ test('autosave: an edit survives a reload, and Discard goes back to the template
   await expect(page.getByTestId('restored')).toHaveCount(0);
 });
 
-test('select several nodes, copy and paste them, group them into a block, and open models from the training graph', async ({ page }) => {
+test('select several nodes, copy and paste them, group them into a block, and open models from the training graph', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByLabel('Template').selectOption('toy-ring.json');
   await expect(page.getByTestId('status')).toHaveText('valid');
@@ -201,19 +211,37 @@ test('import a TF.js model.json as a model of the project', async ({ page }) => 
       config: {
         name: 'mlp',
         layers: [
-          { class_name: 'Dense', config: { name: 'hidden', units: 32, activation: 'relu', batch_input_shape: [null, 8] } },
+          {
+            class_name: 'Dense',
+            config: { name: 'hidden', units: 32, activation: 'relu', batch_input_shape: [null, 8] },
+          },
           { class_name: 'Dense', config: { name: 'score', units: 1 } },
         ],
       },
     },
   };
-  await page.getByLabel('Import model.json').setInputFiles({ name: 'scorer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(topology)) });
+  await page.getByLabel('Import model.json').setInputFiles({
+    name: 'scorer.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(topology)),
+  });
   await expect(page.getByRole('tab', { name: 'scorer' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('model-totals')).toContainText('321 trainable');
   await expect(page.getByTestId('node-hidden')).toContainText('[B,32]');
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByRole('tab', { name: 'scorer' })).toHaveCount(0);
-  await page.getByLabel('Import model.json').setInputFiles({ name: 'rnn.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'rnn', batch_input_shape: [null, 3, 2] } }] } } })) });
+  await page.getByLabel('Import model.json').setInputFiles({
+    name: 'rnn.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(
+      JSON.stringify({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: { layers: [{ class_name: 'LSTM', config: { name: 'rnn', batch_input_shape: [null, 3, 2] } }] },
+        },
+      }),
+    ),
+  });
   await expect(page.getByRole('alert').filter({ hasText: "Layer 'rnn' (LSTM)" })).toBeVisible();
 });
 
@@ -249,7 +277,10 @@ test('Export TS downloads the same standalone script as ganvas export', async ({
   const text = readFileSync(await d.path(), 'utf8');
   expect(text).toContain("import * as tf from '@tensorflow/tfjs';");
   expect(text).toContain('function build_generator(): tf.LayersModel {');
-  const cli = spawnSync(process.execPath, ['bin/ganvas.js', 'export', 'templates/toy-ring.json'], { cwd: process.cwd(), encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, ['bin/ganvas.js', 'export', 'templates/toy-ring.json'], {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+  });
   expect(cli.status).toBe(0);
   expect(text).toBe(cli.stdout);
 });

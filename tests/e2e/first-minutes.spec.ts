@@ -2,7 +2,7 @@
  * Issue 13, "The first ten minutes": each point a new user ran into, clicked
  * through on the real page. Screenshots go under test-results/.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: test.info().outputPath(`${name}.png`) });
 
@@ -354,7 +354,7 @@ test.describe('hands and keyboards', () => {
     await expect(page.getByRole('button', { name: 'Import…' })).toBeFocused();
   });
 
-  test('the panel\'s file choosers (image folder, checkpoint) are reachable with Tab and open from the keyboard', async ({
+  test("the panel's file choosers (image folder, checkpoint) are reachable with Tab and open from the keyboard", async ({
     page,
   }) => {
     await page.goto('/');

@@ -63,13 +63,23 @@ async function train(text: string, steps: number): Promise<Record<string, number
 
 export async function compareBackends(): Promise<GpuReport> {
   const report: GpuReport = { webgpu: false, reason: '', runs: {} };
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null> } }).gpu;
+  const gpu = (
+    navigator as Navigator & {
+      gpu?: {
+        requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
+      };
+    }
+  ).gpu;
   const adapter = gpu ? await gpu.requestAdapter() : null;
-  if (adapter?.info) report.adapter = [adapter.info.vendor, adapter.info.architecture, adapter.info.description].filter(Boolean).join(' ');
+  if (adapter?.info)
+    report.adapter = [adapter.info.vendor, adapter.info.architecture, adapter.info.description]
+      .filter(Boolean)
+      .join(' ');
   try {
     await selectBackend('webgpu');
     report.addN = [];
-    for (const n of [2, 7, 8, 12]) report.addN.push((await tf.addN(Array.from({ length: n }, (_, i) => tf.scalar(i + 1))).data())[0] as number);
+    for (const n of [2, 7, 8, 12])
+      report.addN.push((await tf.addN(Array.from({ length: n }, (_, i) => tf.scalar(i + 1))).data())[0] as number);
   } catch {
     // reported below through report.reason
   }
@@ -93,4 +103,3 @@ export async function compareBackends(): Promise<GpuReport> {
   }
   return report;
 }
-

@@ -1,6 +1,6 @@
-import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
 
 /**
@@ -30,14 +30,20 @@ test('trains the 2D toy GAN in the page, pauses and resumes, and compares two lo
   await expect(page.getByTestId('samples-legend')).toContainText('generated');
   await expect(page.getByTestId('samples-legend')).toContainText('D says fake');
   const v1 = Number(await samples.getAttribute('data-version'));
-  await expect.poll(async () => Number(await samples.getAttribute('data-version')), { timeout: 60_000 }).toBeGreaterThan(v1);
+  await expect
+    .poll(async () => Number(await samples.getAttribute('data-version')), { timeout: 60_000 })
+    .toBeGreaterThan(v1);
   // Every loss term, D(real)/D(fake) and the gradient norms are charted too.
   await expect(page.getByTestId('chart-loss terms')).toContainText('D/gp');
   await expect(page.getByTestId('chart-gradient norms')).toContainText('|grad G|');
   await expect(page.getByTestId('chart-D(real) / D(fake) (mean logit)')).toBeVisible();
   // The quality figure of 2D mixtures, modes covered, is charted at each sample picture.
   await expect(page.getByTestId('chart-modes covered')).toContainText('modes covered');
-  await expect.poll(async () => Number(await page.getByTestId('chart-modes covered').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => Number(await page.getByTestId('chart-modes covered').getAttribute('data-points')), {
+      timeout: 60_000,
+    })
+    .toBeGreaterThanOrEqual(2);
   // Pause holds the step; resume continues.
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('paused');
@@ -98,7 +104,9 @@ function imageFolder(dir: string, n: number): void {
   writeFileSync(join(dir, 'notes.txt'), 'not an image');
 }
 
-test('data: the dataset is checked against the model, digits train on WASM with FID charted, a folder of images trains', async ({ page }) => {
+test('data: the dataset is checked against the model, digits train on WASM with FID charted, a folder of images trains', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await page.goto('/');
   await page.getByLabel('Template').selectOption('dcgan-mnist.json');
@@ -121,7 +129,12 @@ test('data: the dataset is checked against the model, digits train on WASM with 
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('train-step')).toHaveText(/step ([3-9]|\d{2,})/, { timeout: 120_000 });
   await expect(page.getByTestId('train-backend')).toHaveText(/^wasm \(forced wasm\)/);
-  await expect.poll(async () => Number(await page.getByTestId('chart-FID (digits, lower is better)').getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect
+    .poll(
+      async () => Number(await page.getByTestId('chart-FID (digits, lower is better)').getAttribute('data-points')),
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThanOrEqual(1);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('stopped', { timeout: 30_000 });
 
@@ -160,7 +173,9 @@ test('WASM training runs in a worker: a long StyleGAN step does not stop the pag
   await page.getByRole('button', { name: 'Stop' }).click();
 });
 
-test('compare with one param changed: a broken change is refused with the reason, a valid one trains beside the original', async ({ page }) => {
+test('compare with one param changed: a broken change is refused with the reason, a valid one trains beside the original', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await page.goto('/');
   await page.getByLabel('Template').selectOption('toy-ring.json');
@@ -187,7 +202,9 @@ test('compare with one param changed: a broken change is refused with the reason
   await expect(page.getByTestId('samples-1')).toBeVisible();
 });
 
-test('a project that cannot start yet says why beside a disabled Start: a folder dataset with no folder chosen', async ({ page }) => {
+test('a project that cannot start yet says why beside a disabled Start: a folder dataset with no folder chosen', async ({
+  page,
+}) => {
   await page.goto('/');
   await page.getByLabel('Template').selectOption('dcgan.json');
   await expect(page.getByTestId('status')).toHaveText('valid');

@@ -1,5 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { writeFileSync, mkdirSync } from 'node:fs';
 
 /**
  * The same training steps on WebGPU (Chromium's adapter: SwiftShader without
@@ -26,7 +26,10 @@ test('training steps on WebGPU match the CPU backend', async ({ page }) => {
     expect(gpu.backend).toBe('webgpu');
     expect(cpu.backend).toBe('cpu');
     gpu.losses.forEach((losses, i) => {
-      for (const [k, v] of Object.entries(cpu.losses[i]!)) expect(Math.abs(losses[k]! - v), `${name} step ${i + 1} ${k}: webgpu ${losses[k]} cpu ${v}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(v)));
+      for (const [k, v] of Object.entries(cpu.losses[i]!))
+        expect(Math.abs(losses[k]! - v), `${name} step ${i + 1} ${k}: webgpu ${losses[k]} cpu ${v}`).toBeLessThan(
+          2e-3 * Math.max(1, Math.abs(v)),
+        );
     });
   }
 });

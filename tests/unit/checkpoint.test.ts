@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
+  type CheckpointHeader,
   checkCheckpoint,
   decodeCheckpoint,
   encodeCheckpoint,
   tensorFingerprint,
-  type CheckpointHeader,
 } from '../../src/core/train/checkpoint.js';
 import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectValue } from '../../src/core/validate.js';

@@ -3,7 +3,7 @@
  * files on disk, Ctrl-C, resume, divergence.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
@@ -26,7 +26,13 @@ type Json = Record<string, any>;
 /** The toy ring template, shortened. */
 function toy(changes: (p: Json) => void = () => {}): string {
   const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8')) as Json;
-  p.training.settings = { ...p.training.settings, sampleEvery: 10, checkpointEvery: 10, dStepsPerGStep: 1, batchSize: 32 };
+  p.training.settings = {
+    ...p.training.settings,
+    sampleEvery: 10,
+    checkpointEvery: 10,
+    dStepsPerGStep: 1,
+    batchSize: 32,
+  };
   changes(p);
   const f = join(dir, `toy-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(f, JSON.stringify(p));
@@ -49,7 +55,9 @@ describe('ganvas train', () => {
     const metrics = lines(join(out, 'metrics.jsonl'));
     const steps = metrics.filter((m) => m.type === 'step');
     expect(steps.map((m) => m.step)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    expect(Object.keys(steps[0]!.losses as object)).toEqual(expect.arrayContaining(['D', 'G', 'D/loss', 'D/gp', 'G/loss']));
+    expect(Object.keys(steps[0]!.losses as object)).toEqual(
+      expect.arrayContaining(['D', 'G', 'D/loss', 'D/gp', 'G/loss']),
+    );
     const quality = metrics.filter((m) => m.type === 'quality');
     expect(quality.map((m) => m.step)).toEqual([0, 10, 20, 25]);
     expect(quality[0]).toHaveProperty('modesCovered');
@@ -70,7 +78,18 @@ describe('ganvas train', () => {
     const b = join(dir, 'part');
     expect(ganvas('train', f, '--steps', '20', '--backend', 'wasm', '--out', a).code).toBe(0);
     expect(ganvas('train', f, '--steps', '10', '--backend', 'wasm', '--out', b).code).toBe(0);
-    const r = ganvas('train', f, '--steps', '20', '--backend', 'wasm', '--out', b, '--resume', join(b, 'checkpoint.gnvs'));
+    const r = ganvas(
+      'train',
+      f,
+      '--steps',
+      '20',
+      '--backend',
+      'wasm',
+      '--out',
+      b,
+      '--resume',
+      join(b, 'checkpoint.gnvs'),
+    );
     expect(r.code, r.stderr).toBe(0);
     const straight = lines(join(a, 'metrics.jsonl')).filter((m) => m.type === 'step');
     const resumed = lines(join(b, 'metrics.jsonl')).filter((m) => m.type === 'step');
@@ -84,7 +103,11 @@ describe('ganvas train', () => {
 
   it('Ctrl-C saves a checkpoint and exits cleanly', async () => {
     const out = join(dir, 'interrupted');
-    const child = spawn(process.execPath, [BIN, 'train', toy(), '--steps', '100000', '--backend', 'wasm', '--out', out], { cwd: ROOT });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'train', toy(), '--steps', '100000', '--backend', 'wasm', '--out', out],
+      { cwd: ROOT },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -112,7 +135,8 @@ describe('ganvas train', () => {
     const f = toy((p) => {
       p.training.nodes = p.training.nodes.filter((n: { type: string }) => n.type !== 'GradientPenalty');
       p.training.edges = p.training.edges.filter((e: { target: string }) => e.target !== 'gp');
-      for (const n of p.training.nodes) if (n.type === 'Optimizer') n.params = { ...n.params, algorithm: 'sgd', learningRate: 10 };
+      for (const n of p.training.nodes)
+        if (n.type === 'Optimizer') n.params = { ...n.params, algorithm: 'sgd', learningRate: 10 };
     });
     const r = ganvas('train', f, '--steps', '200', '--backend', 'wasm', '--out', out);
     expect(r.code, r.stderr).toBe(4);
@@ -129,14 +153,39 @@ describe('ganvas train', () => {
     expect(bad.stderr).toContain('--steps must be an integer');
     const backend = ganvas('train', toy(), '--backend', 'cuda');
     expect(backend.code).toBe(2);
-    const invalid = ganvas('train', toy((p) => (p.models.generator.nodes[1].params.units = -1)), '--steps', '1');
+    const invalid = ganvas(
+      'train',
+      toy((p) => (p.models.generator.nodes[1].params.units = -1)),
+      '--steps',
+      '1',
+    );
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain('PARAM');
-    const noData = ganvas('train', join(ROOT, 'templates/dcgan.json'), '--steps', '1', '--data', join(dir, 'no-such-folder'), '--out', join(dir, 'nodata'));
+    const noData = ganvas(
+      'train',
+      join(ROOT, 'templates/dcgan.json'),
+      '--steps',
+      '1',
+      '--data',
+      join(dir, 'no-such-folder'),
+      '--out',
+      join(dir, 'nodata'),
+    );
     expect(noData.code).toBe(2);
     expect(noData.stderr).toContain('does not exist');
     expect(noData.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
-    const foreign = ganvas('train', toy(), '--steps', '2', '--backend', 'wasm', '--resume', join(ROOT, 'package.json'), '--out', join(dir, 'foreign'));
+    const foreign = ganvas(
+      'train',
+      toy(),
+      '--steps',
+      '2',
+      '--backend',
+      'wasm',
+      '--resume',
+      join(ROOT, 'package.json'),
+      '--out',
+      join(dir, 'foreign'),
+    );
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain(`checkpoint ${join(ROOT, 'package.json')}: it is not a ganvas checkpoint`);
     expect(existsSync(join(dir, 'foreign'))).toBe(false); // refused before writing anything
@@ -146,7 +195,24 @@ describe('ganvas train', () => {
 describe('ganvas compare', () => {
   it('runs each loss with the same seed and writes a stability table and loss curves', () => {
     const out = join(dir, 'compare');
-    const r = ganvas('compare', toy(), '--loss', 'minimax', '--loss', 'wgan-gp', '--loss', 'hinge+r1', '--steps', '15', '--backend', 'wasm', '--seed', '5', '--out', out);
+    const r = ganvas(
+      'compare',
+      toy(),
+      '--loss',
+      'minimax',
+      '--loss',
+      'wgan-gp',
+      '--loss',
+      'hinge+r1',
+      '--steps',
+      '15',
+      '--backend',
+      'wasm',
+      '--seed',
+      '5',
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\| minimax \| done \| 15 \|/);
     expect(r.stdout).toMatch(/\| wgan-gp \| done \| 15 \|/);
@@ -156,7 +222,8 @@ describe('ganvas compare', () => {
     expect(cmp.rows.every((x: { modesCovered: string }) => /\d\/8/.test(x.modesCovered))).toBe(true);
     expect(readFileSync(join(out, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
     // Each run really used its loss: the wgan-gp run has a penalty term, minimax has none.
-    const losses = (name: string) => Object.keys(lines(join(out, name, 'metrics.jsonl')).find((m) => m.type === 'step')!.losses as object);
+    const losses = (name: string) =>
+      Object.keys(lines(join(out, name, 'metrics.jsonl')).find((m) => m.type === 'step')!.losses as object);
     expect(losses('wgan-gp')).toContain('D/gp');
     expect(losses('minimax')).not.toContain('D/gp');
     expect(losses('hinge+r1')).toContain('D/gp');

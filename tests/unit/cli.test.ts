@@ -3,13 +3,12 @@
  * exit codes. Bad input ends in located diagnostics, never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/core/compile/model.js';
 import { validateProjectText } from '../../src/core/validate.js';
-import { readFileSync } from 'node:fs';
 import { toyProject } from './fixtures.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -40,11 +39,14 @@ describe('ganvas validate', () => {
     const f = file('invalid.json', JSON.stringify(p, null, 2));
     const text = ganvas('validate', f);
     expect(text.code).toBe(1);
-    expect(text.stderr).toContain("error RANK at generator/g2.in $.models.generator.nodes[3] line");
+    expect(text.stderr).toContain('error RANK at generator/g2.in $.models.generator.nodes[3] line');
     noStack(text.stderr);
     const json = ganvas('validate', f, '--json');
     expect(json.code).toBe(1);
-    const out = JSON.parse(json.stdout) as { valid: boolean; diagnostics: { code: string; location: { nodeId: string } }[] };
+    const out = JSON.parse(json.stdout) as {
+      valid: boolean;
+      diagnostics: { code: string; location: { nodeId: string } }[];
+    };
     expect(out.valid).toBe(false);
     expect(out.diagnostics.map((d) => [d.code, d.location.nodeId])).toContainEqual(['RANK', 'g2']);
   });
@@ -105,7 +107,10 @@ describe('ganvas summary', () => {
     for (const m of out.models) {
       const model = compileModel(analysis.models.get(m.name)!);
       expect(model.countParams(), m.name).toBe(m.totals.total);
-      const trainable = model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1), 0);
+      const trainable = model.trainableWeights.reduce(
+        (a, w) => a + (w.shape as number[]).reduce((x, y) => x * y, 1),
+        0,
+      );
       expect(trainable, m.name).toBe(m.totals.trainable);
     }
   });
@@ -116,7 +121,7 @@ describe('ganvas summary', () => {
     const r = ganvas('summary', file('unwired.json', JSON.stringify(p)));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("UNCONNECTED_INPUT at generator/sample.in");
+    expect(r.stderr).toContain('UNCONNECTED_INPUT at generator/sample.in');
   });
 });
 

@@ -7,7 +7,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, chordOf, command, commandForKey, runKey, tooltip } from '../../src/ui/editor/commands.js';
-import { createEditorStore, loadText, type EditorEnv } from '../../src/ui/editor/store.js';
+import { createEditorStore, type EditorEnv, loadText } from '../../src/ui/editor/store.js';
 import { Toolbar } from '../../src/ui/views/Toolbar.js';
 import { EditorProvider } from '../../src/ui/views/useEditor.js';
 import { toyProject } from './fixtures.js';

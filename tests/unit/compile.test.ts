@@ -27,7 +27,16 @@ describe('blocks', () => {
       { id: 'y', type: 'Output' },
     ],
     edges: [
-      ...chain([{ id: 'x', type: '' }, { id: 'pad1', type: '' }, { id: 'conv1', type: '' }, { id: 'norm1', type: '' }, { id: 'act', type: '' }, { id: 'pad2', type: '' }, { id: 'conv2', type: '' }, { id: 'norm2', type: '' }]).edges,
+      ...chain([
+        { id: 'x', type: '' },
+        { id: 'pad1', type: '' },
+        { id: 'conv1', type: '' },
+        { id: 'norm1', type: '' },
+        { id: 'act', type: '' },
+        { id: 'pad2', type: '' },
+        { id: 'conv2', type: '' },
+        { id: 'norm2', type: '' },
+      ]).edges,
       { source: 'norm2', target: 'sum', targetPort: 'in0' },
       { source: 'x', target: 'sum', targetPort: 'in1' },
       { source: 'sum', target: 'y' },
@@ -63,10 +72,19 @@ describe('blocks', () => {
 
   it('reports an error inside a block at the block definition', () => {
     const p = project(2);
-    (p.blocks.resblock.nodes[6] as { params: Record<string, unknown> }).params = { filters: 4, kernelSize: 3, strides: 1, padding: 'valid' };
+    (p.blocks.resblock.nodes[6] as { params: Record<string, unknown> }).params = {
+      filters: 4,
+      kernelSize: 3,
+      strides: 1,
+      padding: 'valid',
+    };
     const a = validateProjectValue(p);
     const d = a.diagnostics.find((x) => x.code === 'SHAPE');
-    expect(d?.location).toMatchObject({ graph: 'block:resblock', nodeId: 'sum', path: ['blocks', 'resblock', 'nodes', 8] });
+    expect(d?.location).toMatchObject({
+      graph: 'block:resblock',
+      nodeId: 'sum',
+      path: ['blocks', 'resblock', 'nodes', 8],
+    });
   });
 });
 
@@ -166,8 +184,15 @@ describe('tfjs quirks', () => {
 describe('training plan', () => {
   it('assigns the adversarial loss to both players, penalties to D, reconstruction to G', () => {
     const p = toyProject();
-    p.training!.nodes.push({ id: 'gp', type: 'GradientPenalty', params: { kind: 'wgan-gp', weight: 10, critic: 'discriminator' } });
-    p.training!.edges!.push({ source: 'data', sourcePort: 'x', target: 'gp', targetPort: 'real' }, { source: 'G', sourcePort: 'sample', target: 'gp', targetPort: 'fake' });
+    p.training!.nodes.push({
+      id: 'gp',
+      type: 'GradientPenalty',
+      params: { kind: 'wgan-gp', weight: 10, critic: 'discriminator' },
+    });
+    p.training!.edges!.push(
+      { source: 'data', sourcePort: 'x', target: 'gp', targetPort: 'real' },
+      { source: 'G', sourcePort: 'sample', target: 'gp', targetPort: 'fake' },
+    );
     const a = validateProjectValue(p);
     expect(a.diagnostics).toEqual([]);
     const plan = compileTrainingPlan(a);

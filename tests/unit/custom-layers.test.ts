@@ -20,7 +20,8 @@ import {
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4): void => {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (b[i] as number)), `index ${i}: ${a[i]} vs ${b[i]}`).toBeLessThan(tol);
+  for (let i = 0; i < a.length; i++)
+    expect(Math.abs((a[i] as number) - (b[i] as number)), `index ${i}: ${a[i]} vs ${b[i]}`).toBeLessThan(tol);
 };
 
 function apply(layer: tfl.layers.Layer, x: tf.Tensor | tf.Tensor[], training = false): tf.Tensor {
@@ -40,17 +41,29 @@ describe('InstanceNorm', () => {
         const vals = idx.map((i) => xv[i] as number);
         const mean = vals.reduce((a, v) => a + v, 0) / vals.length;
         const variance = vals.reduce((a, v) => a + (v - mean) ** 2, 0) / vals.length;
-        close(idx.map((i) => yv[i] as number), vals.map((v) => (v - mean) / Math.sqrt(variance + 1e-5)));
+        close(
+          idx.map((i) => yv[i] as number),
+          vals.map((v) => (v - mean) / Math.sqrt(variance + 1e-5)),
+        );
       }
   });
 });
 
 describe('PixelNorm', () => {
   it('divides by sqrt(mean over channels of x^2 + eps)', async () => {
-    const x = tf.tensor2d([[1, 2, 3, 4], [0.5, -1, 0, 2]]);
+    const x = tf.tensor2d([
+      [1, 2, 3, 4],
+      [0.5, -1, 0, 2],
+    ]);
     const y = await apply(new PixelNorm({}), x).data();
-    const rows = [[1, 2, 3, 4], [0.5, -1, 0, 2]];
-    close(y, rows.flatMap((r) => r.map((v) => v / Math.sqrt(r.reduce((a, u) => a + u * u, 0) / r.length + 1e-8))));
+    const rows = [
+      [1, 2, 3, 4],
+      [0.5, -1, 0, 2],
+    ];
+    close(
+      y,
+      rows.flatMap((r) => r.map((v) => v / Math.sqrt(r.reduce((a, u) => a + u * u, 0) / r.length + 1e-8))),
+    );
   });
 });
 
@@ -97,24 +110,34 @@ describe('SelfAttention', () => {
     layer.setWeights([...layer.getWeights().slice(0, 4), tf.tensor1d([1])]);
     const y = await apply(layer, x).data();
     // By hand (SAGAN sec. 3): s_ij = g(x_i) . f(x_j); beta_i = softmax_j(s_ij); o_i = v(sum_j beta_ij h(x_j)); y = x + o.
-    const [wf, wg, wh, wv] = (await Promise.all(layer.getWeights().slice(0, 4).map((t) => t.array()))) as number[][][];
+    const [wf, wg, wh, wv] = (await Promise.all(
+      layer
+        .getWeights()
+        .slice(0, 4)
+        .map((t) => t.array()),
+    )) as number[][][];
     const xv = await x.data();
     const C = 8;
     const K = 4;
     const N = 9;
     const proj = (b: number, i: number, m: number[][]): number[] =>
-      Array.from({ length: K }, (_, k) => m.reduce((a, row, c) => a + (xv[(b * N + i) * C + c] as number) * (row[k] as number), 0));
+      Array.from({ length: K }, (_, k) =>
+        m.reduce((a, row, c) => a + (xv[(b * N + i) * C + c] as number) * (row[k] as number), 0),
+      );
     const expected: number[] = [];
     for (let b = 0; b < 2; b++)
       for (let i = 0; i < N; i++) {
         const g = proj(b, i, wg!);
-        const scores = Array.from({ length: N }, (_, j) => proj(b, j, wf!).reduce((a, v, k) => a + v * (g[k] as number), 0));
+        const scores = Array.from({ length: N }, (_, j) =>
+          proj(b, j, wf!).reduce((a, v, k) => a + v * (g[k] as number), 0),
+        );
         const mx = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - mx));
         const z = e.reduce((a, v) => a + v, 0);
         const o = new Array(K).fill(0) as number[];
         for (let j = 0; j < N; j++) proj(b, j, wh!).forEach((v, k) => (o[k]! += ((e[j] as number) / z) * v));
-        for (let c = 0; c < C; c++) expected.push((xv[(b * N + i) * C + c] as number) + o.reduce((a, v, k) => a + v * (wv![k]![c] as number), 0));
+        for (let c = 0; c < C; c++)
+          expected.push((xv[(b * N + i) * C + c] as number) + o.reduce((a, v, k) => a + v * (wv![k]![c] as number), 0));
       }
     close(y, expected, 1e-3);
   });
@@ -147,7 +170,10 @@ describe('StyleModulation (AdaIN)', () => {
         const vals = idx.map((i) => xv[i] as number);
         const mu = vals.reduce((a, v) => a + v, 0) / 4;
         const sd = Math.sqrt(vals.reduce((a, v) => a + (v - mu) ** 2, 0) / 4 + 1e-5);
-        close(idx.map((i) => yv[i] as number), vals.map((v) => (ys * (v - mu)) / sd + yb));
+        close(
+          idx.map((i) => yv[i] as number),
+          vals.map((v) => (ys * (v - mu)) / sd + yb),
+        );
       }
   });
 });
@@ -161,7 +187,10 @@ describe('NoiseInjection and LearnedConstant', () => {
     const y = await apply(layer, x).data();
     const ch0 = Array.from(y).filter((_, i) => i % 2 === 0);
     const ch1 = Array.from(y).filter((_, i) => i % 2 === 1);
-    close(ch0, ch0.map(() => 1));
+    close(
+      ch0,
+      ch0.map(() => 1),
+    );
     expect(ch1.some((v) => Math.abs(v - 1) > 1e-3)).toBe(true);
   });
   it('repeats the learned constant over the batch', async () => {
@@ -193,7 +222,14 @@ describe('spectral normalization and equalized learning rate', () => {
     close(y, expected, 1e-3);
   });
   it('scales N(0,1) weights by sqrt(2 / fan_in) at run time', async () => {
-    const layer = new ReparamConv2D({ filters: 2, kernelSize: 3, strides: 1, padding: 'same', equalizedLR: true, useBias: false });
+    const layer = new ReparamConv2D({
+      filters: 2,
+      kernelSize: 3,
+      strides: 1,
+      padding: 'same',
+      equalizedLR: true,
+      useBias: false,
+    });
     const x = tf.randomNormal([1, 4, 4, 3], 0, 1, 'float32', 9);
     const y = await apply(layer, x).data();
     const k = layer.getWeights()[0] as tf.Tensor4D;
@@ -206,17 +242,26 @@ describe('serialization', () => {
   it('saves and loads a model of custom layers through tfjs and gives the same outputs', async () => {
     const input = tfl.input({ shape: [6, 6, 4] });
     let h = new ReflectionPad({ padding: 1, name: 'pad' }).apply(input) as tfl.SymbolicTensor;
-    h = new ReparamConv2D({ name: 'conv', filters: 8, kernelSize: 3, strides: 1, padding: 'valid', spectralNorm: true }).apply(h) as tfl.SymbolicTensor;
+    h = new ReparamConv2D({
+      name: 'conv',
+      filters: 8,
+      kernelSize: 3,
+      strides: 1,
+      padding: 'valid',
+      spectralNorm: true,
+    }).apply(h) as tfl.SymbolicTensor;
     h = new InstanceNorm({ name: 'in' }).apply(h) as tfl.SymbolicTensor;
     h = new SelfAttention({ name: 'attn' }).apply(h) as tfl.SymbolicTensor;
     h = new MinibatchStdDev({ name: 'mbstd' }).apply(h) as tfl.SymbolicTensor;
     h = new PixelNorm({ name: 'pn' }).apply(h) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: h });
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const x = tf.randomNormal([4, 6, 6, 4], 0, 1, 'float32', 10);
     close(await (loaded.predict(x) as tf.Tensor).data(), await (model.predict(x) as tf.Tensor).data());

@@ -4,11 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/cli/assets.js';
 import { DATASET_SOURCES, datasetParamsSchema, switchDataset } from '../../src/core/data/catalog.js';
 import { createSampler, DataError, mixtureCenters } from '../../src/core/data/datasets.js';
 import { makeRng } from '../../src/core/data/random.js';
 import { modeCoverage } from '../../src/core/train/metrics.js';
-import { loadMnist } from '../../src/cli/assets.js';
 
 const mnist = loadMnist();
 const sampler = (p: unknown) => createSampler(datasetParamsSchema.parse(p), { mnist });
@@ -82,22 +82,43 @@ describe('datasets', () => {
   it('folder: a clear error without images, or with images of another size', () => {
     expect(() => createSampler(datasetParamsSchema.parse({ source: 'folder' }), {})).toThrow(DataError);
     const folder = { pixels: new Float32Array(2 * 8 * 8 * 3), count: 2, height: 8, width: 8, channels: 3 };
-    expect(() => createSampler(datasetParamsSchema.parse({ source: 'folder', width: 16, height: 16 }), { folder })).toThrow(/8x8x3 but the dataset node expects 16x16x3/);
+    expect(() =>
+      createSampler(datasetParamsSchema.parse({ source: 'folder', width: 16, height: 16 }), { folder }),
+    ).toThrow(/8x8x3 but the dataset node expects 16x16x3/);
     const ok = createSampler(datasetParamsSchema.parse({ source: 'folder', width: 8, height: 8 }), { folder });
     expect(ok.next(3, makeRng(1)).x!.shape).toEqual([3, 8, 8, 3]);
   });
 });
 
-describe('switchDataset (the training panel\'s dataset choice)', () => {
+describe("switchDataset (the training panel's dataset choice)", () => {
   it('keeps the image size and channels the models were built for', () => {
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist', size: 28 }), 'folder', { path: 'cats' })).toEqual({ source: 'folder', path: 'cats', width: 28, height: 28, channels: 1 });
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist-edges', size: 32, channels: 3 }), 'mnist-two-domains')).toEqual({ source: 'mnist-two-domains', size: 32, channels: 3 });
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 64, channels: 3 }), 'mnist')).toEqual({ source: 'mnist', size: 64, scale: 'tanh' });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist', size: 28 }), 'folder', { path: 'cats' })).toEqual(
+      { source: 'folder', path: 'cats', width: 28, height: 28, channels: 1 },
+    );
+    expect(
+      switchDataset(datasetParamsSchema.parse({ source: 'mnist-edges', size: 32, channels: 3 }), 'mnist-two-domains'),
+    ).toEqual({ source: 'mnist-two-domains', size: 32, channels: 3 });
+    expect(
+      switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 64, channels: 3 }), 'mnist'),
+    ).toEqual({ source: 'mnist', size: 64, scale: 'tanh' });
   });
-  it('takes the new source\'s defaults where nothing carries over', () => {
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'ring' }), 'mnist')).toEqual({ source: 'mnist', size: 28, scale: 'tanh' });
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 48 }), 'mnist')).toEqual({ source: 'mnist', size: 28, scale: 'tanh' });
-    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist' }), 'grid')).toEqual({ source: 'grid', side: 5, spacing: 2, std: 0.05 });
+  it("takes the new source's defaults where nothing carries over", () => {
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'ring' }), 'mnist')).toEqual({
+      source: 'mnist',
+      size: 28,
+      scale: 'tanh',
+    });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'folder', width: 64, height: 48 }), 'mnist')).toEqual({
+      source: 'mnist',
+      size: 28,
+      scale: 'tanh',
+    });
+    expect(switchDataset(datasetParamsSchema.parse({ source: 'mnist' }), 'grid')).toEqual({
+      source: 'grid',
+      side: 5,
+      spacing: 2,
+      std: 0.05,
+    });
     expect(DATASET_SOURCES).toContain('folder');
   });
   it('refuses params out of range', () => {

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from '../../src/core/diagnostics.js';
+import { memoryBudgetDiagnostic } from '../../src/core/train/memory.js';
 import {
+  type ProjectAnalysis,
   validateProjectBytes,
   validateProjectText,
   validateProjectValue,
-  type ProjectAnalysis,
 } from '../../src/core/validate.js';
-import { memoryBudgetDiagnostic } from '../../src/core/train/memory.js';
 import { chain, toyProject } from './fixtures.js';
 
 type P = ReturnType<typeof toyProject>;
@@ -65,36 +65,64 @@ const CASES: Record<DiagnosticCode, () => void> = {
     });
     const d = find(a, 'BAD_NAME');
     expect(d.location.path).toEqual(['models', 'generator', 'nodes', 1, 'id']);
-    expect(run((p) => ((p.models as Record<string, unknown>)['bad name'] = chain([{ id: 'x', type: 'Input' }]))).diagnostics.some((x) => x.code === 'BAD_NAME')).toBe(true);
+    expect(
+      run(
+        (p) => ((p.models as Record<string, unknown>)['bad name'] = chain([{ id: 'x', type: 'Input' }])),
+      ).diagnostics.some((x) => x.code === 'BAD_NAME'),
+    ).toBe(true);
   },
   DUPLICATE_ID: () => {
-    const d = find(run((p) => (G(p).nodes[2]!.id = 'g1')), 'DUPLICATE_ID');
+    const d = find(
+      run((p) => (G(p).nodes[2]!.id = 'g1')),
+      'DUPLICATE_ID',
+    );
     expect(d.location).toMatchObject({ graph: 'generator', nodeId: 'g1' });
   },
   UNKNOWN_NODE_TYPE: () => {
-    const d = find(run((p) => (G(p).nodes[1]!.type = 'dense')), 'UNKNOWN_NODE_TYPE');
+    const d = find(
+      run((p) => (G(p).nodes[1]!.type = 'dense')),
+      'UNKNOWN_NODE_TYPE',
+    );
     expect(d.message).toContain("'Dense'");
     expect(d.location.path).toEqual(['models', 'generator', 'nodes', 1, 'type']);
   },
   PARAM: () => {
-    const d = find(run((p) => (G(p).nodes[1]!.params = { units: -3 })), 'PARAM');
+    const d = find(
+      run((p) => (G(p).nodes[1]!.params = { units: -3 })),
+      'PARAM',
+    );
     expect(d.location).toMatchObject({ nodeId: 'g1', path: ['models', 'generator', 'nodes', 1, 'params', 'units'] });
-    find(run((p) => (G(p).nodes[1]!.params = { units: 4, colour: 'red' })), 'PARAM');
+    find(
+      run((p) => (G(p).nodes[1]!.params = { units: 4, colour: 'red' })),
+      'PARAM',
+    );
   },
   EDGE_UNKNOWN_NODE: () => {
-    const d = find(run((p) => (G(p).edges[1]!.target = 'nope')), 'EDGE_UNKNOWN_NODE');
+    const d = find(
+      run((p) => (G(p).edges[1]!.target = 'nope')),
+      'EDGE_UNKNOWN_NODE',
+    );
     expect(d.location.path).toEqual(['models', 'generator', 'edges', 1, 'target']);
   },
   EDGE_UNKNOWN_PORT: () => {
-    const d = find(run((p) => (G(p).edges[1]!.targetPort = 'bias')), 'EDGE_UNKNOWN_PORT');
+    const d = find(
+      run((p) => (G(p).edges[1]!.targetPort = 'bias')),
+      'EDGE_UNKNOWN_PORT',
+    );
     expect(d.location).toMatchObject({ nodeId: 'g1a', port: 'bias' });
   },
   PORT_MULTIPLE: () => {
-    const d = find(run((p) => G(p).edges.push({ source: 'z', target: 'g2' })), 'PORT_MULTIPLE');
+    const d = find(
+      run((p) => G(p).edges.push({ source: 'z', target: 'g2' })),
+      'PORT_MULTIPLE',
+    );
     expect(d.location).toMatchObject({ nodeId: 'g2', port: 'in' });
   },
   UNCONNECTED_INPUT: () => {
-    const d = find(run((p) => G(p).edges.splice(1, 1)), 'UNCONNECTED_INPUT');
+    const d = find(
+      run((p) => G(p).edges.splice(1, 1)),
+      'UNCONNECTED_INPUT',
+    );
     expect(d.location).toMatchObject({ graph: 'generator', nodeId: 'g1a', port: 'in' });
   },
   CYCLE: () => {
@@ -111,17 +139,28 @@ const CASES: Record<DiagnosticCode, () => void> = {
       G(p).nodes[0]!.params = { dim: 16 };
     });
     const d = find(a, 'CYCLE');
-    expect(d.message).toMatch(/'sum' -> 'g1' -> 'g1a' -> 'sum'|'g1' -> 'g1a' -> 'sum' -> 'g1'|'g1a' -> 'sum' -> 'g1' -> 'g1a'/);
+    expect(d.message).toMatch(
+      /'sum' -> 'g1' -> 'g1a' -> 'sum'|'g1' -> 'g1a' -> 'sum' -> 'g1'|'g1a' -> 'sum' -> 'g1' -> 'g1a'/,
+    );
   },
   NO_INPUT: () => {
-    find(run((p) => (p.models.lonely = chain([{ id: 'c', type: 'Output' }]))), 'NO_INPUT');
+    find(
+      run((p) => (p.models.lonely = chain([{ id: 'c', type: 'Output' }]))),
+      'NO_INPUT',
+    );
   },
   NO_OUTPUT: () => {
-    const d = find(run((p) => (G(p).nodes = G(p).nodes.filter((n) => n.type !== 'Output'))), 'NO_OUTPUT');
+    const d = find(
+      run((p) => (G(p).nodes = G(p).nodes.filter((n) => n.type !== 'Output'))),
+      'NO_OUTPUT',
+    );
     expect(d.location.graph).toBe('generator');
   },
   RANK: () => {
-    const d = find(run((p) => (G(p).nodes[3] = { id: 'g2', type: 'Conv2D', params: { filters: 2 } })), 'RANK');
+    const d = find(
+      run((p) => (G(p).nodes[3] = { id: 'g2', type: 'Conv2D', params: { filters: 2 } })),
+      'RANK',
+    );
     expect(d.location).toMatchObject({ graph: 'generator', nodeId: 'g2', port: 'in' });
     expect(d.message).toContain("Conv2D 'g2' needs a rank-4 input");
     expect(d.message).toContain("'g1a' gives [B,16]");
@@ -139,7 +178,10 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(d.location.nodeId).toBe('r');
   },
   DTYPE: () => {
-    const d = find(run((p) => (G(p).nodes[0] = { id: 'z', type: 'Label', params: { numClasses: 10 } })), 'DTYPE');
+    const d = find(
+      run((p) => (G(p).nodes[0] = { id: 'z', type: 'Label', params: { numClasses: 10 } })),
+      'DTYPE',
+    );
     expect(d.message).toContain('Embedding');
   },
   SIZE_LIMIT: () => {
@@ -156,12 +198,21 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(d.location).toMatchObject({ graph: 'huge', nodeId: 'up' });
   },
   UNKNOWN_BLOCK: () => {
-    const d = find(run((p) => (G(p).nodes[2] = { id: 'g1a', type: 'Block', params: { block: 'res' } })), 'UNKNOWN_BLOCK');
+    const d = find(
+      run((p) => (G(p).nodes[2] = { id: 'g1a', type: 'Block', params: { block: 'res' } })),
+      'UNKNOWN_BLOCK',
+    );
     expect(d.location.path).toEqual(['models', 'generator', 'nodes', 2, 'params', 'block']);
   },
   BLOCK_RECURSION: () => {
     const a = run((p) => {
-      p.blocks = { loop: chain([{ id: 'i', type: 'Input' }, { id: 'b', type: 'Block', params: { block: 'loop' } }, { id: 'o', type: 'Output' }]) };
+      p.blocks = {
+        loop: chain([
+          { id: 'i', type: 'Input' },
+          { id: 'b', type: 'Block', params: { block: 'loop' } },
+          { id: 'o', type: 'Output' },
+        ]),
+      };
       G(p).nodes[2] = { id: 'g1a', type: 'Block', params: { block: 'loop' } };
     });
     expect(find(a, 'BLOCK_RECURSION').message).toContain('loop -> loop');
@@ -187,22 +238,37 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(find(a, 'BLOCK_INTERFACE').location.path).toEqual(['models', 'generator', 'nodes', 2, 'params', 'repeat']);
   },
   UNKNOWN_MODEL: () => {
-    const d = find(run((p) => (T(p).nodes[2]!.params = { model: 'generater' })), 'UNKNOWN_MODEL');
+    const d = find(
+      run((p) => (T(p).nodes[2]!.params = { model: 'generater' })),
+      'UNKNOWN_MODEL',
+    );
     expect(d.location).toMatchObject({ graph: 'training', nodeId: 'G' });
   },
   MODEL_MISMATCH: () => {
-    const d = find(run((p) => (G(p).nodes[3]!.params = { units: 3 })), 'MODEL_MISMATCH');
+    const d = find(
+      run((p) => (G(p).nodes[3]!.params = { units: 3 })),
+      'MODEL_MISMATCH',
+    );
     expect(d.location).toMatchObject({ graph: 'training', nodeId: 'D_fake', port: 'x' });
     expect(d.message).toContain('[B,2]');
     expect(d.message).toContain('[B,3]');
   },
   DATASET_SHAPE: () => {
-    const d = find(run((p) => (T(p).nodes[0]!.params = { source: 'mnist' })), 'DATASET_SHAPE');
+    const d = find(
+      run((p) => (T(p).nodes[0]!.params = { source: 'mnist' })),
+      'DATASET_SHAPE',
+    );
     expect(d.location).toMatchObject({ nodeId: 'D_real', port: 'x' });
   },
   LABEL_COUNT: () => {
     const a = run((p) => {
-      G(p).nodes.splice(1, 0, { id: 'y', type: 'Label', params: { numClasses: 10 } }, { id: 'emb', type: 'Embedding', params: { numClasses: 10, dim: 4 } }, { id: 'cat', type: 'Concat', params: { inputs: 2 } });
+      G(p).nodes.splice(
+        1,
+        0,
+        { id: 'y', type: 'Label', params: { numClasses: 10 } },
+        { id: 'emb', type: 'Embedding', params: { numClasses: 10, dim: 4 } },
+        { id: 'cat', type: 'Concat', params: { inputs: 2 } },
+      );
       G(p).edges = [
         { source: 'y', target: 'emb' },
         { source: 'z', target: 'cat', targetPort: 'in0' },
@@ -218,8 +284,18 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(find(a, 'LABEL_COUNT').message).toMatch(/10 classes|12 classes/);
   },
   TRAINING_GRAPH: () => {
-    expect(find(run((p) => T(p).nodes.pop()), 'TRAINING_GRAPH').message).toContain('player D');
-    expect(find(run((p) => (T(p).nodes = T(p).nodes.filter((n) => n.type !== 'AdversarialLoss'))), 'TRAINING_GRAPH').message).toContain('AdversarialLoss');
+    expect(
+      find(
+        run((p) => T(p).nodes.pop()),
+        'TRAINING_GRAPH',
+      ).message,
+    ).toContain('player D');
+    expect(
+      find(
+        run((p) => (T(p).nodes = T(p).nodes.filter((n) => n.type !== 'AdversarialLoss'))),
+        'TRAINING_GRAPH',
+      ).message,
+    ).toContain('AdversarialLoss');
   },
   PARAM_BUDGET: () => {
     const a = run((p) => (p.budgets = { maxParams: 10 }));
@@ -229,7 +305,10 @@ const CASES: Record<DiagnosticCode, () => void> = {
     expect(d.message).toContain('114'); // generator: 4*16+16 + 16*2+2
   },
   ACTIVATION_BUDGET: () => {
-    const d = find(run((p) => (p.budgets = { maxActivationBytesPerSample: 16 })), 'ACTIVATION_BUDGET');
+    const d = find(
+      run((p) => (p.budgets = { maxActivationBytesPerSample: 16 })),
+      'ACTIVATION_BUDGET',
+    );
     expect(d.severity).toBe('warning');
   },
   LIMIT: () => {

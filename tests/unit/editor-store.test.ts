@@ -5,17 +5,17 @@
  * follows the document (incrementally for a param, fully otherwise).
  */
 import { describe, expect, it } from 'vitest';
+import { formatLocation } from '../../src/core/diagnostics.js';
+import { validateProjectValue } from '../../src/core/validate.js';
 import {
   activeGraph,
   createEditorStore,
-  loadText,
-  selectedNode,
   type EditorEnv,
   type EditorState,
   type EditorStore,
+  loadText,
+  selectedNode,
 } from '../../src/ui/editor/store.js';
-import { validateProjectValue } from '../../src/core/validate.js';
-import { formatLocation } from '../../src/core/diagnostics.js';
 import { toyProject } from './fixtures.js';
 
 const json = (x: unknown) => JSON.parse(JSON.stringify(x));
@@ -90,7 +90,10 @@ describe('editor store: edits and undo', () => {
       expect(json(after.doc), label).not.toEqual(json(before.doc));
       // The analysis is the document's, not a stale one.
       const full = validateProjectValue(after.doc);
-      expect(after.analysis.diagnostics.map((d) => d.code), label).toEqual(full.diagnostics.map((d) => d.code));
+      expect(
+        after.analysis.diagnostics.map((d) => d.code),
+        label,
+      ).toEqual(full.diagnostics.map((d) => d.code));
       docs.push(json(after.doc));
       checkInvariants(after);
     }
@@ -258,16 +261,36 @@ describe('editor store: selection, tabs, clipboard', () => {
       const s = store.getSnapshot();
       const some = ids(s).filter(() => rand(3) === 0);
       switch (rand(10)) {
-        case 0: store.addNode(pick(['Dense', 'ReLU', 'Output'])!, { x: i, y: i }); break;
-        case 1: store.remove(some); break;
-        case 2: store.select(some); break;
-        case 3: store.undo(); break;
-        case 4: store.redo(); break;
-        case 5: store.setTab(pick(s.tabs) ?? ''); break;
-        case 6: store.copy(); break;
-        case 7: store.paste(); break;
-        case 8: store.setBlockName(`b${i}`); store.groupSelection(); break;
-        default: store.remove([], [0]);
+        case 0:
+          store.addNode(pick(['Dense', 'ReLU', 'Output'])!, { x: i, y: i });
+          break;
+        case 1:
+          store.remove(some);
+          break;
+        case 2:
+          store.select(some);
+          break;
+        case 3:
+          store.undo();
+          break;
+        case 4:
+          store.redo();
+          break;
+        case 5:
+          store.setTab(pick(s.tabs) ?? '');
+          break;
+        case 6:
+          store.copy();
+          break;
+        case 7:
+          store.paste();
+          break;
+        case 8:
+          store.setBlockName(`b${i}`);
+          store.groupSelection();
+          break;
+        default:
+          store.remove([], [0]);
       }
       const after = store.getSnapshot();
       checkInvariants(after);

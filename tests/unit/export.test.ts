@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MNIST_BIN, ROOT, loadMnist } from '../../src/cli/assets.js';
+import { loadMnist, MNIST_BIN, ROOT } from '../../src/cli/assets.js';
 import { exportProject } from '../../src/cli/export.js';
 import { comment, ExportError, Identifiers } from '../../src/core/codegen/typescript.js';
 import { selectBackend } from '../../src/core/train/backend.js';
@@ -40,13 +40,44 @@ function exportable(file: string, text: string): { text: string; batch: number }
 }
 
 function run(script: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => l.length < 400).slice(-20).join('\n') };
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 1 << 26,
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr
+      .split('\n')
+      .filter((l) => l.length < 400)
+      .slice(-20)
+      .join('\n'),
+  };
 }
 
 function typecheck(dir: string): { status: number | null; output: string } {
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'bundler', strict: true, noEmit: true, skipLibCheck: true, noUnusedLocals: false, types: ['node'], lib: ['ES2022', 'DOM'] }, include: ['*.ts'] }));
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        noUnusedLocals: false,
+        types: ['node'],
+        lib: ['ES2022', 'DOM'],
+      },
+      include: ['*.ts'],
+    }),
+  );
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+    encoding: 'utf8',
+  });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -64,12 +95,16 @@ function expectClose(script: Record<string, number>[], app: Record<string, numbe
     for (const [k, v] of Object.entries(losses)) {
       const s = script[i]![k];
       expect(s, `step ${i + 1} ${k}`).toBeTypeOf('number');
-      expect(Math.abs(s! - v), `step ${i + 1} ${k}: script ${s} vs app ${v}`).toBeLessThanOrEqual(TOLERANCE * Math.max(1, Math.abs(v)));
+      expect(Math.abs(s! - v), `step ${i + 1} ${k}: script ${s} vs app ${v}`).toBeLessThanOrEqual(
+        TOLERANCE * Math.max(1, Math.abs(v)),
+      );
     }
   });
 }
 
-const templates = readdirSync(join(ROOT, 'templates')).filter((f) => f.endsWith('.json')).sort();
+const templates = readdirSync(join(ROOT, 'templates'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -97,7 +132,10 @@ describe('export to TypeScript', () => {
     for (const f of templates) {
       const text = readFileSync(join(DIR, f.replace(/\.json$/, '.ts')), 'utf8');
       const froms = [...text.matchAll(/^import .*?from '([^']+)';|^import '([^']+)';/gm)].map((m) => m[1] ?? m[2]);
-      for (const from of froms) expect(from).toMatch(/^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-wasm|@tensorflow\/tfjs-layers\/dist\/[\w/]+|seedrandom|node:[a-z]+)$/);
+      for (const from of froms)
+        expect(from).toMatch(
+          /^(@tensorflow\/tfjs|@tensorflow\/tfjs-backend-wasm|@tensorflow\/tfjs-layers\/dist\/[\w/]+|seedrandom|node:[a-z]+)$/,
+        );
       expect(text).not.toMatch(/from '(\.\.?\/|[^']*ganvas|[^']*src\/)/);
     }
   });
@@ -106,10 +144,25 @@ describe('export to TypeScript', () => {
     it(`${f}: the script trains ${STEPS} steps and its losses match the in-app run`, async () => {
       const { text, batch } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));
       const out = join(DIR, `run-${f.replace(/\.json$/, '')}`);
-      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), ['--steps', String(STEPS), '--batch', String(batch), '--backend', 'wasm', '--out', out, '--mnist', MNIST_BIN]);
+      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), [
+        '--steps',
+        String(STEPS),
+        '--batch',
+        String(batch),
+        '--backend',
+        'wasm',
+        '--out',
+        out,
+        '--mnist',
+        MNIST_BIN,
+      ]);
       expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
       expect(r.status).toBe(0);
-      const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, number>);
       expectClose(lines, await inApp(text, batch, STEPS));
       // Samples and the generator in tfjs' format.
       expect(existsSync(join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`))).toBe(true);
@@ -128,7 +181,11 @@ describe('export is injection-safe', () => {
     const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8'));
     p.name = `${evil}\n*/ import evil from 'x'; \u2028 \`\${process.exit(3)}\``;
     p.description = `*/ ${evil} \r\n /* `;
-    const rename = (graph: { nodes: { id: string }[]; edges: { source: string; target: string }[] }, from: string, to: string) => {
+    const rename = (
+      graph: { nodes: { id: string }[]; edges: { source: string; target: string }[] },
+      from: string,
+      to: string,
+    ) => {
       for (const n of graph.nodes) if (n.id === from) n.id = to;
       for (const e of graph.edges) {
         if (e.source === from) e.source = to;
@@ -140,11 +197,15 @@ describe('export is injection-safe', () => {
     // Inner nodes only: the Input and Output ids are the model's port names in the training graph.
     g.nodes
       .filter((n: { type: string }) => !['Input', 'Noise', 'Output'].includes(n.type))
-      .forEach((n: { id: string }, i: number) => rename(g, n.id, names[i % names.length]!.concat(i >= names.length ? String(i) : '')));
+      .forEach((n: { id: string }, i: number) =>
+        rename(g, n.id, names[i % names.length]!.concat(i >= names.length ? String(i) : '')),
+      );
     // Model names that are keywords and globals.
     p.models.eval = p.models.generator;
     delete p.models.generator;
-    const text = JSON.stringify(p).replaceAll('"model":"generator"', '"model":"eval"').replaceAll('"generator"', '"eval"');
+    const text = JSON.stringify(p)
+      .replaceAll('"model":"generator"', '"model":"eval"')
+      .replaceAll('"generator"', '"eval"');
     return text;
   }
 
@@ -154,7 +215,8 @@ describe('export is injection-safe', () => {
     expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const script = exportProject(a);
     // Every line mentioning the payload is a // comment or holds it inside a JSON string literal.
-    for (const line of script.split('\n').filter((l) => l.includes('child_process'))) expect(line.trimStart().startsWith('//') || line.includes(JSON.stringify(evil).slice(1, -1))).toBe(true);
+    for (const line of script.split('\n').filter((l) => l.includes('child_process')))
+      expect(line.trimStart().startsWith('//') || line.includes(JSON.stringify(evil).slice(1, -1))).toBe(true);
     // Node names that are keywords or the script's own names become other identifiers.
     expect(script).toMatch(/const delete_ = /);
     expect(script).toMatch(/const tf_ = /);
@@ -168,7 +230,11 @@ describe('export is injection-safe', () => {
     const r = run(join(dir, 'hostile.ts'), ['--steps', '1', '--batch', '8', '--out', join(dir, 'run')]);
     expect(r.status).toBe(0);
     expect(existsSync(PWNED)).toBe(false);
-    const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, number>);
     expectClose(lines, await inApp(text, 8, 1));
   }, 120_000);
 

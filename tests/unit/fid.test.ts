@@ -4,14 +4,14 @@
  * digits, and its FID ranks real digits far above corrupted ones.
  */
 import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accuracy, CLASSIFIER_DIR, digitTensors, loadFeatureExtractor } from '../../src/cli/classifier.js';
 import { selectBackend } from '../../src/core/train/backend.js';
 import { frechetDistance, gaussianFit, symmetricEigen } from '../../src/core/train/metrics.js';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -20,27 +20,40 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const gauss = (mean: number[], cov: number[][]) => ({ mean: Float64Array.from(mean), cov: Float64Array.from(cov.flat()), d: mean.length });
+const gauss = (mean: number[], cov: number[][]) => ({
+  mean: Float64Array.from(mean),
+  cov: Float64Array.from(cov.flat()),
+  d: mean.length,
+});
 
 describe('Frechet distance', () => {
   it('is 0 between a Gaussian and itself', () => {
-    const g = gauss([1, 2], [
-      [2, 0.3],
-      [0.3, 1],
-    ]);
+    const g = gauss(
+      [1, 2],
+      [
+        [2, 0.3],
+        [0.3, 1],
+      ],
+    );
     expect(frechetDistance(g, g)).toBeCloseTo(0, 8);
   });
   it('equals ||m1 - m2||^2 + sum (s1 - s2)^2 for diagonal covariances', () => {
-    const a = gauss([0, 1, 2], [
-      [4, 0, 0],
-      [0, 1, 0],
-      [0, 0, 9],
-    ]);
-    const b = gauss([1, 1, 0], [
-      [1, 0, 0],
-      [0, 4, 0],
-      [0, 0, 9],
-    ]);
+    const a = gauss(
+      [0, 1, 2],
+      [
+        [4, 0, 0],
+        [0, 1, 0],
+        [0, 0, 9],
+      ],
+    );
+    const b = gauss(
+      [1, 1, 0],
+      [
+        [1, 0, 0],
+        [0, 4, 0],
+        [0, 0, 9],
+      ],
+    );
     expect(frechetDistance(a, b)).toBeCloseTo(1 + 0 + 4 + (2 - 1) ** 2 + (1 - 2) ** 2 + 0, 8);
   });
   it('equals sum (sqrt a_i - sqrt b_i)^2 for covariances sharing eigenvectors (rotated)', () => {
@@ -49,10 +62,14 @@ describe('Frechet distance', () => {
       [Math.cos(t), -Math.sin(t)],
       [Math.sin(t), Math.cos(t)],
     ];
-    const rot = (d: number[]) => [0, 1].map((i) => [0, 1].map((j) => R[i]![0]! * d[0]! * R[j]![0]! + R[i]![1]! * d[1]! * R[j]![1]!));
+    const rot = (d: number[]) =>
+      [0, 1].map((i) => [0, 1].map((j) => R[i]![0]! * d[0]! * R[j]![0]! + R[i]![1]! * d[1]! * R[j]![1]!));
     const a = gauss([0, 0], rot([5, 0.5]));
     const b = gauss([0, 0], rot([2, 3]));
-    expect(frechetDistance(a, b)).toBeCloseTo((Math.sqrt(5) - Math.sqrt(2)) ** 2 + (Math.sqrt(0.5) - Math.sqrt(3)) ** 2, 6);
+    expect(frechetDistance(a, b)).toBeCloseTo(
+      (Math.sqrt(5) - Math.sqrt(2)) ** 2 + (Math.sqrt(0.5) - Math.sqrt(3)) ** 2,
+      6,
+    );
   });
   it('eigen-decomposes symmetric matrices: V diag(l) V^T = A', () => {
     const A = Float64Array.from([4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]);
@@ -65,7 +82,8 @@ describe('Frechet distance', () => {
       }
   });
   it('estimates from samples: two draws of one Gaussian are close, a shifted one is far', () => {
-    const draw = (shift: number, seed: number) => tf.tidy(() => tf.add(tf.randomNormal([2000, 4], 0, 1, 'float32', seed), shift).dataSync() as Float32Array);
+    const draw = (shift: number, seed: number) =>
+      tf.tidy(() => tf.add(tf.randomNormal([2000, 4], 0, 1, 'float32', seed), shift).dataSync() as Float32Array);
     const a = gaussianFit(draw(0, 1), 2000);
     const b = gaussianFit(draw(0, 2), 2000);
     const c = gaussianFit(draw(1, 3), 2000);
@@ -78,13 +96,20 @@ describe('the committed MNIST classifier', () => {
   it('classifies held-out digits (8,000-9,999) with at least 93% accuracy', async () => {
     const json = JSON.parse(readFileSync(join(CLASSIFIER_DIR, 'model.json'), 'utf8'));
     const weights = readFileSync(join(CLASSIFIER_DIR, 'weights.bin'));
-    const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }));
+    const model = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }),
+    );
     const { x, y } = digitTensors(8000, 10_000);
     expect(await accuracy(model, x, y)).toBeGreaterThanOrEqual(0.93);
   });
   it('gives real digits a small FID against other real digits, and corrupted digits a large one', async () => {
     const features = await loadFeatureExtractor();
-    const fit = async (x: tf.Tensor) => gaussianFit((await (features.predict(x) as tf.Tensor).data()) as Float32Array, x.shape[0] as number);
+    const fit = async (x: tf.Tensor) =>
+      gaussianFit((await (features.predict(x) as tf.Tensor).data()) as Float32Array, x.shape[0] as number);
     const reference = await fit(digitTensors(9000, 10_000).x);
     const otherReal = await fit(digitTensors(8000, 9000).x);
     const base = digitTensors(8000, 9000).x;

@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateProjectValue } from '../../src/core/validate.js';
-import { danglingEdgeOf } from '../../src/ui/editor/fixes.js';
-import { countText, createEditorStore, loadText, type EditorEnv } from '../../src/ui/editor/store.js';
 import { chordOf, commandForKey } from '../../src/ui/editor/commands.js';
+import { danglingEdgeOf } from '../../src/ui/editor/fixes.js';
+import { countText, createEditorStore, type EditorEnv, loadText } from '../../src/ui/editor/store.js';
 import { tabView } from '../../src/ui/graphView.js';
 import { toyProject } from './fixtures.js';
 

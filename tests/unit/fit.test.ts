@@ -6,7 +6,18 @@ describe('node types that fit a wire', () => {
     const image = fittingTypes({ shape: [null, 16, 16, 8], dtype: 'float32' });
     const vector = fittingTypes({ shape: [null, 64], dtype: 'float32' });
     const labels = fittingTypes({ shape: [null, 1], dtype: 'int32' });
-    expect(image).toEqual(expect.arrayContaining(['Conv2D', 'ConvTranspose2D', 'InstanceNorm', 'Upsample', 'Downsample', 'SelfAttention', 'Flatten', 'Output']));
+    expect(image).toEqual(
+      expect.arrayContaining([
+        'Conv2D',
+        'ConvTranspose2D',
+        'InstanceNorm',
+        'Upsample',
+        'Downsample',
+        'SelfAttention',
+        'Flatten',
+        'Output',
+      ]),
+    );
     expect(image).not.toContain('Dense');
     expect(vector).toEqual(expect.arrayContaining(['Dense', 'PixelNorm', 'LeakyReLU', 'Output']));
     expect(vector).not.toContain('Conv2D');

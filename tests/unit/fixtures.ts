@@ -3,10 +3,13 @@ import type { ProjectInput } from '../../src/core/project/schema.js';
 import { chain } from '../fixtures/conv-gan.js';
 
 export { chain };
+
 type Node = Parameters<typeof chain>[0][number];
 
 /** A 2D toy GAN on a ring of 8 Gaussians: valid, small, complete. */
-export function toyProject(): ProjectInput & { models: Record<string, { nodes: Node[]; edges: Record<string, unknown>[] }> } {
+export function toyProject(): ProjectInput & {
+  models: Record<string, { nodes: Node[]; edges: Record<string, unknown>[] }>;
+} {
   return {
     format: 'ganvas/1',
     name: 'toy',

@@ -16,14 +16,14 @@ import type { Diagnostic } from '../../src/core/diagnostics.js';
 import { summarizeProject } from '../../src/core/summary.js';
 import {
   CheckpointError,
+  type CheckpointHeader,
   decodeCheckpoint,
   encodeCheckpoint,
   tensorFingerprint,
-  type CheckpointHeader,
 } from '../../src/core/train/checkpoint.js';
 import { memoryBudgetDiagnostic } from '../../src/core/train/memory.js';
 import { Trainer } from '../../src/core/train/trainer.js';
-import { validateProjectBytes, validateProjectValue, type ProjectAnalysis } from '../../src/core/validate.js';
+import { type ProjectAnalysis, validateProjectBytes, validateProjectValue } from '../../src/core/validate.js';
 import { toyProject } from './fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

@@ -3,10 +3,11 @@
  * saved with tfjs' own format comes back with the same shapes and parameter
  * counts, a Keras Sequential JSON imports, and unknown layers are reported.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/core/compile/model.js';
 import { importKerasTopology } from '../../src/core/import/keras.js';
@@ -58,7 +59,10 @@ describe('import a model.json topology', () => {
         config: {
           name: 'mlp',
           layers: [
-            { class_name: 'Dense', config: { name: 'dense_in', units: 32, activation: 'relu', use_bias: true, batch_input_shape: [null, 8] } },
+            {
+              class_name: 'Dense',
+              config: { name: 'dense_in', units: 32, activation: 'relu', use_bias: true, batch_input_shape: [null, 8] },
+            },
             { class_name: 'Dropout', config: { name: 'drop', rate: 0.2 } },
             { class_name: 'Dense', config: { name: 'dense_out', units: 1, activation: 'sigmoid' } },
           ],
@@ -67,14 +71,29 @@ describe('import a model.json topology', () => {
     };
     const { graph, diagnostics } = importKerasTopology(keras);
     expect(diagnostics).toEqual([]);
-    expect(graph!.nodes.map((n) => n.type)).toEqual(['Input', 'Dense', 'ReLU', 'Dropout', 'Dense', 'Sigmoid', 'Output']);
+    expect(graph!.nodes.map((n) => n.type)).toEqual([
+      'Input',
+      'Dense',
+      'ReLU',
+      'Dropout',
+      'Dense',
+      'Sigmoid',
+      'Output',
+    ]);
     const a = asProject(graph);
     expect(a.status).toBe('ok');
     expect(a.models.get('net')!.totals.trainable).toBe(8 * 32 + 32 + 32 + 1);
   });
 
   it('reports a layer ganvas has no node for, by name, and a file that is not a model', () => {
-    const r = importKerasTopology({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'LSTM', config: { name: 'rnn', units: 4, batch_input_shape: [null, 5, 3] } }] } } });
+    const r = importKerasTopology({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          layers: [{ class_name: 'LSTM', config: { name: 'rnn', units: 4, batch_input_shape: [null, 5, 3] } }],
+        },
+      },
+    });
     expect(r.graph).toBeUndefined();
     expect(r.diagnostics[0]!.message).toContain("Layer 'rnn' (LSTM)");
     expect(importKerasTopology({ hello: 1 }).diagnostics[0]!.code).toBe('NOT_PROJECT');

@@ -6,12 +6,13 @@
  * the totals, the training graph, the project). And its work is the edit's
  * reach, not the graph's size.
  */
-import fc from 'fast-check';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reanalyzeParamEdit, type Reach } from '../../src/core/shapes/incremental.js';
-import { validateProjectValue, type ProjectAnalysis } from '../../src/core/validate.js';
+import { type Reach, reanalyzeParamEdit } from '../../src/core/shapes/incremental.js';
+import { type ProjectAnalysis, validateProjectValue } from '../../src/core/validate.js';
 import { chainProject } from '../fixtures/big-graph.js';
 
 const ROOT = resolve(__dirname, '../..');
@@ -25,7 +26,15 @@ function facts(a: ProjectAnalysis): unknown {
     name: m.name,
     totals: m.totals,
     complete: m.complete,
-    nodes: m.order.map((n) => ({ id: n.id, params: n.params, inputs: n.inputs, outputs: n.outputs, paramCount: n.paramCount, flops: n.flops, live: n.live })),
+    nodes: m.order.map((n) => ({
+      id: n.id,
+      params: n.params,
+      inputs: n.inputs,
+      outputs: n.outputs,
+      paramCount: n.paramCount,
+      flops: n.flops,
+      live: n.live,
+    })),
   }));
   const diagnostics = a.diagnostics.map((d) => JSON.stringify(d)).sort();
   return { status: a.status, diagnostics, models, training: a.training?.complete, project: a.project };
@@ -34,7 +43,10 @@ function facts(a: ProjectAnalysis): unknown {
 /** A new value for one param: numbers scaled or nudged (sometimes out of range), booleans flipped. */
 const newValue = (v: unknown, r: number): unknown => {
   if (typeof v === 'boolean') return !v;
-  if (typeof v === 'number') return Number.isInteger(v) ? Math.max(0, Math.round(v * [0.5, 2, 1][r % 3]!) + (r % 5) - 2) : v * (0.5 + (r % 4) * 0.5);
+  if (typeof v === 'number')
+    return Number.isInteger(v)
+      ? Math.max(0, Math.round(v * [0.5, 2, 1][r % 3]!) + (r % 5) - 2)
+      : v * (0.5 + (r % 4) * 0.5);
   return undefined;
 };
 
@@ -70,7 +82,9 @@ describe('re-inference after a param edit', () => {
     it(`equals a full validation on ${f}, over random edit sequences`, () => {
       const project = JSON.parse(readFileSync(join(ROOT, 'templates', f), 'utf8')) as Raw;
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 6 }), (picks) => check(project, picks)),
+        fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 6 }), (picks) =>
+          check(project, picks),
+        ),
         { numRuns: 25, seed: 7 },
       );
     });
@@ -79,7 +93,9 @@ describe('re-inference after a param edit', () => {
   it('equals a full validation on a 1,000-node graph', () => {
     const project = chainProject(1000) as unknown as Raw;
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }), (picks) => check(project, picks)),
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat()), { minLength: 1, maxLength: 4 }), (picks) =>
+        check(project, picks),
+      ),
       { numRuns: 15, seed: 11 },
     );
   });
@@ -98,14 +114,28 @@ describe('re-inference after a param edit', () => {
       const width: Reach = { nodes: 0 };
       const next = reanalyzeParamEdit(validateProjectValue(raw), 'net', 'd1', { units: 48 }, width);
       expect(width.nodes).toBeLessThanOrEqual(5);
-      expect(facts(next!)).toEqual(facts(validateProjectValue({ ...raw, models: { net: { ...raw.models.net!, nodes: nodes.map((n) => (n.id === 'd1' ? { ...n, params: { units: 48 } } : n)) } } })));
+      expect(facts(next!)).toEqual(
+        facts(
+          validateProjectValue({
+            ...raw,
+            models: {
+              net: {
+                ...raw.models.net!,
+                nodes: nodes.map((n) => (n.id === 'd1' ? { ...n, params: { units: 48 } } : n)),
+              },
+            },
+          }),
+        ),
+      );
     }
   });
 
   it('declines edits that change ports or break params, which need the full path', () => {
     const raw = JSON.parse(readFileSync(join(ROOT, 'templates/cyclegan.json'), 'utf8')) as Raw;
     const a = validateProjectValue(raw);
-    const concat = Object.entries(raw.models).flatMap(([m, g]) => g.nodes.filter((n) => n.type === 'Conv2D').map((n) => [m, n.id] as const))[0]!;
+    const concat = Object.entries(raw.models).flatMap(([m, g]) =>
+      g.nodes.filter((n) => n.type === 'Conv2D').map((n) => [m, n.id] as const),
+    )[0]!;
     expect(reanalyzeParamEdit(a, concat[0], concat[1], { filters: -3 })).toBeUndefined();
     expect(reanalyzeParamEdit(a, 'nope', 'x', {})).toBeUndefined();
   });

@@ -5,7 +5,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
-import { adversarialLoss, auxClassifierLoss, gradientPenalty, reconstructionLoss } from '../../src/core/train/losses.js';
+import {
+  adversarialLoss,
+  auxClassifierLoss,
+  gradientPenalty,
+  reconstructionLoss,
+} from '../../src/core/train/losses.js';
 
 beforeAll(() => registerSecondOrderGradients());
 
@@ -20,12 +25,18 @@ const F = () => tf.tensor2d(fake, [4, 1]);
 describe('adversarial losses (logits in, scalar out)', () => {
   it('minimax (Goodfellow et al. 2014, eq. 1): D = -E log s(dr) - E log(1 - s(df)); G = E log(1 - s(df))', async () => {
     const { d, g } = adversarialLoss('minimax', R(), F());
-    expect(await val(d)).toBeCloseTo(-mean(real.map((x) => Math.log(sig(x)))) - mean(fake.map((x) => Math.log(1 - sig(x)))), 5);
+    expect(await val(d)).toBeCloseTo(
+      -mean(real.map((x) => Math.log(sig(x)))) - mean(fake.map((x) => Math.log(1 - sig(x)))),
+      5,
+    );
     expect(await val(g)).toBeCloseTo(mean(fake.map((x) => Math.log(1 - sig(x)))), 5);
   });
   it('non-saturating: G = -E log s(df)', async () => {
     const { d, g } = adversarialLoss('non-saturating', R(), F());
-    expect(await val(d)).toBeCloseTo(-mean(real.map((x) => Math.log(sig(x)))) - mean(fake.map((x) => Math.log(1 - sig(x)))), 5);
+    expect(await val(d)).toBeCloseTo(
+      -mean(real.map((x) => Math.log(sig(x)))) - mean(fake.map((x) => Math.log(1 - sig(x)))),
+      5,
+    );
     expect(await val(g)).toBeCloseTo(-mean(fake.map((x) => Math.log(sig(x)))), 5);
   });
   it('one-sided label smoothing: the real target becomes 1 - s (Salimans et al. 2016)', async () => {
@@ -36,12 +47,18 @@ describe('adversarial losses (logits in, scalar out)', () => {
   });
   it('LSGAN (Mao et al. 2017, a=0 b=1 c=1): D = 1/2 E(dr-1)^2 + 1/2 E df^2; G = 1/2 E(df-1)^2', async () => {
     const { d, g } = adversarialLoss('lsgan', R(), F());
-    expect(await val(d)).toBeCloseTo(0.5 * mean(real.map((x) => (x - 1) ** 2)) + 0.5 * mean(fake.map((x) => x ** 2)), 5);
+    expect(await val(d)).toBeCloseTo(
+      0.5 * mean(real.map((x) => (x - 1) ** 2)) + 0.5 * mean(fake.map((x) => x ** 2)),
+      5,
+    );
     expect(await val(g)).toBeCloseTo(0.5 * mean(fake.map((x) => (x - 1) ** 2)), 5);
   });
   it('hinge (Lim & Ye 2017): D = E max(0, 1-dr) + E max(0, 1+df); G = -E df', async () => {
     const { d, g } = adversarialLoss('hinge', R(), F());
-    expect(await val(d)).toBeCloseTo(mean(real.map((x) => Math.max(0, 1 - x))) + mean(fake.map((x) => Math.max(0, 1 + x))), 5);
+    expect(await val(d)).toBeCloseTo(
+      mean(real.map((x) => Math.max(0, 1 - x))) + mean(fake.map((x) => Math.max(0, 1 + x))),
+      5,
+    );
     expect(await val(g)).toBeCloseTo(-mean(fake), 5);
   });
   it('Wasserstein (Arjovsky et al. 2017): D = E df - E dr; G = -E df', async () => {
@@ -108,10 +125,16 @@ describe('reconstruction and classifier losses', () => {
   const A = [1, -2, 0.5, 3];
   const B = [0, -1, 1.5, 2];
   it('L1 (pix2pix, CycleGAN): weight * mean |a - b|', async () => {
-    expect(await val(reconstructionLoss('l1', 100, tf.tensor1d(A), tf.tensor1d(B)))).toBeCloseTo(100 * mean(A.map((x, i) => Math.abs(x - (B[i] as number)))), 4);
+    expect(await val(reconstructionLoss('l1', 100, tf.tensor1d(A), tf.tensor1d(B)))).toBeCloseTo(
+      100 * mean(A.map((x, i) => Math.abs(x - (B[i] as number)))),
+      4,
+    );
   });
   it('L2: weight * mean (a - b)^2', async () => {
-    expect(await val(reconstructionLoss('l2', 5, tf.tensor1d(A), tf.tensor1d(B)))).toBeCloseTo(5 * mean(A.map((x, i) => (x - (B[i] as number)) ** 2)), 4);
+    expect(await val(reconstructionLoss('l2', 5, tf.tensor1d(A), tf.tensor1d(B)))).toBeCloseTo(
+      5 * mean(A.map((x, i) => (x - (B[i] as number)) ** 2)),
+      4,
+    );
   });
   it('ACGAN class loss (Odena et al. 2017): weight * mean -log softmax(logits)[y]', async () => {
     const logits = [
@@ -123,6 +146,9 @@ describe('reconstruction and classifier losses', () => {
       const z = l.reduce((s, v) => s + Math.exp(v), 0);
       return -Math.log(Math.exp(l[y[i] as number] as number) / z);
     });
-    expect(await val(auxClassifierLoss(2, tf.tensor2d(logits), tf.tensor2d(y, [2, 1], 'int32')))).toBeCloseTo(2 * mean(ce), 4);
+    expect(await val(auxClassifierLoss(2, tf.tensor2d(logits), tf.tensor2d(y, [2, 1], 'int32')))).toBeCloseTo(
+      2 * mean(ce),
+      4,
+    );
   });
 });

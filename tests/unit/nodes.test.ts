@@ -34,14 +34,30 @@ const CASES: Record<string, Case[]> = {
   Conv2D: [
     { params: { filters: 4, kernelSize: 3, strides: 2, padding: 'same' }, inputs: [f([9, 9, 3])], out: [5, 5, 4] },
     { params: { filters: 4, kernelSize: 3, strides: 1, padding: 'valid' }, inputs: [f([9, 9, 3])], out: [7, 7, 4] },
-    { params: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', spectralNorm: true }, inputs: [img], out: [4, 4, 2] },
-    { params: { filters: 2, kernelSize: 3, strides: 1, padding: 'same', equalizedLR: true, useBias: false }, inputs: [img], out: [8, 8, 2] },
+    {
+      params: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', spectralNorm: true },
+      inputs: [img],
+      out: [4, 4, 2],
+    },
+    {
+      params: { filters: 2, kernelSize: 3, strides: 1, padding: 'same', equalizedLR: true, useBias: false },
+      inputs: [img],
+      out: [8, 8, 2],
+    },
   ],
   ConvTranspose2D: [
     { params: { filters: 3, kernelSize: 4, strides: 2, padding: 'same' }, inputs: [f([4, 4, 5])], out: [8, 8, 3] },
-    { params: { filters: 3, kernelSize: 4, strides: 1, padding: 'valid', useBias: false }, inputs: [f([1, 1, 5])], out: [4, 4, 3] },
+    {
+      params: { filters: 3, kernelSize: 4, strides: 1, padding: 'valid', useBias: false },
+      inputs: [f([1, 1, 5])],
+      out: [4, 4, 3],
+    },
     { params: { filters: 3, kernelSize: 3, strides: 2, padding: 'valid' }, inputs: [f([4, 4, 5])], out: [9, 9, 3] },
-    { params: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', spectralNorm: true, equalizedLR: true }, inputs: [f([4, 4, 5])], out: [8, 8, 2] },
+    {
+      params: { filters: 2, kernelSize: 4, strides: 2, padding: 'same', spectralNorm: true, equalizedLR: true },
+      inputs: [f([4, 4, 5])],
+      out: [8, 8, 2],
+    },
   ],
   Upsample: [
     { params: { factor: 2, interpolation: 'nearest' }, inputs: [img], out: [16, 16, 6] },
@@ -117,15 +133,25 @@ describe('node registry', () => {
             if (def.modelInput) expect(def.modelInput.shape(params)).toEqual(c.out);
             return;
           }
-          const inputs = c.inputs.map((i, j) => tfl.input({ shape: i.shape, dtype: i.dtype ?? 'float32', name: `in${j}` }));
+          const inputs = c.inputs.map((i, j) =>
+            tfl.input({ shape: i.shape, dtype: i.dtype ?? 'float32', name: `in${j}` }),
+          );
           let y: tfl.SymbolicTensor | tfl.SymbolicTensor[] = inputs.length === 1 ? inputs[0]! : inputs;
           for (const s of specs) y = makeLayer(s).apply(y) as tfl.SymbolicTensor;
           const model = tfl.model({ inputs, outputs: y as tfl.SymbolicTensor });
           expect((y as tfl.SymbolicTensor).shape).toEqual([null, ...c.out]);
-          const trainable = model.trainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0);
-          expect({ trainable, total: model.countParams() }).toEqual({ trainable: count.trainable, total: count.trainable + count.nonTrainable });
+          const trainable = model.trainableWeights.reduce(
+            (a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1),
+            0,
+          );
+          expect({ trainable, total: model.countParams() }).toEqual({
+            trainable: count.trainable,
+            total: count.trainable + count.nonTrainable,
+          });
           const xs = c.inputs.map((i) =>
-            i.dtype === 'int32' ? tf.randomUniform([BATCH, ...i.shape], 0, 10, 'int32') : tf.randomNormal([BATCH, ...i.shape], 0, 1, 'float32', 7),
+            i.dtype === 'int32'
+              ? tf.randomUniform([BATCH, ...i.shape], 0, 10, 'int32')
+              : tf.randomNormal([BATCH, ...i.shape], 0, 1, 'float32', 7),
           );
           const out = model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor;
           expect(out.shape).toEqual([BATCH, ...c.out]);

@@ -4,9 +4,9 @@
  * parameter, so a type of the other kind is refused with a located message.
  */
 import { describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../../src/core/diagnostics.js';
 import { defaultParams, entriesFor, entryFor, REGISTRY } from '../../src/core/nodes/registry.js';
 import { checkGraphStructure } from '../../src/core/shapes/structure.js';
-import type { Diagnostic } from '../../src/core/diagnostics.js';
 
 describe('the registry', () => {
   it('holds layer, block and training entries, each once, each with what the palette and inspector read', () => {
@@ -48,7 +48,13 @@ describe('the registry', () => {
 
   it('the structural checker, given the training view, refuses a layer node there with a located message', () => {
     const out: Diagnostic[] = [];
-    const graph = { nodes: [{ id: 'c', type: 'Conv2D', params: {} }, { id: 'z', type: 'NoiseSource', params: {} }], edges: [] };
+    const graph = {
+      nodes: [
+        { id: 'c', type: 'Conv2D', params: {} },
+        { id: 'z', type: 'NoiseSource', params: {} },
+      ],
+      edges: [],
+    };
     const s = checkGraphStructure(
       graph,
       {
@@ -63,7 +69,10 @@ describe('the registry', () => {
       out,
     );
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatchObject({ code: 'UNKNOWN_NODE_TYPE', location: { path: ['training', 'nodes', 0, 'type'], nodeId: 'c' } });
+    expect(out[0]).toMatchObject({
+      code: 'UNKNOWN_NODE_TYPE',
+      location: { path: ['training', 'nodes', 0, 'type'], nodeId: 'c' },
+    });
     expect(out[0]!.message).toContain('NoiseSource');
     expect([...s.bad]).toEqual(['c']);
     expect([...s.nodes.keys()]).toEqual(['z']);

@@ -5,14 +5,14 @@
  * steps (and two runs differed by how often they drew samples).
  */
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/cli/assets.js';
 import { selectBackend } from '../../src/core/train/backend.js';
 import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectText } from '../../src/core/validate.js';
-import { loadMnist } from '../../src/cli/assets.js';
 
 const ROOT = resolve(__dirname, '../..');
 beforeAll(async () => {

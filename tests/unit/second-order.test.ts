@@ -30,7 +30,11 @@ const CASES: Case[] = [
   { type: 'Dense', params: { units: 3, spectralNorm: true }, shape: [5] },
   { type: 'Dense', params: { units: 3, equalizedLR: true }, shape: [5] },
   { type: 'Conv2D', params: { filters: 2, kernelSize: 3, strides: 2 }, shape: [4, 4, 2] },
-  { type: 'Conv2D', params: { filters: 2, kernelSize: 3, strides: 1, padding: 'valid', spectralNorm: true }, shape: [4, 4, 2] },
+  {
+    type: 'Conv2D',
+    params: { filters: 2, kernelSize: 3, strides: 1, padding: 'valid', spectralNorm: true },
+    shape: [4, 4, 2],
+  },
   { type: 'Conv2D', params: { filters: 2, kernelSize: 3, strides: 1, equalizedLR: true }, shape: [4, 4, 2] },
   { type: 'ConvTranspose2D', params: { filters: 2, kernelSize: 3, strides: 2 }, shape: [3, 3, 2] },
   { type: 'ConvTranspose2D', params: { filters: 2, kernelSize: 4, strides: 2, spectralNorm: true }, shape: [3, 3, 2] },
@@ -67,8 +71,9 @@ const EXCLUDED: Record<string, string> = {
   Noise: 'a model input, not a layer',
   Label: 'a model input, not a layer',
   Output: 'marks an output, builds no layer',
-  LearnedConstant: 'a generator input: its output does not depend on D\'s input',
-  NoiseInjection: 'fresh noise on every call, so finite differences of one draw are meaningless; its formula is checked in custom-layers.test.ts',
+  LearnedConstant: "a generator input: its output does not depend on D's input",
+  NoiseInjection:
+    'fresh noise on every call, so finite differences of one draw are meaningless; its formula is checked in custom-layers.test.ts',
 };
 
 const BATCH = 4;
@@ -84,12 +89,20 @@ function critic(c: Case): { model: tfl.LayersModel; inputs: (x: tf.Tensor) => tf
   const params = def.params.parse(c.params);
   const spatial = c.shape.length === 3;
   const x = tfl.input({ shape: c.shape });
-  const pre = (spatial ? tfl.layers.conv2d({ filters: c.shape[2]!, kernelSize: 1 }) : tfl.layers.dense({ units: c.shape[0]! })).apply(x) as Sym;
+  const pre = (
+    spatial ? tfl.layers.conv2d({ filters: c.shape[2]!, kernelSize: 1 }) : tfl.layers.dense({ units: c.shape[0]! })
+  ).apply(x) as Sym;
   const extra: Sym[] = [];
   const fixed: tf.Tensor[] = [];
   let args: Sym | Sym[] = pre;
   if (['Concat', 'Add', 'Multiply'].includes(c.type)) {
-    args = [pre, (spatial ? tfl.layers.conv2d({ filters: c.shape[2]!, kernelSize: 1 }) : tfl.layers.dense({ units: c.shape[0]! })).apply(x) as Sym];
+    args = [
+      pre,
+      (spatial
+        ? tfl.layers.conv2d({ filters: c.shape[2]!, kernelSize: 1 })
+        : tfl.layers.dense({ units: c.shape[0]! })
+      ).apply(x) as Sym,
+    ];
   } else if (c.type === 'StyleModulation') {
     const w = tfl.input({ shape: [3] });
     extra.push(w);
@@ -103,11 +116,13 @@ function critic(c: Case): { model: tfl.LayersModel; inputs: (x: tf.Tensor) => tf
     extra.push(y);
     fixed.push(tf.tensor2d([[0], [1], [2], [3]], [4, 1], 'int32'));
     let e: Sym = y;
-    for (const s of def.layers(params, 'node', [{ shape: [null, 1], dtype: 'int32' }])) e = makeLayer(s).apply(e) as Sym;
+    for (const s of def.layers(params, 'node', [{ shape: [null, 1], dtype: 'int32' }]))
+      e = makeLayer(s).apply(e) as Sym;
     h = tfl.layers.multiply().apply([pre, e]) as Sym;
   } else {
     h = args;
-    for (const s of def.layers(params, 'node', [{ shape: [null, ...c.shape], dtype: 'float32' }])) h = makeLayer(s).apply(h) as Sym;
+    for (const s of def.layers(params, 'node', [{ shape: [null, ...c.shape], dtype: 'float32' }]))
+      h = makeLayer(s).apply(h) as Sym;
   }
   let out = h as Sym;
   if (out.shape.length > 2) out = tfl.layers.flatten().apply(out) as Sym;
@@ -138,7 +153,8 @@ describe('second-order gradients: d(penalty)/d(weights) against finite differenc
         const f = async () => (await penalty().data())[0] as number;
         let checked = 0;
         let scale = 1e-3;
-        for (const v of vars) if (grads[v.name]) scale = Math.max(scale, (await tf.max(tf.abs(grads[v.name]!)).data())[0] as number);
+        for (const v of vars)
+          if (grads[v.name]) scale = Math.max(scale, (await tf.max(tf.abs(grads[v.name]!)).data())[0] as number);
         for (const v of vars) {
           const g = grads[v.name] ? await grads[v.name]!.data() : new Float32Array(v.size);
           const base = await v.data();
@@ -163,7 +179,10 @@ describe('second-order gradients: d(penalty)/d(weights) against finite differenc
             if (Math.abs(fd1 - fd2) > 0.05 * Math.max(Math.abs(fd1), 1e-2 * scale)) continue;
             tried++;
             checked++;
-            expect(Math.abs(fd1 - (g[i] as number)), `${v.name}[${i}]: finite difference ${fd1}, gradient ${g[i]}`).toBeLessThan(0.03 * Math.abs(fd1) + 5e-3 * scale);
+            expect(
+              Math.abs(fd1 - (g[i] as number)),
+              `${v.name}[${i}]: finite difference ${fd1}, gradient ${g[i]}`,
+            ).toBeLessThan(0.03 * Math.abs(fd1) + 5e-3 * scale);
           }
         }
         expect(checked).toBeGreaterThan(2);
@@ -180,9 +199,51 @@ describe('first-order gradients of linear resampling ops are their adjoints', ()
     ['nearest 2->5', (x) => tf.image.resizeNearestNeighbor(x, [5, 5]), [2, 2, 2]],
     ['bilinear x2', (x) => tf.image.resizeBilinear(x, [6, 6]), [3, 3, 2]],
     ['avgPool 2', (x) => tf.avgPool(x, 2, 2, 'valid'), [4, 4, 2]],
-    ['mirrorPad reflect 1', (x) => tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect'), [3, 3, 2]],
-    ['mirrorPad reflect 3', (x) => tf.mirrorPad(x, [[0, 0], [3, 3], [3, 3], [0, 0]], 'reflect'), [5, 5, 2]],
-    ['mirrorPad symmetric 2,1', (x) => tf.mirrorPad(x, [[0, 0], [2, 1], [1, 2], [0, 0]], 'symmetric'), [4, 4, 2]],
+    [
+      'mirrorPad reflect 1',
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ],
+          'reflect',
+        ),
+      [3, 3, 2],
+    ],
+    [
+      'mirrorPad reflect 3',
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [3, 3],
+            [3, 3],
+            [0, 0],
+          ],
+          'reflect',
+        ),
+      [5, 5, 2],
+    ],
+    [
+      'mirrorPad symmetric 2,1',
+      (x) =>
+        tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [2, 1],
+            [1, 2],
+            [0, 0],
+          ],
+          'symmetric',
+        ),
+      [4, 4, 2],
+    ],
   ];
   for (const [name, op, shape] of ops) {
     it(`${name}: <A x, y> = <x, A^T y> for a batch of 3`, async () => {

@@ -5,19 +5,19 @@
  * and it stops for the three reasons it knows (steps, divergence, request).
  */
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../src/cli/classifier.js';
 import { loadMnist } from '../../src/cli/assets.js';
+import { loadClassifier } from '../../src/cli/classifier.js';
 import { modeCoverage } from '../../src/core/train/metrics.js';
 import {
   analyzeRun,
   generatorModelJson,
+  type SessionOptions,
   TrainingSession,
   usesDigits,
-  type SessionOptions,
 } from '../../src/core/train/session.js';
 
 const ROOT = resolve(__dirname, '../..');

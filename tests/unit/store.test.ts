@@ -5,9 +5,19 @@
  */
 import { applyPatches, type Patch } from 'immer';
 import { describe, expect, it } from 'vitest';
-import { History } from '../../src/ui/store/history.js';
-import { addNode, autoLayout, connect, moveNodes, paste, removeEdges, removeNodes, setParam, type GraphRef } from '../../src/ui/store/edits.js';
 import { validateProjectValue } from '../../src/core/validate.js';
+import {
+  addNode,
+  autoLayout,
+  connect,
+  type GraphRef,
+  moveNodes,
+  paste,
+  removeEdges,
+  removeNodes,
+  setParam,
+} from '../../src/ui/store/edits.js';
+import { History } from '../../src/ui/store/history.js';
 import { toyProject } from './fixtures.js';
 
 const G: GraphRef = { kind: 'model', name: 'generator' };
@@ -58,7 +68,13 @@ describe('History', () => {
     }
     const h = new History(p);
     const original = json(h.doc);
-    h.apply('delete 40', removeNodes(G, Array.from({ length: 40 }, (_, i) => `extra${i}`)));
+    h.apply(
+      'delete 40',
+      removeNodes(
+        G,
+        Array.from({ length: 40 }, (_, i) => `extra${i}`),
+      ),
+    );
     expect(h.doc.models.generator!.nodes).toHaveLength(5);
     expect(h.doc.models.generator!.edges).toHaveLength(4);
     h.undo();
@@ -99,7 +115,20 @@ describe('History', () => {
 
   it('pastes copies with fresh ids and their internal edges', () => {
     const h = new History(json(toyProject()));
-    h.apply('paste', paste(G, [{ id: 'g1', type: 'Dense', params: { units: 16 } }, { id: 'g1a', type: 'ReLU' }], [{ source: 'g1', target: 'g1a' }, { source: 'z', target: 'g1' }]));
+    h.apply(
+      'paste',
+      paste(
+        G,
+        [
+          { id: 'g1', type: 'Dense', params: { units: 16 } },
+          { id: 'g1a', type: 'ReLU' },
+        ],
+        [
+          { source: 'g1', target: 'g1a' },
+          { source: 'z', target: 'g1' },
+        ],
+      ),
+    );
     const ids = h.doc.models.generator!.nodes.map((n) => n.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain('dense_1');
@@ -124,7 +153,9 @@ describe('group into a block', () => {
     h.apply('repeat', setParam(G, 'mlp', 'repeat', 2));
     const repeated = validateProjectValue(h.doc);
     expect(repeated.status).toBe('ok');
-    expect(repeated.models.get('generator')!.totals.trainable).toBe(before.models.get('generator')!.totals.trainable + 16 * 16 + 16);
+    expect(repeated.models.get('generator')!.totals.trainable).toBe(
+      before.models.get('generator')!.totals.trainable + 16 * 16 + 16,
+    );
     h.undo();
     h.undo();
     expect(json(h.doc)).toEqual(json(toyProject()));

@@ -5,19 +5,18 @@
  */
 import { forTraining } from '../fixtures/templates.js';
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/cli/assets.js';
 import { compileModel } from '../../src/core/compile/model.js';
 import { compileTrainingPlan } from '../../src/core/compile/plan.js';
 import { projectSchema } from '../../src/core/project/schema.js';
 import { summarizeProject } from '../../src/core/summary.js';
-import { validateProjectText, validateProjectValue } from '../../src/core/validate.js';
 import { selectBackend } from '../../src/core/train/backend.js';
 import { Trainer } from '../../src/core/train/trainer.js';
-import { loadMnist } from '../../src/cli/assets.js';
-import { afterAll, beforeAll } from 'vitest';
+import { validateProjectText, validateProjectValue } from '../../src/core/validate.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -85,20 +84,35 @@ describe('templates', () => {
       if (REFERENCE[f]) {
         it('has the trainable parameter counts of the reference implementation', () => {
           const summaries = summarizeProject(validateProjectText(text));
-          for (const [model, count] of Object.entries(REFERENCE[f]!)) expect(summaries.find((s) => s.name === model)?.totals.trainable, model).toBe(count);
-          for (const [model, printed] of Object.entries(PRINTED[f] ?? {})) expect((summaries.find((s) => s.name === model)!.totals.trainable / 1e6).toFixed(3), model).toBe(printed);
+          for (const [model, count] of Object.entries(REFERENCE[f]!))
+            expect(summaries.find((s) => s.name === model)?.totals.trainable, model).toBe(count);
+          for (const [model, printed] of Object.entries(PRINTED[f] ?? {}))
+            expect((summaries.find((s) => s.name === model)!.totals.trainable / 1e6).toFixed(3), model).toBe(printed);
         });
       }
       it('trains a few steps without NaN, with losses that move', async () => {
         const { text: t, batch } = forTraining(f, text);
         const a = validateProjectText(t);
         expect(a.status, JSON.stringify(a.diagnostics)).toBe('ok');
-        const needsMnist = a.project!.training!.nodes.some((n) => n.type === 'Dataset' && String((n.params as { source: string }).source).startsWith('mnist'));
-        const folder = { pixels: new Float32Array(8 * 64 * 64 * 3).map((_, i) => (Math.sin(i * 0.013) + 1) / 2), count: 8, height: 64, width: 64, channels: 3 };
-        const trainer = new Trainer(a, { seed: 0, batchSize: batch, assets: { ...(needsMnist ? { mnist: loadMnist() } : {}), folder } });
+        const needsMnist = a.project!.training!.nodes.some(
+          (n) => n.type === 'Dataset' && String((n.params as { source: string }).source).startsWith('mnist'),
+        );
+        const folder = {
+          pixels: new Float32Array(8 * 64 * 64 * 3).map((_, i) => (Math.sin(i * 0.013) + 1) / 2),
+          count: 8,
+          height: 64,
+          width: 64,
+          channels: 3,
+        };
+        const trainer = new Trainer(a, {
+          seed: 0,
+          batchSize: batch,
+          assets: { ...(needsMnist ? { mnist: loadMnist() } : {}), folder },
+        });
         const steps = [];
         for (let i = 0; i < 3; i++) steps.push(await trainer.trainStep());
-        for (const m of steps) for (const [k, v] of Object.entries(m.losses)) expect(Number.isFinite(v), `${k} = ${v}`).toBe(true);
+        for (const m of steps)
+          for (const [k, v] of Object.entries(m.losses)) expect(Number.isFinite(v), `${k} = ${v}`).toBe(true);
         expect(steps[2]!.losses.D).not.toBe(steps[0]!.losses.D);
         expect(steps[2]!.losses.G).not.toBe(steps[0]!.losses.G);
         // The sample is what D judges, shaped like the data (StyleGAN's synthesis output, not its mapping's w).

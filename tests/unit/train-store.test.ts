@@ -3,22 +3,23 @@
  * store that holds it (src/ui/train/store.ts, no React): legal and illegal
  * transitions, and the loop obeying the one status there is.
  */
+
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSample, SessionStep, StopReason } from '../../src/core/train/session.js';
 import type { StepMetrics } from '../../src/core/train/trainer.js';
+import { validateProjectText } from '../../src/core/validate.js';
 import type { Engine, EngineInit } from '../../src/ui/train/engine.js';
 import {
   can,
   IllegalTransition,
   RUN_STATUSES,
-  transition,
   type RunEvent,
   type RunStatus,
+  transition,
 } from '../../src/ui/train/machine.js';
-import { TrainStore, type StartOptions } from '../../src/ui/train/store.js';
-import { validateProjectText } from '../../src/core/validate.js';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { type StartOptions, TrainStore } from '../../src/ui/train/store.js';
 
 const EVENTS: RunEvent[] = ['start', 'ready', 'readyPaused', 'pause', 'resume', 'stop', 'halted', 'fail'];
 

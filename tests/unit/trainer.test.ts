@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/train/backend.js';
-import { decodeCheckpoint, encodeCheckpoint, CheckpointError } from '../../src/core/train/checkpoint.js';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/core/train/checkpoint.js';
 import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectValue } from '../../src/core/validate.js';
 import { toyProject } from './fixtures.js';
@@ -60,7 +60,8 @@ describe('Trainer', () => {
     await resumed.restore({ step: header.step, tensors });
     const rest = await run(resumed, 3);
     expect(rest.map((m) => m.step)).toEqual([4, 5, 6]);
-    for (let i = 0; i < 3; i++) for (const [k, v] of Object.entries(full[i + 3]!.losses)) expect(rest[i]!.losses[k]).toBeCloseTo(v, 5);
+    for (let i = 0; i < 3; i++)
+      for (const [k, v] of Object.entries(full[i + 3]!.losses)) expect(rest[i]!.losses[k]).toBeCloseTo(v, 5);
     const s1 = await straight.generate(8).data();
     const s2 = await resumed.generate(8).data();
     expect(Array.from(s2)).toEqual(Array.from(s1));
@@ -104,7 +105,12 @@ describe('Trainer', () => {
     const a = analysis((p) => {
       p.training!.settings = { dStepsPerGStep: 3 };
       p.training!.nodes[6]!.params = { player: 'G', models: ['generator'], learningRate: 1e-4 };
-      p.training!.nodes[7]!.params = { player: 'D', models: ['discriminator'], learningRate: 4e-4, algorithm: 'rmsprop' };
+      p.training!.nodes[7]!.params = {
+        player: 'D',
+        models: ['discriminator'],
+        learningRate: 4e-4,
+        algorithm: 'rmsprop',
+      };
     });
     const t = new Trainer(a, { seed: 2 });
     await run(t, 4);
@@ -129,7 +135,10 @@ describe('Trainer', () => {
   });
 
   it('samples with the EMA of the generator weights: ema <- d ema + (1 - d) w', async () => {
-    const t = new Trainer(analysis((p) => (p.training!.settings = { emaDecay: 0.5 })), { seed: 5 });
+    const t = new Trainer(
+      analysis((p) => (p.training!.settings = { emaDecay: 0.5 })),
+      { seed: 5 },
+    );
     const w0 = await t.models.get('generator')!.trainableWeights[0]!.read().data();
     await t.trainStep();
     const w1 = await t.models.get('generator')!.trainableWeights[0]!.read().data();

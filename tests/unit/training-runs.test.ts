@@ -6,15 +6,15 @@
  * move and its samples change.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/cli/assets.js';
 import { selectBackend } from '../../src/core/train/backend.js';
 import { meanPairwiseDistance, modeCoverage } from '../../src/core/train/metrics.js';
 import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectText } from '../../src/core/validate.js';
-import { loadMnist } from '../../src/cli/assets.js';
 
 const ROOT = resolve(__dirname, '../..');
 const RESULTS = join(ROOT, 'test-results');

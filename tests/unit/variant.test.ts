@@ -10,8 +10,19 @@ const ring = validateProjectText(readFileSync(join(ROOT, 'templates/toy-ring.jso
 
 describe('param change variants', () => {
   it('parses training-graph and model changes with JSON values', () => {
-    expect(parseParamChange('opt_G.learningRate = 0.001')).toEqual({ node: 'opt_G', param: 'learningRate', value: 0.001, text: 'opt_G.learningRate = 0.001' });
-    expect(parseParamChange(' generator/g_fc1.units=32 ')).toEqual({ model: 'generator', node: 'g_fc1', param: 'units', value: 32, text: 'generator/g_fc1.units = 32' });
+    expect(parseParamChange('opt_G.learningRate = 0.001')).toEqual({
+      node: 'opt_G',
+      param: 'learningRate',
+      value: 0.001,
+      text: 'opt_G.learningRate = 0.001',
+    });
+    expect(parseParamChange(' generator/g_fc1.units=32 ')).toEqual({
+      model: 'generator',
+      node: 'g_fc1',
+      param: 'units',
+      value: 32,
+      text: 'generator/g_fc1.units = 32',
+    });
     expect(parseParamChange('loss.kind = "hinge"').value).toBe('hinge');
   });
   it('refuses malformed changes with a sentence that says how to write one', () => {

@@ -7,25 +7,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { walkModel, type ModelEmitter } from '../../src/core/compile/model.js';
+import { type ModelEmitter, walkModel } from '../../src/core/compile/model.js';
 import {
   compileTrainingPlan,
+  type EmitContext,
+  type EmitInputs,
   emitNodes,
   isValueNode,
   PlanError,
+  type PlanNode,
   playerNodes,
   playerProgram,
   sampleProgram,
-  type EmitContext,
-  type EmitInputs,
-  type PlanNode,
   type TrainingEmitter,
 } from '../../src/core/compile/plan.js';
 import type { TrainingOp } from '../../src/core/nodes/training.js';
 import { validateProjectText } from '../../src/core/validate.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const templates = readdirSync(join(ROOT, 'templates')).filter((f) => f.endsWith('.json')).sort();
+const templates = readdirSync(join(ROOT, 'templates'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const load = (f: string) => validateProjectText(readFileSync(join(ROOT, 'templates', f), 'utf8'));
 
 /** A third target: prints each op as pseudo-code, values are the names that hold them. */
@@ -105,7 +107,7 @@ describe('the training walk', () => {
 });
 
 describe('a player computes only what its terms read', () => {
-  it('one training step of the ring runs D 4 times (real, fake, the penalty; fake in G\'s update) and G twice', async () => {
+  it("one training step of the ring runs D 4 times (real, fake, the penalty; fake in G's update) and G twice", async () => {
     const { Trainer } = await import('../../src/core/train/trainer.js');
     const t = new Trainer(load('toy-ring.json'), { batchSize: 8, dStepsPerGStep: 1 });
     const calls = { generator: 0, discriminator: 0 };

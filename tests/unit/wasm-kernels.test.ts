@@ -8,10 +8,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmTrainingKernels, useFastWasmKernels } from '../../src/core/train/wasm-kernels.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
-import { validateProjectValue } from '../../src/core/validate.js';
 import { Trainer } from '../../src/core/train/trainer.js';
+import { registerWasmTrainingKernels, useFastWasmKernels } from '../../src/core/train/wasm-kernels.js';
+import { validateProjectValue } from '../../src/core/validate.js';
 import { convGanProject, syntheticFolder } from '../fixtures/conv-gan.js';
 
 beforeAll(async () => {

@@ -18,22 +18,23 @@
  * only as a JSON string literal, as a sanitized identifier ([A-Za-z0-9_],
  * never a reserved word), or in a // comment stripped of line breaks.
  */
-import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
-import { CompileError, walkModel, type ModelEmitter } from '../compile/model.js';
-import { printLayer } from './layers.js';
+
+import { CompileError, type ModelEmitter, walkModel } from '../compile/model.js';
 import {
   compileTrainingPlan,
-  emitNodes,
-  PlanError,
-  playerProgram,
-  sampleProgram,
   type EmitContext,
   type EmitInputs,
+  emitNodes,
+  PlanError,
   type PlanNode,
+  playerProgram,
+  sampleProgram,
   type TrainingEmitter,
 } from '../compile/plan.js';
+import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
 import type { ProjectAnalysis } from '../validate.js';
+import { printLayer } from './layers.js';
 
 /** The runtime modules the script embeds, in dependency order: namespace name and repository path. */
 export const RUNTIME_MODULES = [
@@ -69,7 +70,10 @@ export class Identifiers {
   get(key: string, hint: string): string {
     const had = this.given.get(key);
     if (had) return had;
-    let base = hint.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+    let base = hint
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40);
     if (!/^[A-Za-z_]/.test(base)) base = `n_${base}`;
     if (RESERVED.has(base) || base === 'n_') base = `${base}_`;
     let name = base;
@@ -135,16 +139,18 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
         const fake = inputs.get('fake');
         if (ctx.player !== 'D') {
           // G's term reads D's logits on fake samples only.
-          out(`const ${v} = tf.mul(losses.generatorLoss(KIND[${lit(n.id)}]!, ${fake}), ${lit(op.weight)}) as tf.Scalar;`);
+          out(
+            `const ${v} = tf.mul(losses.generatorLoss(KIND[${lit(n.id)}]!, ${fake}), ${lit(op.weight)}) as tf.Scalar;`,
+          );
           return [v];
         }
         const real = inputs.get('real');
         const loss = `losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(op.labelSmoothing)})`;
         out(`const ${v} = tf.mul(${loss}.d, ${lit(op.weight)}) as tf.Scalar;`);
         this.lines.push(
-            `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,
-            `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`,
-          );
+          `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,
+          `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`,
+        );
         return [v];
       }
       case 'penalty': {
@@ -156,14 +162,20 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
           inputs.has('fake') ? `fake: ${inputs.get('fake')}` : '',
           'seed: random.nextSeed(rng)',
         ];
-        out(`const ${v} = losses.gradientPenalty(${lit(op.kind)}, ${lit(op.weight)}, ${fn}, { ${feeds.filter(Boolean).join(', ')} });`);
+        out(
+          `const ${v} = losses.gradientPenalty(${lit(op.kind)}, ${lit(op.weight)}, ${fn}, { ${feeds.filter(Boolean).join(', ')} });`,
+        );
         return [v];
       }
       case 'reconstruction':
-        out(`const ${v} = losses.reconstructionLoss(${lit(op.norm)}, ${lit(op.weight)}, ${inputs.get('input')}, ${inputs.get('target')});`);
+        out(
+          `const ${v} = losses.reconstructionLoss(${lit(op.norm)}, ${lit(op.weight)}, ${inputs.get('input')}, ${inputs.get('target')});`,
+        );
         return [v];
       case 'auxClassifier':
-        out(`const ${v} = losses.auxClassifierLoss(${lit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')});`);
+        out(
+          `const ${v} = losses.auxClassifierLoss(${lit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')});`,
+        );
         return [v];
     }
   }
@@ -196,7 +208,10 @@ function parseImports(src: string): ImportLine[] {
       if (def && !clause.startsWith('{')) line.def = def[1] as string;
       const braces = /\{([\s\S]*)\}/.exec(clause);
       if (braces)
-        for (const part of (braces[1] as string).split(',').map((x) => x.trim()).filter(Boolean)) {
+        for (const part of (braces[1] as string)
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)) {
           const type = typeOnly || part.startsWith('type ');
           line.names.push({ name: part.replace(/^type\s+/, '').split(/\s+as\s+/)[0] as string, type });
         }
@@ -244,13 +259,20 @@ function embed(mod: (typeof RUNTIME_MODULES)[number], source: string, top: Set<s
     if (!imp.from.startsWith('.')) throw new ExportError(`${mod.path}: cannot embed an import of '${imp.from}'.`);
     const target = RUNTIME_MODULES.find((m) => m.path === resolvePath(mod.path, imp.from));
     for (const n of imp.names) {
-      if (target) lines.push(n.type ? `type ${n.name} = ${target.ns}.${n.name};` : `const ${n.name} = ${target.ns}.${n.name};`);
+      if (target)
+        lines.push(n.type ? `type ${n.name} = ${target.ns}.${n.name};` : `const ${n.name} = ${target.ns}.${n.name};`);
       else if (n.type && ext[n.name]) lines.push(ext[n.name] as string);
       else throw new ExportError(`${mod.path}: '${n.name}' from '${imp.from}' is not part of the exported runtime.`);
     }
   }
   body = body.replace(/\btfl\./g, 'tf.').replace(/^\s*\n/, '');
-  return [`${comment(`---- ${mod.ns}: ganvas' ${mod.path} ----`)}`, `namespace ${mod.ns} {`, ...lines, body.trim(), `}`].join('\n');
+  return [
+    `${comment(`---- ${mod.ns}: ganvas' ${mod.path} ----`)}`,
+    `namespace ${mod.ns} {`,
+    ...lines,
+    body.trim(),
+    `}`,
+  ].join('\n');
 }
 
 export interface ExportOptions {
@@ -267,10 +289,13 @@ function printModel(m: ModelAnalysis, fnName: string): string {
   const emitter: ModelEmitter<string> = {
     input: (info, t) => {
       const v = ids.get(info.id, info.id);
-      out.push(`  const ${v} = tf.input({ shape: ${lit(t.shape.slice(1))}, dtype: ${lit(t.dtype)}, name: ${lit(info.id)} });`);
+      out.push(
+        `  const ${v} = tf.input({ shape: ${lit(t.shape.slice(1))}, dtype: ${lit(t.dtype)}, name: ${lit(info.id)} });`,
+      );
       return v;
     },
-    duplicate: (x, name) => `tf.layers.activation({ activation: 'linear', name: ${lit(name)} }).apply(${x}) as tf.SymbolicTensor`,
+    duplicate: (x, name) =>
+      `tf.layers.activation({ activation: 'linear', name: ${lit(name)} }).apply(${x}) as tf.SymbolicTensor`,
     node: (info, specs, args) => {
       const v = ids.get(info.id, info.id);
       const shape = info.outputs?.[0] ? ` -> [${info.outputs[0].shape.map((d) => d ?? 'B').join(', ')}]` : '';
@@ -279,7 +304,10 @@ function printModel(m: ModelAnalysis, fnName: string): string {
       specs.forEach((spec, k) => {
         expr = `${printLayer(spec, 'tf', 'custom')}.apply(${expr}) as tf.SymbolicTensor`;
         if (k < specs.length - 1) {
-          const tmp = ids.get(`${info.id}/${spec.config.name as string}`, String(spec.config.name ?? `${info.id}_part`));
+          const tmp = ids.get(
+            `${info.id}/${spec.config.name as string}`,
+            String(spec.config.name ?? `${info.id}_part`),
+          );
           out.push(`  const ${tmp} = ${expr};`);
           expr = tmp;
         }
@@ -301,7 +329,6 @@ function sampleCount(a: ProjectAnalysis, model: string): number {
   return (out[1] ?? 0) * (out[2] ?? 0) > 64 * 64 ? 16 : 64;
 }
 
-
 /** The whole script. A project the training walk cannot run is refused with an ExportError saying why. */
 export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions = {}): string {
   try {
@@ -314,11 +341,45 @@ export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, op
 
 function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions): string {
   const project = a.project;
-  if (!project || a.status !== 'ok') throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
-  if (!project.training || !a.training?.complete) throw new ExportError('The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.');
+  if (!project || a.status !== 'ok')
+    throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
+  if (!project.training || !a.training?.complete)
+    throw new ExportError(
+      'The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.',
+    );
   const plan = compileTrainingPlan(a);
   const s = plan.settings;
-  const ids = new Identifiers(['SETTINGS', 'BATCH', 'SEED', 'STEPS', 'EVERY', 'KIND', 'models', 'samplers', 'optimizers', 'saveSamples', 'builders', 'vars', 'trainD', 'trainG', 'sample', 'main', 'args', 'rng', 'step', 'k', 'kept', 'record', 'tag', 'ema', 'writePng', 'saveModel', 'variablesOf', 'evalD', 'evalG']);
+  const ids = new Identifiers([
+    'SETTINGS',
+    'BATCH',
+    'SEED',
+    'STEPS',
+    'EVERY',
+    'KIND',
+    'models',
+    'samplers',
+    'optimizers',
+    'saveSamples',
+    'builders',
+    'vars',
+    'trainD',
+    'trainG',
+    'sample',
+    'main',
+    'args',
+    'rng',
+    'step',
+    'k',
+    'kept',
+    'record',
+    'tag',
+    'ema',
+    'writePng',
+    'saveModel',
+    'variablesOf',
+    'evalD',
+    'evalG',
+  ]);
   const modelVar = (name: string) => ids.get(`model:${name}`, name);
   const builder = (name: string) => ids.get(`build:${name}`, `build_${name}`);
   const nodeVar = (id: string) => ids.get(`node:${id}`, id);
@@ -346,12 +407,15 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
       '    tf.tidy(() => {',
       '      const rng = random.makeRng(tag);',
       '      const record = new Map<string, tf.Scalar>();',
-      '      // Outside the tape: what does not depend on this player\'s weights.',
+      "      // Outside the tape: what does not depend on this player's weights.",
       ...ind(outside, 6),
       `      const { value, grads } = tf.variableGrads(() => {`,
       ...ind(within, 8),
       '        let total = tf.scalar(0);',
-      ...terms.flatMap((t) => [`        record.set(${lit(`${player}/${t.id}`)}, ${nodeVar(t.id)});`, `        total = tf.add(total, ${nodeVar(t.id)});`]),
+      ...terms.flatMap((t) => [
+        `        record.set(${lit(`${player}/${t.id}`)}, ${nodeVar(t.id)});`,
+        `        total = tf.add(total, ${nodeVar(t.id)});`,
+      ]),
       '        for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);',
       '        return total;',
       `      }, vars.${player});`,
@@ -376,24 +440,32 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
   const sampleBody = statements(sampleNodes, sampleValues, { player: 'sample', training: false });
   const sampleOut = (sampleValues.get(target.id) as string[])[0] as string;
 
-  const usesCustom = [...a.models.values()].some((m) => m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')));
+  const usesCustom = [...a.models.values()].some((m) =>
+    m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')),
+  );
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
   const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
   const top = new Set<string>();
-  const modules = RUNTIME_MODULES.filter((m) => (m.ns !== 'custom' || usesCustom) && (m.ns !== 'mnistFormat' || usesMnist)).map((m) => {
+  const modules = RUNTIME_MODULES.filter(
+    (m) => (m.ns !== 'custom' || usesCustom) && (m.ns !== 'mnistFormat' || usesMnist),
+  ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
     return embed(m, src, top);
   });
   const gModel = target.params.model as string;
-  const kinds = Object.fromEntries(plan.nodes.filter((n) => n.type === 'AdversarialLoss').map((n) => [n.id, n.params.kind]));
+  const kinds = Object.fromEntries(
+    plan.nodes.filter((n) => n.type === 'AdversarialLoss').map((n) => [n.id, n.params.kind]),
+  );
 
   const script = [
-    comment(`Training script for the ganvas project ${lit(project.name ?? 'project')}, exported by \`ganvas export --target ts\`.`),
+    comment(
+      `Training script for the ganvas project ${lit(project.name ?? 'project')}, exported by \`ganvas export --target ts\`.`,
+    ),
     '// Standalone: it needs @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm and seedrandom (a dependency of tfjs), nothing of ganvas.',
     '// Run:  npx tsx this-file.ts [--steps N] [--batch N] [--seed S] [--backend wasm|cpu] [--out DIR] [--mnist FILE] [--every N]',
     '// Prints one JSON line of losses per step; writes DIR/samples/step-N.png and DIR/generator/{model.json,weights.bin}.',
-    '// Given the same seed, batch and backend, its losses follow the editor\'s and `ganvas train`\'s run of the project.',
+    "// Given the same seed, batch and backend, its losses follow the editor's and `ganvas train`'s run of the project.",
     '/* eslint-disable */',
     "import * as tf from '@tensorflow/tfjs';",
     "import '@tensorflow/tfjs-backend-wasm';",
@@ -482,20 +554,39 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  await tf.setBackend(args.backend);',
     '  await tf.ready();',
     "  tf.env().set('PROD', true);",
-    '  // Weights initialised from the seed: tfjs\' initializers draw from Math.random, seeded here.',
+    "  // Weights initialised from the seed: tfjs' initializers draw from Math.random, seeded here.",
     '  models = random.withSeededMathRandom(`${SEED}:init`, () => ({',
     ...plan.models.map((name) => `    ${lit(name)}: ${builder(name)}(),`),
     '  }));',
     ...(usesMnist
-      ? ['  let mnist: datasets.MnistData;', '  try {', '    mnist = mnistFormat.decodeMnistBin(new Uint8Array(readFileSync(args.mnist!)));', '  } catch (e) {', '    throw new Error(`MNIST digits: cannot read ${args.mnist} (${(e as Error).message}); in the ganvas repository, npx ganvas data writes it, or pass --mnist FILE.`);', '  }']
+      ? [
+          '  let mnist: datasets.MnistData;',
+          '  try {',
+          '    mnist = mnistFormat.decodeMnistBin(new Uint8Array(readFileSync(args.mnist!)));',
+          '  } catch (e) {',
+          '    throw new Error(`MNIST digits: cannot read ${args.mnist} (${(e as Error).message}); in the ganvas repository, npx ganvas data writes it, or pass --mnist FILE.`);',
+          '  }',
+        ]
       : []),
-    ...(usesFolder ? ['  throw new Error("This project trains on a folder of images; the exported script does not read image folders yet (train it with `ganvas train --data DIR`).");'] : []),
+    ...(usesFolder
+      ? [
+          '  throw new Error("This project trains on a folder of images; the exported script does not read image folders yet (train it with `ganvas train --data DIR`).");',
+        ]
+      : []),
     '  samplers = {',
-    ...plan.nodes.filter((n) => n.type === 'Dataset').map((n) => `    ${lit(n.id)}: datasets.createSampler(${lit(n.params)} as datasets.DatasetParams, { ${usesMnist ? 'mnist' : ''} }),`),
+    ...plan.nodes
+      .filter((n) => n.type === 'Dataset')
+      .map(
+        (n) =>
+          `    ${lit(n.id)}: datasets.createSampler(${lit(n.params)} as datasets.DatasetParams, { ${usesMnist ? 'mnist' : ''} }),`,
+      ),
     '  };',
     '  optimizers = [',
     ...(['D', 'G'] as const).flatMap((player) =>
-      plan.players[player].optimizers.map((o) => `    { player: ${lit(player)}, optimizer: optim.makeOptimizer(${lit(o.params)}), vars: [${(o.params.models as string[]).map((m) => `...variablesOf(models[${lit(m)}]!)`).join(', ')}] }, ${comment(o.id)}`),
+      plan.players[player].optimizers.map(
+        (o) =>
+          `    { player: ${lit(player)}, optimizer: optim.makeOptimizer(${lit(o.params)}), vars: [${(o.params.models as string[]).map((m) => `...variablesOf(models[${lit(m)}]!)`).join(', ')}] }, ${comment(o.id)}`,
+      ),
     ),
     '  ];',
     "  vars = { D: optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars), G: optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars) };",

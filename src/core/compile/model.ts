@@ -3,9 +3,9 @@
  * named by its node id, so weights, summaries and diagnostics line up.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { PASS_TYPE } from '../graph/expand.js';
 import { CUSTOM_LAYERS, registerCustomLayers } from '../nodes/layers/custom.js';
 import type { LayerSpec, TensorType } from '../nodes/types.js';
-import { PASS_TYPE } from '../graph/expand.js';
 import type { ModelAnalysis, NodeInfo } from '../shapes/infer.js';
 
 export class CompileError extends Error {}
@@ -70,7 +70,8 @@ export function walkModel<V>(m: ModelAnalysis, emitter: ModelEmitter<V>): { inpu
     const args = info.inputPorts.map((port) => {
       const src = feeds.get(info.id)?.get(port);
       const x = src === undefined ? undefined : produced.get(src);
-      if (x === undefined) throw new CompileError(`Model '${m.name}': input '${port}' of '${info.id}' is not connected.`);
+      if (x === undefined)
+        throw new CompileError(`Model '${m.name}': input '${port}' of '${info.id}' is not connected.`);
       return x;
     });
     if (info.type === PASS_TYPE || def?.modelOutput) {

@@ -69,7 +69,9 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
     throw new PlanError('The training graph has errors; validate the project first.');
   const nodes: PlanNode[] = a.training.order.map((n) => {
     const op = n.def.op?.(n.params);
-    const reads = n.def.reads ? Object.fromEntries(n.def.players?.(n.params).map((p) => [p, n.def.reads?.(n.params, p) ?? []]) ?? []) : undefined;
+    const reads = n.def.reads
+      ? Object.fromEntries(n.def.players?.(n.params).map((p) => [p, n.def.reads?.(n.params, p) ?? []]) ?? [])
+      : undefined;
     return {
       id: n.id,
       type: n.type,

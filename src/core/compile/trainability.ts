@@ -13,10 +13,10 @@
  * updates D and then G, so each player needs at least one loss term that
  * depends on its own models.
  */
-import { diag, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, diag } from '../diagnostics.js';
 import type { Player } from '../nodes/training.js';
-import type { TrainingAnalysis, TrainingNodeInfo } from '../shapes/training.js';
 import type { Locator } from '../shapes/structure.js';
+import type { TrainingAnalysis, TrainingNodeInfo } from '../shapes/training.js';
 
 const PLAYERS: Player[] = ['D', 'G'];
 

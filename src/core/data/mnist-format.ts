@@ -11,7 +11,8 @@ export function encodeMnistBin(d: MnistData): Uint8Array {
 }
 
 export function decodeMnistBin(bytes: Uint8Array): MnistData {
-  if (bytes.byteLength < 8 || bytes[0] !== 0x4d || bytes[1] !== 0x4e || bytes[2] !== 0x53 || bytes[3] !== 0x54) throw new Error('Not a ganvas MNIST file.');
+  if (bytes.byteLength < 8 || bytes[0] !== 0x4d || bytes[1] !== 0x4e || bytes[2] !== 0x53 || bytes[3] !== 0x54)
+    throw new Error('Not a ganvas MNIST file.');
   const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (bytes.byteLength !== 8 + count * 785) throw new Error('Truncated MNIST file.');
   return { count, labels: bytes.subarray(8, 8 + count), images: bytes.subarray(8 + count) };

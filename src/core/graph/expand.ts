@@ -4,13 +4,13 @@
  * graph of registry nodes plus pass-through nodes standing for the block's
  * Input and Output ports. Pass-through nodes build into nothing.
  */
-import { diag, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, diag } from '../diagnostics.js';
 import { BLOCK_TYPE, blockParamsSchema, blockPorts, resolveBlockPort } from '../nodes/defs/block.js';
 import { LIMITS } from '../project/limits.js';
 import type { Graph, GraphEdge, GraphNode } from '../project/schema.js';
 
 export const PASS_TYPE = '$Pass';
-export { BLOCK_TYPE, blockParamsSchema, blockPorts, resolveBlockPort, type BlockParams } from '../nodes/defs/block.js';
+export { BLOCK_TYPE, type BlockParams, blockParamsSchema, blockPorts, resolveBlockPort } from '../nodes/defs/block.js';
 
 /** Where an expanded node came from, for diagnostics. */
 export interface Origin {
@@ -118,21 +118,29 @@ function expandInner(
     const block = Object.prototype.hasOwnProperty.call(ctx.blocks, blockName) ? ctx.blocks[blockName] : undefined;
     if (!block) {
       ctx.diagnostics.push(
-        diag('UNKNOWN_BLOCK', `Block node '${node.id}' refers to block ${JSON.stringify(blockName)}, which is not defined. Defined blocks: ${Object.keys(ctx.blocks).join(', ') || 'none'}.`, {
-          graph: label,
-          nodeId: node.id,
-          path: [...path, 'params', 'block'],
-        }),
+        diag(
+          'UNKNOWN_BLOCK',
+          `Block node '${node.id}' refers to block ${JSON.stringify(blockName)}, which is not defined. Defined blocks: ${Object.keys(ctx.blocks).join(', ') || 'none'}.`,
+          {
+            graph: label,
+            nodeId: node.id,
+            path: [...path, 'params', 'block'],
+          },
+        ),
       );
       return;
     }
     if (stack.includes(blockName)) {
       ctx.diagnostics.push(
-        diag('BLOCK_RECURSION', `Block ${JSON.stringify(blockName)} instantiates itself (${[...stack, blockName].join(' -> ')}). A block cannot contain itself.`, {
-          graph: label,
-          nodeId: node.id,
-          path: [...path, 'params', 'block'],
-        }),
+        diag(
+          'BLOCK_RECURSION',
+          `Block ${JSON.stringify(blockName)} instantiates itself (${[...stack, blockName].join(' -> ')}). A block cannot contain itself.`,
+          {
+            graph: label,
+            nodeId: node.id,
+            path: [...path, 'params', 'block'],
+          },
+        ),
       );
       return;
     }
@@ -159,11 +167,15 @@ function expandInner(
     const ports = blockPorts(block);
     if (ports.inputs.length === 0 || ports.outputs.length === 0) {
       ctx.diagnostics.push(
-        diag('BLOCK_INTERFACE', `Block ${JSON.stringify(blockName)} needs at least one Input and one Output node to be used; it has ${ports.inputs.length} and ${ports.outputs.length}.`, {
-          graph: label,
-          nodeId: node.id,
-          path: [...path, 'params', 'block'],
-        }),
+        diag(
+          'BLOCK_INTERFACE',
+          `Block ${JSON.stringify(blockName)} needs at least one Input and one Output node to be used; it has ${ports.inputs.length} and ${ports.outputs.length}.`,
+          {
+            graph: label,
+            nodeId: node.id,
+            path: [...path, 'params', 'block'],
+          },
+        ),
       );
       return;
     }
@@ -181,10 +193,16 @@ function expandInner(
     let prevOutputs: string[] | undefined;
     for (let r = 0; r < repeat; r++) {
       const p = `${prefix}${node.id}_${repeat > 1 ? `${r}_` : ''}`;
-      const sub = expandInner(block, `block:${blockName}`, ['blocks', blockName], p, [...via, prefix + node.id], ctx, [...stack, blockName]);
+      const sub = expandInner(block, `block:${blockName}`, ['blocks', blockName], p, [...via, prefix + node.id], ctx, [
+        ...stack,
+        blockName,
+      ]);
       for (const n of sub.nodes) {
         // The block's Input and Output nodes become pass-throughs.
-        const isPort = n.origin.graph === `block:${blockName}` && n.origin.via.length === via.length + 1 && (n.type === 'Input' || n.type === 'Output');
+        const isPort =
+          n.origin.graph === `block:${blockName}` &&
+          n.origin.via.length === via.length + 1 &&
+          (n.type === 'Input' || n.type === 'Output');
         out.nodes.push(isPort ? { ...n, type: PASS_TYPE, params: {} } : n);
       }
       for (const e of sub.edges) out.edges.push(e); // not push(...): a spread of 100,000 arguments overflows the stack

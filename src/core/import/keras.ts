@@ -4,7 +4,7 @@
  * model can be opened, checked and edited. Layers ganvas has no node for are
  * reported, located by layer name, and the import stops there.
  */
-import { diag, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, diag } from '../diagnostics.js';
 import { NAME_PATTERN } from '../project/schema.js';
 
 export interface ImportedGraph {
@@ -15,7 +15,13 @@ export interface ImportedGraph {
 
 type LayerConfig = { class_name: string; config: Record<string, unknown>; name?: string; inbound_nodes?: unknown[] };
 
-const ACTIVATIONS: Record<string, string> = { relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', elu: 'ELU', linear: 'Linear' };
+const ACTIVATIONS: Record<string, string> = {
+  relu: 'ReLU',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  elu: 'ELU',
+  linear: 'Linear',
+};
 const CUSTOM: Record<string, string> = {
   GanvasInstanceNorm: 'InstanceNorm',
   GanvasPixelNorm: 'PixelNorm',
@@ -43,8 +49,10 @@ const pair = (v: unknown): number => (Array.isArray(v) ? Number(v[0]) : Number(v
 /** The ganvas node(s) for one Keras layer: [type, params][] applied in sequence. */
 function mapLayer(l: LayerConfig, all: LayerConfig[]): [string, Record<string, unknown>][] | string {
   const c = l.config;
-  const act = (a: unknown): [string, Record<string, unknown>][] => (typeof a === 'string' && a !== 'linear' ? (ACTIVATIONS[a] ? [[ACTIVATIONS[a] as string, {}]] : []) : []);
-  const unsupportedAct = typeof c.activation === 'string' && c.activation !== 'linear' && !ACTIVATIONS[c.activation as string];
+  const act = (a: unknown): [string, Record<string, unknown>][] =>
+    typeof a === 'string' && a !== 'linear' ? (ACTIVATIONS[a] ? [[ACTIVATIONS[a] as string, {}]] : []) : [];
+  const unsupportedAct =
+    typeof c.activation === 'string' && c.activation !== 'linear' && !ACTIVATIONS[c.activation as string];
   if (unsupportedAct) return `activation ${JSON.stringify(c.activation)} is not supported`;
   const conv = (): Record<string, unknown> => ({
     filters: c.filters,
@@ -70,7 +78,17 @@ function mapLayer(l: LayerConfig, all: LayerConfig[]): [string, Record<string, u
     case 'Conv2DTranspose':
       return [['ConvTranspose2D', conv()], ...act(c.activation)];
     case 'BatchNormalization':
-      return [['BatchNorm', { momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 1e-3, scale: c.scale ?? true, center: c.center ?? true }]];
+      return [
+        [
+          'BatchNorm',
+          {
+            momentum: c.momentum ?? 0.99,
+            epsilon: c.epsilon ?? 1e-3,
+            scale: c.scale ?? true,
+            center: c.center ?? true,
+          },
+        ],
+      ];
     case 'LayerNormalization':
       return [['LayerNorm', { epsilon: c.epsilon ?? 1e-3 }]];
     case 'LeakyReLU':
@@ -80,7 +98,9 @@ function mapLayer(l: LayerConfig, all: LayerConfig[]): [string, Record<string, u
     case 'ELU':
       return [['ELU', {}]];
     case 'Activation':
-      return ACTIVATIONS[c.activation as string] ? [[ACTIVATIONS[c.activation as string] as string, {}]] : `activation ${JSON.stringify(c.activation)} is not supported`;
+      return ACTIVATIONS[c.activation as string]
+        ? [[ACTIVATIONS[c.activation as string] as string, {}]]
+        : `activation ${JSON.stringify(c.activation)} is not supported`;
     case 'Flatten':
       return [['Flatten', {}]];
     case 'Reshape':
@@ -92,7 +112,9 @@ function mapLayer(l: LayerConfig, all: LayerConfig[]): [string, Record<string, u
     case 'AveragePooling2D':
       return [['Downsample', { factor: pair(c.pool_size ?? 2) }]];
     case 'ZeroPadding2D':
-      return [['ZeroPad', { padding: Array.isArray(c.padding) ? pair((c.padding as unknown[])[0]) : Number(c.padding ?? 1) }]];
+      return [
+        ['ZeroPad', { padding: Array.isArray(c.padding) ? pair((c.padding as unknown[])[0]) : Number(c.padding ?? 1) }],
+      ];
     case 'Embedding':
       return [['Embedding', { numClasses: c.input_dim, dim: c.output_dim }]];
     case 'Concatenate':
@@ -119,14 +141,28 @@ function inbound(l: LayerConfig): string[] {
   return first.map((x) => (Array.isArray(x) ? String(x[0]) : String((x as { args?: unknown }).args ?? '')));
 }
 
-export function importKerasTopology(json: unknown, name = 'imported'): { graph?: ImportedGraph; diagnostics: Diagnostic[] } {
+export function importKerasTopology(
+  json: unknown,
+  name = 'imported',
+): { graph?: ImportedGraph; diagnostics: Diagnostic[] } {
   const out: Diagnostic[] = [];
   const root = json as { modelTopology?: unknown };
-  const topo = ((root && typeof root === 'object' && 'modelTopology' in root ? root.modelTopology : json) ?? {}) as { model_config?: unknown; class_name?: string; config?: unknown };
-  const model = (topo.model_config ?? topo) as { class_name?: string; config?: { layers?: LayerConfig[]; name?: string } | LayerConfig[] };
+  const topo = ((root && typeof root === 'object' && 'modelTopology' in root ? root.modelTopology : json) ?? {}) as {
+    model_config?: unknown;
+    class_name?: string;
+    config?: unknown;
+  };
+  const model = (topo.model_config ?? topo) as {
+    class_name?: string;
+    config?: { layers?: LayerConfig[]; name?: string } | LayerConfig[];
+  };
   const layers = (Array.isArray(model.config) ? model.config : model.config?.layers) as LayerConfig[] | undefined;
   if (!layers || !Array.isArray(layers)) {
-    out.push(diag('NOT_PROJECT', 'This is not a TF.js/Keras model.json: no modelTopology with layers.', { path: ['modelTopology'] }));
+    out.push(
+      diag('NOT_PROJECT', 'This is not a TF.js/Keras model.json: no modelTopology with layers.', {
+        path: ['modelTopology'],
+      }),
+    );
     return { diagnostics: out };
   }
   const sequential = model.class_name === 'Sequential';
@@ -136,9 +172,17 @@ export function importKerasTopology(json: unknown, name = 'imported'): { graph?:
   const outputOf = new Map<string, string>();
   let prev: string | undefined;
   if (sequential && layers[0] && layers[0].class_name !== 'InputLayer') {
-    const shape = ((layers[0].config.batch_input_shape ?? layers[0].config.batch_shape) as (number | null)[] | undefined)?.slice(1);
+    const shape = (
+      (layers[0].config.batch_input_shape ?? layers[0].config.batch_shape) as (number | null)[] | undefined
+    )?.slice(1);
     if (!shape) {
-      out.push(diag('SCHEMA', 'The first layer of the Sequential model has no batch_input_shape, so the input shape is unknown.', { path: ['modelTopology', 'config', 'layers', 0] }));
+      out.push(
+        diag(
+          'SCHEMA',
+          'The first layer of the Sequential model has no batch_input_shape, so the input shape is unknown.',
+          { path: ['modelTopology', 'config', 'layers', 0] },
+        ),
+      );
       return { diagnostics: out };
     }
     const id = safeId('input', taken);
@@ -149,18 +193,38 @@ export function importKerasTopology(json: unknown, name = 'imported'): { graph?:
     const lname = String(l.config.name ?? l.name ?? `layer_${i}`);
     const mapped = mapLayer(l, layers);
     if (typeof mapped === 'string') {
-      out.push(diag('UNKNOWN_NODE_TYPE', `Layer '${lname}' (${l.class_name}): ${mapped}. Import stopped there; edit the model or add the layer by hand.`, { path: ['modelTopology', 'config', 'layers', i], nodeId: lname }));
+      out.push(
+        diag(
+          'UNKNOWN_NODE_TYPE',
+          `Layer '${lname}' (${l.class_name}): ${mapped}. Import stopped there; edit the model or add the layer by hand.`,
+          { path: ['modelTopology', 'config', 'layers', i], nodeId: lname },
+        ),
+      );
       return { diagnostics: out };
     }
-    const sources = sequential ? (prev ? [prev] : []) : inbound(l).map((s) => outputOf.get(s)).filter((s): s is string => s !== undefined);
+    const sources = sequential
+      ? prev
+        ? [prev]
+        : []
+      : inbound(l)
+          .map((s) => outputOf.get(s))
+          .filter((s): s is string => s !== undefined);
     let last: string | undefined;
     mapped.forEach(([type, params], k) => {
       const id = safeId(k === 0 ? lname : `${lname}_${type.toLowerCase()}`, taken);
       const p = { ...params };
-      if ((type === 'Concat' || type === 'Add' || type === 'Multiply') && k === 0) p.inputs = Math.max(2, sources.length);
-      graph.nodes.push({ id, type, ...(Object.keys(p).length ? { params: p } : {}), ...(id !== lname ? { label: lname } : {}) });
+      if ((type === 'Concat' || type === 'Add' || type === 'Multiply') && k === 0)
+        p.inputs = Math.max(2, sources.length);
+      graph.nodes.push({
+        id,
+        type,
+        ...(Object.keys(p).length ? { params: p } : {}),
+        ...(id !== lname ? { label: lname } : {}),
+      });
       const ins = k === 0 ? sources : [last as string];
-      ins.forEach((s, j) => graph.edges.push({ source: s, target: id, ...(ins.length > 1 ? { targetPort: `in${j}` } : {}) }));
+      ins.forEach((s, j) =>
+        graph.edges.push({ source: s, target: id, ...(ins.length > 1 ? { targetPort: `in${j}` } : {}) }),
+      );
       last = id;
     });
     if (last) outputOf.set(lname, last);
@@ -169,7 +233,10 @@ export function importKerasTopology(json: unknown, name = 'imported'): { graph?:
   // Outputs: the Sequential model's last layer, or the functional model's output_layers.
   const outs = sequential
     ? [prev]
-    : (((Array.isArray(model.config) ? undefined : (model.config as { output_layers?: unknown[][] }).output_layers) ?? []).map((o) => outputOf.get(String(o[0]))) as (string | undefined)[]);
+    : ((
+        (Array.isArray(model.config) ? undefined : (model.config as { output_layers?: unknown[][] }).output_layers) ??
+        []
+      ).map((o) => outputOf.get(String(o[0]))) as (string | undefined)[]);
   outs.forEach((s, k) => {
     if (!s) return;
     const id = safeId(outs.length > 1 ? `output_${k + 1}` : 'output', taken);

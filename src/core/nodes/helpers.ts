@@ -1,4 +1,13 @@
-import type { AnyNodeDef, Dim, InferContext, InferResult, NodeDef, PortSpec, ShapeProblem, TensorType } from './types.js';
+import type {
+  AnyNodeDef,
+  Dim,
+  InferContext,
+  InferResult,
+  NodeDef,
+  PortSpec,
+  ShapeProblem,
+  TensorType,
+} from './types.js';
 
 /** [B,28,28,1] */
 export function fmtShape(shape: readonly Dim[]): string {
@@ -38,7 +47,14 @@ const RANK_HINT: Record<number, string> = {
 };
 
 /** Checks the rank of input `i`; returns a problem or undefined. */
-export function needRank<P>(ctx: InferContext<P>, title: string, i: number, port: string, rank: number, hint?: string): ShapeProblem | undefined {
+export function needRank<P>(
+  ctx: InferContext<P>,
+  title: string,
+  i: number,
+  port: string,
+  rank: number,
+  hint?: string,
+): ShapeProblem | undefined {
   const t = ctx.inputs[i] as TensorType;
   if (t.shape.length === rank) return undefined;
   const fix =
@@ -51,7 +67,11 @@ export function needRank<P>(ctx: InferContext<P>, title: string, i: number, port
   return {
     code: 'RANK',
     port,
-    message: `${title} '${ctx.id}' needs a rank-${rank} input ${RANK_HINT[rank] ?? ''} on '${port}'; ${ctx.sources[i]}. ${fix}`.replace('  ', ' '),
+    message:
+      `${title} '${ctx.id}' needs a rank-${rank} input ${RANK_HINT[rank] ?? ''} on '${port}'; ${ctx.sources[i]}. ${fix}`.replace(
+        '  ',
+        ' ',
+      ),
   };
 }
 

@@ -5,15 +5,16 @@
  * summary, editor palette and inspector, and code generation all read node
  * types from here.
  */
-import { Block, type BlockDef } from './defs/block.js';
+
 import * as activation from './defs/activation.js';
+import { Block, type BlockDef } from './defs/block.js';
 import * as dense from './defs/dense.js';
 import * as io from './defs/io.js';
 import * as merge from './defs/merge.js';
 import * as norm from './defs/norm.js';
 import * as shape from './defs/shape.js';
 import * as style from './defs/style.js';
-import { TRAINING_NODES, type AnyTrainingNodeDef } from './training.js';
+import { type AnyTrainingNodeDef, TRAINING_NODES } from './training.js';
 import type { AnyNodeDef } from './types.js';
 
 /** One entry of the registry; `kind` tells which. */

@@ -87,7 +87,9 @@ export const Dataset = define({
   params: datasetParamsSchema,
   inputs: () => [],
   outputs: (p) => datasetPorts(p).map(({ name, doc }) => ({ name, doc })),
-  infer: ({ params }) => ({ outputs: datasetPorts(params).map((d) => ({ shape: [null, ...d.shape], dtype: d.dtype })) }),
+  infer: ({ params }) => ({
+    outputs: datasetPorts(params).map((d) => ({ shape: [null, ...d.shape], dtype: d.dtype })),
+  }),
   classes: (p) => datasetClasses(p),
   op: (p) => ({ op: 'dataset', params: p }),
 });
@@ -124,7 +126,9 @@ export const LabelSource = define({
 
 function modelPorts(models: ReadonlyMap<string, ModelSignature>, name: string, side: 'inputs' | 'outputs'): PortSpec[] {
   const m = models.get(name);
-  return m ? m[side].map((n) => ({ name: n.id, doc: `${side === 'inputs' ? 'Input' : 'Output'} '${n.id}' of ${name}.` })) : [];
+  return m
+    ? m[side].map((n) => ({ name: n.id, doc: `${side === 'inputs' ? 'Input' : 'Output'} '${n.id}' of ${name}.` }))
+    : [];
 }
 
 export const ModelCall = define({
@@ -142,7 +146,11 @@ export const ModelCall = define({
       const want = inp.outputs?.[0];
       const got = ctx.inputs[i];
       if (!want || !got) return;
-      if (want.dtype !== got.dtype || want.shape.length !== got.shape.length || want.shape.some((d, j) => d !== got.shape[j]))
+      if (
+        want.dtype !== got.dtype ||
+        want.shape.length !== got.shape.length ||
+        want.shape.some((d, j) => d !== got.shape[j])
+      )
         problems.push({
           code: want.shape.length !== got.shape.length ? 'RANK' : want.dtype !== got.dtype ? 'DTYPE' : 'SHAPE',
           port: inp.id,
@@ -182,8 +190,13 @@ export const AdversarialLoss = define({
   params: z
     .object({
       kind: z.enum(ADVERSARIAL_KINDS).default('non-saturating'),
-      labelSmoothing: z.number().min(0).max(0.5).default(0).describe('One-sided label smoothing: real targets become 1 - s (Salimans et al. 2016).'),
-      weight: weight(1, 'Multiplies both players\' terms.'),
+      labelSmoothing: z
+        .number()
+        .min(0)
+        .max(0.5)
+        .default(0)
+        .describe('One-sided label smoothing: real targets become 1 - s (Salimans et al. 2016).'),
+      weight: weight(1, "Multiplies both players' terms."),
     })
     .strict(),
   inputs: () => [
@@ -228,7 +241,14 @@ export const GradientPenalty = define({
     const want = m.inputs.find((n) => n.def?.modelInput?.kind === 'data')?.outputs?.[0];
     const problems: ShapeProblem[] = [];
     if (!want)
-      return { problems: [{ code: 'SHAPE', message: `GradientPenalty '${ctx.id}' needs critic '${ctx.params.critic}' to have an Input node for samples.` }] };
+      return {
+        problems: [
+          {
+            code: 'SHAPE',
+            message: `GradientPenalty '${ctx.id}' needs critic '${ctx.params.critic}' to have an Input node for samples.`,
+          },
+        ],
+      };
     ctx.inputs.forEach((t, i) => {
       if (t.shape.length !== want.shape.length || t.shape.some((d, j) => d !== want.shape[j]))
         problems.push({
@@ -287,9 +307,25 @@ export const AuxClassifier = define({
   infer: (ctx) => {
     const [l, y] = ctx.inputs as [TensorType, TensorType];
     if (l.shape.length !== 2 || l.shape[1] !== ctx.params.numClasses)
-      return { problems: [{ code: 'SHAPE', port: 'logits', message: `AuxClassifier '${ctx.id}' needs logits [B,${ctx.params.numClasses}]; ${ctx.sources[0]}.` }] };
+      return {
+        problems: [
+          {
+            code: 'SHAPE',
+            port: 'logits',
+            message: `AuxClassifier '${ctx.id}' needs logits [B,${ctx.params.numClasses}]; ${ctx.sources[0]}.`,
+          },
+        ],
+      };
     if (y.dtype !== 'int32' || y.shape.length !== 2 || y.shape[1] !== 1)
-      return { problems: [{ code: 'DTYPE', port: 'labels', message: `AuxClassifier '${ctx.id}' needs int32 class ids [B,1] on 'labels'; ${ctx.sources[1]} ${y.dtype}.` }] };
+      return {
+        problems: [
+          {
+            code: 'DTYPE',
+            port: 'labels',
+            message: `AuxClassifier '${ctx.id}' needs int32 class ids [B,1] on 'labels'; ${ctx.sources[1]} ${y.dtype}.`,
+          },
+        ],
+      };
     return { outputs: [scalar] };
   },
   players: (p) => (p.player === 'both' ? ['D', 'G'] : [p.player]),

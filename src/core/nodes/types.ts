@@ -136,6 +136,10 @@ export interface AnyNodeDef extends Omit<NodeDef<unknown>, 'params'> {
  * depends on this interface only, never on the analysis.
  */
 export interface ModelSignature {
-  inputs: readonly { id: string; outputs?: TensorType[]; def?: { modelInput?: { kind: 'data' | 'noise' | 'label' } } }[];
+  inputs: readonly {
+    id: string;
+    outputs?: TensorType[];
+    def?: { modelInput?: { kind: 'data' | 'noise' | 'label' } };
+  }[];
   outputs: readonly { id: string; outputs?: TensorType[]; inputs?: TensorType[] }[];
 }

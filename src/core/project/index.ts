@@ -1,5 +1,6 @@
 /** The project file: schema, parsing with located errors, variants. The public surface of core/project. */
-export * from './schema.js';
-export * from './parse.js';
-export * from './variant.js';
+
 export * from './limits.js';
+export * from './parse.js';
+export * from './schema.js';
+export * from './variant.js';

@@ -1,10 +1,16 @@
 /**
  * Text -> typed Project, or located diagnostics. Never throws.
  */
-import { parseTree, findNodeAtLocation, printParseErrorCode, type ParseError, type Node as JsonNode } from 'jsonc-parser';
-import { diag, type Diagnostic, type DiagnosticLocation } from '../diagnostics.js';
+import {
+  findNodeAtLocation,
+  type Node as JsonNode,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from 'jsonc-parser';
+import { type Diagnostic, type DiagnosticLocation, diag } from '../diagnostics.js';
 import { formatBytes, invalidUtf8Offset, jsonDepth, LIMITS } from './limits.js';
-import { FORMAT, projectSchema, type Project } from './schema.js';
+import { FORMAT, type Project, projectSchema } from './schema.js';
 
 export interface ParseResult {
   /** The project when the structure is valid (node params not yet checked). */
@@ -161,7 +167,11 @@ function describeParseError(code: string): string {
 export function parseProjectValue(raw: unknown, locate: ParseResult['locate'] = () => undefined): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return {
-      diagnostics: [diag('NOT_PROJECT', 'This is not a ganvas project: expected a JSON object with "format": "ganvas/1".', { path: [] })],
+      diagnostics: [
+        diag('NOT_PROJECT', 'This is not a ganvas project: expected a JSON object with "format": "ganvas/1".', {
+          path: [],
+        }),
+      ],
       status: 'unreadable',
       locate,
     };
@@ -169,7 +179,13 @@ export function parseProjectValue(raw: unknown, locate: ParseResult['locate'] = 
   const format = (raw as Record<string, unknown>).format;
   if (format === undefined) {
     return {
-      diagnostics: [diag('NOT_PROJECT', 'This is not a ganvas project: it has no "format" field (expected "format": "ganvas/1").', at([], locate))],
+      diagnostics: [
+        diag(
+          'NOT_PROJECT',
+          'This is not a ganvas project: it has no "format" field (expected "format": "ganvas/1").',
+          at([], locate),
+        ),
+      ],
       status: 'unreadable',
       locate,
     };
@@ -194,14 +210,16 @@ export function parseProjectValue(raw: unknown, locate: ParseResult['locate'] = 
   // turns it into the prototype: the key would vanish without a word. Refuse it, wherever it is.
   const forbidden = forbiddenKeys(raw);
   if (forbidden.length > 0) {
-    const diagnostics = forbidden.slice(0, 100).map((path) =>
-      diag(
-        'FORBIDDEN_KEY',
-        `The key "__proto__" (at ${pathText(path)}) is not allowed: JavaScript would drop it ` +
-          "or change the object's prototype. Remove or rename it.",
-        at(path, locate),
-      ),
-    );
+    const diagnostics = forbidden
+      .slice(0, 100)
+      .map((path) =>
+        diag(
+          'FORBIDDEN_KEY',
+          `The key "__proto__" (at ${pathText(path)}) is not allowed: JavaScript would drop it ` +
+            "or change the object's prototype. Remove or rename it.",
+          at(path, locate),
+        ),
+      );
     return { diagnostics, status: 'invalid', locate };
   }
   const result = projectSchema.safeParse(raw);
@@ -243,5 +261,10 @@ function at(path: (string | number)[], locate: ParseResult['locate']): Diagnosti
 }
 
 function pathText(path: readonly (string | number)[]): string {
-  return path.length === 0 ? 'the top level' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? 'the top level'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }

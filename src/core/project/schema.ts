@@ -56,7 +56,12 @@ export const trainingSettingsSchema = z
   .object({
     batchSize: z.number().int().min(1).max(4096).default(64),
     steps: z.number().int().min(1).max(10_000_000).default(2000),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     dStepsPerGStep: z.number().int().min(1).max(100).default(1),
     emaDecay: z.number().min(0).max(1).default(0).describe('EMA of generator weights; 0 turns it off.'),
     sampleEvery: z.number().int().min(1).default(100),
@@ -75,7 +80,11 @@ export const trainingSchema = z
 export const budgetsSchema = z
   .object({
     maxParams: z.number().int().min(1).default(100_000_000),
-    maxActivationBytesPerSample: z.number().int().min(1).default(256 * 1024 * 1024),
+    maxActivationBytesPerSample: z
+      .number()
+      .int()
+      .min(1)
+      .default(256 * 1024 * 1024),
   })
   .strict();
 

@@ -10,12 +10,12 @@
  * caller runs the full validation. A property test checks that its result
  * equals a full validation's.
  */
-import { hasErrors, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, hasErrors } from '../diagnostics.js';
 import type { TensorType } from '../nodes/types.js';
 import type { Project } from '../project/schema.js';
+import { inferNode, type NodeInfo, nodeTotals } from './infer.js';
 import { budgetDiagnostics, type ProjectAnalysis } from './project.js';
 import { analyzeTraining } from './training.js';
-import { inferNode, nodeTotals, type NodeInfo } from './infer.js';
 
 /** How many nodes a call inferred again (for benchmarks and tests). */
 export interface Reach {
@@ -23,10 +23,35 @@ export interface Reach {
 }
 
 /** Codes decided by the graph's structure and params, not by shape inference: a re-inference keeps them. */
-const STRUCTURAL = new Set(['PARAM', 'BAD_NAME', 'DUPLICATE_ID', 'UNKNOWN_NODE_TYPE', 'EDGE_UNKNOWN_NODE', 'EDGE_UNKNOWN_PORT', 'PORT_MULTIPLE', 'CYCLE', 'NO_INPUT', 'NO_OUTPUT', 'UNUSED_NODE', 'UNCONNECTED_INPUT', 'BLOCK_INTERFACE', 'BLOCK_RECURSION', 'UNKNOWN_BLOCK']);
+const STRUCTURAL = new Set([
+  'PARAM',
+  'BAD_NAME',
+  'DUPLICATE_ID',
+  'UNKNOWN_NODE_TYPE',
+  'EDGE_UNKNOWN_NODE',
+  'EDGE_UNKNOWN_PORT',
+  'PORT_MULTIPLE',
+  'CYCLE',
+  'NO_INPUT',
+  'NO_OUTPUT',
+  'UNUSED_NODE',
+  'UNCONNECTED_INPUT',
+  'BLOCK_INTERFACE',
+  'BLOCK_RECURSION',
+  'UNKNOWN_BLOCK',
+]);
 
 const sameTypes = (a: TensorType[] | undefined, b: TensorType[] | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((t, i) => t.dtype === b[i]?.dtype && t.shape.length === b[i]?.shape.length && t.shape.every((d, k) => d === b[i]?.shape[k])));
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.length === b.length &&
+    a.every(
+      (t, i) =>
+        t.dtype === b[i]?.dtype &&
+        t.shape.length === b[i]?.shape.length &&
+        t.shape.every((d, k) => d === b[i]?.shape[k]),
+    ));
 
 /** A binary min-heap of order positions. */
 class Heap {
@@ -66,17 +91,32 @@ class Heap {
   }
 }
 
-
 /**
  * The analysis after node `nodeId` of model `model` gets params `raw`, or
  * undefined when this edit needs a full validation. `prev` is left as it was
  * only in the undefined case: on success its model analysis is updated in place.
  */
-export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId: string, raw: Record<string, unknown>, reach?: Reach): ProjectAnalysis | undefined {
+export function reanalyzeParamEdit(
+  prev: ProjectAnalysis,
+  model: string,
+  nodeId: string,
+  raw: Record<string, unknown>,
+  reach?: Reach,
+): ProjectAnalysis | undefined {
   const project = prev.project;
   const m = prev.models.get(model);
   const info = m?.nodes.get(nodeId);
-  if (!project || !m || !info || !info.def || info.index === undefined || info.origin.via.length > 0 || m.bad.has(nodeId) || m.order.length !== m.nodes.size) return undefined;
+  if (
+    !project ||
+    !m ||
+    !info ||
+    !info.def ||
+    info.index === undefined ||
+    info.origin.via.length > 0 ||
+    m.bad.has(nodeId) ||
+    m.order.length !== m.nodes.size
+  )
+    return undefined;
   const graph = project.models[model];
   const index = info.origin.path[info.origin.path.length - 1];
   if (!graph || typeof index !== 'number' || graph.nodes[index]?.id !== nodeId) return undefined;
@@ -85,7 +125,11 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const params = parsed.data as Record<string, unknown>;
   const inputs = info.def.inputs(params).map((p) => p.name);
   const outputs = info.def.outputs(params).map((p) => p.name);
-  if (inputs.join('\u0000') !== info.inputPorts.join('\u0000') || outputs.join('\u0000') !== info.outputPorts.join('\u0000')) return undefined; // ports changed: wiring must be checked again
+  if (
+    inputs.join('\u0000') !== info.inputPorts.join('\u0000') ||
+    outputs.join('\u0000') !== info.outputPorts.join('\u0000')
+  )
+    return undefined; // ports changed: wiring must be checked again
 
   const heap = new Heap();
   heap.push(info.index as number);
@@ -107,8 +151,10 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
     const after = nodeTotals(n);
     untypedDelta += (n.outputs ? 0 : 1) - (oldOutputs ? 0 : 1);
     for (const k of Object.keys(delta) as (keyof typeof delta)[]) delta[k] += after[k] - before[k];
-    if (n.def?.modelOutput || n.def?.modelInput) interfaceChanged ||= !sameTypes(oldInputs, n.inputs) || !sameTypes(oldOutputs, n.outputs);
-    if (!sameTypes(oldOutputs, n.outputs)) for (const t of m.succ.get(n.id) ?? []) heap.push(m.nodes.get(t)?.index as number);
+    if (n.def?.modelOutput || n.def?.modelInput)
+      interfaceChanged ||= !sameTypes(oldInputs, n.inputs) || !sameTypes(oldOutputs, n.outputs);
+    if (!sameTypes(oldOutputs, n.outputs))
+      for (const t of m.succ.get(n.id) ?? []) heap.push(m.nodes.get(t)?.index as number);
   }
   if (reach) reach.nodes = redone.size;
   for (const k of Object.keys(delta) as (keyof typeof delta)[]) m.totals[k] += delta[k];
@@ -120,20 +166,43 @@ export function reanalyzeParamEdit(prev: ProjectAnalysis, model: string, nodeId:
   const next: Project = { ...project };
 
   // Replace the diagnostics of what was inferred again, the model's budget warnings and, when the model's interface changed, the training graph's.
-  const inferred = (d: Diagnostic) => d.location.graph === model && d.location.nodeId !== undefined && redone.has(d.location.nodeId) && !STRUCTURAL.has(d.code);
-  const budget = (d: Diagnostic) => (d.code === 'PARAM_BUDGET' || d.code === 'ACTIVATION_BUDGET') && d.location.path?.[1] === model && d.location.path.length === 2;
+  const inferred = (d: Diagnostic) =>
+    d.location.graph === model &&
+    d.location.nodeId !== undefined &&
+    redone.has(d.location.nodeId) &&
+    !STRUCTURAL.has(d.code);
+  const budget = (d: Diagnostic) =>
+    (d.code === 'PARAM_BUDGET' || d.code === 'ACTIVATION_BUDGET') &&
+    d.location.path?.[1] === model &&
+    d.location.path.length === 2;
   // Class counts of Label and Embedding nodes are checked across the training graph (LABEL_COUNT).
   const retrain = interfaceChanged || info.type === 'Label' || info.type === 'Embedding';
   const trainingDiag = (d: Diagnostic) => retrain && (d.location.graph === 'training' || d.code === 'LABEL_COUNT');
   // UNCONNECTED_INPUT does not depend on params; inferNode reports it again for nodes it re-infers.
-  const repeated = (d: Diagnostic) => d.code === 'UNCONNECTED_INPUT' && d.location.graph === model && d.location.nodeId !== undefined && redone.has(d.location.nodeId);
+  const repeated = (d: Diagnostic) =>
+    d.code === 'UNCONNECTED_INPUT' &&
+    d.location.graph === model &&
+    d.location.nodeId !== undefined &&
+    redone.has(d.location.nodeId);
   const diagnostics = prev.diagnostics.filter((d) => !inferred(d) && !budget(d) && !trainingDiag(d));
   for (const d of fresh) {
-    if (repeated(d) && diagnostics.some((x) => x.code === d.code && x.location.nodeId === d.location.nodeId && x.location.port === d.location.port)) continue;
+    if (
+      repeated(d) &&
+      diagnostics.some(
+        (x) => x.code === d.code && x.location.nodeId === d.location.nodeId && x.location.port === d.location.port,
+      )
+    )
+      continue;
     diagnostics.push(d);
   }
   diagnostics.push(...budgetDiagnostics(next, model, m, locate));
   let training = prev.training;
   if (retrain && next.training) training = analyzeTraining(next.training, prev.models, locate, diagnostics);
-  return { ...prev, project: next, diagnostics, status: hasErrors(diagnostics) ? 'invalid' : 'ok', ...(training ? { training } : {}) };
+  return {
+    ...prev,
+    project: next,
+    diagnostics,
+    status: hasErrors(diagnostics) ? 'invalid' : 'ok',
+    ...(training ? { training } : {}),
+  };
 }

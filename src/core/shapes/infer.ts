@@ -7,14 +7,14 @@
  * a node whose inputs are unknown because of an earlier problem is skipped
  * silently, so one mistake gives one message, not a cascade.
  */
-import { diag, type Diagnostic } from '../diagnostics.js';
-import { expandGraph, PASS_TYPE, type FlatGraph, type FlatNode } from '../graph/expand.js';
+import { type Diagnostic, diag } from '../diagnostics.js';
+import { expandGraph, type FlatGraph, type FlatNode, PASS_TYPE } from '../graph/expand.js';
 import type { BlockParams } from '../nodes/defs/block.js';
 import { fmtShape, perSample } from '../nodes/helpers.js';
 import { entriesFor, entryFor, getNodeDef, type RegistryEntry } from '../nodes/registry.js';
 import type { AnyNodeDef, ParamCount, PortSpec, TensorType } from '../nodes/types.js';
 import type { Graph } from '../project/schema.js';
-import { checkGraphStructure, locAt, type Locator, type StructureSpec } from './structure.js';
+import { checkGraphStructure, type Locator, locAt, type StructureSpec } from './structure.js';
 
 /** A dimension beyond this, or a tensor of more elements per sample, is absurd. */
 export const MAX_DIM = 1 << 20;
@@ -67,14 +67,22 @@ const loc = locAt;
 type Ports = { inputs: PortSpec[]; outputs: PortSpec[] };
 
 /** The ports of a model-graph node (a Block gets its block's ports), from parsed params. */
-function portsOf(entry: RegistryEntry, params: Record<string, unknown>, blocks: Record<string, Graph>): Ports | undefined {
+function portsOf(
+  entry: RegistryEntry,
+  params: Record<string, unknown>,
+  blocks: Record<string, Graph>,
+): Ports | undefined {
   if (entry.kind === 'block') return entry.ports(params as BlockParams, blocks);
   if (entry.kind === 'layer') return { inputs: entry.inputs(params), outputs: entry.outputs(params) };
   return undefined;
 }
 
 /** Ports of a node as written (Block nodes get their block's ports). */
-export function nodePorts(type: string, params: Record<string, unknown>, blocks: Record<string, Graph>): Ports | undefined {
+export function nodePorts(
+  type: string,
+  params: Record<string, unknown>,
+  blocks: Record<string, Graph>,
+): Ports | undefined {
   if (type === PASS_TYPE) return { inputs: [{ name: 'in', doc: '' }], outputs: [{ name: 'out', doc: '' }] };
   const entry = entryFor('model', type);
   const parsed = entry?.params.safeParse(params);
@@ -129,14 +137,23 @@ export function analyzeModel(
     if (nodes.has(n.id)) {
       if (n.origin.via.length > 0)
         out.push(
-          diag('DUPLICATE_ID', `Expanding block instance '${n.origin.via[n.origin.via.length - 1]}' creates node id '${n.id}', which already exists in ${label}. Rename the node or the instance.`, loc(n.origin.graph, n.origin.nodeId, n.origin.path, locate)),
+          diag(
+            'DUPLICATE_ID',
+            `Expanding block instance '${n.origin.via[n.origin.via.length - 1]}' creates node id '${n.id}', which already exists in ${label}. Rename the node or the instance.`,
+            loc(n.origin.graph, n.origin.nodeId, n.origin.path, locate),
+          ),
         );
       continue;
     }
     const def = n.type === PASS_TYPE ? undefined : getNodeDef(n.type);
     const parsed = def?.params.safeParse(n.params);
     const params = parsed?.success ? (parsed.data as Record<string, unknown>) : {};
-    const ports = n.type === PASS_TYPE ? nodePorts(PASS_TYPE, {}, blocks) : parsed?.success && def ? { inputs: def.inputs(params), outputs: def.outputs(params) } : undefined;
+    const ports =
+      n.type === PASS_TYPE
+        ? nodePorts(PASS_TYPE, {}, blocks)
+        : parsed?.success && def
+          ? { inputs: def.inputs(params), outputs: def.outputs(params) }
+          : undefined;
     nodes.set(n.id, {
       id: n.id,
       type: n.type,
@@ -151,7 +168,9 @@ export function analyzeModel(
   }
   const isBad = (info: NodeInfo): boolean =>
     (info.type !== PASS_TYPE && !(info.def && info.def.params.safeParse(info.params).success)) ||
-    (info.origin.via.length === 0 ? bad.has(info.origin.nodeId) : badBlocks.has(info.origin.graph.slice('block:'.length)));
+    (info.origin.via.length === 0
+      ? bad.has(info.origin.nodeId)
+      : badBlocks.has(info.origin.graph.slice('block:'.length)));
 
   // Incoming edges per node and port; adjacency for the topological sort.
   const incoming: Incoming = new Map();
@@ -200,10 +219,17 @@ export function analyzeModel(
     untyped: 0,
   };
   if (order.length < nodes.size) {
-    const inCycle = findCycle([...nodes.keys()].filter((id) => (indeg.get(id) ?? 0) > 0), succ);
+    const inCycle = findCycle(
+      [...nodes.keys()].filter((id) => (indeg.get(id) ?? 0) > 0),
+      succ,
+    );
     const first = nodes.get(inCycle[0] as string) as NodeInfo;
     out.push(
-      diag('CYCLE', `${label} has a cycle: ${[...inCycle, inCycle[0]].map((id) => `'${id}'`).join(' -> ')}. Remove one of these edges; a model must be a directed acyclic graph.`, loc(first.origin.graph, first.origin.nodeId, first.origin.path, locate)),
+      diag(
+        'CYCLE',
+        `${label} has a cycle: ${[...inCycle, inCycle[0]].map((id) => `'${id}'`).join(' -> ')}. Remove one of these edges; a model must be a directed acyclic graph.`,
+        loc(first.origin.graph, first.origin.nodeId, first.origin.path, locate),
+      ),
     );
     return analysis;
   }
@@ -219,7 +245,8 @@ export function analyzeModel(
   // Totals count the nodes an Output depends on: the compiled model holds
   // exactly those layers (a dangling branch gets an UNUSED_NODE warning).
   const pred = new Map<string, string[]>();
-  for (const e of flat.edges) if (nodes.has(e.source) && nodes.has(e.target)) pred.set(e.target, [...(pred.get(e.target) ?? []), e.source]);
+  for (const e of flat.edges)
+    if (nodes.has(e.source) && nodes.has(e.target)) pred.set(e.target, [...(pred.get(e.target) ?? []), e.source]);
   const live = new Set<string>();
   const stack = order.filter((n) => n.def?.modelOutput).map((n) => n.id);
   while (stack.length > 0) {
@@ -237,18 +264,35 @@ export function analyzeModel(
   analysis.inputs = order.filter((n) => n.def?.modelInput && n.origin.via.length === 0);
   analysis.outputs = order.filter((n) => n.def?.modelOutput && n.origin.via.length === 0);
   if (analysis.inputs.length === 0) {
-    out.push(diag('NO_INPUT', `Model '${name}' has no Input, Noise or Label node, so nothing can feed it. Add one.`, loc(name, undefined, basePath, locate)));
+    out.push(
+      diag(
+        'NO_INPUT',
+        `Model '${name}' has no Input, Noise or Label node, so nothing can feed it. Add one.`,
+        loc(name, undefined, basePath, locate),
+      ),
+    );
     complete = false;
   }
   if (analysis.outputs.length === 0) {
-    out.push(diag('NO_OUTPUT', `Model '${name}' has no Output node. Add one after the layer whose tensor the model returns.`, loc(name, undefined, basePath, locate)));
+    out.push(
+      diag(
+        'NO_OUTPUT',
+        `Model '${name}' has no Output node. Add one after the layer whose tensor the model returns.`,
+        loc(name, undefined, basePath, locate),
+      ),
+    );
     complete = false;
   }
   for (const info of order) {
     if (info.type === PASS_TYPE || info.def?.modelOutput || isBad(info)) continue;
     if ((consumers.get(info.id) ?? 0) === 0 && info.outputPorts.length > 0) {
       out.push(
-        diag('UNUSED_NODE', `${info.def?.title ?? 'Node'} '${info.id}' feeds nothing, so it has no effect on the model. Wire its output onward or delete it.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate), 'warning'),
+        diag(
+          'UNUSED_NODE',
+          `${info.def?.title ?? 'Node'} '${info.id}' feeds nothing, so it has no effect on the model. Wire its output onward or delete it.`,
+          loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate),
+          'warning',
+        ),
       );
     }
   }
@@ -264,7 +308,8 @@ export function nodeTotals(info: NodeInfo): ModelAnalysis['totals'] {
     nonTrainable: counted ? info.paramCount.nonTrainable : 0,
     flops: counted ? info.flops : 0,
     // A pass-through (a block's port) holds no tensor of its own.
-    activationElements: counted && info.type !== PASS_TYPE ? (info.outputs as TensorType[]).reduce((s, t) => s + perSample(t), 0) : 0,
+    activationElements:
+      counted && info.type !== PASS_TYPE ? (info.outputs as TensorType[]).reduce((s, t) => s + perSample(t), 0) : 0,
   };
 }
 
@@ -276,7 +321,14 @@ export type Incoming = Map<string, Map<string, { source: string; sourcePort: str
  * setting info.inputs, outputs, paramCount and flops, and reporting its
  * problems. Returns false when the node gets no type.
  */
-export function inferNode(info: NodeInfo, nodes: Map<string, NodeInfo>, incoming: Incoming, isBad: (info: NodeInfo) => boolean, locate: Locator, out: Diagnostic[]): boolean {
+export function inferNode(
+  info: NodeInfo,
+  nodes: Map<string, NodeInfo>,
+  incoming: Incoming,
+  isBad: (info: NodeInfo) => boolean,
+  locate: Locator,
+  out: Diagnostic[],
+): boolean {
   delete info.inputs;
   delete info.outputs;
   info.paramCount = { trainable: 0, nonTrainable: 0 };
@@ -292,7 +344,11 @@ export function inferNode(info: NodeInfo, nodes: Map<string, NodeInfo>, incoming
       const o = info.origin;
       const where = o.via.length > 0 ? ` (inside block instance '${o.via.join("' > '")}')` : '';
       out.push(
-        diag('UNCONNECTED_INPUT', `${info.def?.title ?? 'Node'} '${info.id}' has nothing connected to its input '${port}'${where}. Wire a tensor into it or delete the node.`, loc(o.graph, o.nodeId, o.path, locate, port)),
+        diag(
+          'UNCONNECTED_INPUT',
+          `${info.def?.title ?? 'Node'} '${info.id}' has nothing connected to its input '${port}'${where}. Wire a tensor into it or delete the node.`,
+          loc(o.graph, o.nodeId, o.path, locate, port),
+        ),
       );
       blocked = true;
       continue;
@@ -316,13 +372,20 @@ export function inferNode(info: NodeInfo, nodes: Map<string, NodeInfo>, incoming
   const def = info.def as AnyNodeDef;
   const r = def.infer({ params: info.params, id: info.id, inputs: types, sources });
   if ('problems' in r) {
-    for (const p of r.problems) out.push(diag(p.code, p.message, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate, p.port)));
+    for (const p of r.problems)
+      out.push(diag(p.code, p.message, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate, p.port)));
     return false;
   }
-  const tooBig = r.outputs.find((t) => t.shape.some((d) => d !== null && d > MAX_DIM) || perSample(t) > MAX_ELEMENTS_PER_SAMPLE);
+  const tooBig = r.outputs.find(
+    (t) => t.shape.some((d) => d !== null && d > MAX_DIM) || perSample(t) > MAX_ELEMENTS_PER_SAMPLE,
+  );
   if (tooBig) {
     out.push(
-      diag('SIZE_LIMIT', `${def.title} '${info.id}' would output ${fmtShape(tooBig.shape)} (${perSample(tooBig).toExponential(2)} values per sample), beyond what ganvas can hold (${MAX_ELEMENTS_PER_SAMPLE.toExponential(2)}, ${MAX_DIM} per dimension). Check its sizes.`, loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate)),
+      diag(
+        'SIZE_LIMIT',
+        `${def.title} '${info.id}' would output ${fmtShape(tooBig.shape)} (${perSample(tooBig).toExponential(2)} values per sample), beyond what ganvas can hold (${MAX_ELEMENTS_PER_SAMPLE.toExponential(2)}, ${MAX_DIM} per dimension). Check its sizes.`,
+        loc(info.origin.graph, info.origin.nodeId, info.origin.path, locate),
+      ),
     );
     return false;
   }
@@ -333,7 +396,9 @@ export function inferNode(info: NodeInfo, nodes: Map<string, NodeInfo>, incoming
 }
 
 function displayId(n: NodeInfo): string {
-  return n.type === PASS_TYPE && n.origin.via.length > 0 ? `${n.origin.via[n.origin.via.length - 1]}.${n.origin.nodeId}` : n.id;
+  return n.type === PASS_TYPE && n.origin.via.length > 0
+    ? `${n.origin.via[n.origin.via.length - 1]}.${n.origin.nodeId}`
+    : n.id;
 }
 
 function findCycle(candidates: string[], succ: Map<string, string[]>): string[] {
@@ -341,7 +406,8 @@ function findCycle(candidates: string[], succ: Map<string, string[]>): string[] 
   // left, so walking backwards from any of them must come round to a cycle.
   const inSet = new Set(candidates);
   const pred = new Map<string, string>();
-  for (const [s, targets] of succ) for (const t of targets) if (inSet.has(s) && inSet.has(t) && !pred.has(t)) pred.set(t, s);
+  for (const [s, targets] of succ)
+    for (const t of targets) if (inSet.has(s) && inSet.has(t) && !pred.has(t)) pred.set(t, s);
   const path: string[] = [];
   const pos = new Map<string, number>();
   let cur: string | undefined = candidates[0];

@@ -4,7 +4,7 @@
  * throws. (validate.ts adds parsing in front of it.)
  */
 import { trainabilityDiagnostics } from '../compile/trainability.js';
-import { diag, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, diag, hasErrors } from '../diagnostics.js';
 import { NAME_PATTERN, NAME_RULE, type Project } from '../project/schema.js';
 import { analyzeModel, checkModelStructure, type ModelAnalysis } from './infer.js';
 import type { Locator } from './structure.js';
@@ -27,10 +27,24 @@ export function analyzeProject(project: Project, locate: Locator = () => undefin
   const out: Diagnostic[] = [];
   const at = (path: (string | number)[]) => ({ path, ...(locate(path) ?? {}) });
   for (const name of Object.keys(project.models))
-    if (!NAME_PATTERN.test(name)) out.push(diag('BAD_NAME', `Model name ${JSON.stringify(name).slice(0, 80)} is not allowed: use ${NAME_RULE}.`, at(['models', name])));
+    if (!NAME_PATTERN.test(name))
+      out.push(
+        diag(
+          'BAD_NAME',
+          `Model name ${JSON.stringify(name).slice(0, 80)} is not allowed: use ${NAME_RULE}.`,
+          at(['models', name]),
+        ),
+      );
   const badBlocks = new Set<string>();
   for (const [name, block] of Object.entries(project.blocks)) {
-    if (!NAME_PATTERN.test(name)) out.push(diag('BAD_NAME', `Block name ${JSON.stringify(name).slice(0, 80)} is not allowed: use ${NAME_RULE}.`, at(['blocks', name])));
+    if (!NAME_PATTERN.test(name))
+      out.push(
+        diag(
+          'BAD_NAME',
+          `Block name ${JSON.stringify(name).slice(0, 80)} is not allowed: use ${NAME_RULE}.`,
+          at(['blocks', name]),
+        ),
+      );
     const before = out.length;
     const bad = checkModelStructure(block, `block:${name}`, ['blocks', name], project.blocks, locate, out);
     if (bad.size > 0 || out.slice(before).some((d) => d.severity === 'error')) badBlocks.add(name);
@@ -44,7 +58,13 @@ export function analyzeProject(project: Project, locate: Locator = () => undefin
   }
   const training = project.training ? analyzeTraining(project.training, models, locate, out) : undefined;
   if (training) out.push(...trainabilityDiagnostics(training, locate));
-  return { project, diagnostics: out, status: hasErrors(out) ? 'invalid' : 'ok', models, ...(training ? { training } : {}) };
+  return {
+    project,
+    diagnostics: out,
+    status: hasErrors(out) ? 'invalid' : 'ok',
+    models,
+    ...(training ? { training } : {}),
+  };
 }
 
 /** Budget warnings of one model: parameters, and activations per sample. */
@@ -54,13 +74,22 @@ export function budgetDiagnostics(project: Project, name: string, m: ModelAnalys
   const total = m.totals.trainable + m.totals.nonTrainable;
   if (total > project.budgets.maxParams)
     out.push(
-      diag('PARAM_BUDGET', `Model '${name}' has ${total.toLocaleString('en-US')} parameters, over the budget of ${project.budgets.maxParams.toLocaleString('en-US')} (budgets.maxParams). It may not fit in a browser; shrink widths or raise the budget.`, at(['models', name]), 'warning'),
+      diag(
+        'PARAM_BUDGET',
+        `Model '${name}' has ${total.toLocaleString('en-US')} parameters, over the budget of ${project.budgets.maxParams.toLocaleString('en-US')} (budgets.maxParams). It may not fit in a browser; shrink widths or raise the budget.`,
+        at(['models', name]),
+        'warning',
+      ),
     );
   const bytes = m.totals.activationElements * BYTES_PER_FLOAT;
   if (bytes > project.budgets.maxActivationBytesPerSample)
     out.push(
-      diag('ACTIVATION_BUDGET', `Model '${name}' keeps ${(bytes / 2 ** 20).toFixed(1)} MiB of activations per sample, over the budget of ${(project.budgets.maxActivationBytesPerSample / 2 ** 20).toFixed(1)} MiB (budgets.maxActivationBytesPerSample); a batch of 64 needs ${((64 * bytes) / 2 ** 30).toFixed(2)} GiB. Lower the resolution or widths.`, at(['models', name]), 'warning'),
+      diag(
+        'ACTIVATION_BUDGET',
+        `Model '${name}' keeps ${(bytes / 2 ** 20).toFixed(1)} MiB of activations per sample, over the budget of ${(project.budgets.maxActivationBytesPerSample / 2 ** 20).toFixed(1)} MiB (budgets.maxActivationBytesPerSample); a batch of 64 needs ${((64 * bytes) / 2 ** 30).toFixed(2)} GiB. Lower the resolution or widths.`,
+        at(['models', name]),
+        'warning',
+      ),
     );
   return out;
 }
-

@@ -6,9 +6,9 @@
  * (infer.ts for models, training.ts for the training graph) builds on what it
  * resolves.
  */
-import { diag, type Diagnostic, type DiagnosticLocation } from '../diagnostics.js';
+import { type Diagnostic, type DiagnosticLocation, diag } from '../diagnostics.js';
 import type { RegistryEntry } from '../nodes/registry.js';
-import { NAME_PATTERN, NAME_RULE, type Graph } from '../project/schema.js';
+import { type Graph, NAME_PATTERN, NAME_RULE } from '../project/schema.js';
 
 export type Locator = (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
 
@@ -83,7 +83,9 @@ function resolvePort(names: string[], name: string, alias: 'in' | 'out', aliasin
 
 function suggest(type: string, names: readonly string[]): string {
   const lower = type.toLowerCase();
-  const near = names.filter((k) => k.toLowerCase() === lower || k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
+  const near = names.filter(
+    (k) => k.toLowerCase() === lower || k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()),
+  );
   if (near.length > 0 && near.length < 6) return ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
   if (names.length <= 12) return ` Node types here: ${names.join(', ')}.`;
   return ' See `ganvas nodes` or the palette for the node types.';
@@ -98,17 +100,35 @@ export function checkGraphStructure(graph: Graph, spec: StructureSpec, out: Diag
   graph.nodes.forEach((n, i) => {
     const path = [...basePath, 'nodes', i];
     if (!NAME_PATTERN.test(n.id)) {
-      out.push(diag('BAD_NAME', `Node id ${JSON.stringify(n.id).slice(0, 80)} is not allowed: use ${NAME_RULE}. Put free text in "label".`, locAt(label, undefined, [...path, 'id'], locate)));
+      out.push(
+        diag(
+          'BAD_NAME',
+          `Node id ${JSON.stringify(n.id).slice(0, 80)} is not allowed: use ${NAME_RULE}. Put free text in "label".`,
+          locAt(label, undefined, [...path, 'id'], locate),
+        ),
+      );
       bad.add(n.id);
     }
     const prev = seen.get(n.id);
     if (prev !== undefined) {
-      out.push(diag('DUPLICATE_ID', `Node id '${n.id}' is used twice in ${label} (nodes[${prev}] and nodes[${i}]). Rename one.`, locAt(label, n.id, [...path, 'id'], locate)));
+      out.push(
+        diag(
+          'DUPLICATE_ID',
+          `Node id '${n.id}' is used twice in ${label} (nodes[${prev}] and nodes[${i}]). Rename one.`,
+          locAt(label, n.id, [...path, 'id'], locate),
+        ),
+      );
       bad.add(n.id);
     } else seen.set(n.id, i);
     const entry = spec.lookup(n.type);
     if (!entry) {
-      out.push(diag('UNKNOWN_NODE_TYPE', `Node '${n.id}' has type ${JSON.stringify(n.type).slice(0, 80)}, which ganvas does not know here.${suggest(n.type, spec.typeNames)}`, locAt(label, n.id, [...path, 'type'], locate)));
+      out.push(
+        diag(
+          'UNKNOWN_NODE_TYPE',
+          `Node '${n.id}' has type ${JSON.stringify(n.type).slice(0, 80)}, which ganvas does not know here.${suggest(n.type, spec.typeNames)}`,
+          locAt(label, n.id, [...path, 'type'], locate),
+        ),
+      );
       bad.add(n.id);
       return;
     }
@@ -117,7 +137,13 @@ export function checkGraphStructure(graph: Graph, spec: StructureSpec, out: Diag
       for (const issue of p.error.issues) {
         const key = issue.path.map(String).join('.');
         const at = [...path, 'params', ...issue.path.filter((x): x is string | number => typeof x !== 'symbol')];
-        out.push(diag('PARAM', `${entry.title} '${n.id}': ${key ? `param '${key}'` : 'params'}: ${issue.message}.`, locAt(label, n.id, at, locate)));
+        out.push(
+          diag(
+            'PARAM',
+            `${entry.title} '${n.id}': ${key ? `param '${key}'` : 'params'}: ${issue.message}.`,
+            locAt(label, n.id, at, locate),
+          ),
+        );
       }
       bad.add(n.id);
       return;
@@ -128,7 +154,8 @@ export function checkGraphStructure(graph: Graph, spec: StructureSpec, out: Diag
       return;
     }
     const ports = spec.ports(entry, params);
-    if (prev === undefined && !bad.has(n.id) && ports) nodes.set(n.id, { id: n.id, type: n.type, entry, params, index: i, ...ports });
+    if (prev === undefined && !bad.has(n.id) && ports)
+      nodes.set(n.id, { id: n.id, type: n.type, entry, params, index: i, ...ports });
   });
 
   const written = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -139,7 +166,13 @@ export function checkGraphStructure(graph: Graph, spec: StructureSpec, out: Diag
     if (!written.has(e.source) || !written.has(e.target)) {
       const missing = !written.has(e.source) ? e.source : e.target;
       const msg = `Edge ${i} goes ${JSON.stringify(e.source).slice(0, 60)} -> ${JSON.stringify(e.target).slice(0, 60)}, but ${label} has no node ${JSON.stringify(missing).slice(0, 60)}.`;
-      out.push(diag('EDGE_UNKNOWN_NODE', msg, locAt(label, undefined, [...path, !written.has(e.source) ? 'source' : 'target'], locate)));
+      out.push(
+        diag(
+          'EDGE_UNKNOWN_NODE',
+          msg,
+          locAt(label, undefined, [...path, !written.has(e.source) ? 'source' : 'target'], locate),
+        ),
+      );
       return;
     }
     const s = nodes.get(e.source);
@@ -149,23 +182,42 @@ export function checkGraphStructure(graph: Graph, spec: StructureSpec, out: Diag
     if (s) {
       sourcePort = resolvePort(s.outputs, e.sourcePort, 'out', spec.aliasSinglePort(s.entry));
       if (sourcePort === undefined)
-        out.push(diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${s.id}' (${s.type}) has no output port '${e.sourcePort}'. Its outputs: ${s.outputs.join(', ') || 'none'}.`, locAt(label, s.id, [...path, 'sourcePort'], locate, e.sourcePort)));
+        out.push(
+          diag(
+            'EDGE_UNKNOWN_PORT',
+            `Edge ${i}: node '${s.id}' (${s.type}) has no output port '${e.sourcePort}'. Its outputs: ${s.outputs.join(', ') || 'none'}.`,
+            locAt(label, s.id, [...path, 'sourcePort'], locate, e.sourcePort),
+          ),
+        );
     }
     if (t) {
       targetPort = resolvePort(t.inputs, e.targetPort, 'in', spec.aliasSinglePort(t.entry));
       if (targetPort === undefined)
-        out.push(diag('EDGE_UNKNOWN_PORT', `Edge ${i}: node '${t.id}' (${t.type}) has no input port '${e.targetPort}'. Its inputs: ${t.inputs.join(', ') || 'none'}.`, locAt(label, t.id, [...path, 'targetPort'], locate, e.targetPort)));
+        out.push(
+          diag(
+            'EDGE_UNKNOWN_PORT',
+            `Edge ${i}: node '${t.id}' (${t.type}) has no input port '${e.targetPort}'. Its inputs: ${t.inputs.join(', ') || 'none'}.`,
+            locAt(label, t.id, [...path, 'targetPort'], locate, e.targetPort),
+          ),
+        );
       else {
         const key = `${t.id}\u0000${targetPort}`;
         const prev = driven.get(key);
         if (prev !== undefined) {
-          out.push(diag('PORT_MULTIPLE', `Input '${targetPort}' of '${t.id}' is driven by two edges (edges[${prev}] and edges[${i}]). An input takes one tensor: merge them with Concat or Add, or remove one.`, locAt(label, t.id, path, locate, targetPort)));
+          out.push(
+            diag(
+              'PORT_MULTIPLE',
+              `Input '${targetPort}' of '${t.id}' is driven by two edges (edges[${prev}] and edges[${i}]). An input takes one tensor: merge them with Concat or Add, or remove one.`,
+              locAt(label, t.id, path, locate, targetPort),
+            ),
+          );
           return;
         }
         driven.set(key, i);
       }
     }
-    if (s && t && sourcePort !== undefined && targetPort !== undefined) edges.push({ index: i, source: s.id, sourcePort, target: t.id, targetPort });
+    if (s && t && sourcePort !== undefined && targetPort !== undefined)
+      edges.push({ index: i, source: s.id, sourcePort, target: t.id, targetPort });
   });
   return { bad, nodes, edges };
 }

@@ -2,7 +2,7 @@
  * Checks the training graph: what feeds each model call, losses,
  * regularizers and optimizers, and that datasets, models and labels agree.
  */
-import { diag, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
+import { type Diagnostic, type DiagnosticCode, diag } from '../diagnostics.js';
 import { fmtShape } from '../nodes/helpers.js';
 import { entriesFor, entryFor } from '../nodes/registry.js';
 import type { AnyTrainingNodeDef, Player } from '../nodes/training.js';
@@ -42,7 +42,13 @@ export function analyzeTraining(
   const base = ['training'];
   const at = (path: (string | number)[], nodeId?: string, port?: string) => {
     const lc = locate(path);
-    return { graph: label, path, ...(nodeId !== undefined ? { nodeId } : {}), ...(port !== undefined ? { port } : {}), ...(lc ?? {}) };
+    return {
+      graph: label,
+      path,
+      ...(nodeId !== undefined ? { nodeId } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(lc ?? {}),
+    };
   };
   const before = out.length;
   const structure = checkGraphStructure(
@@ -55,7 +61,10 @@ export function analyzeTraining(
       typeNames: TRAINING_TYPES,
       ports: (entry, params) =>
         entry.kind === 'training'
-          ? { inputs: entry.inputs(params, models).map((p) => p.name), outputs: entry.outputs(params, models).map((p) => p.name) }
+          ? {
+              inputs: entry.inputs(params, models).map((p) => p.name),
+              outputs: entry.outputs(params, models).map((p) => p.name),
+            }
           : undefined,
       aliasSinglePort: () => true,
       checkNode: (entry, params, id, path) => {
@@ -64,7 +73,13 @@ export function analyzeTraining(
         for (const ref of entry.modelRefs?.(params) ?? [])
           if (!models.has(ref)) {
             const known = [...models.keys()].join(', ') || 'none';
-            out.push(diag('UNKNOWN_MODEL', `${entry.title} '${id}' refers to model ${JSON.stringify(ref).slice(0, 80)}, which the project does not define. Models: ${known}.`, at([...path, 'params'], id)));
+            out.push(
+              diag(
+                'UNKNOWN_MODEL',
+                `${entry.title} '${id}' refers to model ${JSON.stringify(ref).slice(0, 80)}, which the project does not define. Models: ${known}.`,
+                at([...path, 'params'], id),
+              ),
+            );
             refsOk = false;
           }
         return refsOk;
@@ -76,7 +91,16 @@ export function analyzeTraining(
   const nodes = new Map<string, TrainingNodeInfo>();
   for (const c of structure.nodes.values())
     if (c.entry.kind === 'training')
-      nodes.set(c.id, { id: c.id, type: c.type, def: c.entry, params: c.params, index: c.index, inputPorts: c.inputs, outputPorts: c.outputs, sources: [] });
+      nodes.set(c.id, {
+        id: c.id,
+        type: c.type,
+        def: c.entry,
+        params: c.params,
+        index: c.index,
+        inputPorts: c.inputs,
+        outputPorts: c.outputs,
+        sources: [],
+      });
   const succ = new Map<string, string[]>();
   for (const e of structure.edges) {
     const t = nodes.get(e.target) as TrainingNodeInfo;
@@ -101,7 +125,13 @@ export function analyzeTraining(
   }
   if (order.length < nodes.size) {
     const stuck = [...nodes.values()].filter((n) => (indeg.get(n.id) ?? 0) > 0);
-    out.push(diag('CYCLE', `The training graph has a cycle through ${stuck.map((n) => `'${n.id}'`).join(', ')}. Remove an edge.`, at([...base, 'nodes', stuck[0]!.index], stuck[0]!.id)));
+    out.push(
+      diag(
+        'CYCLE',
+        `The training graph has a cycle through ${stuck.map((n) => `'${n.id}'`).join(', ')}. Remove an edge.`,
+        at([...base, 'nodes', stuck[0]!.index], stuck[0]!.id),
+      ),
+    );
     return { order: [], nodes, complete: false };
   }
 
@@ -120,7 +150,13 @@ export function analyzeTraining(
     info.inputPorts.forEach((port, k) => {
       const src = info.sources[k];
       if (!src) {
-        out.push(diag('UNCONNECTED_INPUT', `${info.def.title} '${info.id}' has nothing connected to '${port}'. Wire a tensor into it.`, at(path, info.id, port)));
+        out.push(
+          diag(
+            'UNCONNECTED_INPUT',
+            `${info.def.title} '${info.id}' has nothing connected to '${port}'. Wire a tensor into it.`,
+            at(path, info.id, port),
+          ),
+        );
         blocked = true;
         return;
       }
@@ -160,14 +196,26 @@ export function analyzeTraining(
   const counts: { n: number; where: string; path: (string | number)[]; nodeId: string }[] = [];
   for (const info of order) {
     const n = info.def.classes?.(info.params) ?? 0;
-    if (n > 0 && !(info.type === 'Dataset' && !usesPort(info, 'label', nodes))) counts.push({ n, where: `${info.def.title} '${info.id}'`, path: [...base, 'nodes', info.index], nodeId: info.id });
+    if (n > 0 && !(info.type === 'Dataset' && !usesPort(info, 'label', nodes)))
+      counts.push({
+        n,
+        where: `${info.def.title} '${info.id}'`,
+        path: [...base, 'nodes', info.index],
+        nodeId: info.id,
+      });
   }
   const called = new Set(order.filter((n) => n.type === 'ModelCall').map((n) => n.params.model as string));
   for (const name of called) {
     const m = models.get(name);
     for (const node of m?.order ?? []) {
       const n = node.type === 'Label' || node.type === 'Embedding' ? (node.params.numClasses as number) : 0;
-      if (n > 0) counts.push({ n, where: `${node.type} '${node.id}' of model '${name}'`, path: node.origin.path, nodeId: node.id });
+      if (n > 0)
+        counts.push({
+          n,
+          where: `${node.type} '${node.id}' of model '${name}'`,
+          path: node.origin.path,
+          nodeId: node.id,
+        });
     }
   }
   const reference = counts[0];
@@ -175,12 +223,16 @@ export function analyzeTraining(
     if (reference && c.n !== reference.n) {
       const lc = locate(c.path);
       out.push(
-        diag('LABEL_COUNT', `${c.where} assumes ${c.n} classes but ${reference.where} has ${reference.n}. Make them agree.`, {
-          graph: c.path[0] === 'training' ? 'training' : String(c.path[1]),
-          nodeId: c.nodeId,
-          path: c.path,
-          ...(lc ?? {}),
-        }),
+        diag(
+          'LABEL_COUNT',
+          `${c.where} assumes ${c.n} classes but ${reference.where} has ${reference.n}. Make them agree.`,
+          {
+            graph: c.path[0] === 'training' ? 'training' : String(c.path[1]),
+            nodeId: c.nodeId,
+            path: c.path,
+            ...(lc ?? {}),
+          },
+        ),
       );
     }
   }
@@ -188,7 +240,13 @@ export function analyzeTraining(
   // The game needs an adversarial loss and an optimizer for each player with losses.
   const losses = order.filter((n) => n.def.players);
   if (!order.some((n) => n.type === 'AdversarialLoss')) {
-    out.push(diag('TRAINING_GRAPH', 'The training graph has no AdversarialLoss node, so there is no game to train. Add one and wire D\'s outputs on real and fake samples into it.', at(base)));
+    out.push(
+      diag(
+        'TRAINING_GRAPH',
+        "The training graph has no AdversarialLoss node, so there is no game to train. Add one and wire D's outputs on real and fake samples into it.",
+        at(base),
+      ),
+    );
     complete = false;
   }
   const optimizers = order.filter((n) => n.type === 'Optimizer');
@@ -196,7 +254,13 @@ export function analyzeTraining(
     const needs = losses.some((n) => n.def.players?.(n.params).includes(player));
     const has = optimizers.some((o) => o.params.player === player);
     if (needs && !has) {
-      out.push(diag('TRAINING_GRAPH', `No Optimizer trains player ${player}, though losses are defined for it. Add an Optimizer node with player "${player}" and its models.`, at(base)));
+      out.push(
+        diag(
+          'TRAINING_GRAPH',
+          `No Optimizer trains player ${player}, though losses are defined for it. Add an Optimizer node with player "${player}" and its models.`,
+          at(base),
+        ),
+      );
       complete = false;
     }
   }
@@ -205,11 +269,23 @@ export function analyzeTraining(
     for (const m of o.params.models as string[]) {
       const prev = owner.get(m);
       if (prev !== undefined) {
-        out.push(diag('TRAINING_GRAPH', `Model '${m}' is trained by two optimizers ('${prev}' and '${o.id}'). Each model belongs to one player.`, at([...base, 'nodes', o.index, 'params', 'models'], o.id)));
+        out.push(
+          diag(
+            'TRAINING_GRAPH',
+            `Model '${m}' is trained by two optimizers ('${prev}' and '${o.id}'). Each model belongs to one player.`,
+            at([...base, 'nodes', o.index, 'params', 'models'], o.id),
+          ),
+        );
         complete = false;
       } else owner.set(m, o.id);
       if (!called.has(m)) {
-        out.push(diag('TRAINING_GRAPH', `Optimizer '${o.id}' trains model '${m}', but no ModelCall in the training graph calls it, so it gets no gradient.`, at([...base, 'nodes', o.index, 'params', 'models'], o.id)));
+        out.push(
+          diag(
+            'TRAINING_GRAPH',
+            `Optimizer '${o.id}' trains model '${m}', but no ModelCall in the training graph calls it, so it gets no gradient.`,
+            at([...base, 'nodes', o.index, 'params', 'models'], o.id),
+          ),
+        );
         complete = false;
       }
     }

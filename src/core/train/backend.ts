@@ -15,8 +15,8 @@
  *   webgpu, webgl, wasm, cpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { registerSecondOrderGradients } from './gradients.js';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { patchWebGpuKernels } from './webgpu-kernels.js';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;

@@ -67,7 +67,11 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         const args = n.criticArgs;
         // A critic with more inputs (a label) takes them from its call on the same samples (see compileTrainingPlan).
         const critic = args
-          ? (x: tf.Tensor) => model.apply(args.map((a) => (a === null ? x : inputs.of(a))), { training }) as tf.Tensor
+          ? (x: tf.Tensor) =>
+              model.apply(
+                args.map((a) => (a === null ? x : inputs.of(a))),
+                { training },
+              ) as tf.Tensor
           : (x: tf.Tensor) => model.apply(x, { training }) as tf.Tensor;
         return [
           gradientPenalty(op.kind, op.weight, critic, {

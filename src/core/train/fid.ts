@@ -20,7 +20,10 @@ export type FidFn = (samples: tf.Tensor) => Promise<number>;
 
 /** The model that outputs the classifier's features. */
 export function featureExtractor(classifier: tfl.LayersModel): tfl.LayersModel {
-  return tfl.model({ inputs: classifier.inputs, outputs: classifier.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor });
+  return tfl.model({
+    inputs: classifier.inputs,
+    outputs: classifier.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor,
+  });
 }
 
 /** Digits [from, to) as a [n,28,28,1] tensor in [-1,1] (the generators' range). */

@@ -49,7 +49,8 @@ export function registerSecondOrderGradients(): void {
   if (registered) return;
   registered = true;
   // 2. Comparison and logical ops: zero gradient.
-  for (const k of ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']) tf.registerGradient(zeroGrad(k, ['a', 'b']));
+  for (const k of ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual'])
+    tf.registerGradient(zeroGrad(k, ['a', 'b']));
   for (const k of ['LogicalAnd', 'LogicalOr']) tf.registerGradient(zeroGrad(k, ['a', 'b']));
   tf.registerGradient(zeroGrad('LogicalNot', ['x']));
 
@@ -133,9 +134,18 @@ export function registerSecondOrderGradients(): void {
       return {
         images: () =>
           tf.concat(
-            tf.unstack(d).map((di, i) =>
-              tf.engine().runKernel('ResizeNearestNeighborGrad', { images: tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), dy: tf.expandDims(di, 0) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-            ),
+            tf
+              .unstack(d)
+              .map(
+                (di, i) =>
+                  tf
+                    .engine()
+                    .runKernel(
+                      'ResizeNearestNeighborGrad',
+                      { images: tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), dy: tf.expandDims(di, 0) },
+                      attrs as unknown as tf.NamedAttrMap,
+                    ) as tf.Tensor,
+              ),
             0,
           ),
       };
@@ -157,7 +167,11 @@ export function registerSecondOrderGradients(): void {
     kernelName: 'AvgPoolGrad',
     inputsToSave: ['dy', 'input'],
     gradFunc: (ddx, saved, attrs) => {
-      const { filterSize, strides, pad } = attrs as Attrs as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number };
+      const { filterSize, strides, pad } = attrs as Attrs as {
+        filterSize: [number, number] | number;
+        strides: [number, number] | number;
+        pad: 'valid' | 'same' | number;
+      };
       return {
         dy: () => tf.avgPool(single(ddx) as tf.Tensor4D, filterSize, strides, pad),
         input: () => tf.zerosLike(saved[1] as tf.Tensor),
@@ -188,7 +202,12 @@ function resizeGradGradient(
 }
 
 /** The adjoint of tf.mirrorPad: built from slice, reverse, pad and add, so it is itself differentiable. */
-export function mirrorPadGrad(dy: tf.Tensor, xShape: number[], paddings: [number, number][], mode: 'reflect' | 'symmetric'): tf.Tensor {
+export function mirrorPadGrad(
+  dy: tf.Tensor,
+  xShape: number[],
+  paddings: [number, number][],
+  mode: 'reflect' | 'symmetric',
+): tf.Tensor {
   let g = dy;
   const shift = mode === 'reflect' ? 1 : 0;
   paddings.forEach(([before, after], axis) => {
@@ -202,7 +221,8 @@ export function mirrorPadGrad(dy: tf.Tensor, xShape: number[], paddings: [number
       size[axis] = len;
       return tf.slice(g, b, size);
     };
-    const zeroPad = (t: tf.Tensor, lo: number, hi: number) => tf.pad(t, g.shape.map((_, a) => (a === axis ? [lo, hi] : [0, 0])) as [number, number][]);
+    const zeroPad = (t: tf.Tensor, lo: number, hi: number) =>
+      tf.pad(t, g.shape.map((_, a) => (a === axis ? [lo, hi] : [0, 0])) as [number, number][]);
     let acc = sizeAt(before, n);
     if (before > 0) {
       // Left pad index j copies x[before - j - 1 + shift]: reversed, it lands on x[shift .. shift + before).

@@ -10,7 +10,14 @@ export interface Rgba {
 }
 
 /** A grid of images from [N,H,W,C] values in [-1,1] (C = 1 or 3), with a 2-pixel gutter. */
-export function imageGrid(values: Float32Array, n: number, h: number, w: number, c: number, columns = Math.ceil(Math.sqrt(n))): Rgba {
+export function imageGrid(
+  values: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  columns = Math.ceil(Math.sqrt(n)),
+): Rgba {
   const rows = Math.ceil(n / columns);
   const gap = 2;
   const width = columns * (w + gap) + gap;

@@ -1,11 +1,11 @@
 /** Training on tfjs: backends, the trainer and its session, pictures, quality and stability figures, checkpoints. The public surface of core/train. */
 export * from './backend.js';
-export * from './session.js';
-export * from './trainer.js';
-export * from './images.js';
-export * from './stability.js';
-export * from './fid.js';
 export * from './checkpoint.js';
-export * from './metrics.js';
+export * from './fid.js';
+export * from './images.js';
 export * from './losses.js';
 export * from './memory.js';
+export * from './metrics.js';
+export * from './session.js';
+export * from './stability.js';
+export * from './trainer.js';

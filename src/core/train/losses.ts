@@ -29,7 +29,12 @@ function bceWithLogits(logits: tf.Tensor, target: number): tf.Tensor {
  * - hinge (Lim & Ye 2017): L_D = E max(0, 1 - d_r) + E max(0, 1 + d_f), L_G = -E d_f
  * - wgan (Arjovsky et al. 2017): L_D = E d_f - E d_r, L_G = -E d_f
  */
-export function adversarialLoss(kind: AdversarialKind, realLogits: tf.Tensor, fakeLogits: tf.Tensor, smoothing = 0): AdversarialTerms {
+export function adversarialLoss(
+  kind: AdversarialKind,
+  realLogits: tf.Tensor,
+  fakeLogits: tf.Tensor,
+  smoothing = 0,
+): AdversarialTerms {
   return tf.tidy(() => {
     const t = 1 - smoothing;
     switch (kind) {
@@ -39,7 +44,10 @@ export function adversarialLoss(kind: AdversarialKind, realLogits: tf.Tensor, fa
         return { d, g: generatorLoss(kind, fakeLogits) };
       }
       case 'lsgan': {
-        const d = tf.mul(0.5, tf.add(tf.mean(tf.square(tf.sub(realLogits, t))), tf.mean(tf.square(fakeLogits)))) as tf.Scalar;
+        const d = tf.mul(
+          0.5,
+          tf.add(tf.mean(tf.square(tf.sub(realLogits, t))), tf.mean(tf.square(fakeLogits))),
+        ) as tf.Scalar;
         return { d, g: generatorLoss(kind, fakeLogits) };
       }
       case 'hinge': {

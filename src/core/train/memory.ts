@@ -12,7 +12,7 @@
  * - activations: each call's activations per sample x batch size, twice (the forward values
  *   kept for the backward pass, and their gradients).
  */
-import { diag, type Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, diag } from '../diagnostics.js';
 import { formatBytes } from '../project/limits.js';
 import type { ProjectAnalysis } from '../shapes/project.js';
 import type { BackendName } from './backend.js';

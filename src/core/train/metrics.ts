@@ -20,7 +20,12 @@ export interface ModeCoverage {
  * is covered when it holds at least `minShare` of the samples (default 1/4 of
  * its fair share, 1/(4 modes)).
  */
-export function modeCoverage(points: Float32Array, centers: [number, number][], std: number, minShare?: number): ModeCoverage {
+export function modeCoverage(
+  points: Float32Array,
+  centers: [number, number][],
+  std: number,
+  minShare?: number,
+): ModeCoverage {
   const n = points.length / 2;
   const perMode = new Array<number>(centers.length).fill(0);
   const r2 = (3 * Math.max(std, 1e-6)) ** 2;
@@ -43,7 +48,12 @@ export function modeCoverage(points: Float32Array, centers: [number, number][], 
     }
   }
   const threshold = (minShare ?? 1 / (4 * centers.length)) * n;
-  return { covered: perMode.filter((c) => c >= Math.max(1, threshold)).length, total: centers.length, highQuality: n === 0 ? 0 : hq / n, perMode };
+  return {
+    covered: perMode.filter((c) => c >= Math.max(1, threshold)).length,
+    total: centers.length,
+    highQuality: n === 0 ? 0 : hq / n,
+    perMode,
+  };
 }
 
 /** Mean pairwise Euclidean distance between the rows of a [n, d] matrix. */
@@ -70,7 +80,8 @@ export function gaussianFit(values: Float32Array, n: number): { mean: Float64Arr
   for (let i = 0; i < n; i++)
     for (let a = 0; a < d; a++) {
       const va = (values[i * d + a] as number) - (mean[a] as number);
-      for (let b = a; b < d; b++) cov[a * d + b]! += (va * ((values[i * d + b] as number) - (mean[b] as number))) / Math.max(1, n - 1);
+      for (let b = a; b < d; b++)
+        cov[a * d + b]! += (va * ((values[i * d + b] as number) - (mean[b] as number))) / Math.max(1, n - 1);
     }
   for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) cov[a * d + b] = cov[b * d + a] as number;
   return { mean, cov, d };
@@ -125,7 +136,9 @@ function sqrtPsd(a: Float64Array, d: number): Float64Array {
   for (let i = 0; i < d; i++)
     for (let j = 0; j < d; j++) {
       let s = 0;
-      for (let k = 0; k < d; k++) s += (vectors[i * d + k] as number) * Math.sqrt(Math.max(0, values[k] as number)) * (vectors[j * d + k] as number);
+      for (let k = 0; k < d; k++)
+        s +=
+          (vectors[i * d + k] as number) * Math.sqrt(Math.max(0, values[k] as number)) * (vectors[j * d + k] as number);
       out[i * d + j] = s;
     }
   return out;
@@ -133,10 +146,11 @@ function sqrtPsd(a: Float64Array, d: number): Float64Array {
 
 function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
   const out = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) {
-    const aik = a[i * d + k] as number;
-    for (let j = 0; j < d; j++) out[i * d + j]! += aik * (b[k * d + j] as number);
-  }
+  for (let i = 0; i < d; i++)
+    for (let k = 0; k < d; k++) {
+      const aik = a[i * d + k] as number;
+      for (let j = 0; j < d; j++) out[i * d + j]! += aik * (b[k * d + j] as number);
+    }
   return out;
 }
 
@@ -145,19 +159,24 @@ function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
  * ||m1 - m2||^2 + tr(C1 + C2 - 2 (C1^1/2 C2 C1^1/2)^1/2), computed with the
  * symmetric form so that every square root is of a PSD matrix.
  */
-export function frechetDistance(a: { mean: Float64Array; cov: Float64Array; d: number }, b: { mean: Float64Array; cov: Float64Array }): number {
+export function frechetDistance(
+  a: { mean: Float64Array; cov: Float64Array; d: number },
+  b: { mean: Float64Array; cov: Float64Array },
+): number {
   const d = a.d;
   let dm = 0;
   for (let i = 0; i < d; i++) dm += ((a.mean[i] as number) - (b.mean[i] as number)) ** 2;
   const s1 = sqrtPsd(a.cov, d);
   const inner = matmul(matmul(s1, b.cov, d), s1, d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) {
-    const avg = ((inner[i * d + j] as number) + (inner[j * d + i] as number)) / 2;
-    inner[i * d + j] = avg;
-    inner[j * d + i] = avg;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < i; j++) {
+      const avg = ((inner[i * d + j] as number) + (inner[j * d + i] as number)) / 2;
+      inner[i * d + j] = avg;
+      inner[j * d + i] = avg;
+    }
   const covmean = sqrtPsd(inner, d);
   let tr = 0;
-  for (let i = 0; i < d; i++) tr += (a.cov[i * d + i] as number) + (b.cov[i * d + i] as number) - 2 * (covmean[i * d + i] as number);
+  for (let i = 0; i < d; i++)
+    tr += (a.cov[i * d + i] as number) + (b.cov[i * d + i] as number) - 2 * (covmean[i * d + i] as number);
   return dm + tr;
 }

@@ -14,20 +14,20 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { datasetParamsSchema } from '../data/catalog.js';
 import type { DataAssets } from '../data/datasets.js';
 import type { AdversarialKind } from '../nodes/training.js';
-import { validateProjectValue, type ProjectAnalysis } from '../validate.js';
+import { type ProjectAnalysis, validateProjectValue } from '../validate.js';
 import {
-  backendCacheKey,
-  deviceDescription,
-  selectBackend,
   type BackendChoice,
   type BackendPreference,
+  backendCacheKey,
+  deviceDescription,
   type SelectOptions,
+  selectBackend,
 } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { digitFid, featureExtractor, type FidFn } from './fid.js';
-import { imageGrid, scatter2d, type Rgba } from './images.js';
+import { digitFid, type FidFn, featureExtractor } from './fid.js';
+import { imageGrid, type Rgba, scatter2d } from './images.js';
 import { meanPairwiseDistance, modeCoverage } from './metrics.js';
-import { Trainer, type StepMetrics } from './trainer.js';
+import { type StepMetrics, Trainer } from './trainer.js';
 
 export class SessionError extends Error {}
 

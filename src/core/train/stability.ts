@@ -63,13 +63,22 @@ export function stability(name: string, r: RunFigures): StabilityRow {
 }
 
 export function stabilityTable(rows: StabilityRow[]): string {
-  const f = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(2) : x.toFixed(3));
-  const head = '| loss | status | steps | final D | final G | var D | var G | mean grad D | mean grad G | modes covered | high quality | diversity | FID (digits) | NaN | steps/s |';
-  const sep = `|${head.split('|').slice(1, -1).map(() => '---').join('|')}|`;
+  const f = (x: number | undefined) =>
+    x === undefined || Number.isNaN(x)
+      ? '-'
+      : Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0)
+        ? x.toExponential(2)
+        : x.toFixed(3);
+  const head =
+    '| loss | status | steps | final D | final G | var D | var G | mean grad D | mean grad G | modes covered | high quality | diversity | FID (digits) | NaN | steps/s |';
+  const sep = `|${head
+    .split('|')
+    .slice(1, -1)
+    .map(() => '---')
+    .join('|')}|`;
   const body = rows.map(
     (r) =>
       `| ${r.loss} | ${r.status} | ${r.steps} | ${f(r.finalD)} | ${f(r.finalG)} | ${f(r.varD)} | ${f(r.varG)} | ${f(r.gradNormD)} | ${f(r.gradNormG)} | ${r.modesCovered ?? '-'} | ${f(r.highQuality)} | ${f(r.diversity)} | ${f(r.fid)} | ${r.nan ? 'yes' : 'no'} | ${f(r.stepsPerSecond)} |`,
   );
   return [head, sep, ...body].join('\n');
 }
-

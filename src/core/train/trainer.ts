@@ -18,20 +18,20 @@ import { compileModel } from '../compile/model.js';
 import {
   compileTrainingPlan,
   emitNodes,
-  playerProgram,
-  sampleProgram,
   type PlanNode,
   type PlayerProgram,
+  playerProgram,
+  sampleProgram,
   type TrainingPlan,
 } from '../compile/plan.js';
 import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
-import { makeRng, withSeededMathRandom, type Rng } from '../data/random.js';
+import { makeRng, type Rng, withSeededMathRandom } from '../data/random.js';
 import type { AdversarialKind, Player } from '../nodes/training.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { CheckpointError, type NamedTensor } from './checkpoint.js';
+import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { makeOptimizer } from './optimizers.js';
-import { TfjsEmitter } from './emitter.js';
 
 export interface TrainerOptions {
   seed?: number;
@@ -64,7 +64,6 @@ export class TrainingError extends Error {}
 
 type Values = Map<string, tf.Tensor[]>;
 
-
 interface OptimizerEntry {
   id: string;
   player: Player;
@@ -93,7 +92,10 @@ export class Trainer {
   private readonly divergenceLimit: number;
   private readonly overrideLoss: AdversarialKind | undefined;
 
-  constructor(readonly analysis: ProjectAnalysis, opts: TrainerOptions = {}) {
+  constructor(
+    readonly analysis: ProjectAnalysis,
+    opts: TrainerOptions = {},
+  ) {
     registerSecondOrderGradients();
     this.plan = compileTrainingPlan(analysis);
     const s = this.plan.settings;
@@ -112,7 +114,8 @@ export class Trainer {
         this.models.set(name, compileModel(m));
       }
     });
-    for (const n of this.plan.nodes) if (n.op?.op === 'dataset') this.samplers.set(n.id, createSampler(n.op.params, opts.assets ?? {}));
+    for (const n of this.plan.nodes)
+      if (n.op?.op === 'dataset') this.samplers.set(n.id, createSampler(n.op.params, opts.assets ?? {}));
 
     for (const player of ['D', 'G'] as Player[]) {
       for (const o of this.plan.players[player].optimizers) {
@@ -185,10 +188,11 @@ export class Trainer {
   async trainStep(): Promise<StepMetrics> {
     const t0 = performance.now();
     const kept = new Map<string, tf.Scalar>();
-    for (let k = 0; k < this.dSteps; k++) for (const [name, v] of this.playerStep('D', k)) {
-      kept.get(name)?.dispose();
-      kept.set(name, v);
-    }
+    for (let k = 0; k < this.dSteps; k++)
+      for (const [name, v] of this.playerStep('D', k)) {
+        kept.get(name)?.dispose();
+        kept.set(name, v);
+      }
     for (const [name, v] of this.playerStep('G', 0)) kept.set(name, v);
     if (this.emaDecay > 0) {
       const d = this.emaDecay;
@@ -205,7 +209,8 @@ export class Trainer {
       return i >= 0 ? (data[i] as number) : undefined;
     };
     const losses: Record<string, number> = {};
-    for (const n of names) if (n === 'D' || n === 'G' || n.startsWith('D/') || n.startsWith('G/')) losses[n] = get(n) as number;
+    for (const n of names)
+      if (n === 'D' || n === 'G' || n.startsWith('D/') || n.startsWith('G/')) losses[n] = get(n) as number;
     this.step++;
     const m: StepMetrics = {
       step: this.step,
@@ -226,7 +231,8 @@ export class Trainer {
   divergence(m: StepMetrics): string | undefined {
     for (const [name, v] of Object.entries({ ...m.losses, '|grad D|': m.gradNorm.D, '|grad G|': m.gradNorm.G })) {
       if (!Number.isFinite(v)) return `${name} became ${v} at step ${m.step}`;
-      if (Math.abs(v) > this.divergenceLimit) return `${name} exploded to ${v.toExponential(2)} at step ${m.step} (limit ${this.divergenceLimit.toExponential(0)})`;
+      if (Math.abs(v) > this.divergenceLimit)
+        return `${name} exploded to ${v.toExponential(2)} at step ${m.step} (limit ${this.divergenceLimit.toExponential(0)})`;
     }
     return undefined;
   }
@@ -253,11 +259,16 @@ export class Trainer {
     if (swap) for (const [v, e] of this.ema) v.assign(e);
     try {
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
-      return withSeededMathRandom(`sample:${seed}`, () => tf.tidy(() => {
-        const values: Values = new Map();
-        emitNodes(this.plan, nodes, this.emitter(n, makeRng(`sample:${seed}`)), values, { player: 'sample', training: false });
-        return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
-      }));
+      return withSeededMathRandom(`sample:${seed}`, () =>
+        tf.tidy(() => {
+          const values: Values = new Map();
+          emitNodes(this.plan, nodes, this.emitter(n, makeRng(`sample:${seed}`)), values, {
+            player: 'sample',
+            training: false,
+          });
+          return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
+        }),
+      );
     } finally {
       if (swap) {
         [...this.ema.keys()].forEach((v, i) => v.assign(saved[i] as tf.Tensor));
@@ -288,7 +299,10 @@ export class Trainer {
    */
   async state(): Promise<{ step: number; seed: number; tensors: NamedTensor[] }> {
     const tensors: NamedTensor[] = [];
-    for (const [name, m] of this.models) m.weights.forEach((w, i) => tensors.push({ name: `model/${name}/${i}/${w.originalName}`, tensor: tf.clone(w.read()) }));
+    for (const [name, m] of this.models)
+      m.weights.forEach((w, i) =>
+        tensors.push({ name: `model/${name}/${i}/${w.originalName}`, tensor: tf.clone(w.read()) }),
+      );
     for (const o of this.optimizers) {
       for (const w of await o.optimizer.getWeights()) {
         // Adam's slots are named after the variables; name them by position instead, stable across runs.

@@ -26,12 +26,27 @@ function wrap(info: Info): tf.Tensor {
  * (x^T: [ci, H, W, B]) and dy^T ([oh, ow, B, co]) the filter, dilated by the
  * stride. Uses the backend's own fast Conv2D.
  */
-export function conv2dBackpropFilterViaConv(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], strides: number | [number, number], pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding, dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
+export function conv2dBackpropFilterViaConv(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | [number, number],
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding,
+  dimRoundingMode?: 'floor' | 'round' | 'ceil',
+): tf.Tensor4D {
   return tf.tidy(() => {
     const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
     const { top, bottom, left, right } = info.padInfo;
     const [kh, kw] = filterShape;
-    const xp = top || bottom || left || right ? tf.pad(x, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]) : x;
+    const xp =
+      top || bottom || left || right
+        ? tf.pad(x, [
+            [0, 0],
+            [Math.max(top, 0), Math.max(bottom, 0)],
+            [Math.max(left, 0), Math.max(right, 0)],
+            [0, 0],
+          ])
+        : x;
     const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, B, co]
     const [sh, sw] = [info.strideHeight, info.strideWidth];
@@ -48,7 +63,14 @@ function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, ri
   const size = [-1, h - Math.max(-top, 0) - Math.max(-bottom, 0), w - Math.max(-left, 0) - Math.max(-right, 0), -1];
   const cropped = begin[1] || begin[2] || bottom < 0 || right < 0 ? tf.slice(x, begin, size) : x;
   const p = [Math.max(top, 0), Math.max(bottom, 0), Math.max(left, 0), Math.max(right, 0)];
-  return p.some((v) => v > 0) ? tf.pad(cropped, [[0, 0], [p[0]!, p[1]!], [p[2]!, p[3]!], [0, 0]]) : cropped;
+  return p.some((v) => v > 0)
+    ? tf.pad(cropped, [
+        [0, 0],
+        [p[0]!, p[1]!],
+        [p[2]!, p[3]!],
+        [0, 0],
+      ])
+    : cropped;
 }
 
 /**
@@ -127,9 +149,10 @@ export function conv2dBackpropInputViaConv(
     const all = parts.length === 1 ? (parts[0] as tf.Tensor4D) : (tf.concat(parts, 3) as tf.Tensor4D);
     // Interleave: (q, p, r*(sw*ci) + c*ci + k) -> (q*sh + r, p*sw + c, k), one rank-4 transpose (tfjs-wasm's
     // DepthToSpace and rank-6 Transpose are several times slower).
-    const inter = (sh === 1 && sw === 1
-      ? all
-      : tf.reshape(tf.transpose(tf.reshape(all, [b * qh, qw, sh, sw * ci]), [0, 2, 1, 3]), [b, qh * sh, qw * sw, ci])
+    const inter = (
+      sh === 1 && sw === 1
+        ? all
+        : tf.reshape(tf.transpose(tf.reshape(all, [b * qh, qw, sh, sw * ci]), [0, 2, 1, 3]), [b, qh * sh, qw * sw, ci])
     ) as tf.Tensor4D;
     return qh * sh === h && qw * sw === wd ? inter : tf.slice(inter, [0, 0, 0, 0], [b, h, wd, ci]);
   });
@@ -259,12 +282,25 @@ export function registerWasmTrainingKernels(): void {
       backendName: 'wasm',
       kernelFunc: ({ inputs, attrs }) => {
         const { x, dy } = inputs as { x: Info; dy: Info };
-        const a = attrs as unknown as { strides: number | [number, number]; pad: 'valid' | 'same' | number; dataFormat: string; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number] };
+        const a = attrs as unknown as {
+          strides: number | [number, number];
+          pad: 'valid' | 'same' | number;
+          dataFormat: string;
+          dimRoundingMode?: 'floor' | 'round' | 'ceil';
+          filterShape: [number, number, number, number];
+        };
         if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only.');
         const xt = wrap(x) as tf.Tensor4D;
         const dyt = wrap(dy) as tf.Tensor4D;
         try {
-          return conv2dBackpropFilterViaConv(xt, dyt, a.filterShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
+          return conv2dBackpropFilterViaConv(
+            xt,
+            dyt,
+            a.filterShape,
+            a.strides,
+            a.pad,
+            a.dimRoundingMode,
+          ) as unknown as Info;
         } finally {
           xt.dispose();
           dyt.dispose();
@@ -284,7 +320,11 @@ export function registerWasmTrainingKernels(): void {
         const xt = wrap(x);
         const ids = wrap(segmentIds);
         try {
-          return unsortedSegmentSumViaMatMul(xt, ids, (attrs as unknown as { numSegments: number }).numSegments) as unknown as Info;
+          return unsortedSegmentSumViaMatMul(
+            xt,
+            ids,
+            (attrs as unknown as { numSegments: number }).numSegments,
+          ) as unknown as Info;
         } finally {
           xt.dispose();
           ids.dispose();

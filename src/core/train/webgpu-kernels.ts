@@ -22,7 +22,10 @@ export function patchWebGpuKernels(): void {
     backendName: 'webgpu',
     kernelFunc: (args) => {
       const inputs = args.inputs as unknown as tf.TensorInfo[];
-      const backend = args.backend as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } }; disposeData(id: tf.DataId): void };
+      const backend = args.backend as unknown as {
+        device?: { limits?: { maxStorageBuffersPerShaderStage?: number } };
+        disposeData(id: tf.DataId): void;
+      };
       const max = Math.max(2, (backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
       if (inputs.length <= max) return inner(args);
       let level = inputs;
@@ -30,7 +33,11 @@ export function patchWebGpuKernels(): void {
         const next: tf.TensorInfo[] = [];
         for (let i = 0; i < level.length; i += max) {
           const chunk = level.slice(i, i + max);
-          next.push(chunk.length === 1 ? (chunk[0] as tf.TensorInfo) : (inner({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo));
+          next.push(
+            chunk.length === 1
+              ? (chunk[0] as tf.TensorInfo)
+              : (inner({ ...args, inputs: chunk as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo),
+          );
         }
         // Free the partial sums of the previous level (never the caller's inputs).
         if (level !== inputs) for (const t of level) if (!next.includes(t)) backend.disposeData(t.dataId);

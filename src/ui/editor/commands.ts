@@ -5,7 +5,7 @@
  * shortcuts up in it, so Undo is defined once: "Undo", Ctrl+Z, enabled when
  * there is a step to undo. No React, no DOM.
  */
-import { errorCount, type EditorState, type EditorStore } from './store.js';
+import { type EditorState, type EditorStore, errorCount } from './store.js';
 
 /** A key chord, written `Mod+Shift+Z`: Mod is Ctrl (Cmd on a Mac); the key is upper-case. */
 export type Chord = string;

@@ -7,8 +7,8 @@
  */
 import type { Draft } from 'immer';
 import { NAME_PATTERN, NAME_RULE } from '../../core/project/index.js';
+import { type DocEdge, type DocNode, type GraphRef, graphOf } from '../store/edits.js';
 import type { ProjectDoc } from '../store/history.js';
-import { graphOf, type DocEdge, type DocNode, type GraphRef } from '../store/edits.js';
 
 interface DocGraph {
   nodes: DocNode[];
@@ -56,7 +56,17 @@ export function renameNode(ref: GraphRef, from: string, to: string) {
     const d = draft as ProjectDoc;
     const g = graphOf(d, ref);
     const node = g?.nodes.find((n) => n.id === from);
-    if (!g || !node || from === to || badName(to, g.nodes.map((n) => n.id), 'node id')) return;
+    if (
+      !g ||
+      !node ||
+      from === to ||
+      badName(
+        to,
+        g.nodes.map((n) => n.id),
+        'node id',
+      )
+    )
+      return;
     node.id = to;
     for (const e of g.edges ?? []) {
       if (e.source === from) e.source = to;

@@ -7,14 +7,14 @@
  * autosave, the lazily loaded exporter) comes in as an `EditorEnv`.
  */
 import { freeze } from 'immer';
-import { reanalyzeParamEdit } from '../../core/shapes/index.js';
-import { validateProjectText, validateProjectValue, type ProjectAnalysis } from '../../core/validate.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 import { importKerasTopology } from '../../core/import/index.js';
 import { getNodeDef } from '../../core/nodes/index.js';
-import { recordEdit, replayStep, revertStep, type Edit, type ProjectDoc, type Step } from '../store/history.js';
-import * as edits from '../store/edits.js';
+import { reanalyzeParamEdit } from '../../core/shapes/index.js';
+import { type ProjectAnalysis, validateProjectText, validateProjectValue } from '../../core/validate.js';
 import type { DocEdge, DocNode, GraphRef } from '../store/edits.js';
-import type { Diagnostic } from '../../core/diagnostics.js';
+import * as edits from '../store/edits.js';
+import { type Edit, type ProjectDoc, recordEdit, replayStep, revertStep, type Step } from '../store/history.js';
 import { badName, renameModel, renameNode } from './rename.js';
 
 /** A document as opened: its file name, the editable JSON (none when read-only) and its analysis. */
@@ -185,7 +185,8 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     for (const l of [...listeners]) l();
   }
 
-  const pushed = (step: HistoryStep): readonly HistoryStep[] => [...state.past, Object.freeze(step)].slice(-HISTORY_LIMIT);
+  const pushed = (step: HistoryStep): readonly HistoryStep[] =>
+    [...state.past, Object.freeze(step)].slice(-HISTORY_LIMIT);
 
   /** Applies an edit to the document as one undoable step and re-analyses it; false when nothing changed. */
   function edit(label: string, fn: Edit, paramEdit?: { model: string; nodeId: string }): boolean {
@@ -387,7 +388,13 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     /** Why `to` cannot be the new id of node `from` in the graph shown (undefined when it can). */
     nodeIdProblem(from: string, to: string): string | undefined {
       const g = activeGraph(state);
-      return g ? badName(to, g.nodes.filter((n) => n.id !== from).map((n) => n.id), 'node id') : 'Nothing to rename.';
+      return g
+        ? badName(
+            to,
+            g.nodes.filter((n) => n.id !== from).map((n) => n.id),
+            'node id',
+          )
+        : 'Nothing to rename.';
     },
     /** Renames a node of the graph shown and every reference to it, as one step; the node stays selected. */
     renameNode(from: string, to: string): boolean {
@@ -400,7 +407,11 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
     modelNameProblem(from: string, to: string): string | undefined {
       const models = Object.keys(state.doc?.models ?? {});
       if (!models.includes(from)) return `The project has no model '${from}'.`;
-      return badName(to, models.filter((m) => m !== from), 'model');
+      return badName(
+        to,
+        models.filter((m) => m !== from),
+        'model',
+      );
     },
     /** Renames a model and every training node that refers to it, as one step. */
     renameModel(from: string, to: string): boolean {

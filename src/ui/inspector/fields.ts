@@ -18,7 +18,16 @@ export interface Field {
 }
 
 interface Introspect {
-  _zod: { def: { type: string; innerType?: Introspect; defaultValue?: unknown; element?: Introspect; options?: Introspect[]; values?: unknown[] } };
+  _zod: {
+    def: {
+      type: string;
+      innerType?: Introspect;
+      defaultValue?: unknown;
+      element?: Introspect;
+      options?: Introspect[];
+      values?: unknown[];
+    };
+  };
   description?: string;
   minValue?: number | null;
   maxValue?: number | null;
@@ -36,7 +45,11 @@ function unwrap(s: Introspect): { inner: Introspect; defaultValue?: unknown; des
     inner = inner._zod.def.innerType as Introspect;
     description ??= inner.description;
   }
-  return { inner, ...(defaultValue !== undefined ? { defaultValue } : {}), ...(description !== undefined ? { description } : {}) };
+  return {
+    inner,
+    ...(defaultValue !== undefined ? { defaultValue } : {}),
+    ...(description !== undefined ? { description } : {}),
+  };
 }
 
 export function fieldsOf(schema: z.ZodType): Field[] {
@@ -44,14 +57,36 @@ export function fieldsOf(schema: z.ZodType): Field[] {
   if (!shape) return [];
   return Object.entries(shape).map(([key, raw]) => {
     const { inner, defaultValue, description } = unwrap(raw);
-    const base = { key, schema: raw as unknown as z.ZodType, ...(description ? { description } : {}), ...(defaultValue !== undefined ? { defaultValue } : {}) };
+    const base = {
+      key,
+      schema: raw as unknown as z.ZodType,
+      ...(description ? { description } : {}),
+      ...(defaultValue !== undefined ? { defaultValue } : {}),
+    };
     const t = inner._zod.def.type;
-    if (t === 'number') return { ...base, kind: inner.isInt ? 'integer' : 'number', ...(inner.minValue != null && Number.isFinite(inner.minValue) ? { min: inner.minValue } : {}), ...(inner.maxValue != null && Number.isFinite(inner.maxValue) ? { max: inner.maxValue } : {}) };
+    if (t === 'number')
+      return {
+        ...base,
+        kind: inner.isInt ? 'integer' : 'number',
+        ...(inner.minValue != null && Number.isFinite(inner.minValue) ? { min: inner.minValue } : {}),
+        ...(inner.maxValue != null && Number.isFinite(inner.maxValue) ? { max: inner.maxValue } : {}),
+      };
     if (t === 'boolean') return { ...base, kind: 'boolean' };
     if (t === 'enum') return { ...base, kind: 'enum', options: (inner.options ?? []) as string[] };
     if (t === 'union' && (inner._zod.def.options ?? []).every((o) => o._zod.def.type === 'literal'))
-      return { ...base, kind: 'enum', options: (inner._zod.def.options ?? []).flatMap((o) => (o._zod.def.values ?? []) as (string | number)[]) };
-    if (t === 'array') return { ...base, kind: inner._zod.def.element && unwrap(inner._zod.def.element).inner._zod.def.type === 'number' ? 'numberList' : 'textList' };
+      return {
+        ...base,
+        kind: 'enum',
+        options: (inner._zod.def.options ?? []).flatMap((o) => (o._zod.def.values ?? []) as (string | number)[]),
+      };
+    if (t === 'array')
+      return {
+        ...base,
+        kind:
+          inner._zod.def.element && unwrap(inner._zod.def.element).inner._zod.def.type === 'number'
+            ? 'numberList'
+            : 'textList',
+      };
     if (t === 'string') return { ...base, kind: 'text' };
     return { ...base, kind: 'json' };
   });

@@ -5,8 +5,8 @@
 import type { Draft } from 'immer';
 import { defaultParams, entryFor } from '../../core/nodes/index.js';
 import { NAME_PATTERN } from '../../core/project/index.js';
-import type { ProjectDoc } from './history.js';
 import { defaultFlow, flowOf, layoutPositions } from '../editor/layout.js';
+import type { ProjectDoc } from './history.js';
 
 export type GraphRef = { kind: 'model'; name: string } | { kind: 'block'; name: string } | { kind: 'training' };
 
@@ -53,7 +53,12 @@ export function addNode(ref: GraphRef, type: string, position: { x: number; y: n
     const g = graphOf(draft, ref);
     if (!g) return;
     const params = entryFor(ref.kind === 'training' ? 'training' : 'model', type) ? defaultParams(type) : {};
-    g.nodes.push({ id: id && NAME_PATTERN.test(id) && !g.nodes.some((n) => n.id === id) ? id : freshId(g, type), type, params, position });
+    g.nodes.push({
+      id: id && NAME_PATTERN.test(id) && !g.nodes.some((n) => n.id === id) ? id : freshId(g, type),
+      type,
+      params,
+      position,
+    });
   };
 }
 
@@ -83,7 +88,12 @@ export function connect(ref: GraphRef, source: string, sourcePort: string, targe
     const g = graphOf(draft, ref);
     if (!g) return;
     const edges = edgesOf(g).filter((e) => !(e.target === target && (e.targetPort ?? 'in') === targetPort));
-    edges.push({ source, ...(sourcePort !== 'out' ? { sourcePort } : {}), target, ...(targetPort !== 'in' ? { targetPort } : {}) });
+    edges.push({
+      source,
+      ...(sourcePort !== 'out' ? { sourcePort } : {}),
+      target,
+      ...(targetPort !== 'in' ? { targetPort } : {}),
+    });
     g.edges = edges;
   };
 }
@@ -123,7 +133,10 @@ export function paste(ref: GraphRef, nodes: DocNode[], edges: DocEdge[], offset 
     if (!g) return;
     const rename = new Map<string, string>();
     for (const n of nodes) {
-      const id = g.nodes.some((x) => x.id === n.id) || [...rename.values()].includes(n.id) ? freshId({ nodes: [...g.nodes, ...[...rename.values()].map((v) => ({ id: v, type: '' }))] }, n.type) : n.id;
+      const id =
+        g.nodes.some((x) => x.id === n.id) || [...rename.values()].includes(n.id)
+          ? freshId({ nodes: [...g.nodes, ...[...rename.values()].map((v) => ({ id: v, type: '' }))] }, n.type)
+          : n.id;
       rename.set(n.id, id);
       const p = n.position ?? { x: 0, y: 0 };
       g.nodes.push({ ...clone(n), id, position: { x: p.x + offset.x, y: p.y + offset.y } });
@@ -176,12 +189,25 @@ export function groupIntoBlock(ref: GraphRef, ids: string[], blockName: string) 
     const xs = selected.map((n) => n.position?.x ?? 0);
     const ys = selected.map((n) => n.position?.y ?? 0);
     const blockNodes: DocNode[] = [
-      ...[...inPorts.values()].map((id, i) => ({ id, type: 'Input', params: { shape: [1] }, position: { x: Math.min(...xs) - 240, y: Math.min(...ys) + i * 100 } })),
+      ...[...inPorts.values()].map((id, i) => ({
+        id,
+        type: 'Input',
+        params: { shape: [1] },
+        position: { x: Math.min(...xs) - 240, y: Math.min(...ys) + i * 100 },
+      })),
       ...selected.map((n) => clone(n)),
-      ...[...outPorts.values()].map((id, i) => ({ id, type: 'Output', position: { x: Math.max(...xs) + 240, y: Math.min(...ys) + i * 100 } })),
+      ...[...outPorts.values()].map((id, i) => ({
+        id,
+        type: 'Output',
+        position: { x: Math.max(...xs) + 240, y: Math.min(...ys) + i * 100 },
+      })),
     ];
     const blockEdges: DocEdge[] = [
-      ...incoming.map((e) => ({ source: inPorts.get(key(e)) as string, target: e.target, ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}) })),
+      ...incoming.map((e) => ({
+        source: inPorts.get(key(e)) as string,
+        target: e.target,
+        ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}),
+      })),
       ...internal.map((e) => clone(e)),
       ...[...outPorts.entries()].map(([k, id]) => {
         const [source, port] = k.split('.') as [string, string];
@@ -192,14 +218,27 @@ export function groupIntoBlock(ref: GraphRef, ids: string[], blockName: string) 
     let instance = blockName;
     for (let k = 2; g.nodes.some((n) => n.id === instance && !inside.has(n.id)); k++) instance = `${blockName}_${k}`;
     g.nodes = g.nodes.filter((n) => !inside.has(n.id));
-    g.nodes.push({ id: instance, type: 'Block', params: { block: blockName, repeat: 1 }, position: { x: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length), y: Math.round(ys.reduce((a, b) => a + b, 0) / ys.length) } });
+    g.nodes.push({
+      id: instance,
+      type: 'Block',
+      params: { block: blockName, repeat: 1 },
+      position: {
+        x: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length),
+        y: Math.round(ys.reduce((a, b) => a + b, 0) / ys.length),
+      },
+    });
     g.edges = [
       ...edges.filter((e) => !inside.has(e.source) && !inside.has(e.target)),
       ...[...inPorts.entries()].map(([k, port]) => {
         const [source, sp] = k.split('.') as [string, string];
         return { source, ...(sp !== 'out' ? { sourcePort: sp } : {}), target: instance, targetPort: port };
       }),
-      ...outgoing.map((e) => ({ source: instance, sourcePort: outPorts.get(key(e)) as string, target: e.target, ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}) })),
+      ...outgoing.map((e) => ({
+        source: instance,
+        sourcePort: outPorts.get(key(e)) as string,
+        target: e.target,
+        ...(e.targetPort && e.targetPort !== 'in' ? { targetPort: e.targetPort } : {}),
+      })),
     ];
   };
 }

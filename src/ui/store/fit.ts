@@ -2,8 +2,9 @@
  * Which node types fit a given output: used when a wire is dropped on empty
  * canvas, to offer only the nodes that accept the tensor it carries.
  */
-import { NODE_TYPES } from '../../core/nodes/index.js';
+
 import type { TensorType } from '../../core/nodes/index.js';
+import { NODE_TYPES } from '../../core/nodes/index.js';
 
 export function fittingTypes(t: TensorType): string[] {
   const out: string[] = [];

@@ -7,7 +7,7 @@
  * The functions here are immutable (the editor store keeps their results in
  * its snapshots); `History` is a small mutable wrapper around them.
  */
-import { applyPatches, enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { applyPatches, type Draft, enablePatches, type Patch, produceWithPatches } from 'immer';
 import type { ProjectInput } from '../../core/project/index.js';
 
 enablePatches();

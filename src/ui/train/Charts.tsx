@@ -6,8 +6,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { QualityFigures } from '../../core/train/index.js';
-import type { StepMetrics } from '../../core/train/index.js';
+import type { QualityFigures, StepMetrics } from '../../core/train/index.js';
 import type { RunView } from './store.js';
 
 type Metric<R> = { name: string; get: (row: R) => number | undefined };

@@ -3,16 +3,17 @@
  * folder of images chosen here or dropped on the panel (decoded by the
  * browser at the size the dataset asks for).
  */
-import { pressInnerInput } from '../keys.js';
+
 import {
   DATASET_SOURCES,
+  type DatasetParams,
+  type DatasetSource,
   datasetDoc,
   datasetPorts,
   switchDataset,
-  type DatasetParams,
-  type DatasetSource,
 } from '../../core/data/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
+import { pressInnerInput } from '../keys.js';
 import { datasetsOf } from './data.js';
 import { decodeImages } from './folder.js';
 import type { TrainSnapshot, TrainStore } from './store.js';
@@ -87,11 +88,19 @@ export function DataControls(props: {
             </select>
           </label>{' '}
           <span className="gv-where" data-testid={`data-shape-${d.id}`}>
-            {datasetPorts(d.params).map((p) => `${p.name} [${p.shape.join(',')}]`).join(', ')}
+            {datasetPorts(d.params)
+              .map((p) => `${p.name} [${p.shape.join(',')}]`)
+              .join(', ')}
           </span>
         </span>
       ))}
-      <label className="gv-button" role="button" tabIndex={disabled ? -1 : 0} aria-disabled={disabled} onKeyDown={pressInnerInput}>
+      <label
+        className="gv-button"
+        role="button"
+        tabIndex={disabled ? -1 : 0}
+        aria-disabled={disabled}
+        onKeyDown={pressInnerInput}
+      >
         Choose image folder…
         <input
           type="file"

@@ -3,8 +3,9 @@
  * sample picture shown (taken from the store, encoded as PNG), a checkpoint,
  * and a run resumed from a checkpoint file.
  */
-import { pressInnerInput } from '../keys.js';
+
 import { generatorModelJson } from '../../core/train/index.js';
+import { pressInnerInput } from '../keys.js';
 import { download, pngBlob } from './download.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
 

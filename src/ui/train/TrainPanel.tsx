@@ -17,22 +17,22 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { serveWasmFromBundle } from './wasm.js';
 import { useEffect, useState } from 'react';
 import type { DatasetParams } from '../../core/data/index.js';
+import { analyzeRun, chooseBackend } from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import { LossChart, MoreCharts } from './Charts.js';
-import { assetsFor, blockedReason } from './data.js';
 import { DataControls, loadFolder } from './DataControls.js';
 import { Downloads } from './Downloads.js';
+import { assetsFor, blockedReason } from './data.js';
+import { type EngineInit, LocalEngine, WorkerEngine } from './engine.js';
 import { droppedFiles } from './folder.js';
-import { LocalEngine, WorkerEngine, type EngineInit } from './engine.js';
-import { analyzeRun, chooseBackend } from '../../core/train/index.js';
 import { RunControls } from './RunControls.js';
 import { SamplePictures, Scrubber } from './Samples.js';
 import { StabilityTable } from './StabilityTable.js';
-import { TrainStore, type StartOptions } from './store.js';
+import { type StartOptions, TrainStore } from './store.js';
 import { useTrainStore } from './useTrainStore.js';
+import { serveWasmFromBundle } from './wasm.js';
 
 serveWasmFromBundle(window.location.origin);
 
@@ -77,7 +77,13 @@ async function measured(init: EngineInit): Promise<EngineInit> {
   return { ...init, backend: choice.name, backendChoice: choice };
 }
 
-export function TrainPanel({ analysis, onDataset }: { analysis: ProjectAnalysis; onDataset?: (nodeId: string, params: DatasetParams) => void }) {
+export function TrainPanel({
+  analysis,
+  onDataset,
+}: {
+  analysis: ProjectAnalysis;
+  onDataset?: (nodeId: string, params: DatasetParams) => void;
+}) {
   const [store] = useState(pageStore);
   useEffect(() => () => store.dispose(), [store]);
   const snap = useTrainStore(store);

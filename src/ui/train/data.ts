@@ -3,9 +3,9 @@
  * run needs from the page (the bundled digits, fetched once per page; a
  * folder of images chosen or dropped, decoded by the browser).
  */
-import { datasetParamsSchema, type DatasetParams } from '../../core/data/index.js';
+
 import type { DataAssets, MnistData } from '../../core/data/index.js';
-import { decodeMnistBin } from '../../core/data/index.js';
+import { type DatasetParams, datasetParamsSchema, decodeMnistBin } from '../../core/data/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import type { FolderResult } from './folder.js';
 

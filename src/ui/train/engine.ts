@@ -15,10 +15,10 @@ import type { AdversarialKind } from '../../core/nodes/index.js';
 import type { BackendChoice, BackendPreference } from '../../core/train/index.js';
 import {
   analyzeRun,
-  TrainingSession,
   type GeneratorArtifacts,
   type RunSample,
   type SessionStep,
+  TrainingSession,
 } from '../../core/train/index.js';
 
 export interface EngineInit {
@@ -126,7 +126,10 @@ type Request =
   | { method: 'generator' }
   | { method: 'dispose' };
 export type WorkerRequest = { id: number } & Request;
-export type WorkerReply = { id: number } & ({ ok: true; value: unknown; steps: number[] } | { ok: false; error: string });
+export type WorkerReply = { id: number } & (
+  | { ok: true; value: unknown; steps: number[] }
+  | { ok: false; error: string }
+);
 
 /** The page's handle on a LocalEngine inside a Web Worker. */
 export class WorkerEngine implements Engine {

@@ -19,8 +19,17 @@ export interface FolderResult {
   skipped: string[];
 }
 
-export async function decodeImages(files: File[], width: number, height: number, channels: 1 | 3, onProgress?: (done: number, total: number) => void): Promise<FolderResult> {
-  const list = files.filter(isImage).sort((a, b) => a.name.localeCompare(b.name)).slice(0, MAX_IMAGES);
+export async function decodeImages(
+  files: File[],
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  onProgress?: (done: number, total: number) => void,
+): Promise<FolderResult> {
+  const list = files
+    .filter(isImage)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .slice(0, MAX_IMAGES);
   if (list.length === 0) throw new Error(`No images among the ${files.length} files (PNG, JPEG, WebP, GIF or BMP).`);
   const per = width * height * channels;
   const pixels = new Float32Array(list.length * per);
@@ -60,7 +69,8 @@ export async function decodeImages(files: File[], width: number, height: number,
       await new Promise((r) => setTimeout(r, 0));
     }
   }
-  if (count === 0) throw new Error(`None of the ${list.length} images could be decoded (${skipped.slice(0, 3).join(', ')}).`);
+  if (count === 0)
+    throw new Error(`None of the ${list.length} images could be decoded (${skipped.slice(0, 3).join(', ')}).`);
   return { images: { pixels: pixels.subarray(0, count * per), count, height, width, channels }, skipped };
 }
 

@@ -8,14 +8,17 @@
 import type { DataAssets } from '../../core/data/index.js';
 import type { AdversarialKind } from '../../core/nodes/index.js';
 import { applyParamChange, parseParamChange } from '../../core/project/index.js';
-import type { BackendPreference } from '../../core/train/index.js';
-import type { Rgba } from '../../core/train/index.js';
-import type { GeneratorArtifacts, QualityFigures } from '../../core/train/index.js';
-import type { StepMetrics } from '../../core/train/index.js';
+import type {
+  BackendPreference,
+  GeneratorArtifacts,
+  QualityFigures,
+  Rgba,
+  StepMetrics,
+} from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import type { Folder } from './data.js';
 import type { Engine, EngineInit } from './engine.js';
-import { can, transition, type RunEvent, type RunStatus } from './machine.js';
+import { can, type RunEvent, type RunStatus, transition } from './machine.js';
 
 export interface RunView {
   label: string;

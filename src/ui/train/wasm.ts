@@ -10,5 +10,9 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 
 export function serveWasmFromBundle(origin: string): void {
   const at = (u: string) => new URL(u, origin).href;
-  setWasmPaths({ 'tfjs-backend-wasm.wasm': at(wasmPlain), 'tfjs-backend-wasm-simd.wasm': at(wasmSimd), 'tfjs-backend-wasm-threaded-simd.wasm': at(wasmThreaded) });
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': at(wasmPlain),
+    'tfjs-backend-wasm-simd.wasm': at(wasmSimd),
+    'tfjs-backend-wasm-threaded-simd.wasm': at(wasmThreaded),
+  });
 }

@@ -5,8 +5,8 @@
  * a time.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import { serveWasmFromBundle } from './wasm.js';
 import { LocalEngine, type WorkerReply, type WorkerRequest } from './engine.js';
+import { serveWasmFromBundle } from './wasm.js';
 
 serveWasmFromBundle(self.location.origin);
 

@@ -1,22 +1,22 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
 import {
-  Background,
-  Controls,
-  MiniMap,
-  ReactFlow,
   applyNodeChanges,
-  useReactFlow,
+  Background,
   type Connection,
+  Controls,
   type Edge,
   type EdgeChange,
+  MiniMap,
   type NodeChange,
+  ReactFlow,
+  useReactFlow,
 } from '@xyflow/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { openingFit } from '../editor/layout.js';
 import { tabView, type ViewEdge, type ViewNode } from '../graphView.js';
 import { fittingTypes } from '../store/fit.js';
 import { LayerNode, type LayerNodeData, type LayerNodeType } from './LayerNode.js';
 import { useEditor, useEditorStore } from './useEditor.js';
-import { WireDrop, type Drop } from './WireDrop.js';
+import { type Drop, WireDrop } from './WireDrop.js';
 
 const nodeTypes = { layer: LayerNode };
 
@@ -209,7 +209,10 @@ export function Canvas() {
           }}
           onDelete={({ nodes: ns, edges: es }) => {
             const indices = es.map((e) => edgeIndex(e.id)).filter((i) => i >= 0);
-            store.remove(ns.map((n) => n.id), indices);
+            store.remove(
+              ns.map((n) => n.id),
+              indices,
+            );
           }}
         >
           <Background />

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { COMMANDS, shortcutText } from '../editor/commands.js';
 import { NEW_PROJECT, TEMPLATES } from '../templates.js';
 import { useEditor, useEditorStore } from './useEditor.js';

@@ -1,4 +1,4 @@
-import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import type { ViewNode } from '../graphView.js';
 import { useEditorStore } from './useEditor.js';
 

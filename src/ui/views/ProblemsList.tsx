@@ -1,5 +1,5 @@
 import { useReactFlow } from '@xyflow/react';
-import { formatLocation, type Diagnostic } from '../../core/diagnostics.js';
+import { type Diagnostic, formatLocation } from '../../core/diagnostics.js';
 import { danglingEdgeOf } from '../editor/fixes.js';
 import { countText, errorCount, warningCount } from '../editor/store.js';
 import { useEditor, useEditorStore } from './useEditor.js';

@@ -1,5 +1,5 @@
-import { useMemo } from 'react';
 import { useReactFlow } from '@xyflow/react';
+import { useMemo } from 'react';
 import { summarizeModel } from '../../core/summary.js';
 import { freeSpot } from '../editor/placement.js';
 import { selectedNode } from '../editor/store.js';

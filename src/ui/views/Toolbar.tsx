@@ -1,7 +1,7 @@
 import { Fragment } from 'react';
-import { pressInnerInput } from '../keys.js';
-import { COMMANDS, tooltip, type Command } from '../editor/commands.js';
+import { COMMANDS, type Command, tooltip } from '../editor/commands.js';
 import { countText, errorCount, warningCount } from '../editor/store.js';
+import { pressInnerInput } from '../keys.js';
 import { NEW_PROJECT, TEMPLATES } from '../templates.js';
 import { useEditor, useEditorStore } from './useEditor.js';
 

@@ -3,7 +3,7 @@
  * field of it) through useSyncExternalStore and act through the store's
  * actions. The store comes from the nearest <EditorProvider>.
  */
-import { createContext, createElement, useContext, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, type ReactNode, useContext, useSyncExternalStore } from 'react';
 import type { EditorState, EditorStore } from '../editor/store.js';
 
 const EditorContext = createContext<EditorStore | undefined>(undefined);

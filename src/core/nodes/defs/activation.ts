@@ -27,7 +27,13 @@ function activation(
   });
 }
 
-export const ReLU = activation('ReLU', 'max(0, x). The DCGAN generator uses it in every layer but the last.', z.object({}).strict(), (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'relu' } }), 1);
+export const ReLU = activation(
+  'ReLU',
+  'max(0, x). The DCGAN generator uses it in every layer but the last.',
+  z.object({}).strict(),
+  (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'relu' } }),
+  1,
+);
 
 export const LeakyReLU = activation(
   'LeakyReLU',
@@ -37,7 +43,13 @@ export const LeakyReLU = activation(
   1,
 );
 
-export const Tanh = activation('Tanh', 'tanh(x) in (-1, 1): the usual last layer of an image generator, with data scaled to [-1, 1].', z.object({}).strict(), (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'tanh' } }), 4);
+export const Tanh = activation(
+  'Tanh',
+  'tanh(x) in (-1, 1): the usual last layer of an image generator, with data scaled to [-1, 1].',
+  z.object({}).strict(),
+  (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'tanh' } }),
+  4,
+);
 
 export const Sigmoid = activation(
   'Sigmoid',
@@ -55,14 +67,22 @@ export const ELU = activation(
   4,
 );
 
-export const Linear = activation('Linear', 'The identity: f(x) = x. A named pass-through, e.g. to mark a logit.', z.object({}).strict(), (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'linear' } }), 0);
+export const Linear = activation(
+  'Linear',
+  'The identity: f(x) = x. A named pass-through, e.g. to mark a logit.',
+  z.object({}).strict(),
+  (_p, name) => ({ kind: 'tfjs', factory: 'activation', config: { name, activation: 'linear' } }),
+  0,
+);
 
 export const Dropout = defineNode({
   type: 'Dropout',
   title: 'Dropout',
   category: 'regularization',
   doc: 'Zeroes a fraction of activations during training (pix2pix uses it in G as its noise source).',
-  params: z.object({ rate: z.number().min(0).max(0.99).default(0.5).describe('Fraction dropped while training.') }).strict(),
+  params: z
+    .object({ rate: z.number().min(0).max(0.99).default(0.5).describe('Fraction dropped while training.') })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => same(ctx.inputs[0]!),

@@ -12,7 +12,13 @@ export const BLOCK_TYPE = 'Block';
 export const blockParamsSchema = z
   .object({
     block: z.string().min(1).describe('Name of the block (in the project\'s "blocks").'),
-    repeat: z.number().int().min(1).max(256).default(1).describe('Times the block is applied in series; its outputs feed its inputs.'),
+    repeat: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(1)
+      .describe('Times the block is applied in series; its outputs feed its inputs.'),
   })
   .strict();
 export type BlockParams = z.infer<typeof blockParamsSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, OUT, ok } from '../helpers.js';
 import { convOut, convTransposeOut } from '../layers/custom.js';
-import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, ok, OUT } from '../helpers.js';
 import type { LayerSpec, TensorType } from '../types.js';
 
 /** The reparametrisation options shared by Dense and the convolutions. */
@@ -9,7 +9,9 @@ const reparam = {
   spectralNorm: z
     .boolean()
     .default(false)
-    .describe('Spectral normalization (Miyato et al. 2018): divide W by its largest singular value, estimated by power iteration.'),
+    .describe(
+      'Spectral normalization (Miyato et al. 2018): divide W by its largest singular value, estimated by power iteration.',
+    ),
   equalizedLR: z
     .boolean()
     .default(false)
@@ -39,7 +41,19 @@ export const Dense = defineNode({
   flops: (p, [x]) => 2 * lastDim(x!) * p.units,
   layers: (p, name): LayerSpec[] =>
     p.spectralNorm || p.equalizedLR
-      ? [{ kind: 'custom', name: 'ReparamDense', config: { name, units: p.units, useBias: p.useBias, spectralNorm: p.spectralNorm, equalizedLR: p.equalizedLR } }]
+      ? [
+          {
+            kind: 'custom',
+            name: 'ReparamDense',
+            config: {
+              name,
+              units: p.units,
+              useBias: p.useBias,
+              spectralNorm: p.spectralNorm,
+              equalizedLR: p.equalizedLR,
+            },
+          },
+        ]
       : [{ kind: 'tfjs', factory: 'dense', config: { name, units: p.units, useBias: p.useBias } }],
 });
 
@@ -51,8 +65,10 @@ export const Conv2D = defineNode({
   type: 'Conv2D',
   title: 'Conv2D',
   category: 'convolution',
-  doc: 'A 2D convolution over NHWC tensors: [B,H,W,C] -> [B,H\',W\',filters]. With stride 2 it halves H and W (the DCGAN discriminator downsamples this way).',
-  params: z.object({ filters: units.default(64).describe('Output channels.'), kernelSize, strides, padding, ...reparam }).strict(),
+  doc: "A 2D convolution over NHWC tensors: [B,H,W,C] -> [B,H',W',filters]. With stride 2 it halves H and W (the DCGAN discriminator downsamples this way).",
+  params: z
+    .object({ filters: units.default(64).describe('Output channels.'), kernelSize, strides, padding, ...reparam })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => {
@@ -72,17 +88,40 @@ export const Conv2D = defineNode({
     trainable: p.kernelSize * p.kernelSize * lastDim(x!) * p.filters + (p.useBias ? p.filters : 0),
     nonTrainable: p.spectralNorm ? p.filters : 0,
   }),
-  flops: (p, [x], [y]) => 2 * p.kernelSize * p.kernelSize * lastDim(x!) * p.filters * (y!.shape[1] ?? 1) * (y!.shape[2] ?? 1),
+  flops: (p, [x], [y]) =>
+    2 * p.kernelSize * p.kernelSize * lastDim(x!) * p.filters * (y!.shape[1] ?? 1) * (y!.shape[2] ?? 1),
   layers: (p, name): LayerSpec[] =>
     p.spectralNorm || p.equalizedLR
       ? [
           {
             kind: 'custom',
             name: 'ReparamConv2D',
-            config: { name, filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, useBias: p.useBias, spectralNorm: p.spectralNorm, equalizedLR: p.equalizedLR },
+            config: {
+              name,
+              filters: p.filters,
+              kernelSize: p.kernelSize,
+              strides: p.strides,
+              padding: p.padding,
+              useBias: p.useBias,
+              spectralNorm: p.spectralNorm,
+              equalizedLR: p.equalizedLR,
+            },
           },
         ]
-      : [{ kind: 'tfjs', factory: 'conv2d', config: { name, filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, useBias: p.useBias } }],
+      : [
+          {
+            kind: 'tfjs',
+            factory: 'conv2d',
+            config: {
+              name,
+              filters: p.filters,
+              kernelSize: p.kernelSize,
+              strides: p.strides,
+              padding: p.padding,
+              useBias: p.useBias,
+            },
+          },
+        ],
 });
 
 export const ConvTranspose2D = defineNode({
@@ -90,7 +129,9 @@ export const ConvTranspose2D = defineNode({
   title: 'ConvTranspose2D',
   category: 'convolution',
   doc: "A transposed ('fractionally strided') convolution: with stride 2 and 'same' padding it doubles H and W. The DCGAN generator upsamples this way (kernel 4, stride 2).",
-  params: z.object({ filters: units.default(64).describe('Output channels.'), kernelSize, strides, padding, ...reparam }).strict(),
+  params: z
+    .object({ filters: units.default(64).describe('Output channels.'), kernelSize, strides, padding, ...reparam })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => {
@@ -98,23 +139,49 @@ export const ConvTranspose2D = defineNode({
     if (bad) return bad;
     const { kernelSize: k, strides: s, padding: pad, filters } = ctx.params;
     const [, h, w] = ctx.inputs[0]!.shape as [null, number, number, number];
-    return ok({ shape: [null, convTransposeOut(h, k, s, pad), convTransposeOut(w, k, s, pad), filters], dtype: 'float32' });
+    return ok({
+      shape: [null, convTransposeOut(h, k, s, pad), convTransposeOut(w, k, s, pad), filters],
+      dtype: 'float32',
+    });
   },
   paramCount: (p, [x]) => ({
     trainable: p.kernelSize * p.kernelSize * lastDim(x!) * p.filters + (p.useBias ? p.filters : 0),
     nonTrainable: p.spectralNorm ? lastDim(x!) : 0,
   }),
-  flops: (p, [x]) => 2 * p.kernelSize * p.kernelSize * lastDim(x!) * p.filters * (x!.shape[1] ?? 1) * (x!.shape[2] ?? 1),
+  flops: (p, [x]) =>
+    2 * p.kernelSize * p.kernelSize * lastDim(x!) * p.filters * (x!.shape[1] ?? 1) * (x!.shape[2] ?? 1),
   layers: (p, name): LayerSpec[] =>
     p.spectralNorm || p.equalizedLR
       ? [
           {
             kind: 'custom',
             name: 'ReparamConv2DTranspose',
-            config: { name, filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, useBias: p.useBias, spectralNorm: p.spectralNorm, equalizedLR: p.equalizedLR },
+            config: {
+              name,
+              filters: p.filters,
+              kernelSize: p.kernelSize,
+              strides: p.strides,
+              padding: p.padding,
+              useBias: p.useBias,
+              spectralNorm: p.spectralNorm,
+              equalizedLR: p.equalizedLR,
+            },
           },
         ]
-      : [{ kind: 'tfjs', factory: 'conv2dTranspose', config: { name, filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding, useBias: p.useBias } }],
+      : [
+          {
+            kind: 'tfjs',
+            factory: 'conv2dTranspose',
+            config: {
+              name,
+              filters: p.filters,
+              kernelSize: p.kernelSize,
+              strides: p.strides,
+              padding: p.padding,
+              useBias: p.useBias,
+            },
+          },
+        ],
 });
 
 const factor = z.number().int().min(2).max(16).default(2).describe('Scale factor along H and W.');
@@ -135,8 +202,15 @@ export const Upsample = defineNode({
     return ok({ shape: [null, h! * f, w! * f, c!], dtype: 'float32' });
   },
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
-  flops: (p, _x, [y]) => (p.interpolation === 'bilinear' ? 4 : 0) * ((y!.shape[1] ?? 1) * (y!.shape[2] ?? 1) * lastDim(y!)),
-  layers: (p, name) => [{ kind: 'tfjs', factory: 'upSampling2d', config: { name, size: [p.factor, p.factor], interpolation: p.interpolation } }],
+  flops: (p, _x, [y]) =>
+    (p.interpolation === 'bilinear' ? 4 : 0) * ((y!.shape[1] ?? 1) * (y!.shape[2] ?? 1) * lastDim(y!)),
+  layers: (p, name) => [
+    {
+      kind: 'tfjs',
+      factory: 'upSampling2d',
+      config: { name, size: [p.factor, p.factor], interpolation: p.interpolation },
+    },
+  ],
 });
 
 export const Downsample = defineNode({
@@ -162,6 +236,11 @@ export const Downsample = defineNode({
   },
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
   flops: (_p, [x]) => (x!.shape[1] ?? 1) * (x!.shape[2] ?? 1) * lastDim(x!),
-  layers: (p, name) => [{ kind: 'tfjs', factory: 'averagePooling2d', config: { name, poolSize: [p.factor, p.factor], strides: [p.factor, p.factor], padding: 'valid' } }],
+  layers: (p, name) => [
+    {
+      kind: 'tfjs',
+      factory: 'averagePooling2d',
+      config: { name, poolSize: [p.factor, p.factor], strides: [p.factor, p.factor], padding: 'valid' },
+    },
+  ],
 });
-

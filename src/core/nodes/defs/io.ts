@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, fail, needRank, firstProblem, ok, OUT, IN, same } from '../helpers.js';
+import { defineNode, fail, firstProblem, IN, needRank, OUT, ok, same } from '../helpers.js';
 
 const dimSize = z.number().int().min(1).max(65_536);
 
@@ -10,7 +10,12 @@ export const Input = defineNode({
   doc: 'A model input of a fixed per-sample shape (batch excluded), e.g. [64,64,3] for images or [2] for 2D points. In a generator it is usually a Noise node instead.',
   params: z
     .object({
-      shape: z.array(dimSize).min(1).max(3).default([28, 28, 1]).describe('Per-sample shape, batch excluded: [features] or [H,W,C].'),
+      shape: z
+        .array(dimSize)
+        .min(1)
+        .max(3)
+        .default([28, 28, 1])
+        .describe('Per-sample shape, batch excluded: [features] or [H,W,C].'),
     })
     .strict(),
   modelInput: { dtype: 'float32', shape: (p) => p.shape, kind: 'data' },
@@ -47,7 +52,9 @@ export const Label = defineNode({
   title: 'Label (class id)',
   category: 'io',
   doc: 'A class label input, int32 [B,1] with values in [0, numClasses). Feed it through an Embedding for conditional models.',
-  params: z.object({ numClasses: z.number().int().min(2).max(100_000).default(10).describe('Number of classes.') }).strict(),
+  params: z
+    .object({ numClasses: z.number().int().min(2).max(100_000).default(10).describe('Number of classes.') })
+    .strict(),
   modelInput: { dtype: 'int32', shape: () => [1], kind: 'label' },
   inputs: () => [],
   outputs: () => OUT,
@@ -65,7 +72,13 @@ export const Embedding = defineNode({
   reference: 'Mirza & Osindero 2014, Conditional GANs; Odena et al. 2017, ACGAN',
   params: z
     .object({
-      numClasses: z.number().int().min(2).max(100_000).default(10).describe('Number of classes (must match the Label).'),
+      numClasses: z
+        .number()
+        .int()
+        .min(2)
+        .max(100_000)
+        .default(10)
+        .describe('Number of classes (must match the Label).'),
       dim: z.number().int().min(1).max(65_536).default(50).describe('Embedding size.'),
     })
     .strict(),
@@ -74,10 +87,19 @@ export const Embedding = defineNode({
   infer: (ctx) => {
     const t = ctx.inputs[0]!;
     if (t.dtype !== 'int32')
-      return fail({ code: 'DTYPE', port: 'in', message: `Embedding '${ctx.id}' needs int32 class ids from a Label; ${ctx.sources[0]} as float32.` });
+      return fail({
+        code: 'DTYPE',
+        port: 'in',
+        message: `Embedding '${ctx.id}' needs int32 class ids from a Label; ${ctx.sources[0]} as float32.`,
+      });
     const p = firstProblem(needRank(ctx, 'Embedding', 0, 'in', 2, 'Connect a Label node.'));
     if (p) return p;
-    if (t.shape[1] !== 1) return fail({ code: 'SHAPE', port: 'in', message: `Embedding '${ctx.id}' needs labels of shape [B,1]; ${ctx.sources[0]}.` });
+    if (t.shape[1] !== 1)
+      return fail({
+        code: 'SHAPE',
+        port: 'in',
+        message: `Embedding '${ctx.id}' needs labels of shape [B,1]; ${ctx.sources[0]}.`,
+      });
     return ok({ shape: [null, ctx.params.dim], dtype: 'float32' });
   },
   paramCount: (p) => ({ trainable: p.numClasses * p.dim, nonTrainable: 0 }),
@@ -102,4 +124,3 @@ export const Output = defineNode({
   flops: () => 0,
   layers: () => [],
 });
-

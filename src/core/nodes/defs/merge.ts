@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, fmtShape, needFloat, ok, OUT, perSample } from '../helpers.js';
+import { defineNode, fmtShape, needFloat, OUT, ok, perSample } from '../helpers.js';
 import type { InferContext, InferResult, PortSpec, ShapeProblem } from '../types.js';
 
 const arity = z.number().int().min(2).max(16).default(2).describe('Number of input ports.');
@@ -68,7 +68,11 @@ export const Concat = defineNode({
       const f = needFloat(ctx, 'Concat', i, `in${i}`);
       if (f) return void problems.push(f);
       if (t.shape.length !== a!.shape.length)
-        return void problems.push({ code: 'RANK', port: `in${i}`, message: `Concat '${ctx.id}' needs inputs of one rank: in0 is ${fmtShape(a!.shape)} but ${ctx.sources[i]} on in${i}.` });
+        return void problems.push({
+          code: 'RANK',
+          port: `in${i}`,
+          message: `Concat '${ctx.id}' needs inputs of one rank: in0 is ${fmtShape(a!.shape)} but ${ctx.sources[i]} on in${i}.`,
+        });
       if (t.shape.slice(0, -1).some((d, j) => d !== a!.shape[j]))
         return void problems.push({
           code: 'SHAPE',
@@ -84,4 +88,3 @@ export const Concat = defineNode({
   flops: () => 0,
   layers: (_p, name) => [{ kind: 'tfjs', factory: 'concatenate', config: { name, axis: -1 } }],
 });
-

@@ -9,7 +9,11 @@ function rank2or4<P>(ctx: InferContext<P>, title: string): InferResult {
   const dt = needFloat(ctx, title, 0, 'in');
   if (dt) return { problems: [dt] };
   if (t.shape.length !== 2 && t.shape.length !== 4)
-    return fail({ code: 'RANK', port: 'in', message: `${title} '${ctx.id}' needs [B,features] or [B,H,W,C]; ${ctx.sources[0]}.` });
+    return fail({
+      code: 'RANK',
+      port: 'in',
+      message: `${title} '${ctx.id}' needs [B,features] or [B,H,W,C]; ${ctx.sources[0]}.`,
+    });
   return same(t);
 }
 
@@ -17,10 +21,15 @@ export const BatchNorm = defineNode({
   type: 'BatchNorm',
   title: 'BatchNorm',
   category: 'normalization',
-  doc: 'Batch normalization over the channel axis (Ioffe & Szegedy 2015). DCGAN uses it in G and D (not on G\'s output or D\'s input); WGAN-GP critics must not use it (the penalty is per sample).',
+  doc: "Batch normalization over the channel axis (Ioffe & Szegedy 2015). DCGAN uses it in G and D (not on G's output or D's input); WGAN-GP critics must not use it (the penalty is per sample).",
   params: z
     .object({
-      momentum: z.number().min(0).max(1).default(0.9).describe('Moving-average momentum of the statistics (PyTorch momentum 0.1 = 0.9 here).'),
+      momentum: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.9)
+        .describe('Moving-average momentum of the statistics (PyTorch momentum 0.1 = 0.9 here).'),
       epsilon: epsilon(1e-5),
       scale: z.boolean().default(true).describe('Learn gamma.'),
       center: z.boolean().default(true).describe('Learn beta.'),
@@ -29,9 +38,18 @@ export const BatchNorm = defineNode({
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => rank2or4(ctx, 'BatchNorm'),
-  paramCount: (p, [x]) => ({ trainable: lastDim(x!) * ((p.scale ? 1 : 0) + (p.center ? 1 : 0)), nonTrainable: 2 * lastDim(x!) }),
-  flops: (_p, [x]) => 4 * (x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1)),
-  layers: (p, name) => [{ kind: 'tfjs', factory: 'batchNormalization', config: { name, axis: -1, momentum: p.momentum, epsilon: p.epsilon, scale: p.scale, center: p.center } }],
+  paramCount: (p, [x]) => ({
+    trainable: lastDim(x!) * ((p.scale ? 1 : 0) + (p.center ? 1 : 0)),
+    nonTrainable: 2 * lastDim(x!),
+  }),
+  flops: (_p, [x]) => 4 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
+  layers: (p, name) => [
+    {
+      kind: 'tfjs',
+      factory: 'batchNormalization',
+      config: { name, axis: -1, momentum: p.momentum, epsilon: p.epsilon, scale: p.scale, center: p.center },
+    },
+  ],
 });
 
 export const InstanceNorm = defineNode({
@@ -39,13 +57,22 @@ export const InstanceNorm = defineNode({
   title: 'InstanceNorm',
   category: 'normalization',
   doc: 'Instance normalization (Ulyanov et al. 2016): normalizes each sample and channel over H and W. Used by CycleGAN and pix2pix generators.',
-  params: z.object({ affine: z.boolean().default(true).describe('Learn a scale and shift per channel.'), epsilon: epsilon(1e-5) }).strict(),
+  params: z
+    .object({
+      affine: z.boolean().default(true).describe('Learn a scale and shift per channel.'),
+      epsilon: epsilon(1e-5),
+    })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
-  infer: (ctx) => firstProblem(needRank(ctx, 'InstanceNorm', 0, 'in', 4), needFloat(ctx, 'InstanceNorm', 0, 'in')) ?? same(ctx.inputs[0]!),
+  infer: (ctx) =>
+    firstProblem(needRank(ctx, 'InstanceNorm', 0, 'in', 4), needFloat(ctx, 'InstanceNorm', 0, 'in')) ??
+    same(ctx.inputs[0]!),
   paramCount: (p, [x]) => ({ trainable: p.affine ? 2 * lastDim(x!) : 0, nonTrainable: 0 }),
-  flops: (_p, [x]) => 5 * (x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1)),
-  layers: (p, name) => [{ kind: 'custom', name: 'InstanceNorm', config: { name, affine: p.affine, epsilon: p.epsilon } }],
+  flops: (_p, [x]) => 5 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
+  layers: (p, name) => [
+    { kind: 'custom', name: 'InstanceNorm', config: { name, affine: p.affine, epsilon: p.epsilon } },
+  ],
 });
 
 export const LayerNorm = defineNode({
@@ -58,8 +85,10 @@ export const LayerNorm = defineNode({
   outputs: () => OUT,
   infer: (ctx) => rank2or4(ctx, 'LayerNorm'),
   paramCount: (_p, [x]) => ({ trainable: 2 * lastDim(x!), nonTrainable: 0 }),
-  flops: (_p, [x]) => 5 * (x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1)),
-  layers: (p, name) => [{ kind: 'tfjs', factory: 'layerNormalization', config: { name, axis: -1, epsilon: p.epsilon } }],
+  flops: (_p, [x]) => 5 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
+  layers: (p, name) => [
+    { kind: 'tfjs', factory: 'layerNormalization', config: { name, axis: -1, epsilon: p.epsilon } },
+  ],
 });
 
 export const PixelNorm = defineNode({
@@ -73,7 +102,6 @@ export const PixelNorm = defineNode({
   outputs: () => OUT,
   infer: (ctx) => rank2or4(ctx, 'PixelNorm'),
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
-  flops: (_p, [x]) => 3 * (x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1)),
+  flops: (_p, [x]) => 3 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
   layers: (p, name) => [{ kind: 'custom', name: 'PixelNorm', config: { name, epsilon: p.epsilon } }],
 });
-

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineNode, fail, fmtShape, IN, needFloat, needRank, ok, OUT, perSample, firstProblem } from '../helpers.js';
+import { defineNode, fail, firstProblem, fmtShape, IN, needFloat, needRank, OUT, ok, perSample } from '../helpers.js';
 
 export const Reshape = defineNode({
   type: 'Reshape',
@@ -9,7 +9,14 @@ export const Reshape = defineNode({
   params: z
     .object({
       shape: z
-        .array(z.number().int().min(-1).max(1_000_000).refine((d) => d !== 0, 'a dimension cannot be 0'))
+        .array(
+          z
+            .number()
+            .int()
+            .min(-1)
+            .max(1_000_000)
+            .refine((d) => d !== 0, 'a dimension cannot be 0'),
+        )
         .min(1)
         .max(4)
         .default([4, 4, 64])
@@ -29,7 +36,10 @@ export const Reshape = defineNode({
         port: 'in',
         message: `Reshape '${ctx.id}' to ${fmtShape([null, ...ctx.params.shape])} needs ${hasFree ? `a multiple of ${known}` : known} values per sample; ${ctx.sources[0]}, ${n} values.`,
       });
-    return ok({ shape: [null, ...ctx.params.shape.map((d) => (d === -1 ? n / known : d))], dtype: ctx.inputs[0]!.dtype });
+    return ok({
+      shape: [null, ...ctx.params.shape.map((d) => (d === -1 ? n / known : d))],
+      dtype: ctx.inputs[0]!.dtype,
+    });
   },
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
   flops: () => 0,
@@ -37,7 +47,13 @@ export const Reshape = defineNode({
   layers: (p, name, [x]) => {
     const n = perSample(x!);
     const known = p.shape.filter((d) => d !== -1).reduce((a, d) => a * d, 1);
-    return [{ kind: 'tfjs', factory: 'reshape', config: { name, targetShape: p.shape.map((d) => (d === -1 ? n / known : d)) } }];
+    return [
+      {
+        kind: 'tfjs',
+        factory: 'reshape',
+        config: { name, targetShape: p.shape.map((d) => (d === -1 ? n / known : d)) },
+      },
+    ];
   },
 });
 
@@ -62,7 +78,9 @@ export const ReflectionPad = defineNode({
   category: 'shape',
   doc: 'Pads H and W by mirroring the border (no edge repeated). The CycleGAN ResNet generator pads this way before its 7x7 and 3x3 convolutions.',
   reference: 'Zhu et al. 2017, CycleGAN, appendix 7.2',
-  params: z.object({ padding: z.number().int().min(1).max(64).default(1).describe('Pixels added on each side.') }).strict(),
+  params: z
+    .object({ padding: z.number().int().min(1).max(64).default(1).describe('Pixels added on each side.') })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => {
@@ -71,7 +89,11 @@ export const ReflectionPad = defineNode({
     const [, h, w, c] = ctx.inputs[0]!.shape as number[];
     const p = ctx.params.padding;
     if (p >= h! || p >= w!)
-      return fail({ code: 'SHAPE', port: 'in', message: `ReflectionPad '${ctx.id}' of ${p} needs H and W larger than ${p}; ${ctx.sources[0]}.` });
+      return fail({
+        code: 'SHAPE',
+        port: 'in',
+        message: `ReflectionPad '${ctx.id}' of ${p} needs H and W larger than ${p}; ${ctx.sources[0]}.`,
+      });
     return ok({ shape: [null, h! + 2 * p, w! + 2 * p, c!], dtype: 'float32' });
   },
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
@@ -84,7 +106,9 @@ export const ZeroPad = defineNode({
   title: 'ZeroPad',
   category: 'shape',
   doc: "Pads H and W with zeros. With a 'valid' convolution after it, it reproduces PyTorch's explicit padding exactly (the PatchGAN's last two 4x4 stride-1 convolutions use padding 1).",
-  params: z.object({ padding: z.number().int().min(1).max(64).default(1).describe('Pixels added on each side.') }).strict(),
+  params: z
+    .object({ padding: z.number().int().min(1).max(64).default(1).describe('Pixels added on each side.') })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => {
@@ -96,5 +120,17 @@ export const ZeroPad = defineNode({
   },
   paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
   flops: () => 0,
-  layers: (p, name) => [{ kind: 'tfjs', factory: 'zeroPadding2d', config: { name, padding: [[p.padding, p.padding], [p.padding, p.padding]] } }],
+  layers: (p, name) => [
+    {
+      kind: 'tfjs',
+      factory: 'zeroPadding2d',
+      config: {
+        name,
+        padding: [
+          [p.padding, p.padding],
+          [p.padding, p.padding],
+        ],
+      },
+    },
+  ],
 });

@@ -1,5 +1,17 @@
 import { z } from 'zod';
-import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, ok, OUT, perSample, same } from '../helpers.js';
+import {
+  defineNode,
+  fail,
+  firstProblem,
+  IN,
+  lastDim,
+  needFloat,
+  needRank,
+  OUT,
+  ok,
+  perSample,
+  same,
+} from '../helpers.js';
 
 export const MinibatchStdDev = defineNode({
   type: 'MinibatchStdDev',
@@ -7,7 +19,17 @@ export const MinibatchStdDev = defineNode({
   category: 'style',
   doc: "Appends one channel holding the average standard deviation of features across a group of samples, so the discriminator can see a collapsed batch (ProGAN). Place it before the discriminator's last convolutions.",
   reference: 'Karras et al. 2018, Progressive Growing of GANs, sec. 3',
-  params: z.object({ groupSize: z.number().int().min(1).max(64).default(4).describe('Samples per statistics group (falls back to the batch when it does not divide it).') }).strict(),
+  params: z
+    .object({
+      groupSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(4)
+        .describe('Samples per statistics group (falls back to the batch when it does not divide it).'),
+    })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => {
@@ -27,10 +49,16 @@ export const SelfAttention = defineNode({
   category: 'attention',
   doc: 'SAGAN self-attention: every position attends to every other through 1x1 projections f, g, h (to C/reduction channels) and v (back to C); y = x + gamma*o with gamma starting at 0. Cost grows with (H*W)^2: use it at 32x32 or below.',
   reference: 'Zhang et al. 2019, Self-Attention GANs, sec. 3',
-  params: z.object({ reduction: z.number().int().min(1).max(64).default(8).describe('Channel reduction of the f, g, h projections.') }).strict(),
+  params: z
+    .object({
+      reduction: z.number().int().min(1).max(64).default(8).describe('Channel reduction of the f, g, h projections.'),
+    })
+    .strict(),
   inputs: () => IN,
   outputs: () => OUT,
-  infer: (ctx) => firstProblem(needRank(ctx, 'SelfAttention', 0, 'in', 4), needFloat(ctx, 'SelfAttention', 0, 'in')) ?? same(ctx.inputs[0]!),
+  infer: (ctx) =>
+    firstProblem(needRank(ctx, 'SelfAttention', 0, 'in', 4), needFloat(ctx, 'SelfAttention', 0, 'in')) ??
+    same(ctx.inputs[0]!),
   paramCount: (p, [x]) => {
     const c = lastDim(x!);
     const k = Math.max(1, Math.floor(c / p.reduction));
@@ -63,7 +91,13 @@ export const LearnedConstant = defineNode({
   infer: ({ params }) => ok({ shape: [null, params.height, params.width, params.channels], dtype: 'float32' }),
   paramCount: (p) => ({ trainable: p.height * p.width * p.channels, nonTrainable: 0 }),
   flops: () => 0,
-  layers: (p, name) => [{ kind: 'custom', name: 'LearnedConstant', config: { name, height: p.height, width: p.width, channels: p.channels } }],
+  layers: (p, name) => [
+    {
+      kind: 'custom',
+      name: 'LearnedConstant',
+      config: { name, height: p.height, width: p.width, channels: p.channels },
+    },
+  ],
 });
 
 export const StyleModulation = defineNode({
@@ -79,10 +113,18 @@ export const StyleModulation = defineNode({
   ],
   outputs: () => OUT,
   infer: (ctx) => {
-    const bad = firstProblem(needRank(ctx, 'StyleModulation', 0, 'in', 4), needFloat(ctx, 'StyleModulation', 0, 'in'), needFloat(ctx, 'StyleModulation', 1, 'style'));
+    const bad = firstProblem(
+      needRank(ctx, 'StyleModulation', 0, 'in', 4),
+      needFloat(ctx, 'StyleModulation', 0, 'in'),
+      needFloat(ctx, 'StyleModulation', 1, 'style'),
+    );
     if (bad) return bad;
     if (ctx.inputs[1]!.shape.length !== 2)
-      return fail({ code: 'RANK', port: 'style', message: `StyleModulation '${ctx.id}' needs a style vector [B,D] on 'style'; ${ctx.sources[1]}. Add a Flatten.` });
+      return fail({
+        code: 'RANK',
+        port: 'style',
+        message: `StyleModulation '${ctx.id}' needs a style vector [B,D] on 'style'; ${ctx.sources[1]}. Add a Flatten.`,
+      });
     return same(ctx.inputs[0]!);
   },
   paramCount: (_p, [x, w]) => ({ trainable: lastDim(w!) * 2 * lastDim(x!) + 2 * lastDim(x!), nonTrainable: 0 }),
@@ -99,9 +141,10 @@ export const NoiseInjection = defineNode({
   params: z.object({}).strict(),
   inputs: () => IN,
   outputs: () => OUT,
-  infer: (ctx) => firstProblem(needRank(ctx, 'NoiseInjection', 0, 'in', 4), needFloat(ctx, 'NoiseInjection', 0, 'in')) ?? same(ctx.inputs[0]!),
+  infer: (ctx) =>
+    firstProblem(needRank(ctx, 'NoiseInjection', 0, 'in', 4), needFloat(ctx, 'NoiseInjection', 0, 'in')) ??
+    same(ctx.inputs[0]!),
   paramCount: (_p, [x]) => ({ trainable: lastDim(x!), nonTrainable: 0 }),
   flops: (_p, [x]) => 2 * perSample(x!),
   layers: (_p, name) => [{ kind: 'custom', name: 'NoiseInjection', config: { name } }],
 });
-

@@ -117,7 +117,16 @@ export class ReflectionPad extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const p = this.padding;
-      return tf.mirrorPad(first(inputs), [[0, 0], [p, p], [p, p], [0, 0]], 'reflect');
+      return tf.mirrorPad(
+        first(inputs),
+        [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ],
+        'reflect',
+      );
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
@@ -185,7 +194,12 @@ export class LearnedConstant extends tfl.layers.Layer {
     this.channels = args.channels;
   }
   override build(): void {
-    this.constant = this.addWeight('constant', [1, this.height, this.width, this.channels], 'float32', tfl.initializers.ones());
+    this.constant = this.addWeight(
+      'constant',
+      [1, this.height, this.width, this.channels],
+      'float32',
+      tfl.initializers.ones(),
+    );
     this.built = true;
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -220,7 +234,8 @@ export class StyleModulation extends tfl.layers.Layer {
     this.epsilon = args.epsilon ?? 1e-5;
   }
   override build(inputShape: Shape | Shape[]): void {
-    if (!isShapeList(inputShape) || inputShape.length !== 2) throw new Error('StyleModulation takes [features, style].');
+    if (!isShapeList(inputShape) || inputShape.length !== 2)
+      throw new Error('StyleModulation takes [features, style].');
     const c = lastDim(inputShape[0] as Shape);
     const d = lastDim(inputShape[1] as Shape);
     this.channels = c;
@@ -236,7 +251,10 @@ export class StyleModulation extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const [x, w] = inputs as tf.Tensor[];
-      const style = tf.add(tf.matMul(w as tf.Tensor2D, (this.kernel as LayerVariable).read() as tf.Tensor2D), (this.bias as LayerVariable).read());
+      const style = tf.add(
+        tf.matMul(w as tf.Tensor2D, (this.kernel as LayerVariable).read() as tf.Tensor2D),
+        (this.bias as LayerVariable).read(),
+      );
       const c = this.channels;
       const ys = tf.reshape(tf.slice(style, [0, 0], [-1, c]), [-1, 1, 1, c]);
       const yb = tf.reshape(tf.slice(style, [0, c], [-1, c]), [-1, 1, 1, c]);
@@ -276,7 +294,13 @@ export class NoiseInjection extends tfl.layers.Layer {
       const [b, h, w] = x.shape;
       // Fresh noise per call, drawn from Math.random, which the trainer seeds for every step and every
       // sample picture: runs are reproducible, and taking samples does not change the training noise.
-      const noise = tf.randomNormal([b, h, w, 1], 0, 1, 'float32', (Math.floor(Math.random() * 2 ** 31) ^ (this.seed * 1_000_003)) >>> 0);
+      const noise = tf.randomNormal(
+        [b, h, w, 1],
+        0,
+        1,
+        'float32',
+        (Math.floor(Math.random() * 2 ** 31) ^ (this.seed * 1_000_003)) >>> 0,
+      );
       return tf.add(x, tf.mul(noise, (this.strength as LayerVariable).read()));
     });
   }
@@ -324,14 +348,21 @@ export class SelfAttention extends tfl.layers.Layer {
       const [b, h, w, c] = x.shape;
       const flat = tf.reshape(x, [b, h * w, c]) as tf.Tensor3D;
       const proj = (v: LayerVariable): tf.Tensor3D =>
-        tf.reshape(tf.matMul(tf.reshape(flat, [b * h * w, c]) as tf.Tensor2D, v.read() as tf.Tensor2D), [b, h * w, -1]) as tf.Tensor3D;
+        tf.reshape(tf.matMul(tf.reshape(flat, [b * h * w, c]) as tf.Tensor2D, v.read() as tf.Tensor2D), [
+          b,
+          h * w,
+          -1,
+        ]) as tf.Tensor3D;
       const f = proj(this.wf as LayerVariable);
       const g = proj(this.wg as LayerVariable);
       const hh = proj(this.wh as LayerVariable);
       const attn = tf.softmax(tf.matMul(g, f, false, true)); // [b, N, N]: row i attends over j
       const o = tf.matMul(attn, hh); // [b, N, k]
       const k = o.shape[2] as number;
-      const out = tf.reshape(tf.matMul(tf.reshape(o, [b * h * w, k]) as tf.Tensor2D, (this.wv as LayerVariable).read() as tf.Tensor2D), [b, h, w, c]);
+      const out = tf.reshape(
+        tf.matMul(tf.reshape(o, [b * h * w, k]) as tf.Tensor2D, (this.wv as LayerVariable).read() as tf.Tensor2D),
+        [b, h, w, c],
+      );
       return tf.add(x, tf.mul(out, (this.gamma as LayerVariable).read()));
     });
   }
@@ -377,7 +408,14 @@ abstract class ReparamLayer extends tfl.layers.Layer {
     this.kernel = this.addWeight('kernel', shape, 'float32', init);
     if (this.useBias) this.bias = this.addWeight('bias', [biasSize], 'float32', tfl.initializers.zeros());
     if (this.spectralNorm) {
-      this.u = this.addWeight('sn_u', [columns], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
+      this.u = this.addWeight(
+        'sn_u',
+        [columns],
+        'float32',
+        tfl.initializers.randomNormal({ mean: 0, stddev: 1 }),
+        undefined,
+        false,
+      );
     }
   }
   /** The kernel as used in the forward pass: scaled by the He constant and/or divided by sigma(W). */
@@ -450,7 +488,11 @@ export class ReparamDense extends ReparamLayer {
     return [...s.slice(0, -1), this.units];
   }
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => this.addBias(tf.matMul(first(inputs) as tf.Tensor2D, this.effectiveKernel(kwargs.training === true) as tf.Tensor2D)));
+    return tf.tidy(() =>
+      this.addBias(
+        tf.matMul(first(inputs) as tf.Tensor2D, this.effectiveKernel(kwargs.training === true) as tf.Tensor2D),
+      ),
+    );
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), units: this.units };
@@ -483,7 +525,13 @@ abstract class ReparamConvBase extends ReparamLayer {
     return [s[0] ?? null, o(s[1] ?? null), o(s[2] ?? null), this.filters];
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding };
+    return {
+      ...super.getConfig(),
+      filters: this.filters,
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+    };
   }
 }
 
@@ -500,7 +548,14 @@ export class ReparamConv2D extends ReparamConvBase {
   }
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() =>
-      this.addBias(tf.conv2d(first(inputs) as tf.Tensor4D, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, this.strides, this.padding)),
+      this.addBias(
+        tf.conv2d(
+          first(inputs) as tf.Tensor4D,
+          this.effectiveKernel(kwargs.training === true) as tf.Tensor4D,
+          this.strides,
+          this.padding,
+        ),
+      ),
     );
   }
 }
@@ -522,7 +577,15 @@ export class ReparamConv2DTranspose extends ReparamConvBase {
       const x = first(inputs) as tf.Tensor4D;
       const [b, h, w] = x.shape;
       const out: [number, number, number, number] = [b, this.outSize(h), this.outSize(w), this.filters];
-      return this.addBias(tf.conv2dTranspose(x, this.effectiveKernel(kwargs.training === true) as tf.Tensor4D, out, this.strides, this.padding));
+      return this.addBias(
+        tf.conv2dTranspose(
+          x,
+          this.effectiveKernel(kwargs.training === true) as tf.Tensor4D,
+          out,
+          this.strides,
+          this.padding,
+        ),
+      );
     });
   }
 }
