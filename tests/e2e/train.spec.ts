@@ -213,3 +213,44 @@ test('a project that cannot start yet says why beside a disabled Start: a folder
   await expect(page.getByTestId('train-blocked')).toContainText('folder of images');
   await page.screenshot({ path: 'test-results/e2e/train-blocked-folder.png' });
 });
+
+test('hostile input in the panel: a project over the memory budget cannot start; a damaged checkpoint is refused and the run kept', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  // The ring with a generator layer of 60,000 x 60,000 weights: 3.6e9 parameters, over every backend's budget.
+  const ring = JSON.parse(readFileSync('templates/toy-ring.json', 'utf8'));
+  const fc = ring.models.generator.nodes.find((n: { type: string }) => n.type === 'Dense');
+  fc.params.units = 60_000;
+  const next = ring.models.generator.nodes.filter((n: { type: string }) => n.type === 'Dense')[1];
+  next.params.units = 60_000;
+  await page.getByLabel('Open project file').setInputFiles({
+    name: 'huge.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(ring)),
+  });
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  await expect(page.getByRole('button', { name: 'Start' })).toBeDisabled();
+  await expect(page.getByTestId('train-blocked')).toContainText('budget');
+  await expect(page.getByTestId('train-blocked')).toContainText('parameters');
+
+  // The ring as it is trains; a damaged checkpoint offered while it is paused says what is wrong, and the run stays.
+  await page.getByLabel('Template').selectOption('toy-ring.json');
+  await page.getByLabel('Backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-step')).toHaveText(/step ([3-9]|\d{2,})/, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('paused');
+  await page.waitForTimeout(1_500); // the step in flight lands
+  const step = await page.getByTestId('train-step').textContent();
+  await page.getByLabel('Resume from checkpoint').setInputFiles({
+    name: 'damaged.gnvs',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('GNVS this is not a checkpoint at all'),
+  });
+  await expect(page.getByRole('alert').filter({ hasText: 'checkpoint damaged.gnvs:' })).toBeVisible();
+  await expect(page.getByTestId('train-status')).toHaveText('paused');
+  await expect(page.getByTestId('train-step')).toHaveText(step as string);
+  await page.screenshot({ path: 'test-results/e2e/train-hostile.png' });
+});

@@ -91,7 +91,7 @@ export function TrainPanel({
 
   const s = snap.status;
   const busy = s === 'starting' || s === 'running' || s === 'paused' || s === 'stopping';
-  const blocked = blockedReason(analysis, snap.folder, snap.loading !== '');
+  const blocked = blockedReason(analysis, snap.folder, snap.loading !== '', options.backend);
   const canTrain = blocked === undefined;
   const onFolder = (files: File[], name: string) => void loadFolder(store, analysis, onDataset, files, name);
   const hasSteps = snap.runs.length > 0 && snap.runs[0]!.history.length > 0;

@@ -6,6 +6,12 @@
 
 import type { DataAssets, MnistData } from '../../core/data/index.js';
 import { type DatasetParams, datasetParamsSchema, decodeMnistBin } from '../../core/data/index.js';
+import {
+  BACKEND_MEMORY_BUDGET,
+  type BackendName,
+  type BackendPreference,
+  memoryBudgetDiagnostic,
+} from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import type { FolderResult } from './folder.js';
 
@@ -34,7 +40,12 @@ export function folderFits(a: ProjectAnalysis, folder: Folder | undefined): bool
  * undefined when it can: project problems, a folder dataset with no folder
  * chosen (or one decoded at another size), images still decoding.
  */
-export function blockedReason(a: ProjectAnalysis, folder: Folder | undefined, loading: boolean): string | undefined {
+export function blockedReason(
+  a: ProjectAnalysis,
+  folder: Folder | undefined,
+  loading: boolean,
+  backend: BackendPreference = 'auto',
+): string | undefined {
   const errors = a.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0)
     return `Fix the project's problems to train it (${errors.length}): ${errors
@@ -42,12 +53,24 @@ export function blockedReason(a: ProjectAnalysis, folder: Folder | undefined, lo
       .map((d) => d.message)
       .join(' ')}`;
   if (a.status !== 'ok' || a.training?.complete !== true) return "Fix the project's problems to train it.";
+  const over = memoryRefusal(a, backend);
+  if (over) return over;
   if (loading) return 'Decoding images…';
   if (datasetsOf(a).some((d) => d.params.source === 'folder') && !folder)
     return 'This project trains on a folder of images: choose one with “Choose image folder…” or drop one on this panel.';
   if (!folderFits(a, folder))
     return 'The folder dataset changed size: choose the folder again to decode its images at the new size.';
   return undefined;
+}
+
+/**
+ * The memory budget, checked before anything is allocated: the chosen
+ * backend's, or with auto the largest of any backend's (auto may pick any).
+ */
+function memoryRefusal(a: ProjectAnalysis, backend: BackendPreference): string | undefined {
+  const names = backend === 'auto' ? (Object.keys(BACKEND_MEMORY_BUDGET) as BackendName[]) : [backend];
+  const largest = names.reduce((x, y) => (BACKEND_MEMORY_BUDGET[y] > BACKEND_MEMORY_BUDGET[x] ? y : x));
+  return memoryBudgetDiagnostic(a, largest)?.message;
 }
 
 export async function assetsFor(a: ProjectAnalysis, folder: Folder | undefined): Promise<DataAssets> {

@@ -8,12 +8,13 @@
 import type { DataAssets } from '../../core/data/index.js';
 import type { AdversarialKind } from '../../core/nodes/index.js';
 import { applyParamChange, parseParamChange } from '../../core/project/index.js';
-import type {
-  BackendPreference,
-  GeneratorArtifacts,
-  QualityFigures,
-  Rgba,
-  StepMetrics,
+import {
+  type BackendPreference,
+  checkCheckpoint,
+  type GeneratorArtifacts,
+  type QualityFigures,
+  type Rgba,
+  type StepMetrics,
 } from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import type { Folder } from './data.js';
@@ -173,6 +174,12 @@ export class TrainStore {
     name: string,
     bytes: Uint8Array,
   ): Promise<void> {
+    // The file is checked as a whole first: a damaged one says what is wrong and leaves the run as it is.
+    try {
+      checkCheckpoint(bytes);
+    } catch (err) {
+      return this.setMessage(`checkpoint ${name}: ${(err as Error).message}`);
+    }
     if (!this.fire('start', { message: '' })) return;
     try {
       const e = await this.newEngine(analysis, backend, [{ label: 'run' }], bytes);
