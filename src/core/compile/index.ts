@@ -1,4 +1,3 @@
 /** The walks: models (walkModel, compileModel) and the training plan (player programs, emitters). The public surface of core/compile. */
 export * from './model.js';
 export * from './plan.js';
-export * from './trainability.js';

@@ -4,4 +4,5 @@ export * from './incremental.js';
 export * from './infer.js';
 export * from './project.js';
 export * from './structure.js';
+export * from './trainability.js';
 export * from './training.js';

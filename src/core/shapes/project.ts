@@ -3,11 +3,12 @@
  * project checked and typed, and its budgets. Collects every problem; never
  * throws. (validate.ts adds parsing in front of it.)
  */
-import { trainabilityDiagnostics } from '../compile/trainability.js';
+
 import { type Diagnostic, diag, hasErrors } from '../diagnostics.js';
 import { NAME_PATTERN, NAME_RULE, type Project } from '../project/schema.js';
 import { analyzeModel, checkModelStructure, type ModelAnalysis } from './infer.js';
 import type { Locator } from './structure.js';
+import { trainabilityDiagnostics } from './trainability.js';
 import { analyzeTraining, type TrainingAnalysis } from './training.js';
 
 export interface ProjectAnalysis {

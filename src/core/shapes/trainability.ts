@@ -15,8 +15,8 @@
  */
 import { type Diagnostic, diag } from '../diagnostics.js';
 import type { Player } from '../nodes/training.js';
-import type { Locator } from '../shapes/structure.js';
-import type { TrainingAnalysis, TrainingNodeInfo } from '../shapes/training.js';
+import type { Locator } from './structure.js';
+import type { TrainingAnalysis, TrainingNodeInfo } from './training.js';
 
 const PLAYERS: Player[] = ['D', 'G'];
 
