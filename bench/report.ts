@@ -234,6 +234,33 @@ if (h) {
   );
 }
 
+const ps = r.pageSoak as Any | undefined;
+if (ps) {
+  const s = ps.soak as Any;
+  p(
+    '## Soak in the page (`bench/page-soak.ts`)',
+    '',
+    machineLine(ps.machine),
+    '',
+    `templates/toy-ring.json trained for ${s.steps.toLocaleString('en-US')} steps on WASM inside a module Web Worker of Chromium, as the training panel runs it (cross-origin isolated: ${s.crossOriginIsolated ? 'yes' : 'no'}), with a sample of 256 points and a checkpoint saved, decoded and restored every ${s.every} steps (${f(s.seconds, 0)} s in all). Memory is the page's, its worker included (performance.measureUserAgentSpecificMemory).`,
+    '',
+    '| | step | memory | tensors | tensor memory | steps/s |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const [label, x] of [
+    ['start', s.start],
+    ['end', s.end],
+  ] as const)
+    p(
+      `| ${label} | ${x.step.toLocaleString('en-US')} | ${x.heapMiB !== undefined ? `${f(x.heapMiB, 1)} MiB` : 'n/a'} | ${x.tensors} | ${f(x.tensorMiB * 1024, 1)} KiB | ${f(x.stepsPerSecond, 1)} |`,
+    );
+  p(
+    '',
+    `Most tensors held at any checkpoint: ${s.maxTensors}; most memory: ${s.maxHeapMiB !== undefined ? `${f(s.maxHeapMiB, 1)} MiB` : 'n/a'}; tensors left after dispose: ${s.leftAfterDispose}.`,
+    '',
+  );
+}
+
 p(
   '## GPU',
   '',

@@ -6,7 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { encodeCheckpoint } from '../../src/core/train/checkpoint.js';
 import type { RunSample, SessionStep, StopReason } from '../../src/core/train/session.js';
 import type { StepMetrics } from '../../src/core/train/trainer.js';
 import { validateProjectText } from '../../src/core/validate.js';
@@ -218,14 +220,28 @@ describe('the training store', () => {
   it('resumes from a checkpoint paused at its step, and stops at once when paused with no step in flight', async () => {
     const inits: EngineInit[] = [];
     const store = storeWith([new FakeEngine(40)], inits);
-    await store.resumeFrom(analysis, 'wasm', 'ring.gnvs', new Uint8Array([7]));
+    // A well-formed checkpoint (the store checks the file as a whole before any engine sees it).
+    const bytes = await encodeCheckpoint(
+      { step: 40, seed: 1, tensors: [{ name: 'w', tensor: tf.ones([2, 2]) }] },
+      'ring',
+    );
+    await store.resumeFrom(analysis, 'wasm', 'ring.gnvs', bytes);
     const message = 'Resumed from ring.gnvs at step 40: press Resume.';
     expect(store.getSnapshot()).toMatchObject({ status: 'paused', step: 40, message });
-    expect(inits[0]!.checkpoint).toEqual(new Uint8Array([7]));
+    expect(inits[0]!.checkpoint).toEqual(bytes);
     expect(inits[0]!.backend).toBe('wasm');
     expect(await store.checkpoint()).toEqual(new Uint8Array([1, 2, 3]));
     store.stop();
     expect(store.getSnapshot().status).toBe('stopped');
+  });
+
+  it('refuses a damaged checkpoint with what is wrong, before any engine is made, and keeps the state', async () => {
+    const inits: EngineInit[] = [];
+    const store = storeWith([new FakeEngine(40)], inits);
+    await store.resumeFrom(analysis, 'wasm', 'bad.gnvs', new Uint8Array([7]));
+    expect(store.getSnapshot()).toMatchObject({ status: 'idle', step: 0 });
+    expect(store.getSnapshot().message).toMatch(/^checkpoint bad\.gnvs: it is not a ganvas checkpoint/);
+    expect(inits).toEqual([]);
   });
 
   it('starts a comparison run beside the project, with the loss or the param change asked for', async () => {
