@@ -23,7 +23,7 @@ function Editor({ store }: { store: EditorStore }) {
         const f = e.dataTransfer.files[0];
         if (!f) return;
         e.preventDefault();
-        void f.text().then((text) => store.openFile(f.name, text));
+        void f.arrayBuffer().then((b) => store.openBytes(f.name, new Uint8Array(b)));
       }}
     >
       <Toolbar />

@@ -39,6 +39,25 @@ test.describe('never lose work', () => {
     await page.getByTestId('canvas').dispatchEvent('drop', { dataTransfer: drop });
     await expect(refused).toContainText('package.json is not a ganvas project');
     await expect(page.getByTestId('node-g_fc')).toBeVisible();
+    // Hostile files (issue 15): bytes that are not UTF-8, a __proto__ key, nesting past the limit: refused too.
+    const { readFileSync: read } = await import('node:fs');
+    const dcgan = read('templates/dcgan-mnist.json', 'utf8');
+    const latin1 = Buffer.from(dcgan.replace('"name": "', '"name": "\u00e9'), 'latin1');
+    const hostile: [string, Buffer, string][] = [
+      ['latin1.json', latin1, 'ENCODING'],
+      [
+        'proto.json',
+        Buffer.from(dcgan.replace('"format"', '"__proto__": {"polluted": true}, "format"')),
+        'FORBIDDEN_KEY',
+      ],
+      ['deep.json', Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`), 'LIMIT'],
+    ];
+    for (const [name, buffer, code] of hostile) {
+      await page.getByLabel('Open project file').setInputFiles({ name, mimeType: 'application/json', buffer });
+      await expect(refused).toContainText(name);
+      await expect(refused).toContainText(code);
+      await expect(page.getByTestId('node-g_fc')).toBeVisible();
+    }
     await refused.getByRole('button', { name: 'Dismiss' }).click();
     await expect(refused).toHaveCount(0);
     await page.getByRole('button', { name: 'Undo' }).click();

@@ -90,6 +90,32 @@ describe('opening and the autosave', () => {
     expect(s.getSnapshot().file).toBe('toy2.json');
   });
 
+  it('hostile bytes (not UTF-8, a __proto__ key, nesting past the limit) are refused; the document is untouched', () => {
+    const { store: s } = store();
+    const before = s.getSnapshot();
+    const enc = new TextEncoder();
+    const good = JSON.stringify(toyProject());
+    const badUtf8 = enc.encode(good.replace('"toy"', '"t\u00ffy"'));
+    // Replace the encoded U+00FF (c3 bf) by a lone continuation byte: not UTF-8.
+    const at = badUtf8.findIndex((b, i) => b === 0xc3 && badUtf8[i + 1] === 0xbf);
+    const bytes = Uint8Array.from([...badUtf8.subarray(0, at), 0xbf, ...badUtf8.subarray(at + 2)]);
+    const cases: [string, Uint8Array, string][] = [
+      ['latin1.json', bytes, 'ENCODING'],
+      ['proto.json', enc.encode(good.replace('"units":', '"__proto__": {"x": 1}, "units":')), 'FORBIDDEN_KEY'],
+      ['deep.json', enc.encode(`${'['.repeat(5000)}${']'.repeat(5000)}`), 'LIMIT'],
+    ];
+    for (const [file, b, code] of cases) {
+      expect(s.openBytes(file, b), file).toBe(false);
+      expect(s.getSnapshot().doc).toBe(before.doc);
+      expect(
+        s.getSnapshot().refused?.diagnostics.map((d) => d.code),
+        file,
+      ).toContain(code);
+    }
+    expect(s.openBytes('toy2.json', enc.encode(good))).toBe(true);
+    expect(s.getSnapshot().file).toBe('toy2.json');
+  });
+
   it('Discard opens the template as an undoable step; Restore brings the work back; Keep closes the banner', () => {
     const { store: s, autosaves } = store();
     const saved = toyProject();

@@ -11,7 +11,12 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { importKerasTopology } from '../../core/import/index.js';
 import { getNodeDef } from '../../core/nodes/index.js';
 import { reanalyzeParamEdit } from '../../core/shapes/index.js';
-import { type ProjectAnalysis, validateProjectText, validateProjectValue } from '../../core/validate.js';
+import {
+  type ProjectAnalysis,
+  validateProjectBytes,
+  validateProjectText,
+  validateProjectValue,
+} from '../../core/validate.js';
 import type { DocEdge, DocNode, GraphRef } from '../store/edits.js';
 import * as edits from '../store/edits.js';
 import { type Edit, type ProjectDoc, recordEdit, replayStep, revertStep, type Step } from '../store/history.js';
@@ -81,6 +86,9 @@ export type Listener = () => void;
 const HISTORY_LIMIT = 500;
 
 /** A file's text: an editable document when it is a structurally valid project, else read-only with its errors. */
+/** Diagnostics that make a file unfit to open at all (its text would not be what the file says). */
+const REFUSED_CODES: ReadonlySet<string> = new Set(['ENCODING', 'FORBIDDEN_KEY', 'LIMIT']);
+
 export function loadText(file: string, text: string): Opened {
   const analysis = validateProjectText(text);
   let value: unknown;
@@ -259,6 +267,18 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       store.open(file, text);
       set({ refused: undefined });
       return true;
+    },
+    /**
+     * Opens a file's bytes: refused, with its located diagnostics and the open project untouched, when it is
+     * not a project, is not UTF-8, is over a limit or holds keys JavaScript would drop (hostile input).
+     */
+    openBytes(file: string, bytes: Uint8Array): boolean {
+      const checked = validateProjectBytes(bytes);
+      if (checked.status === 'unreadable' || checked.diagnostics.some((d) => REFUSED_CODES.has(d.code))) {
+        set({ refused: { file, diagnostics: checked.diagnostics.filter((d) => d.severity === 'error') } });
+        return false;
+      }
+      return store.openFile(file, new TextDecoder().decode(bytes));
     },
     dismissRefused: (): void => set({ refused: undefined }),
     /** Takes the autosaved document of an earlier session as the starting point (no undo step). */

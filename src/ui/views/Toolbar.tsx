@@ -56,7 +56,7 @@ interface FileButtonProps {
   text: string;
   name: string;
   title?: string;
-  onFile: (name: string, text: string) => void;
+  onFile: (name: string, bytes: Uint8Array) => void;
 }
 
 /** A label (tests and screen readers reach the file input by its name) that works as a button from the keyboard. */
@@ -72,7 +72,7 @@ function FileButton(props: FileButtonProps) {
         aria-label={props.name}
         onChange={(e) => {
           const f = e.target.files?.[0];
-          if (f) void f.text().then((text) => props.onFile(f.name, text));
+          if (f) void f.arrayBuffer().then((b) => props.onFile(f.name, new Uint8Array(b)));
           e.target.value = ''; // the same file again is a new choice
         }}
       />
@@ -107,12 +107,12 @@ export function Toolbar() {
     <header className="gv-header">
       <h1>ganvas</h1>
       <TemplatePicker />
-      <FileButton text="Open…" name="Open project file" onFile={(name, text) => store.openFile(name, text)} />
+      <FileButton text="Open…" name="Open project file" onFile={(name, bytes) => store.openBytes(name, bytes)} />
       <FileButton
         text="Import…"
         name="Import model.json"
         title="Import a TF.js or Keras model.json topology as a model"
-        onFile={(name, text) => store.importModel(name, text)}
+        onFile={(name, bytes) => store.importModel(name, new TextDecoder().decode(bytes))}
       />
       {COMMANDS.filter((c) => c.toolbar).map((c) => (
         <Fragment key={c.id}>
