@@ -256,7 +256,7 @@ if (ps) {
     );
   p(
     '',
-    `Most tensors held at any checkpoint: ${s.maxTensors}; most memory: ${s.maxHeapMiB !== undefined ? `${f(s.maxHeapMiB, 1)} MiB` : 'n/a'}; tensors left after dispose: ${s.leftAfterDispose}.`,
+    `Most tensors held at any checkpoint: ${s.maxTensors}; most memory: ${s.maxHeapMiB !== undefined ? `${f(s.maxHeapMiB, 1)} MiB` : 'n/a'}; tensors left after dispose: ${s.leftAfterDispose ?? 'n/a'}.${s.note ? ` This run: ${s.note}.` : ''}`,
     '',
   );
 }
