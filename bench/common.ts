@@ -7,6 +7,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { ROOT } from '../src/cli/assets.js';
 
@@ -47,7 +48,7 @@ export async function startServer(port: number): Promise<ViteDevServer> {
 }
 
 /** Debian's Chromium, headless, kept off the network; with a (software, here) WebGPU adapter. */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -58,6 +59,25 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-dev-shm-usage',
       '--enable-unsafe-webgpu',
+      ...extraArgs,
     ],
   });
+}
+
+/** Median ms of one 512x1024 by 1024x512 matmul on the current backend, over `runs` timed runs after a warm-up. */
+export async function matmulMedianMs(runs: number): Promise<number> {
+  const a = tf.randomNormal([512, 1024]);
+  const b = tf.randomNormal([1024, 512]);
+  await tf.matMul(a, b).data();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    times.push(performance.now() - t0);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return times[Math.floor(runs / 2)] as number;
 }

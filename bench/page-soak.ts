@@ -7,8 +7,7 @@
  *
  *   npx tsx bench/page-soak.ts [--steps N]
  */
-import { chromium } from '@playwright/test';
-import { machine, startServer, writeSection } from './common.js';
+import { launchChromium, machine, startServer, writeSection } from './common.js';
 
 const stepsArg = process.argv.indexOf('--steps');
 const steps = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 20_000;
@@ -23,19 +22,8 @@ interface Point {
 }
 
 const server = await startServer(5197);
-// Chromium as the browser tests start it, measuring memory at once when asked (performance.measureUserAgentSpecificMemory).
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-dev-shm-usage',
-    '--enable-blink-features=ForceEagerMeasureMemory',
-  ],
-});
+// Measuring memory at once when asked (performance.measureUserAgentSpecificMemory).
+const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
 try {
   const page = await browser.newPage();
   const points: Point[] = [];

@@ -22,7 +22,7 @@ import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { type ProjectAnalysis, validateProjectText } from '../src/core/validate.js';
 import { forTraining } from '../tests/fixtures/templates.js';
-import { machine, writeSection } from './common.js';
+import { machine, matmulMedianMs, writeSection } from './common.js';
 import { handwrittenDcgan } from './handwritten.js';
 
 tf.env().set('PROD', true);
@@ -61,20 +61,7 @@ function flopsPerStep(a: ProjectAnalysis, batch: number): number {
 
 /** The backend's matmul rate: a 512x1024 by 1024x512 product, median of 5 (GFLOP/s). */
 async function peak(): Promise<number> {
-  const a = tf.randomNormal([512, 1024]);
-  const b = tf.randomNormal([1024, 512]);
-  await tf.matMul(a, b).data();
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    await c.data();
-    times.push(performance.now() - t0);
-    c.dispose();
-  }
-  tf.dispose([a, b]);
-  times.sort((x, y) => x - y);
-  return (2 * 512 * 1024 * 512) / ((times[2] as number) / 1000) / 1e9;
+  return (2 * 512 * 1024 * 512) / ((await matmulMedianMs(5)) / 1000) / 1e9;
 }
 
 interface Row {

@@ -19,31 +19,13 @@ import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { useFastWasmKernels } from '../src/core/train/wasm-kernels.js';
 import { validateProjectText } from '../src/core/validate.js';
-import { machine, writeSection } from './common.js';
+import { machine, matmulMedianMs, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const quick = process.argv.includes('--quick');
 const mnist = loadMnist();
 await selectBackend('wasm');
 const analysis = validateProjectText(readFileSync(join(ROOT, 'templates/dcgan-mnist.json'), 'utf8'));
-
-/** Median ms of one 512x1024 by 1024x512 matmul on the current backend. */
-async function matmulMs(): Promise<number> {
-  const a = tf.randomNormal([512, 1024]);
-  const b = tf.randomNormal([1024, 512]);
-  await tf.matMul(a, b).data();
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    await c.data();
-    times.push(performance.now() - t0);
-    c.dispose();
-  }
-  tf.dispose([a, b]);
-  times.sort((x, y) => x - y);
-  return times[3] as number;
-}
 
 interface Profile {
   stepMs: number;
@@ -94,7 +76,7 @@ for (const batch of [16, 64]) {
     await trainers[which].trainStep();
   }
   for (let r = 0; r < rounds; r++) {
-    mm.push(await matmulMs());
+    mm.push(await matmulMedianMs(7));
     for (const which of ['before', 'after'] as const) {
       useFastWasmKernels(which === 'after');
       const t0 = performance.now();

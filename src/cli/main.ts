@@ -32,6 +32,17 @@ async function load(file: string): Promise<{ analysis?: ProjectAnalysis; diagnos
   return { analysis, diagnostics: analysis.diagnostics, exit: EXIT[analysis.status] };
 }
 
+/**
+ * Refuses a project over the memory budget of the backend it would train on (in Node, auto means wasm:
+ * webgpu and webgl are not offered): prints the MEMORY_BUDGET diagnostic and returns true.
+ */
+function overBudget(file: string, a: ProjectAnalysis, backend: BackendPreference, batch?: number, note = ''): boolean {
+  const over = memoryBudgetDiagnostic(a, backend === 'auto' ? 'wasm' : backend, batch);
+  if (!over) return false;
+  printDiagnostics(file, [note ? { ...over, message: `${over.message} ${note}` } : over]);
+  return true;
+}
+
 function printDiagnostics(file: string, ds: Diagnostic[]): void {
   for (const d of ds) process.stderr.write(`${file}: ${formatDiagnostic(d)}\n`);
 }
@@ -188,10 +199,8 @@ export async function main(argv: string[]): Promise<number> {
           code = EXIT.invalid;
           return;
         }
-        // Before anything is allocated or written. In Node, auto picks wasm (webgpu and webgl are not offered).
-        const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
-        if (over) {
-          printDiagnostics(file, [over]);
+        // Before anything is allocated or written.
+        if (overBudget(file, r.analysis, opts.backend, opts.batch)) {
           code = EXIT.invalid;
           return;
         }
@@ -269,9 +278,7 @@ export async function main(argv: string[]): Promise<number> {
           code = r.exit;
           return;
         }
-        const over = memoryBudgetDiagnostic(r.analysis, opts.backend === 'auto' ? 'wasm' : opts.backend, opts.batch);
-        if (over) {
-          printDiagnostics(file, [over]);
+        if (overBudget(file, r.analysis, opts.backend, opts.batch)) {
           code = EXIT.invalid;
           return;
         }
@@ -324,9 +331,7 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       // The script trains on wasm by default: refuse what it could not hold, before writing it.
-      const over = memoryBudgetDiagnostic(r.analysis, 'wasm');
-      if (over) {
-        printDiagnostics(file, [{ ...over, message: `${over.message} (The exported script trains on wasm.)` }]);
+      if (overBudget(file, r.analysis, 'wasm', undefined, '(The exported script trains on wasm.)')) {
         code = EXIT.invalid;
         return;
       }

@@ -114,6 +114,17 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
   return { settings: project.training.settings, nodes, players, models };
 }
 
+const indexes = new WeakMap<TrainingPlan, ReadonlyMap<string, PlanNode>>();
+/** The plan's nodes by id, built once per plan (emitNodes runs at every step). */
+function nodesById(plan: TrainingPlan): ReadonlyMap<string, PlanNode> {
+  let m = indexes.get(plan);
+  if (!m) {
+    m = new Map(plan.nodes.map((n) => [n.id, n]));
+    indexes.set(plan, m);
+  }
+  return m;
+}
+
 /** Whether a node produces values (data, noise, labels, model calls) rather than a loss term. */
 export function isValueNode(n: PlanNode): boolean {
   return n.op !== undefined && VALUE_OPS.has(n.op.op);
@@ -155,7 +166,7 @@ export function playerProgram(plan: TrainingPlan, player: Player): PlayerProgram
   const inside = playerNodes(plan, plan.players[player].models);
   const terms = plan.players[player].terms.filter((t) => inside.has(t.id));
   if (terms.length === 0) throw new PlanError(`Player ${player} has no loss term that depends on its models.`);
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(plan);
   const needed = new Set<string>();
   const visit = (n: PlanNode, ports?: string[]): void => {
     if (needed.has(n.id)) return;
@@ -189,7 +200,7 @@ export function sampleCall(plan: TrainingPlan): PlanNode | undefined {
 export function sampleProgram(plan: TrainingPlan): { target: PlanNode; nodes: PlanNode[] } {
   const target = sampleCall(plan);
   if (!target) throw new PlanError('The training graph calls no generator.');
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(plan);
   const needed = new Set<string>();
   const visit = (id: string): void => {
     if (needed.has(id)) return;
@@ -233,7 +244,7 @@ export function emitNodes<V>(
   values: Map<string, V[]>,
   ctx: EmitContext,
 ): void {
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const byId = nodesById(plan);
   const of = (src: PlanInput): V => {
     const from = byId.get(src.node) as PlanNode;
     const v = values.get(src.node)?.[from.outputPorts.indexOf(src.sourcePort)];
