@@ -1,7 +1,15 @@
 /** `ganvas export`: the project as one standalone TypeScript training script. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ExportOptions, exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
+import {
+  type ExportOptions,
+  exportPyTorch,
+  exportTypeScript,
+  PYTORCH_RUNTIME_PATH,
+  type PyTorchExportOptions,
+  RUNTIME_MODULES,
+  type RuntimeSources,
+} from '../core/codegen/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { ROOT } from './assets.js';
 
@@ -14,4 +22,13 @@ export function runtimeSources(): RuntimeSources {
 
 export function exportProject(a: ProjectAnalysis, opts: ExportOptions = {}): string {
   return exportTypeScript(a, runtimeSources(), opts);
+}
+
+/** The PyTorch runtime the exported train.py embeds. */
+export function pytorchRuntime(): string {
+  return readFileSync(join(ROOT, PYTORCH_RUNTIME_PATH), 'utf8');
+}
+
+export function exportProjectPyTorch(a: ProjectAnalysis, opts: PyTorchExportOptions = {}): string {
+  return exportPyTorch(a, pytorchRuntime(), opts);
 }

@@ -175,7 +175,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
     .option('--data <path>', 'folder of images for a folder dataset')
     .option('--out <dir>', 'output directory (default: runs/<project>-<time>)')
-    .option('--resume <checkpoint>', 'continue from a checkpoint.gnvs of this project')
+    .option(
+      '--resume <checkpoint>',
+      'continue from a checkpoint.gnvs of this project (checkpoint.pt with --engine pytorch)',
+    )
+    .option('--engine <name>', 'tfjs (in this process) or pytorch (exports train.py and runs it with python3)', 'tfjs')
+    .option('--python <path>', 'the Python with torch for --engine pytorch (default: $GANVAS_PYTHON or python3)')
     .action(
       async (
         file: string,
@@ -187,8 +192,17 @@ export async function main(argv: string[]): Promise<number> {
           data?: string;
           out?: string;
           resume?: string;
+          engine: string;
+          python?: string;
         },
       ) => {
+        if (opts.engine !== 'tfjs' && opts.engine !== 'pytorch') {
+          process.stderr.write(
+            `ganvas train: unknown --engine ${JSON.stringify(opts.engine)}; the engines are tfjs and pytorch.\n`,
+          );
+          code = EXIT.unreadable;
+          return;
+        }
         const r = await loadValid(file);
         if ('exit' in r) {
           code = r.exit;
@@ -197,6 +211,33 @@ export async function main(argv: string[]): Promise<number> {
         if (!r.analysis.project?.training) {
           process.stderr.write(`${file}: the project has no training graph to train.\n`);
           code = EXIT.invalid;
+          return;
+        }
+        if (opts.engine === 'pytorch') {
+          const { runPyTorch, EngineError } = await import('./pytorch.js');
+          const { ExportError } = await import('../core/codegen/index.js');
+          const out = opts.out ?? defaultOut(file, 'train');
+          process.on('SIGINT', onSigint);
+          try {
+            const res = await runPyTorch(
+              r.analysis,
+              { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' },
+              () => interrupted,
+            );
+            if (res.status === 'failed') {
+              process.stderr.write(`ganvas train: the pytorch run failed at step ${res.steps}: ${res.message}\n`);
+              code = 2;
+              return;
+            }
+            write(`${res.status}: ${res.steps} steps in ${res.seconds.toFixed(1)} s on pytorch; results in ${out}`);
+            if (res.status === 'interrupted') code = 130;
+          } catch (e) {
+            if (!(e instanceof EngineError) && !(e instanceof ExportError)) throw e;
+            process.stderr.write(`ganvas train: ${e.message}\n`);
+            code = 2;
+          } finally {
+            process.off('SIGINT', onSigint);
+          }
           return;
         }
         // Before anything is allocated or written.
@@ -311,16 +352,16 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('export')
     .description(
-      'Write the project as one standalone TypeScript training script (tf.layers models, the losses, the training loop).',
+      'Write the project as a standalone training script: TypeScript (tf.layers, one file) or PyTorch (train.py, runs under python3 or torchrun).',
     )
     .argument('<project>', 'project JSON file')
-    .option('--target <target>', 'what to write: ts', 'ts')
-    .option('--out <file>', 'output file (default: stdout)')
+    .option('--target <target>', 'what to write: ts or pytorch', 'ts')
+    .option('--out <path>', 'output: a file for ts, a directory for pytorch (it gets train.py); default: stdout')
     .option('--steps <n>', 'default number of steps written into the script', parseIntOption('--steps', 1, 10_000_000))
     .action(async (file: string, opts: { target: string; out?: string; steps?: number }) => {
-      if (opts.target !== 'ts') {
+      if (opts.target !== 'ts' && opts.target !== 'pytorch') {
         process.stderr.write(
-          `ganvas export: unknown --target ${JSON.stringify(opts.target)}; the only target is ts.\n`,
+          `ganvas export: unknown --target ${JSON.stringify(opts.target)}; the targets are ts and pytorch.\n`,
         );
         code = EXIT.unreadable;
         return;
@@ -330,16 +371,20 @@ export async function main(argv: string[]): Promise<number> {
         code = r.exit;
         return;
       }
-      // The script trains on wasm by default: refuse what it could not hold, before writing it.
-      if (overBudget(file, r.analysis, 'wasm', undefined, '(The exported script trains on wasm.)')) {
+      // The TypeScript script trains on wasm by default: refuse what it could not hold, before writing it.
+      if (
+        opts.target === 'ts' &&
+        overBudget(file, r.analysis, 'wasm', undefined, '(The exported script trains on wasm.)')
+      ) {
         code = EXIT.invalid;
         return;
       }
-      const { exportProject } = await import('./export.js');
+      const { exportProject, exportProjectPyTorch } = await import('./export.js');
       const { ExportError } = await import('../core/codegen/index.js');
+      const o = opts.steps !== undefined ? { steps: opts.steps } : {};
       let text: string;
       try {
-        text = exportProject(r.analysis, opts.steps !== undefined ? { steps: opts.steps } : {});
+        text = opts.target === 'ts' ? exportProject(r.analysis, o) : exportProjectPyTorch(r.analysis, o);
       } catch (e) {
         if (!(e instanceof ExportError)) throw e;
         process.stderr.write(`${file}: cannot export: ${e.message}\n`);
@@ -351,8 +396,21 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       const { writeAtomic } = await import('./train.js');
-      writeAtomic(opts.out, text);
-      process.stderr.write(`${file}: wrote ${opts.out} (${text.split('\n').length} lines)\n`);
+      let path = opts.out;
+      if (opts.target === 'pytorch') {
+        const { mkdirSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        try {
+          mkdirSync(opts.out, { recursive: true });
+        } catch (e) {
+          process.stderr.write(`ganvas export: cannot create the directory ${opts.out}: ${(e as Error).message}\n`);
+          code = EXIT.unreadable;
+          return;
+        }
+        path = join(opts.out, 'train.py');
+      }
+      writeAtomic(path, text);
+      process.stderr.write(`${file}: wrote ${path} (${text.split('\n').length} lines)\n`);
     });
 
   program

@@ -1,4 +1,5 @@
-/** Export targets: the standalone TypeScript training script. The public surface of core/codegen. */
+/** Export targets: the standalone TypeScript and PyTorch training scripts. The public surface of core/codegen. */
 
 export * from './layers.js';
+export * from './pytorch.js';
 export * from './typescript.js';

@@ -156,7 +156,10 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
       case 'penalty': {
         const critic = `models[${lit(op.critic)}]!`;
         const x = n.criticArgs ? `[${n.criticArgs.map((a) => (a === null ? 'x' : inputs.of(a))).join(', ')}]` : 'x';
-        const fn = `(x: tf.Tensor) => ${critic}.apply(${x}, { training: ${ctx.training} }) as tf.Tensor`;
+        const fn =
+          n.criticOutput === undefined
+            ? `(x: tf.Tensor) => ${critic}.apply(${x}, { training: ${ctx.training} }) as tf.Tensor`
+            : `(x: tf.Tensor) => (${critic}.apply(${x}, { training: ${ctx.training} }) as tf.Tensor[])[${n.criticOutput}]!`;
         const feeds = [
           inputs.has('real') ? `real: ${inputs.get('real')}` : '',
           inputs.has('fake') ? `fake: ${inputs.get('fake')}` : '',

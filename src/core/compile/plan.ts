@@ -44,6 +44,11 @@ export interface PlanNode {
    * go, else the value the critic's call on the same samples takes.
    */
   criticArgs?: (PlanInput | null)[];
+  /**
+   * For a gradient penalty whose critic has several outputs (ACGAN's logit and
+   * class logits): which output is penalized, the one an adversarial loss reads.
+   */
+  criticOutput?: number;
 }
 
 export interface PlayerPlan {
@@ -85,6 +90,20 @@ export function compileTrainingPlan(a: ProjectAnalysis): TrainingPlan {
       outputPorts: n.outputPorts,
     };
   });
+  for (const n of nodes) {
+    if (n.op?.op !== 'penalty' || (a.models.get(n.op.critic)?.outputs.length ?? 0) < 2) continue;
+    const critic = n.op.critic;
+    const calls = nodes.filter((c) => c.op?.op === 'call' && c.op.model === critic);
+    const read = nodes
+      .filter((c) => c.op?.op === 'adversarial')
+      .flatMap((c) => c.inputs)
+      .map((i) => {
+        const call = calls.find((c) => c.id === i.node);
+        return call ? call.outputPorts.indexOf(i.sourcePort) : -1;
+      })
+      .find((k) => k >= 0);
+    n.criticOutput = read ?? 0;
+  }
   for (const n of nodes) {
     if (n.op?.op !== 'penalty' || (a.models.get(n.op.critic)?.inputs.length ?? 0) < 2) continue;
     const critic = n.op.critic;

@@ -66,13 +66,18 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         const training = ctx.training;
         const args = n.criticArgs;
         // A critic with more inputs (a label) takes them from its call on the same samples (see compileTrainingPlan).
+        // A critic with several outputs is penalized on the one an adversarial loss reads (see compileTrainingPlan).
+        const pick = (y: tf.Tensor | tf.Tensor[]): tf.Tensor =>
+          Array.isArray(y) ? (y[n.criticOutput ?? 0] as tf.Tensor) : y;
         const critic = args
           ? (x: tf.Tensor) =>
-              model.apply(
-                args.map((a) => (a === null ? x : inputs.of(a))),
-                { training },
-              ) as tf.Tensor
-          : (x: tf.Tensor) => model.apply(x, { training }) as tf.Tensor;
+              pick(
+                model.apply(
+                  args.map((a) => (a === null ? x : inputs.of(a))),
+                  { training },
+                ) as tf.Tensor | tf.Tensor[],
+              )
+          : (x: tf.Tensor) => pick(model.apply(x, { training }) as tf.Tensor | tf.Tensor[]);
         return [
           gradientPenalty(op.kind, op.weight, critic, {
             ...(inputs.has('real') ? { real: inputs.get('real') } : {}),

@@ -1,0 +1,791 @@
+# ganvas' PyTorch runtime: the layers, losses, optimizers, datasets and file
+# formats an exported training script uses. `ganvas export --target pytorch`
+# embeds this file unchanged into every script (no ganvas package to install).
+#
+# Conventions, the same as ganvas' TensorFlow.js engine (src/core):
+# - Tensors are NCHW inside PyTorch; the project's shapes are NHWC [B,H,W,C].
+#   Only rank-4 tensors are transposed; Flatten and Reshape go through NHWC
+#   order (nhwc_flatten, nhwc_reshape), so a Dense after a Flatten sees its
+#   features in the project's order and weights transfer unchanged.
+# - Every weight has a TensorFlow.js name (node id / kernel, bias, gamma, ...)
+#   and layout; TFJS_LAYOUTS converts between the two (load_tfjs_weights,
+#   tfjs_state).
+# - Randomness comes from seeded torch.Generators owned by the script.
+#
+# Needs torch >= 1.13. numpy is not needed; Pillow only to read image folders.
+
+import json
+import math
+import os
+import struct
+import zlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+# ---------------------------------------------------------------- layout
+def nhwc_flatten(x):
+    """[B,C,H,W] (NCHW) -> [B,H*W*C] in the project's NHWC order; other ranks flatten as they are."""
+    if x.dim() == 4:
+        x = x.permute(0, 2, 3, 1)
+    return x.reshape(x.shape[0], -1)
+
+
+def nhwc_reshape(x, shape):
+    """Reshape to the project's shape [B, *shape] (NHWC order); a rank-4 result comes back NCHW."""
+    if x.dim() == 4:
+        x = x.permute(0, 2, 3, 1)
+    y = x.reshape(x.shape[0], *shape)
+    return y.permute(0, 3, 1, 2) if y.dim() == 4 else y
+
+
+def to_nchw(x):
+    """A project tensor (NHWC when rank 4) in PyTorch's layout."""
+    return x.permute(0, 3, 1, 2).contiguous() if x.dim() == 4 else x
+
+
+def to_nhwc(x):
+    """A PyTorch tensor (NCHW when rank 4) in the project's layout."""
+    return x.permute(0, 2, 3, 1).contiguous() if x.dim() == 4 else x
+
+
+def channel_dim(x):
+    return 1 if x.dim() == 4 else -1
+
+
+# ---------------------------------------------------------------- layers
+def same_pads(n, k, s):
+    """TensorFlow's 'same' padding of one axis: (before, after); the extra pixel goes after."""
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+class PaddedConv2d(nn.Conv2d):
+    """nn.Conv2d after an explicit zero padding (left, right, top, bottom): TensorFlow's asymmetric 'same'."""
+
+    def __init__(self, *args, pads=(0, 0, 0, 0), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pads = tuple(pads)
+
+    def forward(self, x):
+        return super().forward(F.pad(x, self.pads))
+
+
+class CroppedConvTranspose2d(nn.ConvTranspose2d):
+    """nn.ConvTranspose2d (no padding) cropped to TensorFlow's 'same' output: rows/cols [top, top+out)."""
+
+    def __init__(self, *args, crop=(0, 0), out_size=(1, 1), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.crop = tuple(crop)
+        self.out_size = tuple(out_size)
+
+    def forward(self, x):
+        y = super().forward(x)
+        t, l = self.crop
+        h, w = self.out_size
+        y = y[:, :, t : t + h, l : l + w]
+        if y.shape[2] < h or y.shape[3] < w:  # TensorFlow zero-fills past the last window
+            y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2]))
+        return y
+
+
+class BatchNorm(nn.BatchNorm2d):
+    """Batch normalization over the channel axis (dim 1) of [B,C] or [B,C,H,W], as TensorFlow.js computes it:
+    batch statistics with the biased variance in training, and the moving variance updated with that same
+    biased variance (PyTorch's own BatchNorm stores the unbiased one). momentum is PyTorch's (1 - tfjs')."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, scale=True, center=True):
+        super().__init__(num_features, eps=eps, momentum=momentum, affine=True)
+        self.scale = scale
+        self.center = center
+        if not scale:
+            self.weight.requires_grad_(False)
+        if not center:
+            self.bias.requires_grad_(False)
+
+    def _check_input_dim(self, x):
+        if x.dim() not in (2, 4):
+            raise ValueError(f"BatchNorm takes [B,C] or [B,C,H,W], not {tuple(x.shape)}")
+
+    def forward(self, x):
+        self._check_input_dim(x)
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        dims = [0] + list(range(2, x.dim()))
+        if self.training:
+            var, mean = torch.var_mean(x, dim=dims, unbiased=False)
+            with torch.no_grad():
+                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), self.momentum)
+                self.running_var.lerp_(var.detach().to(self.running_var.dtype), self.momentum)
+                self.num_batches_tracked += 1
+        else:
+            mean, var = self.running_mean, self.running_var
+        y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.scale:
+            y = y * self.weight.view(shape)
+        if self.center:
+            y = y + self.bias.view(shape)
+        return y
+
+
+class ChannelLayerNorm(nn.Module):
+    """Layer normalization over the channel axis only (tfjs layerNormalization(axis=-1)): dim 1 of NCHW."""
+
+    def __init__(self, channels, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x):
+        d = channel_dim(x)
+        var, mean = torch.var_mean(x, dim=d, unbiased=False, keepdim=True)
+        shape = (1, -1, 1, 1) if x.dim() == 4 else (1,) * (x.dim() - 1) + (-1,)
+        return (x - mean) * torch.rsqrt(var + self.eps) * self.weight.view(shape) + self.bias.view(shape)
+
+
+class PixelNorm(nn.Module):
+    """x / sqrt(mean over channels of x^2 + eps) (Karras et al. 2018, ProGAN sec. 4.2)."""
+
+    def __init__(self, eps=1e-8):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.square().mean(dim=channel_dim(x), keepdim=True) + self.eps)
+
+
+class ResizeBilinear(nn.Module):
+    """Bilinear upsampling as TensorFlow.js' resizeBilinear (align_corners and half_pixel_centers off):
+    source coordinate = destination * in / out. (F.interpolate's bilinear uses half-pixel centers.)"""
+
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    @staticmethod
+    def _weights(n, out, device, dtype):
+        src = torch.arange(out, device=device, dtype=torch.float64) * (n / out)
+        i0 = src.floor().long().clamp(max=n - 1)
+        i1 = (i0 + 1).clamp(max=n - 1)
+        t = (src - i0.double()).to(dtype)
+        return i0, i1, t
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        i0, i1, t = self._weights(h, h * self.factor, x.device, x.dtype)
+        x = x[:, :, i0, :] * (1 - t).view(1, 1, -1, 1) + x[:, :, i1, :] * t.view(1, 1, -1, 1)
+        j0, j1, u = self._weights(w, w * self.factor, x.device, x.dtype)
+        return x[:, :, :, j0] * (1 - u) + x[:, :, :, j1] * u
+
+
+class MinibatchStdDev(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018, ProGAN sec. 3): one extra channel holding the mean over
+    features of the standard deviation within groups of `group_size` samples (sample i in group member i mod B/g)."""
+
+    def __init__(self, group_size=4):
+        super().__init__()
+        self.group_size = group_size
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        g = min(self.group_size, b)
+        if b % g != 0:
+            g = b
+        y = x.reshape(g, b // g, c, h, w)
+        std = torch.sqrt((y - y.mean(dim=0, keepdim=True)).square().mean(dim=0) + 1e-8)  # [B/g,C,H,W]
+        s = std.mean(dim=(1, 2, 3))  # [B/g]
+        per_sample = s.repeat(g).view(b, 1, 1, 1).expand(b, 1, h, w)
+        return torch.cat([x, per_sample], dim=1)
+
+
+class LearnedConstant(nn.Module):
+    """A trained [C,H,W] tensor repeated over the batch (StyleGAN's synthesis input); its input gives the batch size."""
+
+    def __init__(self, channels, height, width):
+        super().__init__()
+        self.constant = nn.Parameter(torch.ones(1, channels, height, width))
+
+    def forward(self, x):
+        return self.constant.expand(x.shape[0], -1, -1, -1)
+
+
+class StyleModulation(nn.Module):
+    """AdaIN with a learned style affine (StyleGAN eq. 1): y_s * (x - mu(x)) / sigma(x) + y_b, [y_s, y_b] = A w + b,
+    with the y_s half of b starting at 1."""
+
+    def __init__(self, channels, style_dim, eps=1e-5):
+        super().__init__()
+        self.channels = channels
+        self.eps = eps
+        self.affine = nn.Linear(style_dim, 2 * channels)
+        nn.init.xavier_uniform_(self.affine.weight)
+        with torch.no_grad():
+            self.affine.bias.copy_(torch.cat([torch.ones(channels), torch.zeros(channels)]))
+
+    def forward(self, x, w):
+        style = self.affine(w)
+        ys = style[:, : self.channels].view(-1, self.channels, 1, 1)
+        yb = style[:, self.channels :].view(-1, self.channels, 1, 1)
+        var, mean = torch.var_mean(x, dim=(2, 3), unbiased=False, keepdim=True)
+        return (x - mean) * torch.rsqrt(var + self.eps) * ys + yb
+
+
+class NoiseInjection(nn.Module):
+    """Per-pixel Gaussian noise, one map per sample shared by the channels, times a learned per-channel strength
+    (StyleGAN, "B"). `noise` may be given (a [B,1,H,W] tensor) for reproducible evaluation."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.strength = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x, noise=None):
+        if noise is None:
+            noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], device=x.device, dtype=x.dtype)
+        return x + noise * self.strength.view(1, -1, 1, 1)
+
+
+class SelfAttention(nn.Module):
+    """Self-attention (Zhang et al. 2019, SAGAN sec. 3): 1x1 projections f, g, h to C/k channels, v back to C,
+    y = x + gamma * v(softmax(g f^T) h), gamma starting at 0."""
+
+    def __init__(self, channels, reduction=8):
+        super().__init__()
+        k = max(1, channels // reduction)
+        self.f = nn.Conv2d(channels, k, 1, bias=False)
+        self.g = nn.Conv2d(channels, k, 1, bias=False)
+        self.h = nn.Conv2d(channels, k, 1, bias=False)
+        self.v = nn.Conv2d(k, channels, 1, bias=False)
+        self.gamma = nn.Parameter(torch.zeros(1))
+        for m in (self.f, self.g, self.h, self.v):
+            nn.init.xavier_uniform_(m.weight)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        f = self.f(x).flatten(2)  # [B,k,N]
+        g = self.g(x).flatten(2)
+        hh = self.h(x).flatten(2)
+        attn = torch.softmax(torch.bmm(g.transpose(1, 2), f), dim=-1)  # [B,N,N]: row i attends over j
+        o = torch.bmm(attn, hh.transpose(1, 2))  # [B,N,k]
+        o = o.transpose(1, 2).reshape(b, -1, h, w)
+        return x + self.gamma * self.v(o)
+
+
+def _l2n(x):
+    return x / (x.norm() + 1e-12)
+
+
+class _Reparam:
+    """Spectral normalization (Miyato et al. 2018: W / sigma(W), sigma by one power iteration per training call
+    on a constant copy of W, u kept as a buffer) and equalized learning rate (Karras et al. 2018: W ~ N(0,1) scaled
+    at run time by sqrt(2/fan_in)). `cols` is the axis spectral norm's u lives in (output units; a transposed
+    convolution's input channels)."""
+
+    def _setup_reparam(self, spectral_norm, equalized_lr, fan_in, cols, cols_dim):
+        self.spectral_norm = spectral_norm
+        self.equalized_lr = equalized_lr
+        self.fan_in = fan_in
+        self.cols_dim = cols_dim
+        if equalized_lr:
+            nn.init.normal_(self.weight, 0.0, 1.0)
+        if spectral_norm:
+            self.register_buffer("sn_u", torch.randn(cols))
+
+    def effective_weight(self):
+        w = self.weight
+        if self.equalized_lr:
+            w = w * math.sqrt(2 / self.fan_in)
+        if not self.spectral_norm:
+            return w
+        mat = w.transpose(0, self.cols_dim).reshape(w.shape[self.cols_dim], -1).t()  # [fan, cols]
+        with torch.no_grad():
+            m = mat.detach()
+            u = self.sn_u.view(-1, 1).to(m.dtype)
+            v = _l2n(m @ u)
+            u = _l2n(m.t() @ v)
+            if self.training:
+                self.sn_u.copy_(u.view(-1))
+        sigma = (v * (mat @ u)).sum()
+        return w / sigma
+
+
+class ReparamLinear(nn.Linear, _Reparam):
+    def __init__(self, in_features, out_features, bias=True, spectral_norm=False, equalized_lr=False):
+        nn.Linear.__init__(self, in_features, out_features, bias=bias)
+        self._setup_reparam(spectral_norm, equalized_lr, in_features, out_features, 0)
+
+    def forward(self, x):
+        return F.linear(x, self.effective_weight(), self.bias)
+
+
+class ReparamConv2d(nn.Conv2d, _Reparam):
+    def __init__(self, cin, cout, k, stride=1, pads=(0, 0, 0, 0), bias=True, spectral_norm=False, equalized_lr=False):
+        nn.Conv2d.__init__(self, cin, cout, k, stride=stride, padding=0, bias=bias)
+        self.pads = tuple(pads)
+        self._setup_reparam(spectral_norm, equalized_lr, k * k * cin, cout, 0)
+
+    def forward(self, x):
+        return F.conv2d(F.pad(x, self.pads), self.effective_weight(), self.bias, self.stride)
+
+
+class ReparamConvTranspose2d(nn.ConvTranspose2d, _Reparam):
+    def __init__(self, cin, cout, k, stride=1, crop=(0, 0), out_size=(1, 1), bias=True, spectral_norm=False, equalized_lr=False):
+        nn.ConvTranspose2d.__init__(self, cin, cout, k, stride=stride, padding=0, bias=bias)
+        self.crop = tuple(crop)
+        self.out_size = tuple(out_size)
+        self._setup_reparam(spectral_norm, equalized_lr, k * k * cin, cin, 0)
+
+    def forward(self, x):
+        y = F.conv_transpose2d(x, self.effective_weight(), self.bias, self.stride)
+        t, l = self.crop
+        h, w = self.out_size
+        y = y[:, :, t : t + h, l : l + w]
+        if y.shape[2] < h or y.shape[3] < w:
+            y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2]))
+        return y
+
+
+# ---------------------------------------------------------------- initializers (Keras' names, torch.nn.init)
+def init_tensor(t, spec, fan_in=None, fan_out=None):
+    """Fills t as the tfjs initializer `spec` ({"className": ..., "config": {...}}) would, in distribution.
+    fan_in/fan_out are TensorFlow.js' fans of the weight (given where its PyTorch layout differs)."""
+    name = spec["className"]
+    cfg = spec.get("config", {})
+    with torch.no_grad():
+        if name == "Zeros":
+            return t.zero_()
+        if name == "Ones":
+            return t.fill_(1.0)
+        if name == "Constant":
+            return t.fill_(cfg.get("value", 0.0))
+        if name == "RandomNormal":
+            return t.normal_(cfg.get("mean", 0.0), cfg.get("stddev", 0.05))
+        if name == "TruncatedNormal":
+            m, s = cfg.get("mean", 0.0), cfg.get("stddev", 0.05)
+            return nn.init.trunc_normal_(t, m, s, m - 2 * s, m + 2 * s)
+        if name == "RandomUniform":
+            return t.uniform_(cfg.get("minval", -0.05), cfg.get("maxval", 0.05))
+        if name == "Orthogonal":
+            return nn.init.orthogonal_(t, gain=cfg.get("gain", 1.0))
+        fi, fo = fan_in or 1, fan_out or 1
+        if name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LeCunUniform", "LeCunNormal", "VarianceScaling"):
+            scale = {"Glorot": 1.0, "He": 2.0, "LeCun": 1.0}.get(name[:-7] if name.endswith("Uniform") else name[:-6], cfg.get("scale", 1.0))
+            n = (fi + fo) / 2 if name.startswith("Glorot") else fi
+            if name.endswith("Uniform"):
+                limit = math.sqrt(3 * scale / n)
+                return t.uniform_(-limit, limit)
+            std = math.sqrt(scale / n) / 0.87962566103423978  # Keras' truncated normal, cut at 2 std
+            return nn.init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std)
+    raise ValueError(f"unknown initializer {name!r}")
+
+
+# ---------------------------------------------------------------- weights in TensorFlow.js' layout
+def _perm(p):
+    return lambda t: t.permute(*p).contiguous()
+
+
+def _inv(p):
+    q = [0] * len(p)
+    for i, j in enumerate(p):
+        q[j] = i
+    return q
+
+
+# layout name -> (tfjs -> torch, torch -> tfjs)
+TFJS_LAYOUTS = {
+    "same": (lambda t: t, lambda t: t),
+    "dense": (lambda t: t.t().contiguous(), lambda t: t.t().contiguous()),  # [in,out] <-> [out,in]
+    "conv": (_perm([3, 2, 0, 1]), _perm(_inv([3, 2, 0, 1]))),  # [k,k,in,out] <-> [out,in,k,k]
+    "conv_t": (_perm([3, 2, 0, 1]), _perm(_inv([3, 2, 0, 1]))),  # [k,k,out,in] <-> [in,out,k,k]
+    "nhwc": (_perm([0, 3, 1, 2]), _perm([0, 2, 3, 1])),  # [1,H,W,C] <-> [1,C,H,W]
+    "proj": (lambda t: t.t().contiguous()[:, :, None, None], lambda t: t[:, :, 0, 0].t().contiguous()),  # [c,k] <-> [k,c,1,1]
+}
+
+
+def load_tfjs_weights(model, tensors, names, strict=True):
+    """Copies weights named as in TensorFlow.js ({'g_fc/kernel': tensor in tfjs layout}) into `model`,
+    whose TFJS_NAMES `names` list (torch name, tfjs name, layout)."""
+    state = model.state_dict()
+    missing = []
+    with torch.no_grad():
+        for torch_name, tfjs_name, layout in names:
+            if tfjs_name not in tensors:
+                missing.append(tfjs_name)
+                continue
+            value = TFJS_LAYOUTS[layout][0](tensors[tfjs_name])
+            target = state[torch_name]
+            if tuple(value.shape) != tuple(target.shape):
+                raise ValueError(f"weight {tfjs_name}: shape {tuple(value.shape)} (as {torch_name}) does not fit {tuple(target.shape)}")
+            target.copy_(value)
+    if missing and strict:
+        raise ValueError("weights missing: " + ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""))
+
+
+def tfjs_state(model, names):
+    """The model's weights named and laid out as TensorFlow.js' (the inverse of load_tfjs_weights)."""
+    state = model.state_dict()
+    return {tfjs_name: TFJS_LAYOUTS[layout][1](state[torch_name].detach().float().cpu()) for torch_name, tfjs_name, layout in names}
+
+
+# ---------------------------------------------------------------- safetensors (no pickle), tfjs model files
+_ST_DTYPES = {"F32": torch.float32, "I32": torch.int32, "F64": torch.float64, "I64": torch.int64, "U8": torch.uint8}
+_ST_CODES = {v: k for k, v in _ST_DTYPES.items()}
+
+
+def _tensor_bytes(t):
+    """Little-endian bytes of a contiguous CPU tensor (numpy when present; struct otherwise)."""
+    try:
+        return t.numpy().tobytes()
+    except (ImportError, RuntimeError):
+        fmt = {torch.float32: "f", torch.int32: "i", torch.float64: "d", torch.int64: "q", torch.uint8: "B"}[t.dtype]
+        return struct.pack(f"<{t.numel()}{fmt}", *t.flatten().tolist())
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """Writes tensors (name -> tensor) as a safetensors file: u64 header size, JSON header, raw little-endian data."""
+    header, chunks, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        code = _ST_CODES[t.dtype]
+        data = _tensor_bytes(t)
+        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    head = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    head += b" " * (-len(head) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        for c in chunks:
+            f.write(c)
+    os.replace(tmp, path)
+
+
+def load_safetensors(path):
+    """Reads a safetensors file into name -> float32/int32 tensors, checking every offset against the file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 8:
+        raise ValueError(f"{path}: not a safetensors file (too short)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8 or n > 100_000_000:
+        raise ValueError(f"{path}: header size {n} past the end of the file")
+    header = json.loads(data[8 : 8 + n].decode("utf-8"))
+    body = memoryview(data)[8 + n :]
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _ST_DTYPES.get(info.get("dtype"))
+        if dtype is None:
+            raise ValueError(f"{path}: tensor {name!r} has dtype {info.get('dtype')!r}; F32, I32, F64 and I64 are read")
+        start, end = info["data_offsets"]
+        shape = [int(d) for d in info["shape"]]
+        count = math.prod(shape)
+        if not (0 <= start <= end <= len(body)) or end - start != count * torch.tensor([], dtype=dtype).element_size():
+            raise ValueError(f"{path}: tensor {name!r} has offsets {start}..{end} that do not fit its shape or the file")
+        out[name] = torch.frombuffer(bytearray(body[start:end]), dtype=dtype).reshape(shape) if count else torch.zeros(shape, dtype=dtype)
+    return out
+
+
+def load_tfjs_model_weights(directory):
+    """Reads a TensorFlow.js layers model's weights (model.json + its weight files), name -> tensor (tfjs layout)."""
+    with open(os.path.join(directory, "model.json"), encoding="utf-8") as f:
+        manifest = json.load(f)["weightsManifest"]
+    out = {}
+    for group in manifest:
+        data = b"".join(open(os.path.join(directory, p), "rb").read() for p in group["paths"])
+        offset = 0
+        for spec in group["weights"]:
+            dtype = {"float32": torch.float32, "int32": torch.int32}[spec["dtype"]]
+            count = math.prod(spec["shape"])
+            size = count * 4
+            if offset + size > len(data):
+                raise ValueError(f"{directory}: weight {spec['name']!r} runs past the end of its file")
+            out[spec["name"]] = torch.frombuffer(bytearray(data[offset : offset + size]), dtype=dtype).reshape(spec["shape"])
+            offset += size
+    return out
+
+
+# ---------------------------------------------------------------- losses (ganvas' src/core/train/losses.ts)
+def adversarial_d(kind, real, fake, smoothing=0.0):
+    """D's term from its logits on real and fake samples.
+    minimax/non-saturating (Goodfellow et al. 2014), lsgan (Mao et al. 2017, a=0 b=1 c=1), hinge (Lim & Ye 2017),
+    wgan (Arjovsky et al. 2017); smoothing is one-sided (real target 1 - s, Salimans et al. 2016)."""
+    t = 1.0 - smoothing
+    if kind in ("minimax", "non-saturating"):
+        pos = F.softplus(-real)
+        bce = pos if t == 1 else t * pos + (1 - t) * F.softplus(real)
+        return bce.mean() + F.softplus(fake).mean()
+    if kind == "lsgan":
+        return 0.5 * ((real - t).square().mean() + fake.square().mean())
+    if kind == "hinge":
+        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    if kind == "wgan":
+        return fake.mean() - real.mean()
+    raise ValueError(kind)
+
+
+def adversarial_g(kind, fake):
+    """G's term: it reads D's logits on fake samples only."""
+    if kind == "minimax":
+        return -F.softplus(fake).mean()  # E log(1 - s(x))
+    if kind == "non-saturating":
+        return F.softplus(-fake).mean()  # -E log s(x)
+    if kind == "lsgan":
+        return 0.5 * (fake - 1).square().mean()
+    if kind in ("hinge", "wgan"):
+        return -fake.mean()
+    raise ValueError(kind)
+
+
+def input_grad_sq_norm(critic, x):
+    """Per-sample ||grad_x sum D(x)||^2, with the graph kept for the weights' gradient (create_graph)."""
+    x = x.detach().requires_grad_(True)
+    out = critic(x)
+    (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return g.square().flatten(1).sum(1)
+
+
+def gradient_penalty(kind, weight, critic, real, fake, rand):
+    """wgan-gp (Gulrajani et al. 2017 eq. 3), r1/r2 (Mescheder et al. 2018 eq. 9), dragan (Kodali et al. 2017, as in
+    the authors' code). `rand(shape)` draws U[0,1) (the script's seeded stream; fixed tensors in parity tests)."""
+    if kind == "wgan-gp":
+        e = rand((real.shape[0],) + (1,) * (real.dim() - 1))
+        x_hat = e * real.detach() + (1 - e) * fake.detach()
+        norm = torch.sqrt(input_grad_sq_norm(critic, x_hat) + 1e-12)
+        return weight * (norm - 1).square().mean()
+    if kind == "r1":
+        return weight / 2 * input_grad_sq_norm(critic, real).mean()
+    if kind == "r2":
+        return weight / 2 * input_grad_sq_norm(critic, fake).mean()
+    if kind == "dragan":
+        r = real.detach()
+        u = rand(tuple(r.shape))
+        xp = r + 0.5 * r.std(unbiased=False) * u
+        a = rand((r.shape[0],) + (1,) * (r.dim() - 1))
+        x_hat = r + a * (xp - r)
+        norm = torch.sqrt(input_grad_sq_norm(critic, x_hat) + 1e-12)
+        return weight * (norm - 1).square().mean()
+    raise ValueError(kind)
+
+
+def reconstruction(norm, weight, a, b):
+    d = a - b
+    return weight * (d.abs() if norm == "l1" else d.square()).mean()
+
+
+def aux_classifier(weight, logits, labels):
+    """ACGAN's class term (Odena et al. 2017): softmax cross-entropy of logits [B,K] against ids [B,1]."""
+    return weight * F.cross_entropy(logits, labels.reshape(-1).long())
+
+
+# ---------------------------------------------------------------- optimizers (the Optimizer node's algorithms)
+class TfRMSprop(torch.optim.Optimizer):
+    """RMSProp as TensorFlow.js computes it: ms = 0.9 ms + 0.1 g^2; mom = momentum mom + lr g / sqrt(ms + eps);
+    w -= mom. (torch.optim.RMSprop adds eps outside the square root.)"""
+
+    def __init__(self, params, lr, momentum=0.0, eps=1e-8, decay=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum, eps=eps, decay=decay))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                st = self.state[p]
+                if not st:
+                    st["ms"] = torch.zeros_like(p)
+                    st["mom"] = torch.zeros_like(p)
+                st["ms"].mul_(group["decay"]).addcmul_(p.grad, p.grad, value=1 - group["decay"])
+                st["mom"].mul_(group["momentum"]).add_(group["lr"] * p.grad / torch.sqrt(st["ms"] + group["eps"]))
+                p.sub_(st["mom"])
+
+
+def make_optimizer(params, cfg):
+    """An Optimizer node's settings as a torch optimizer (Adam/RMSProp/SGD with its learning rate and moments)."""
+    lr = cfg["learningRate"]
+    if cfg["algorithm"] == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["epsilon"])
+    if cfg["algorithm"] == "rmsprop":
+        return TfRMSprop(params, lr=lr, momentum=cfg["momentum"], eps=cfg["epsilon"])
+    return torch.optim.SGD(params, lr=lr, momentum=cfg["momentum"])
+
+
+# ---------------------------------------------------------------- data (ganvas' src/core/data/datasets.ts)
+class DataError(Exception):
+    pass
+
+
+def mixture_centers(p):
+    if p["source"] == "ring":
+        return [[p["radius"] * math.cos(2 * math.pi * i / p["modes"]), p["radius"] * math.sin(2 * math.pi * i / p["modes"])] for i in range(p["modes"])]
+    off = (p["side"] - 1) * p["spacing"] / 2
+    return [[i * p["spacing"] - off, j * p["spacing"] - off] for i in range(p["side"]) for j in range(p["side"])]
+
+
+def read_mnist_bin(path):
+    """The digits file `npx ganvas data` writes: "MNST", u32 count, count labels, count*784 pixels (0..255)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise DataError(f"MNIST digits: cannot read {path} ({e.strerror}); in the ganvas repository `npx ganvas data` writes it, or pass --mnist FILE") from None
+    if len(data) < 8 or data[:4] != b"MNST":
+        raise DataError(f"{path}: not a ganvas MNIST file")
+    (count,) = struct.unpack("<I", data[4:8])
+    if len(data) != 8 + count * 785:
+        raise DataError(f"{path}: truncated MNIST file")
+    labels = torch.frombuffer(bytearray(data[8 : 8 + count]), dtype=torch.uint8).long()
+    images = torch.frombuffer(bytearray(data[8 + count :]), dtype=torch.uint8).view(count, 28, 28)
+    return images, labels
+
+
+def _box_matrix(n, size):
+    """R [size, n]: the area weights of ganvas' box-filter resize along one axis (rows sum to 1)."""
+    r = torch.zeros(size, n, dtype=torch.float64)
+    for y in range(size):
+        y0, y1 = y * n / size, (y + 1) * n / size
+        for s in range(math.floor(y0), math.ceil(y1)):
+            r[y, s] = min(y1, s + 1) - max(y0, s)
+    return r / r.sum(1, keepdim=True)
+
+
+def resize_digits(images, size):
+    """[N,28,28] bytes -> [N,size,size] in [0,1] by the box filter ganvas uses."""
+    x = images.double() / 255
+    if size != 28:
+        r = _box_matrix(28, size)
+        x = r @ x @ r.t()
+    return x.float()
+
+
+_SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+
+
+def edges(img):
+    """Sobel edge magnitude of [B,1,H,W] digits in [0,1], halved and clipped to [0,1] (zero border)."""
+    k = torch.stack([_SOBEL_X, _SOBEL_X.t()]).unsqueeze(1)
+    g = F.conv2d(img, k, padding=1)
+    return torch.clamp(torch.sqrt(g[:, :1].square() + g[:, 1:].square()) / 2, max=1.0)
+
+
+def thick_inverted(img):
+    """A thicker, inverted digit: 3x3 max filter, then 1 - v."""
+    return 1 - F.max_pool2d(img, 3, stride=1, padding=1)
+
+
+class Dataset:
+    """One Dataset node: `batch(n, gen)` gives a dict port -> tensor (NCHW images, in the project's scaling)."""
+
+    def __init__(self, p, mnist_path=None, folder=None):
+        self.p = p
+        src = p["source"]
+        if src in ("ring", "grid"):
+            self.centers = torch.tensor(mixture_centers(p), dtype=torch.float32)
+        elif src.startswith("mnist"):
+            images, self.labels = read_mnist_bin(mnist_path)
+            self.digits = resize_digits(images, p["size"]).unsqueeze(1)  # [N,1,S,S] in [0,1]
+        elif src == "folder":
+            self.images = read_image_folder(folder or p["path"], p["height"], p["width"], p["channels"])
+        else:
+            raise DataError(f"unknown dataset source {src!r}")
+
+    def __len__(self):
+        return len(self.digits) if hasattr(self, "digits") else len(self.images) if hasattr(self, "images") else 0
+
+    def batch(self, n, gen):
+        p, src = self.p, self.p["source"]
+        if src in ("ring", "grid"):
+            k = torch.randint(len(self.centers), (n,), generator=gen)
+            return {"x": self.centers[k] + p["std"] * torch.randn(n, 2, generator=gen)}
+        if src == "folder":
+            k = torch.randint(len(self.images), (n,), generator=gen)
+            return {"x": self.images[k] * 2 - 1}
+        pick = lambda: torch.randint(len(self.digits), (n,), generator=gen)
+        if src == "mnist":
+            k = pick()
+            x = self.digits[k]
+            return {"x": x * 2 - 1 if p["scale"] == "tanh" else x, "label": self.labels[k].view(n, 1).int()}
+        a = self.digits[pick()]
+        if src == "mnist-edges":  # paired (pix2pix): a = edges(d), b = d
+            inp, target = edges(a), a
+        else:  # unpaired (CycleGAN): a and b from different digits
+            inp, target = a, thick_inverted(self.digits[pick()])
+        image = lambda v: (v * 2 - 1).expand(-1, p["channels"], -1, -1).contiguous()
+        return {"a": image(inp), "b": image(target)}
+
+
+def read_image_folder(path, height, width, channels):
+    """Every PNG/JPEG/BMP/GIF/WebP under `path`, resized to width x height, [N,C,H,W] in [0,1]."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DataError("image folders need Pillow: pip install pillow (or apt-get install python3-pil)") from None
+    files = sorted(
+        os.path.join(root, f)
+        for root, _, names in os.walk(path)
+        for f in names
+        if f.lower().endswith((".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"))
+    )
+    if not files:
+        raise DataError(f"no images under {path!r}")
+    out = torch.empty(len(files), channels, height, width)
+    for i, f in enumerate(files):
+        with Image.open(f) as im:
+            im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+            px = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(height, width, channels)
+            out[i] = px.permute(2, 0, 1).float() / 255
+    return out
+
+
+# ---------------------------------------------------------------- pictures (PNG with zlib, no Pillow)
+def write_png(path, rgba, width, height):
+    """Writes bytes of an RGBA picture (height*width*4) as a PNG file, atomically."""
+    raw = b"".join(b"\x00" + bytes(rgba[y * width * 4 : (y + 1) * width * 4]) for y in range(height))
+
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    with open(path + ".tmp", "wb") as f:
+        f.write(png)
+    os.replace(path + ".tmp", path)
+
+
+def image_grid(x, cols=8):
+    """[N,C,H,W] in [-1,1] -> RGBA bytes of a grid with 1-pixel gaps, (bytes, width, height)."""
+    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    n, c, h, w = x.shape
+    rows = -(-n // cols)
+    cols = min(cols, n)
+    W, H = cols * (w + 1) + 1, rows * (h + 1) + 1
+    pic = torch.full((H, W, 4), 255, dtype=torch.uint8)
+    pic[:, :, :3] = 32
+    for i in range(n):
+        r, k = divmod(i, cols)
+        tile = x[i].permute(1, 2, 0)
+        tile = tile.expand(-1, -1, 3) if c == 1 else tile[:, :, :3]
+        pic[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + k * (w + 1) : 1 + k * (w + 1) + w, :3] = tile
+    return pic.flatten().tolist(), W, H
+
+
+def scatter(points, real=None, size=400):
+    """2D points [N,2] (and the real modes' points) as an RGBA scatter plot, (bytes, width, height)."""
+    pts = points.detach().float().cpu()
+    extent = float(pts.abs().max()) * 1.1 + 0.1 if len(pts) else 1.0
+    pic = torch.full((size, size, 4), 255, dtype=torch.uint8)
+    def plot(p, rgb):
+        ij = ((p / extent + 1) / 2 * (size - 1)).round().long().clamp(0, size - 1)
+        pic[size - 1 - ij[:, 1], ij[:, 0], :3] = torch.tensor(rgb, dtype=torch.uint8)
+    if real is not None:
+        plot(real.float().cpu(), (180, 180, 180))
+    plot(pts, (200, 30, 30))
+    return pic.flatten().tolist(), size, size
