@@ -148,7 +148,7 @@ try {
     })),
   };
   console.log(JSON.stringify({ ...soak, points: undefined }));
-  writeSection('pageSoak', { machine: machine({ browser: browser.version() }), soak });
+  writeSection('pageSoak', { machine: machine({ browser: `Chromium ${browser.version()}` }), soak });
 } finally {
   await browser.close();
   await server.close();
