@@ -237,26 +237,40 @@ if (h) {
 const ps = r.pageSoak as Any | undefined;
 if (ps) {
   const s = ps.soak as Any;
+  const pts = (s.points ?? []) as Any[];
+  const mem = pts.filter((x) => x.memoryMiB !== undefined);
+  // Least-squares slope of the memory over the steps, in MiB per 1,000 steps.
+  const slope = (() => {
+    if (mem.length < 2) return undefined;
+    const n = mem.length;
+    const mx = mem.reduce((a, x) => a + x.step, 0) / n;
+    const my = mem.reduce((a, x) => a + x.memoryMiB, 0) / n;
+    const sxy = mem.reduce((a, x) => a + (x.step - mx) * (x.memoryMiB - my), 0);
+    const sxx = mem.reduce((a, x) => a + (x.step - mx) ** 2, 0);
+    return (sxy / sxx) * 1000;
+  })();
+  const ph = s.phases as Any;
   p(
     '## Soak in the page (`bench/page-soak.ts`)',
     '',
     machineLine(ps.machine),
     '',
-    `templates/toy-ring.json trained for ${s.steps.toLocaleString('en-US')} steps on WASM inside a module Web Worker of Chromium, as the training panel runs it (cross-origin isolated: ${s.crossOriginIsolated ? 'yes' : 'no'}), with a sample of 256 points and a checkpoint saved, decoded and restored every ${s.every} steps (${f(s.seconds, 0)} s in all). Memory is the page's, its worker included (performance.measureUserAgentSpecificMemory).`,
+    `templates/toy-ring.json trained for ${s.steps.toLocaleString('en-US')} steps on WASM inside a module Web Worker of Chromium, as the training panel runs it (cross-origin isolated: ${s.crossOriginIsolated ? 'yes' : 'no'}), with a sample of 256 points and a checkpoint saved, decoded and restored every ${s.every} steps, in the worker the browser leak test runs (tests/fixtures/ring-loop-worker.ts). ${f(s.wallSeconds / 60, 1)} min from start to end; the loop itself ${f(s.seconds, 0)} s: training ${f(ph.train, 1)} s, samples ${f(ph.sample, 2)} s, checkpoint round trips ${f(ph.checkpoint, 2)} s; memory measurements ${f(ph.memory, 1)} s, taken with the worker waiting, idle.`,
     '',
-    '| | step | memory | tensors | tensor memory | steps/s |',
-    '|---|---|---|---|---|---|',
+    `Memory is the page's, its worker included: performance.measureUserAgentSpecificMemory after a forced GC in the page and the worker (--js-flags=--expose-gc; page: ${s.gcExposed?.page ? 'yes' : 'no'}, worker: ${s.gcExposed?.worker ? 'yes' : 'no'}), measured at once (--enable-blink-features=ForceEagerMeasureMemory) and given up after ${s.measureTimeoutMs / 1000} s (${s.measurementsFailed} of ${pts.length} given up). It needs every context of the page to answer, and a worker inside its training loop runs microtasks only: before, the page measured while the worker trained on, and a measurement waited for the loop to end (with the code of the first recorded run, a 1,500-step probe: the first point's measurement took 36.5 s and resolved, with the two after it, only when the loop ended, so the three read the same end-of-run memory; that run's points took ~45 s for ~22 s of training). The worker now waits, idle, for the page at each point. WASM heap is the size of tfjs-backend-wasm's memory, a high-water mark (it never shrinks).`,
+    '',
+    '| | step | memory | WASM heap | tensors | tensor memory | steps/s | load (1 min) |',
+    '|---|---|---|---|---|---|---|---|',
   );
-  for (const [label, x] of [
-    ['start', s.start],
-    ['end', s.end],
-  ] as const)
+  const row = (label: string, x: Any) =>
     p(
-      `| ${label} | ${x.step.toLocaleString('en-US')} | ${x.heapMiB !== undefined ? `${f(x.heapMiB, 1)} MiB` : 'n/a'} | ${x.tensors} | ${f(x.tensorMiB * 1024, 1)} KiB | ${f(x.stepsPerSecond, 1)} |`,
+      `| ${label} | ${x.step.toLocaleString('en-US')} | ${x.memoryMiB !== undefined ? `${f(x.memoryMiB, 1)} MiB` : 'n/a'} | ${f(x.wasmHeapMiB, 1)} MiB | ${x.tensors} | ${f(x.bytes / 1024, 1)} KiB | ${f(x.stepsPerSecond, 1)} | ${f(x.load1, 2)} |`,
     );
+  const shown = pts.filter((x, i) => i === 0 || i === pts.length - 1 || x.step % 2500 === 0);
+  shown.forEach((x, i) => row(i === 0 ? 'start' : i === shown.length - 1 ? 'end' : '', x));
   p(
     '',
-    `Most tensors held at any checkpoint: ${s.maxTensors}; most memory: ${s.maxHeapMiB !== undefined ? `${f(s.maxHeapMiB, 1)} MiB` : 'n/a'}; tensors left after dispose: ${s.leftAfterDispose ?? 'n/a'}.${s.note ? ` This run: ${s.note}.` : ''}`,
+    `Most tensors held at any point: ${s.maxTensors}; most memory: ${f(s.maxMemoryMiB, 1)} MiB; largest WASM heap: ${f(s.maxWasmHeapMiB, 1)} MiB; memory trend (least squares over all ${mem.length} points): ${f(slope, 3)} MiB per 1,000 steps; tensors before the trainer / after its dispose: ${s.before?.tensors} / ${s.afterDispose?.tensors} (${s.before?.bytes} / ${s.afterDispose?.bytes} bytes). Steps/s is the training alone and follows the load of the shared 2-core machine (other sessions ran beside it).${s.note ? ` This run: ${s.note}.` : ''}`,
     '',
   );
 }
