@@ -92,8 +92,12 @@ export async function parity(
     }
 
   const tfjs: ParityResult = { forward: {}, players: {} as Record<Player, PlayerResult> };
+  // Train mode is random with a Dropout of rate > 0: those models are compared in eval mode only.
   const modes = (m: tfl.LayersModel) =>
-    m.layers.some((l) => l.getClassName() === 'Dropout') ? ['eval'] : ['eval', 'train'];
+    m.layers.some((l) => l.getClassName() === 'Dropout' && (l.getConfig().rate as number) > 0)
+      ? ['eval']
+      : ['eval', 'train'];
+  const modesOf: Record<string, string[]> = {};
   for (const [name, m] of models) {
     const info = a.models.get(name);
     if (!info) continue;
@@ -108,6 +112,7 @@ export async function parity(
       return x;
     });
     const res: Record<string, number[][]> = {};
+    modesOf[name] = modes(m);
     for (const mode of modes(m)) {
       const y = m.apply(args.length === 1 ? (args[0] as tf.Tensor) : args, { training: mode === 'train' });
       res[mode] = (Array.isArray(y) ? y : [y]).map((t) => Array.from((t as tf.Tensor).dataSync()));
@@ -188,7 +193,7 @@ export async function parity(
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'train.py'), exportProjectPyTorch(a));
   writeFileSync(join(dir, 'tensors.safetensors'), encodeSafetensors(arrays));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ batch, modes: ['eval', 'train'] }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ batch, modes: modesOf }));
   const r = spawnSync(
     PYTHON,
     [

@@ -42,7 +42,7 @@ for name, m in mod.MODELS.items():
     if not args:
         continue
     res = {}
-    for mode in cfg["modes"]:
+    for mode in cfg["modes"][name]:
         m.train(mode == "train")
         with torch.no_grad():
             y = m(*args)

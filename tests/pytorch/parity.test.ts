@@ -78,7 +78,121 @@ function check(name: string, text: string, batch: number) {
   });
 }
 
+/** The ring with both sampled penalties (their random draws come from the test) and a hinge loss. */
+function penaltyVariants(): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8'));
+  const gp = p.training.nodes.find((n: { type: string }) => n.type === 'GradientPenalty');
+  p.training.nodes.push({
+    id: 'dragan',
+    type: 'GradientPenalty',
+    params: { kind: 'dragan', weight: 3, critic: gp.params.critic },
+  });
+  const real = p.training.edges.find(
+    (e: { target: string; targetPort: string }) => e.target === gp.id && e.targetPort === 'real',
+  );
+  p.training.edges.push({ ...real, target: 'dragan' });
+  for (const n of p.training.nodes) if (n.type === 'AdversarialLoss') n.params = { ...n.params, kind: 'hinge' };
+  return JSON.stringify(p);
+}
+
+/** ACGAN with an R1 penalty: the critic has two outputs, the penalty is on the logit the adversarial loss reads. */
+function acganWithPenalty(): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'templates/conditional-mnist.json'), 'utf8'));
+  p.training.nodes.push({
+    id: 'r1',
+    type: 'GradientPenalty',
+    params: { kind: 'r1', weight: 5, critic: 'discriminator' },
+  });
+  p.training.edges.push({ source: 'mnist', sourcePort: 'x', target: 'r1', targetPort: 'real' });
+  return JSON.stringify(p);
+}
+
+/**
+ * One layer under an R1 penalty: D = Conv2D -> the layer -> Flatten -> Dense, so that a wrong input gradient
+ * (the penalty's value) or second-order gradient (its weight gradient) shows against this one layer.
+ */
+function probe(type: string, params: Record<string, unknown>): string {
+  const node = (id: string, t: string, p: Record<string, unknown> = {}) => ({ id, type: t, params: p });
+  const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k], target: t }));
+  return JSON.stringify({
+    format: 'ganvas/1',
+    name: `probe ${type}`,
+    models: {
+      generator: {
+        nodes: [
+          node('z', 'Noise', { dim: 8 }),
+          node('fc', 'Dense', { units: 64 }),
+          node('r', 'Reshape', { shape: [8, 8, 1] }),
+          node('t', 'Tanh'),
+          node('img', 'Output'),
+        ],
+        edges: chain(['z', 'fc', 'r', 't', 'img']),
+      },
+      discriminator: {
+        nodes: [
+          node('x', 'Input', { shape: [8, 8, 1] }),
+          node('c', 'Conv2D', { filters: 4, kernelSize: 3, strides: 1 }),
+          node('a', 'LeakyReLU'),
+          node('layer', type, params),
+          node('f', 'Flatten'),
+          node('d', 'Dense', { units: 1 }),
+          node('logit', 'Output'),
+        ],
+        edges: chain(['x', 'c', 'a', 'layer', 'f', 'd', 'logit']),
+      },
+    },
+    training: {
+      nodes: [
+        node('data', 'Dataset', { source: 'mnist', size: 8 }),
+        node('noise', 'NoiseSource', { dim: 8 }),
+        node('G', 'ModelCall', { model: 'generator' }),
+        node('D_real', 'ModelCall', { model: 'discriminator' }),
+        node('D_fake', 'ModelCall', { model: 'discriminator' }),
+        node('loss', 'AdversarialLoss', { kind: 'non-saturating' }),
+        node('r1', 'GradientPenalty', { kind: 'r1', weight: 10, critic: 'discriminator' }),
+        node('opt_G', 'Optimizer', { player: 'G', models: ['generator'] }),
+        node('opt_D', 'Optimizer', { player: 'D', models: ['discriminator'] }),
+      ],
+      edges: [
+        { source: 'noise', target: 'G', targetPort: 'z' },
+        { source: 'G', sourcePort: 'img', target: 'D_fake', targetPort: 'x' },
+        { source: 'data', sourcePort: 'x', target: 'D_real', targetPort: 'x' },
+        { source: 'data', sourcePort: 'x', target: 'r1', targetPort: 'real' },
+        { source: 'D_real', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
+        { source: 'D_fake', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
+      ],
+      settings: { batchSize: 4, seed: 0 },
+    },
+  });
+}
+
+const PROBES: [string, Record<string, unknown>][] = [
+  ['LeakyReLU', {}],
+  ['ReLU', {}],
+  ['Sigmoid', {}],
+  ['Tanh', {}],
+  ['ELU', {}],
+  ['BatchNorm', {}],
+  ['LayerNorm', {}],
+  ['InstanceNorm', {}],
+  ['PixelNorm', {}],
+  ['SelfAttention', { reduction: 2 }],
+  ['MinibatchStdDev', { groupSize: 2 }],
+  ['Downsample', { factor: 2 }],
+  ['Upsample', { factor: 2, interpolation: 'nearest' }],
+  ['Upsample', { factor: 2, interpolation: 'bilinear' }],
+  ['ReflectionPad', { padding: 1 }],
+  ['ZeroPad', { padding: 1 }],
+  ['Conv2D', { filters: 4, kernelSize: 3, strides: 2, spectralNorm: true }],
+  ['Conv2D', { filters: 4, kernelSize: 3, strides: 2, equalizedLR: true }],
+  ['ConvTranspose2D', { filters: 4, kernelSize: 3, strides: 2, spectralNorm: true }],
+];
+
 describe('PyTorch export parity with tfjs', () => {
+  for (const [type, params] of PROBES) check(`R1 through ${type} ${JSON.stringify(params)}`, probe(type, params), 4);
+  check('zoo (every node type)', readFileSync(join(ROOT, 'tests/fixtures/zoo.json'), 'utf8'), 4);
+  check('ACGAN with R1 on a two-output critic', acganWithPenalty(), 4);
+  check('DRAGAN and WGAN-GP penalties, hinge loss', penaltyVariants(), 4);
   for (const file of readdirSync(join(ROOT, 'templates'))
     .filter((f) => f.endsWith('.json'))
     .sort()) {
