@@ -88,7 +88,13 @@ class FakeEngine implements Engine {
     this.inFlight--;
     const step = (this.steps[0] as number) + 1;
     this.steps = [step];
-    const metrics: StepMetrics = { step, losses: { D: 1 / step, G: step }, gradNorm: { D: 1, G: 1 }, seconds: 0 };
+    const metrics: StepMetrics = {
+      step,
+      losses: { D: 1 / step, G: step },
+      gradNorm: { D: 1, G: 1 },
+      lr: { 'lr/opt_G': 1e-3 / step },
+      seconds: 0,
+    };
     const stop: StopReason | undefined =
       step === this.divergeAt
         ? { kind: 'diverged', run: 0, label: 'run', message: `G became NaN at step ${step}` }

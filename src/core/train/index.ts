@@ -6,6 +6,7 @@ export * from './images.js';
 export * from './losses.js';
 export * from './memory.js';
 export * from './metrics.js';
+export * from './schedule.js';
 export * from './session.js';
 export * from './stability.js';
 export * from './trainer.js';
