@@ -5,7 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
@@ -18,6 +18,7 @@ import type { BackendPreference, Rgba, StepMetrics } from '../core/train/index.j
 import {
   CheckpointError,
   checkCheckpoint,
+  type EarlyStopState,
   fmtFigure,
   generatorModelJson,
   METRIC_INFO,
@@ -91,6 +92,7 @@ export async function runTraining(
   const steps = opts.steps ?? settings.steps;
   // Everything that can be refused is checked before the first file is written.
   const checkpoint = opts.resume ? await readCheckpoint(opts.resume) : undefined;
+  const earlyStop = opts.resume && checkpoint ? readEarlyStop(opts.resume, checkpoint) : undefined;
   const assets = loadAssets(project, opts.data);
   const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
   if (opts.backend === 'webgpu') {
@@ -110,6 +112,7 @@ export async function runTraining(
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
       ...(checkpoint ? { checkpoint } : {}),
+      ...(earlyStop ? { earlyStop } : {}),
       classifier: async () => (await import('./classifier.js')).loadClassifier(),
     });
   } catch (e) {
@@ -164,7 +167,12 @@ export async function runTraining(
   const t0 = performance.now();
   const startStep = stepNow();
   const checkpointPath = join(opts.out, 'checkpoint.gnvs');
-  const saveCheckpoint = async () => writeAtomic(checkpointPath, await session.checkpoint());
+  const saveCheckpoint = async () => {
+    writeAtomic(checkpointPath, await session.checkpoint());
+    // The early-stopping rule's state at the checkpoint's step, beside it: a resumed run carries on with it.
+    const es = session.earlyStopping();
+    if (es) writeAtomic(`${checkpointPath}.early-stop.json`, JSON.stringify({ step: stepNow(), state: es }));
+  };
 
   // Early stopping (settings.earlyStopping): each new best is written to best/ beside the last checkpoint.
   const bestDir = join(opts.out, 'best');
@@ -276,10 +284,24 @@ export async function runTraining(
   return result;
 }
 
-/** The best step of an early-stopped run, for result.json. */
+/** The best step of an early-stopped run, for result.json (a resumed run may have found it before the resume). */
 function bestSummary(session: TrainingSession): object | null {
   const b = session.best();
-  return b ? { step: b.step, metric: b.metric, value: b.value, quality: b.quality, dir: 'best' } : null;
+  if (b) return { step: b.step, metric: b.metric, value: b.value, quality: b.quality, dir: 'best' };
+  const s = session.earlyStopping();
+  return s?.best ? { ...s.best, metric: s.metric, dir: 'best' } : null;
+}
+
+/** The early-stopping state saved beside a checkpoint (FILE.early-stop.json), when it is of the checkpoint's step. */
+function readEarlyStop(resume: string, checkpoint: Uint8Array): EarlyStopState | undefined {
+  const file = `${resume}.early-stop.json`;
+  if (!existsSync(file)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown; state?: EarlyStopState };
+    return j.step === checkCheckpoint(checkpoint).header.step ? j.state : undefined;
+  } catch {
+    return undefined; // unreadable: the rule starts afresh
+  }
 }
 
 /** Reads and checks a checkpoint file as a whole; an Error "checkpoint FILE: what is wrong" otherwise. */

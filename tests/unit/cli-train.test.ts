@@ -110,6 +110,33 @@ describe('ganvas train', () => {
     });
   }, 240_000);
 
+  it('a resumed run carries on with the early-stopping state saved beside its checkpoint', () => {
+    const out = join(dir, 'early-resume');
+    const f = toy((p) => {
+      p.training.settings.earlyStopping = { every: 5, patience: 3, minDelta: 100 };
+    });
+    expect(ganvas('train', f, '--steps', '10', '--backend', 'wasm', '--out', out).code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoint.gnvs.early-stop.json'), 'utf8'));
+    expect(saved).toMatchObject({ step: 10, state: { wait: 1, evaluations: 2, best: { step: 5 } } });
+    const r = ganvas(
+      'train',
+      f,
+      '--steps',
+      '100',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+      '--resume',
+      join(out, 'checkpoint.gnvs'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // Evaluations at 15 and 20 are the 2nd and 3rd without improvement since step 5: it stops at 20, not 25.
+    expect(r.stdout).toMatch(/^done: 20 steps .*for 3 evaluations; best [\d.]+ at step 5\)/);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).best).toMatchObject({ step: 5, dir: 'best' });
+    expect(JSON.parse(readFileSync(join(out, 'best/best.json'), 'utf8')).step).toBe(5);
+  }, 240_000);
+
   it('resumes from a checkpoint to the same losses as an uninterrupted run', () => {
     const f = toy();
     const a = join(dir, 'straight');

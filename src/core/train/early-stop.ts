@@ -75,7 +75,16 @@ export class EarlyStopper {
 
   /** Continues from a saved state (a resumed run). */
   restore(s: EarlyStopState): void {
-    if (s.metric === this.metric) this.state = structuredClone(s);
+    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    const best = s.best === undefined || (count(s.best.step) && Number.isFinite(s.best.value));
+    // A state of another metric, or not well formed, is ignored: the rule starts afresh.
+    if (s.metric === this.metric && count(s.wait) && count(s.evaluations) && best)
+      this.state = {
+        metric: s.metric,
+        wait: s.wait,
+        evaluations: s.evaluations,
+        ...(s.best ? { best: { ...s.best } } : {}),
+      };
   }
 
   /** Whether `value` beats `best` by more than minDelta in the metric's direction. */
