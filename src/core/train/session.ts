@@ -385,10 +385,11 @@ export class TrainingSession {
   /** A run's picture and figures at its step, computed once per step (with the digit figures when asked). */
   private async sampleOf(run: number, fid: boolean): Promise<Omit<RunSample, 'run'>> {
     const t = this.trainer(run);
+    const withFid = fid && this.fid !== undefined;
     const last = this.lastSample.get(run);
-    if (last && last.step === t.step && (last.fid || !fid || !this.fid)) return last.sample;
-    const sample = await sampleRun(t, fid ? this.fid : undefined);
-    this.lastSample.set(run, { step: t.step, fid, sample });
+    if (last && last.step === t.step && last.fid === withFid) return last.sample;
+    const sample = await sampleRun(t, withFid ? this.fid : undefined);
+    this.lastSample.set(run, { step: t.step, fid: withFid, sample });
     return sample;
   }
 
