@@ -5,7 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
@@ -18,7 +18,10 @@ import type { BackendPreference, Rgba, StepMetrics } from '../core/train/index.j
 import {
   CheckpointError,
   checkCheckpoint,
+  type EarlyStopState,
+  fmtFigure,
   generatorModelJson,
+  METRIC_INFO,
   type QualityFigures,
   TrainingSession,
 } from '../core/train/index.js';
@@ -89,6 +92,7 @@ export async function runTraining(
   const steps = opts.steps ?? settings.steps;
   // Everything that can be refused is checked before the first file is written.
   const checkpoint = opts.resume ? await readCheckpoint(opts.resume) : undefined;
+  const earlyStop = opts.resume && checkpoint ? readEarlyStop(opts.resume, checkpoint) : undefined;
   const assets = loadAssets(project, opts.data);
   const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
   if (opts.backend === 'webgpu') {
@@ -108,6 +112,7 @@ export async function runTraining(
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
       ...(checkpoint ? { checkpoint } : {}),
+      ...(earlyStop ? { earlyStop } : {}),
       classifier: async () => (await import('./classifier.js')).loadClassifier(),
     });
   } catch (e) {
@@ -162,7 +167,34 @@ export async function runTraining(
   const t0 = performance.now();
   const startStep = stepNow();
   const checkpointPath = join(opts.out, 'checkpoint.gnvs');
-  const saveCheckpoint = async () => writeAtomic(checkpointPath, await session.checkpoint());
+  const saveCheckpoint = async () => {
+    writeAtomic(checkpointPath, await session.checkpoint());
+    // The early-stopping rule's state at the checkpoint's step, beside it: a resumed run carries on with it.
+    const es = session.earlyStopping();
+    if (es) writeAtomic(`${checkpointPath}.early-stop.json`, JSON.stringify({ step: stepNow(), state: es }));
+  };
+
+  // Early stopping (settings.earlyStopping): each new best is written to best/ beside the last checkpoint.
+  const bestDir = join(opts.out, 'best');
+  const saveBest = async () => {
+    const b = session.best();
+    if (!b) return;
+    mkdirSync(bestDir, { recursive: true });
+    writeAtomic(join(bestDir, 'checkpoint.gnvs'), b.checkpoint);
+    if (b.generator) {
+      mkdirSync(join(bestDir, 'generator'), { recursive: true });
+      writeAtomic(join(bestDir, 'generator', 'model.json'), generatorModelJson(b.generator, 'weights.bin'));
+      writeAtomic(join(bestDir, 'generator', 'weights.bin'), new Uint8Array(b.generator.weightData));
+    }
+    const info = { step: b.step, metric: b.metric, value: b.value, quality: b.quality };
+    writeAtomic(join(bestDir, 'best.json'), JSON.stringify(info, null, 2));
+  };
+  const early = session.earlyStopping();
+  if (early)
+    log(
+      `early stopping on ${METRIC_INFO[early.metric].label} every ${early.every} steps` +
+        ` (patience ${project.training!.settings.earlyStopping!.patience}); the best is kept in ${bestDir}`,
+    );
 
   const record = async (force: boolean) => {
     const step = stepNow();
@@ -178,12 +210,23 @@ export async function runTraining(
   let lastLine = performance.now();
   while (!session.stopped) {
     if (shouldStop()) session.requestStop();
-    const { metrics, stop } = await session.step();
+    const { metrics, stop, evaluations } = await session.step();
     // Reading results resolves in microtasks only: yield to the event loop so that Ctrl-C gets through.
     if (metrics.length > 0) await new Promise((r) => setImmediate(r));
     for (const m of metrics) {
       appendMetric({ type: 'step', ...m });
       history.push(m);
+    }
+    for (const ev of evaluations ?? []) {
+      const { run: _run, quality, ...rest } = ev;
+      appendMetric({ type: 'evaluation', ...rest, quality });
+      const label = METRIC_INFO[ev.metric].label;
+      const best = `best ${fmtFigure(ev.best.value)} at step ${fmtFigure(ev.best.step)}`;
+      if (ev.improved) await saveBest();
+      if (opts.progress === 'lines')
+        log(
+          `step ${ev.step}: ${label} ${fmtFigure(ev.value)}${ev.improved ? ' (new best, saved to best/)' : `; ${best}`}`,
+        );
     }
     if (stop && stop.kind !== 'steps') break;
     const m = metrics[0] as StepMetrics;
@@ -207,7 +250,8 @@ export async function runTraining(
   const stop = session.stopped;
   const status: RunResult['status'] =
     stop?.kind === 'diverged' ? 'diverged' : stop?.kind === 'requested' ? 'interrupted' : 'done';
-  const reason = status === 'done' ? undefined : stop?.message;
+  // A run that stopped early is done; the reason says why and which step was best.
+  const reason = status === 'done' && stop?.kind !== 'early' ? undefined : stop?.message;
   // A diverged run keeps the last good checkpoint; others save where they stopped.
   if (status !== 'diverged') {
     if (stepNow() % every !== 0) await record(true);
@@ -233,10 +277,31 @@ export async function runTraining(
     seconds,
     stepsPerSecond: (stepNow() - startStep) / seconds,
     lastQuality: qualityHistory[qualityHistory.length - 1] ?? null,
+    ...(early ? { earlyStopping: session.earlyStopping() ?? null, best: bestSummary(session) } : {}),
   };
   writeAtomic(join(opts.out, 'result.json'), JSON.stringify(summary, null, 2));
   session.dispose();
   return result;
+}
+
+/** The best step of an early-stopped run, for result.json (a resumed run may have found it before the resume). */
+function bestSummary(session: TrainingSession): object | null {
+  const b = session.best();
+  if (b) return { step: b.step, metric: b.metric, value: b.value, quality: b.quality, dir: 'best' };
+  const s = session.earlyStopping();
+  return s?.best ? { ...s.best, metric: s.metric, dir: 'best' } : null;
+}
+
+/** The early-stopping state saved beside a checkpoint (FILE.early-stop.json), when it is of the checkpoint's step. */
+function readEarlyStop(resume: string, checkpoint: Uint8Array): EarlyStopState | undefined {
+  const file = `${resume}.early-stop.json`;
+  if (!existsSync(file)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown; state?: EarlyStopState };
+    return j.step === checkCheckpoint(checkpoint).header.step ? j.state : undefined;
+  } catch {
+    return undefined; // unreadable: the rule starts afresh
+  }
 }
 
 /** Reads and checks a checkpoint file as a whole; an Error "checkpoint FILE: what is wrong" otherwise. */

@@ -13,6 +13,7 @@ const raw = import.meta.glob(
     '../core/data/mnist-format.ts',
     '../core/train/losses.ts',
     '../core/train/optimizers.ts',
+    '../core/train/schedule.ts',
     '../core/train/images.ts',
     '../core/train/gradients.ts',
     '../core/train/wasm-kernels.ts',

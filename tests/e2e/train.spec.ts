@@ -254,3 +254,49 @@ test('hostile input in the panel: a project over the memory budget cannot start;
   await expect(page.getByTestId('train-step')).toHaveText(step as string);
   await page.screenshot({ path: 'test-results/e2e/train-hostile.png' });
 });
+
+test('early stopping in the panel: the ring stops on its quality figure, says why and which step was best, charts the learning rate, and offers the best generator', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await page.goto('/');
+  // minDelta beyond the ring's figure (0 to 9): only the first evaluation improves, so the run stops at step 3 x 5.
+  const ring = JSON.parse(readFileSync('templates/toy-ring.json', 'utf8'));
+  ring.training.settings = { ...ring.training.settings, batchSize: 32, dStepsPerGStep: 1 };
+  ring.training.settings.earlyStopping = { every: 5, patience: 2, minDelta: 100 };
+  for (const n of ring.training.nodes)
+    if (n.id === 'opt_G') n.params = { ...n.params, schedule: 'cosine', warmupSteps: 4, decaySteps: 30 };
+  await page.getByLabel('Open project file').setInputFiles({
+    name: 'ring-early.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(ring)),
+  });
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  await page.getByLabel('Backend').selectOption('wasm');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('stopped', { timeout: 120_000 });
+  await expect(page.getByTestId('train-step')).toHaveText('step 15');
+  const why =
+    /stopped at step 15: modes covered \+ high-quality share did not improve by more than 100 for 2 evaluations; best [\d.]+ at step 5/;
+  await expect(page.getByRole('alert')).toHaveText(why);
+  await expect(page.getByTestId('train-best')).toHaveText(
+    /^Best modes covered \+ high-quality share [\d.]+ at step 5; stopped early$/,
+  );
+  // The learning rates, G's warm-up and cosine beside D's constant rate.
+  await expect(page.getByTestId('chart-learning rate')).toContainText('lr/opt_G');
+  await expect(page.getByTestId('chart-learning rate')).toContainText('lr/opt_D');
+  expect(Number(await page.getByTestId('chart-learning rate').getAttribute('data-points'))).toBe(15);
+  // The best generator (step 5) and its checkpoint download.
+  const model = page.waitForEvent('download', (d) => d.suggestedFilename() === 'generator-best.json');
+  const ckpt = page.waitForEvent('download', (d) => d.suggestedFilename() === 'checkpoint-best.gnvs');
+  await page.getByTestId('download-best').click();
+  await expect(page.getByTestId('download-best')).toHaveText('Download best generator (step 5)');
+  expect(JSON.parse(readFileSync(await (await model).path(), 'utf8')).format).toBe('layers-model');
+  expect(
+    readFileSync(await (await ckpt).path())
+      .subarray(0, 4)
+      .toString('latin1'),
+  ).toBe('GNVS');
+  await page.screenshot({ path: test.info().outputPath('early-stop.png') });
+});

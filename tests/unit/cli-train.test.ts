@@ -72,6 +72,71 @@ describe('ganvas train', () => {
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).status).toBe('done');
   }, 240_000);
 
+  it('stops early on the ring, writes best/ beside the last checkpoint, says why and which step was best; logs lr', () => {
+    const out = join(dir, 'early');
+    const f = toy((p) => {
+      // minDelta beyond the figure's range (0 to 9): only the first evaluation improves.
+      p.training.settings.earlyStopping = { every: 5, patience: 2, minDelta: 100 };
+      for (const n of p.training.nodes)
+        if (n.id === 'opt_G') n.params = { ...n.params, schedule: 'cosine', decaySteps: 20, warmupSteps: 3 };
+    });
+    const r = ganvas('train', f, '--steps', '100', '--backend', 'wasm', '--seed', '3', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^done: 15 steps .*\(stopped at step 15: modes covered \+ high-quality share did not improve by more than 100 for 2 evaluations; best [\d.]+ at step 5\)/,
+    );
+    const metrics = lines(join(out, 'metrics.jsonl'));
+    const evs = metrics.filter((m) => m.type === 'evaluation');
+    expect(evs.map((m) => [m.step, m.improved, m.wait])).toEqual([
+      [5, true, 0],
+      [10, false, 1],
+      [15, false, 2],
+    ]);
+    const best = JSON.parse(readFileSync(join(out, 'best/best.json'), 'utf8'));
+    expect(best).toMatchObject({ step: 5, metric: 'modeScore', value: evs[0]!.value });
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'best/checkpoint.gnvs')))).header.step).toBe(5);
+    expect(decodeCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.gnvs')))).header.step).toBe(15);
+    expect(JSON.parse(readFileSync(join(out, 'best/generator/model.json'), 'utf8')).format).toBe('layers-model');
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ status: 'done', steps: 15, best: { step: 5, dir: 'best' } });
+    // The learning rates of each step: G's warm-up then cosine (schedule.ts), D's constant.
+    const steps = metrics.filter((m) => m.type === 'step');
+    const lrG = steps.map((m) => (m.lr as Record<string, number>)['lr/opt_G']!);
+    const base = 1e-3;
+    steps.forEach((m, k) => {
+      const expected = (base * Math.min(1, (k + 1) / 3) * (1 + Math.cos((Math.PI * k) / 20))) / 2;
+      expect(lrG[k]!).toBeCloseTo(expected, 12);
+      expect((m.lr as Record<string, number>)['lr/opt_D']).toBe(base);
+    });
+  }, 240_000);
+
+  it('a resumed run carries on with the early-stopping state saved beside its checkpoint', () => {
+    const out = join(dir, 'early-resume');
+    const f = toy((p) => {
+      p.training.settings.earlyStopping = { every: 5, patience: 3, minDelta: 100 };
+    });
+    expect(ganvas('train', f, '--steps', '10', '--backend', 'wasm', '--out', out).code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'checkpoint.gnvs.early-stop.json'), 'utf8'));
+    expect(saved).toMatchObject({ step: 10, state: { wait: 1, evaluations: 2, best: { step: 5 } } });
+    const r = ganvas(
+      'train',
+      f,
+      '--steps',
+      '100',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+      '--resume',
+      join(out, 'checkpoint.gnvs'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // Evaluations at 15 and 20 are the 2nd and 3rd without improvement since step 5: it stops at 20, not 25.
+    expect(r.stdout).toMatch(/^done: 20 steps .*for 3 evaluations; best [\d.]+ at step 5\)/);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).best).toMatchObject({ step: 5, dir: 'best' });
+    expect(JSON.parse(readFileSync(join(out, 'best/best.json'), 'utf8')).step).toBe(5);
+  }, 240_000);
+
   it('resumes from a checkpoint to the same losses as an uninterrupted run', () => {
     const f = toy();
     const a = join(dir, 'straight');

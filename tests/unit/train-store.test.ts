@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { encodeCheckpoint } from '../../src/core/train/checkpoint.js';
+import { EarlyStopper } from '../../src/core/train/early-stop.js';
 import type { RunSample, SessionStep, StopReason } from '../../src/core/train/session.js';
 import type { StepMetrics } from '../../src/core/train/trainer.js';
 import { validateProjectText } from '../../src/core/validate.js';
@@ -21,7 +22,7 @@ import {
   type RunStatus,
   transition,
 } from '../../src/ui/train/machine.js';
-import { type StartOptions, TrainStore } from '../../src/ui/train/store.js';
+import { earlyStopSummary, type StartOptions, TrainStore } from '../../src/ui/train/store.js';
 
 const EVENTS: RunEvent[] = ['start', 'ready', 'readyPaused', 'pause', 'resume', 'stop', 'halted', 'fail'];
 
@@ -69,6 +70,9 @@ class FakeEngine implements Engine {
   maxInFlight = 0;
   manual = false;
   divergeAt: number | undefined;
+  /** Scripted FID figures, one per evaluation every 2 steps, judged by the real early-stopping rule. */
+  fids: number[] | undefined;
+  private readonly stopper = new EarlyStopper('fid', 2, 0.5);
   disposed = false;
   private gates: (() => void)[] = [];
   constructor(start = 0) {
@@ -88,12 +92,22 @@ class FakeEngine implements Engine {
     this.inFlight--;
     const step = (this.steps[0] as number) + 1;
     this.steps = [step];
-    const metrics: StepMetrics = { step, losses: { D: 1 / step, G: step }, gradNorm: { D: 1, G: 1 }, seconds: 0 };
-    const stop: StopReason | undefined =
+    const metrics: StepMetrics = {
+      step,
+      losses: { D: 1 / step, G: step },
+      gradNorm: { D: 1, G: 1 },
+      lr: { 'lr/opt_G': 1e-3 / step },
+      seconds: 0,
+    };
+    let stop: StopReason | undefined =
       step === this.divergeAt
         ? { kind: 'diverged', run: 0, label: 'run', message: `G became NaN at step ${step}` }
         : undefined;
-    return { metrics: [metrics], ...(stop ? { stop } : {}) };
+    const fid = this.fids && step % 2 === 0 ? this.fids[step / 2 - 1] : undefined;
+    if (fid === undefined) return { metrics: [metrics], ...(stop ? { stop } : {}) };
+    const ev = { ...this.stopper.observe(step, fid), run: 0, quality: { step, fid } };
+    if (ev.stop) stop = { kind: 'early', run: 0, label: 'run', message: ev.stop };
+    return { metrics: [metrics], evaluations: [ev], ...(stop ? { stop } : {}) };
   }
   async sample(): Promise<RunSample[]> {
     const step = this.steps[0] as number;
@@ -103,6 +117,9 @@ class FakeEngine implements Engine {
     return new Uint8Array([1, 2, 3]);
   }
   async generator() {
+    return undefined;
+  }
+  async best() {
     return undefined;
   }
   dispose(): void {
@@ -215,6 +232,39 @@ describe('the training store', () => {
     expect(store.getSnapshot()).toMatchObject({ status: 'failed', message: 'no engine left' });
     expect(e.disposed).toBe(true); // a new start replaces the old engine
     expect(can('failed', 'start')).toBe(true);
+  });
+
+  it('a run that stops early says why and which step was best; the summary follows the evaluations', async () => {
+    const e = new FakeEngine();
+    e.fids = [60, 40, 39.8, 45, 10];
+    const store = storeWith([e]);
+    const summaries: (string | undefined)[] = [];
+    store.subscribe(() => {
+      const run = store.getSnapshot().runs[0];
+      const line = run && earlyStopSummary(run, 2);
+      if (summaries[summaries.length - 1] !== line) summaries.push(line);
+    });
+    await store.start(analysis, OPTIONS);
+    await until(() => store.getSnapshot().status === 'stopped', 'stopped');
+    const snap = store.getSnapshot();
+    // Evaluations at steps 2, 4, 6, 8: 40 at step 4 is the best; 39.8 and 45 are no better by 0.5: stop at 8.
+    expect(snap.step).toBe(8);
+    expect(snap.runs[0]!.evaluations.map((x) => [x.step, x.value, x.improved])).toEqual([
+      [2, 60, true],
+      [4, 40, true],
+      [6, 39.8, false],
+      [8, 45, false],
+    ]);
+    const why = 'stopped at step 8: FID did not improve by more than 0.5 for 2 evaluations; best 40 at step 4';
+    expect(snap.message).toBe(why);
+    expect(snap.runs[0]!.stoppedEarly).toBe(why);
+    expect(snap.runs[0]!.diverged).toBe(false);
+    expect(summaries.filter(Boolean)).toEqual([
+      'Best FID 60 at step 2',
+      'Best FID 40 at step 4',
+      'Best FID 40 at step 4; 1 of 2 evaluations since without improvement',
+      'Best FID 40 at step 4; stopped early',
+    ]);
   });
 
   it('resumes from a checkpoint paused at its step, and stops at once when paused with no step in flight', async () => {

@@ -33,6 +33,7 @@ import {
 } from '../compile/plan.js';
 import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
+import { isConstantSchedule, SCHEDULE_PARAMS, scheduleOf } from '../train/schedule.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { printLayer } from './layers.js';
 
@@ -43,6 +44,7 @@ export const RUNTIME_MODULES = [
   { ns: 'mnistFormat', path: 'src/core/data/mnist-format.ts' },
   { ns: 'losses', path: 'src/core/train/losses.ts' },
   { ns: 'optim', path: 'src/core/train/optimizers.ts' },
+  { ns: 'schedule', path: 'src/core/train/schedule.ts' },
   { ns: 'images', path: 'src/core/train/images.ts' },
   { ns: 'gradients', path: 'src/core/train/gradients.ts' },
   { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
@@ -56,7 +58,7 @@ const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
-    'tf seedrandom random datasets mnistFormat losses optim optimizers images gradients wasmKernels custom process console Math JSON Object Array Promise'
+    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom process console Math JSON Object Array Promise'
   ).split(' '),
 );
 
@@ -449,8 +451,18 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
   const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
   const top = new Set<string>();
+  // Learning-rate schedules (train/schedule.ts): embedded, set and logged only when an optimizer has one.
+  const schedules = (['D', 'G'] as const).flatMap((player) =>
+    plan.players[player].optimizers.map((o) => ({ id: o.id, schedule: scheduleOf(o.params) })),
+  );
+  const usesSchedule = schedules.some((x) => !isConstantSchedule(x.schedule));
+  const optimizerParams = (p: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(p).filter(([k]) => !SCHEDULE_PARAMS.includes(k)));
   const modules = RUNTIME_MODULES.filter(
-    (m) => (m.ns !== 'custom' || usesCustom) && (m.ns !== 'mnistFormat' || usesMnist),
+    (m) =>
+      (m.ns !== 'custom' || usesCustom) &&
+      (m.ns !== 'mnistFormat' || usesMnist) &&
+      (m.ns !== 'schedule' || usesSchedule),
   ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
@@ -502,7 +514,9 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '}',
     'let models: Record<string, tf.LayersModel> = {};',
     'let samplers: Record<string, datasets.Sampler> = {};',
-    'let optimizers: { player: "D" | "G"; optimizer: tf.Optimizer; vars: tf.Variable[] }[] = [];',
+    usesSchedule
+      ? 'let optimizers: { id: string; player: "D" | "G"; optimizer: tf.Optimizer; vars: tf.Variable[]; lr: number; schedule: schedule.LrSchedule }[] = [];'
+      : 'let optimizers: { player: "D" | "G"; optimizer: tf.Optimizer; vars: tf.Variable[] }[] = [];',
     'let vars: { D: tf.Variable[]; G: tf.Variable[] } = { D: [], G: [] };',
     'const ema = new Map<tf.Variable, tf.Variable>();',
     '',
@@ -588,7 +602,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     ...(['D', 'G'] as const).flatMap((player) =>
       plan.players[player].optimizers.map(
         (o) =>
-          `    { player: ${lit(player)}, optimizer: optim.makeOptimizer(${lit(o.params)}), vars: [${(o.params.models as string[]).map((m) => `...variablesOf(models[${lit(m)}]!)`).join(', ')}] }, ${comment(o.id)}`,
+          `    { ${usesSchedule ? `id: ${lit(o.id)}, ` : ''}player: ${lit(player)}, optimizer: optim.makeOptimizer(${lit(optimizerParams(o.params))}), vars: [${(o.params.models as string[]).map((m) => `...variablesOf(models[${lit(m)}]!)`).join(', ')}]${usesSchedule ? `, lr: ${lit(o.params.learningRate)}, schedule: ${lit(scheduleOf(o.params))}` : ''} }, ${comment(o.id)}`,
       ),
     ),
     '  ];',
@@ -596,6 +610,13 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  if (SETTINGS.emaDecay > 0) for (const v of vars.G) ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));',
     '  await saveSamples(0);',
     '  for (let step = 0; step < STEPS; step++) {',
+    ...(usesSchedule
+      ? [
+          "    // Each optimizer's learning rate at this step (ganvas' schedule.ts): a function of the step alone.",
+          '    const rates = optimizers.map((o) => schedule.learningRateAt(o.schedule, o.lr, step));',
+          '    optimizers.forEach((o, i) => schedule.setLearningRate(o.optimizer, rates[i]!));',
+        ]
+      : []),
     '    const kept = new Map<string, tf.Scalar>();',
     '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { kept.get(name)?.dispose(); kept.set(name, v); }',
     '    for (const [name, v] of trainG(step, 0)) kept.set(name, v);',
@@ -603,6 +624,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '    const values = await Promise.all([...kept.values()].map((t) => t.data()));',
     '    const line: Record<string, number> = { step: step + 1 };',
     '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]![0]!));',
+    ...(usesSchedule ? ['    optimizers.forEach((o, i) => (line[`lr/${o.id}`] = rates[i]!));'] : []),
     '    tf.dispose([...kept.values()]);',
     '    console.log(JSON.stringify(line));',
     '    if (!Object.values(line).every(Number.isFinite)) throw new Error(`training diverged at step ${step + 1}`);',

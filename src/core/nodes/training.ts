@@ -348,6 +348,39 @@ export const Optimizer = define({
       beta2: z.number().min(0).max(0.99999).default(0.999),
       epsilon: z.number().min(0).max(1).default(1e-8),
       momentum: z.number().min(0).max(0.9999).default(0).describe('RMSProp and SGD only.'),
+      schedule: z
+        .enum(['constant', 'linear', 'cosine'])
+        .default('constant')
+        .describe(
+          'Learning-rate schedule: constant; linear (constant for decayStart steps, then linear to minLrFactor x the rate over decaySteps: pix2pix, CycleGAN); cosine (to the same floor).',
+        ),
+      warmupSteps: z
+        .number()
+        .int()
+        .min(0)
+        .max(10_000_000)
+        .default(0)
+        .describe('Steps of linear warm-up to the rate, combined with the schedule (0: none).'),
+      decayStart: z
+        .number()
+        .int()
+        .min(0)
+        .max(10_000_000)
+        .default(0)
+        .describe('Steps at the full rate before a linear or cosine decay begins.'),
+      decaySteps: z
+        .number()
+        .int()
+        .min(1)
+        .max(10_000_000)
+        .default(1000)
+        .describe('Steps of the linear or cosine decay.'),
+      minLrFactor: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0)
+        .describe('The rate at the end of the decay, as a fraction of the learning rate.'),
     })
     .strict(),
   inputs: () => [],

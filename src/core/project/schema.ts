@@ -52,6 +52,40 @@ export const blockSchema = graphSchema.describe(
   'A reusable subgraph. Its Input nodes become the block instance input ports and its Output nodes its output ports, named by node id.',
 );
 
+/** The quality figures a run can be judged on (docs/training.md, Quality figures). */
+export const QUALITY_METRICS = [
+  'fid',
+  'inceptionScore',
+  'precision',
+  'recall',
+  'modesCovered',
+  'highQuality',
+  'modeScore',
+] as const;
+export type QualityMetric = (typeof QUALITY_METRICS)[number];
+
+export const earlyStoppingSchema = z
+  .object({
+    metric: z
+      .enum(['auto', ...QUALITY_METRICS])
+      .default('auto')
+      .describe(
+        'The figure judged; auto: FID for digits, modeScore (modes covered + high-quality share) for 2D mixtures.',
+      ),
+    every: z.number().int().min(1).max(10_000_000).default(500).describe('Evaluate every this many steps.'),
+    patience: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(5)
+      .describe('Stop after this many evaluations without an improvement.'),
+    minDelta: z.number().min(0).max(1e6).default(0).describe('The least change that counts as an improvement.'),
+    stop: z.boolean().default(true).describe('false: keep the best generator but train to the last step.'),
+  })
+  .strict();
+export type EarlyStoppingSettings = z.infer<typeof earlyStoppingSchema>;
+
 export const trainingSettingsSchema = z
   .object({
     batchSize: z.number().int().min(1).max(4096).default(64),
@@ -66,6 +100,9 @@ export const trainingSettingsSchema = z
     emaDecay: z.number().min(0).max(1).default(0).describe('EMA of generator weights; 0 turns it off.'),
     sampleEvery: z.number().int().min(1).default(100),
     checkpointEvery: z.number().int().min(1).default(500),
+    earlyStopping: earlyStoppingSchema
+      .optional()
+      .describe('Evaluate a quality figure every N steps, keep the best generator, stop when it no longer improves.'),
   })
   .strict();
 

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { MnistData } from '../data/datasets.js';
-import { frechetDistance, gaussianFit } from './metrics.js';
+import { frechetDistance, gaussianFit, inceptionScore, precisionRecall } from './metrics.js';
 
 /** The classifier's layer whose activations are the features. */
 export const FEATURE_LAYER = 'features';
@@ -45,5 +45,53 @@ export async function digitFid(features: tfl.LayersModel, mnist: MnistData): Pro
     const fit = gaussianFit((await f.data()) as Float32Array, samples.shape[0] as number);
     f.dispose();
     return frechetDistance(fit, realFit);
+  };
+}
+
+/** The classifier-based figures of a set of generated digits (see digitQuality). */
+export interface DigitQuality {
+  /** Frechet distance of the features from the real reference's (lower is better). */
+  fid: number;
+  /** exp(E KL(p(y|x) || p(y))) of the classifier's predictions: 1 to 10 (higher is better). */
+  inceptionScore: number;
+  /** Kynkäänniemi et al. 2019, k = 3 on the features: share of samples on the real manifold. */
+  precision: number;
+  /** Share of the real reference on the samples' manifold. */
+  recall: number;
+}
+export type DigitQualityFn = (samples: tf.Tensor) => Promise<DigitQuality>;
+
+/** The k of the k-NN manifolds of precision and recall. */
+export const PR_NEIGHBOURS = 3;
+
+/**
+ * A function from generated digits ([n,28,28,1] in [-1,1]) to their FID,
+ * Inception score, precision and recall, all on the classifier (its features
+ * and its class probabilities), against the real reference digits.
+ */
+export async function digitQuality(classifier: tfl.LayersModel, mnist: MnistData): Promise<DigitQualityFn> {
+  const both = tfl.model({
+    inputs: classifier.inputs,
+    outputs: [classifier.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor, classifier.outputs[0]!],
+  });
+  const real = digitImages(mnist, REAL_FROM, Math.min(REAL_TO, mnist.count));
+  const nReal = real.shape[0];
+  const [rf, rp] = both.predict(real) as tf.Tensor[];
+  const realFeatures = (await rf!.data()) as Float32Array;
+  const realFit = gaussianFit(realFeatures, nReal);
+  tf.dispose([real, rf!, rp!]);
+  return async (samples) => {
+    const n = samples.shape[0] as number;
+    const [f, p] = both.predict(samples) as tf.Tensor[];
+    const features = (await f!.data()) as Float32Array;
+    const probs = (await p!.data()) as Float32Array;
+    tf.dispose([f!, p!]);
+    const pr = precisionRecall(features, n, realFeatures, nReal, PR_NEIGHBOURS);
+    return {
+      fid: frechetDistance(gaussianFit(features, n), realFit),
+      inceptionScore: inceptionScore(probs, n),
+      precision: pr.precision,
+      recall: pr.recall,
+    };
   };
 }

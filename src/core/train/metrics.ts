@@ -180,3 +180,95 @@ export function frechetDistance(
     tr += (a.cov[i * d + i] as number) + (b.cov[i * d + i] as number) - 2 * (covmean[i * d + i] as number);
   return dm + tr;
 }
+
+/**
+ * The Inception score (Salimans et al. 2016) of class probabilities [n, classes]
+ * (row-major): exp(E_x KL(p(y|x) || p(y))), p(y) the mean of the rows. With
+ * ganvas' digit classifier in place of Inception, it is the figure MNIST GAN
+ * papers report: 1 when every sample gets the same prediction, the number of
+ * classes when each is classified with confidence and the classes are equally
+ * frequent. Terms with p(y|x) = 0 count 0 (x log x -> 0).
+ */
+export function inceptionScore(probs: Float32Array | Float64Array, n: number): number {
+  const c = probs.length / n;
+  const marginal = new Float64Array(c);
+  for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) marginal[j]! += (probs[i * c + j] as number) / n;
+  let kl = 0;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < c; j++) {
+      const p = probs[i * c + j] as number;
+      if (p > 0) kl += p * (Math.log(p) - Math.log(marginal[j] as number));
+    }
+  return Math.exp(kl / n);
+}
+
+/** Squared Euclidean distances between the rows of a [n, d] and a [m, d] matrix, as [n, m]. */
+function squaredDistances(a: Float32Array, n: number, b: Float32Array, m: number, d: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) {
+        const x = (a[i * d + k] as number) - (b[j * d + k] as number);
+        s += x * x;
+      }
+      out[i * m + j] = s;
+    }
+  return out;
+}
+
+/** Each row's squared distance to its k-th nearest other row (the radius of its k-NN ball). */
+function kthNeighbourRadii(x: Float32Array, n: number, d: number, k: number): Float64Array {
+  const dist = squaredDistances(x, n, x, n, d);
+  const radii = new Float64Array(n);
+  const row = new Float64Array(n - 1);
+  for (let i = 0; i < n; i++) {
+    let w = 0;
+    for (let j = 0; j < n; j++) if (j !== i) row[w++] = dist[i * n + j] as number;
+    row.sort();
+    radii[i] = row[Math.min(k, n - 1) - 1] as number;
+  }
+  return radii;
+}
+
+/** The share of `query` rows inside some k-NN ball of the `support` rows (their radii given). */
+function insideManifold(
+  query: Float32Array,
+  nq: number,
+  support: Float32Array,
+  ns: number,
+  radii: Float64Array,
+  d: number,
+): number {
+  const dist = squaredDistances(query, nq, support, ns, d);
+  let inside = 0;
+  for (let i = 0; i < nq; i++)
+    for (let j = 0; j < ns; j++)
+      if ((dist[i * ns + j] as number) <= (radii[j] as number)) {
+        inside++;
+        break;
+      }
+  return nq === 0 ? 0 : inside / nq;
+}
+
+/**
+ * Improved precision and recall (Kynkäänniemi et al. 2019) of generated
+ * features against real ones (row-major [n, d] and [m, d]): each set's
+ * manifold is the union of balls around its points reaching their k-th
+ * nearest neighbour in the set (k = 3 as in the paper's figures); precision
+ * is the share of generated points inside the real manifold, recall the share
+ * of real points inside the generated one.
+ */
+export function precisionRecall(
+  fake: Float32Array,
+  nFake: number,
+  real: Float32Array,
+  nReal: number,
+  k = 3,
+): { precision: number; recall: number } {
+  const d = real.length / nReal;
+  return {
+    precision: insideManifold(fake, nFake, real, nReal, kthNeighbourRadii(real, nReal, d, k), d),
+    recall: insideManifold(real, nReal, fake, nFake, kthNeighbourRadii(fake, nFake, d, k), d),
+  };
+}

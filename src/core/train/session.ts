@@ -14,6 +14,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { datasetParamsSchema } from '../data/catalog.js';
 import type { DataAssets } from '../data/datasets.js';
 import type { AdversarialKind } from '../nodes/training.js';
+import type { QualityMetric } from '../project/schema.js';
 import { type ProjectAnalysis, validateProjectValue } from '../validate.js';
 import {
   type BackendChoice,
@@ -24,7 +25,8 @@ import {
   selectBackend,
 } from './backend.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
-import { digitFid, type FidFn, featureExtractor } from './fid.js';
+import { EarlyStopper, type EarlyStopState, type Evaluation, METRIC_INFO } from './early-stop.js';
+import { type DigitQualityFn, digitQuality } from './fid.js';
 import { imageGrid, type Rgba, scatter2d } from './images.js';
 import { meanPairwiseDistance, modeCoverage } from './metrics.js';
 import { type StepMetrics, Trainer } from './trainer.js';
@@ -63,6 +65,8 @@ export interface SessionOptions {
    * it (a file, a URL). Undefined (or resolving to undefined): no FID.
    */
   classifier?: () => Promise<tfl.LayersModel | undefined>;
+  /** The first run's early-stopping state to continue from (with `checkpoint`; see earlyStopping()). */
+  earlyStop?: EarlyStopState;
 }
 
 /** Quality figures of a run's samples at one step: the same figures in every shell. */
@@ -79,6 +83,34 @@ export interface QualityFigures {
   realDiversity?: number;
   /** Frechet distance of classifier features, 500 generated vs 1,000 real digits (MNIST 28x28 only). */
   fid?: number;
+  /** The Inception score analogue on the digit classifier, same 500 digits (1 to 10). */
+  inceptionScore?: number;
+  /** Improved precision and recall (k = 3) on the classifier's features, same digits and reference. */
+  precision?: number;
+  recall?: number;
+}
+
+/** A quality figure of a set of figures, by metric name (modeScore: modes covered + high-quality share). */
+export function qualityValue(q: QualityFigures, metric: QualityMetric): number | undefined {
+  if (metric === 'modeScore')
+    return q.modesCovered !== undefined && q.highQuality !== undefined ? q.modesCovered + q.highQuality : undefined;
+  return q[metric];
+}
+
+/** An early-stopping evaluation of a run, with the figures it was made from. */
+export interface RunEvaluation extends Evaluation {
+  run: number;
+  quality: QualityFigures;
+}
+
+/** The best state of a run so far, by its early-stopping figure: what shells write to best/. */
+export interface BestRun {
+  step: number;
+  metric: QualityMetric;
+  value: number;
+  quality: QualityFigures;
+  checkpoint: Uint8Array;
+  generator: GeneratorArtifacts | undefined;
 }
 
 /** A run's sample picture (an image grid, or 2D points over D's decision surface) and its quality figures. */
@@ -92,11 +124,15 @@ export interface RunSample {
 export type StopReason =
   | { kind: 'steps'; message: string }
   | { kind: 'diverged'; run: number; label: string; message: string }
-  | { kind: 'requested'; message: string };
+  | { kind: 'requested'; message: string }
+  /** Every run ended: at least one stopped early on its quality figure (the message says why). */
+  | { kind: 'early'; run: number; label: string; message: string };
 
 export interface SessionStep {
   /** One entry per run stepped (runs already at the target step are not). */
   metrics: StepMetrics[];
+  /** Early-stopping evaluations made after this step (settings.earlyStopping), one per run evaluated. */
+  evaluations?: RunEvaluation[];
   /** Set when this step ended the session. */
   stop?: StopReason;
 }
@@ -177,17 +213,28 @@ export async function chooseBackend(
   return selectBackend('auto', { trial, cacheKey: key, ...(opts.backendCache ? { cache: opts.backendCache } : {}) });
 }
 
+/** A run's early stopping: its rule, cadence, and why it stopped (once it has). */
+interface EarlyStopRun {
+  stopper: EarlyStopper;
+  every: number;
+  stopped?: string;
+  best?: BestRun;
+}
+
 export class TrainingSession {
   private requested = false;
   private diverged: StopReason | undefined;
+  /** The last figures of each run, by step: an evaluation's figures serve a picture at the same step. */
+  private readonly lastSample = new Map<number, { step: number; fid: boolean; sample: Omit<RunSample, 'run'> }>();
 
   private constructor(
     readonly backend: BackendChoice | undefined,
     private readonly runs: readonly SessionRun[],
     private readonly trainers: readonly Trainer[],
-    private readonly fid: FidFn | undefined,
+    private readonly fid: DigitQualityFn | undefined,
     /** The target step, or undefined for no limit. */
     readonly targetSteps: number | undefined,
+    private readonly early: readonly (EarlyStopRun | undefined)[],
   ) {}
 
   static async create(opts: SessionOptions): Promise<TrainingSession> {
@@ -219,7 +266,10 @@ export class TrainingSession {
         }
       }
       const fid = await makeFid(opts, opts.runs[0] as SessionRun, first);
-      return new TrainingSession(backend, opts.runs, trainers, fid, opts.steps);
+      // The digit figures serve every run whose samples are 28x28x1 digits (a comparison's runs share the data).
+      const early = opts.runs.map((r, i) => earlyStopRun(r, trainers[i] as Trainer, fid !== undefined));
+      if (opts.earlyStop && early[0]) early[0].stopper.restore(opts.earlyStop);
+      return new TrainingSession(backend, opts.runs, trainers, fid, opts.steps, early);
     } catch (e) {
       for (const t of trainers) t.dispose();
       throw e;
@@ -254,9 +304,35 @@ export class TrainingSession {
   get stopped(): StopReason | undefined {
     if (this.diverged) return this.diverged;
     if (this.requested) return { kind: 'requested', message: `stopped at step ${this.trainer(0).step}` };
-    if (this.targetSteps !== undefined && this.trainers.every((t) => t.step >= (this.targetSteps as number)))
+    const ended = this.trainers.map((t, i) => this.early[i]?.stopped !== undefined || this.reachedTarget(t));
+    if (ended.every(Boolean)) {
+      const i = this.early.findIndex((e) => e?.stopped !== undefined);
+      if (i >= 0) {
+        const message = this.early[i]!.stopped as string;
+        return { kind: 'early', run: i, label: this.runs[i]!.label, message };
+      }
       return { kind: 'steps', message: `reached step ${this.targetSteps}` };
+    }
     return undefined;
+  }
+
+  private reachedTarget(t: Trainer): boolean {
+    return this.targetSteps !== undefined && t.step >= this.targetSteps;
+  }
+
+  /**
+   * A run's early stopping: the figure judged, the best step and value so
+   * far, evaluations without improvement, and why it stopped (undefined when
+   * the project sets no early stopping).
+   */
+  earlyStopping(run = 0): (EarlyStopState & { every: number; stopped?: string }) | undefined {
+    const e = this.early[run];
+    return e ? { ...e.stopper.snapshot(), every: e.every, ...(e.stopped ? { stopped: e.stopped } : {}) } : undefined;
+  }
+
+  /** The run's best state by its early-stopping figure (checkpoint and generator), once it has one. */
+  best(run = 0): BestRun | undefined {
+    return this.early[run]?.best;
   }
 
   /** Ends the session before its next step (Ctrl-C, the panel's Stop). */
@@ -273,15 +349,48 @@ export class TrainingSession {
     const before = this.stopped;
     if (before) return { metrics: [], stop: before };
     const metrics: StepMetrics[] = [];
+    const evaluations: RunEvaluation[] = [];
     for (const [i, t] of this.trainers.entries()) {
-      if (this.targetSteps !== undefined && t.step >= this.targetSteps) continue;
+      if (this.reachedTarget(t) || this.early[i]?.stopped !== undefined) continue;
       const m = await t.trainStep();
       metrics.push(m);
       const bad = t.divergence(m);
       if (bad && !this.diverged) this.diverged = { kind: 'diverged', run: i, label: this.runs[i]!.label, message: bad };
+      const e = this.early[i];
+      if (e && !bad && t.step % e.every === 0) evaluations.push(await this.evaluate(i, e));
     }
     const stop = this.stopped;
-    return { metrics, ...(stop ? { stop } : {}) };
+    return { metrics, ...(evaluations.length > 0 ? { evaluations } : {}), ...(stop ? { stop } : {}) };
+  }
+
+  /** An early-stopping evaluation of a run at its step: its figure, the best kept, the rule applied. */
+  private async evaluate(run: number, e: EarlyStopRun): Promise<RunEvaluation> {
+    const t = this.trainer(run);
+    const sample = await this.sampleOf(run, true);
+    const value = qualityValue(sample.quality, e.stopper.metric);
+    const ev = e.stopper.observe(t.step, value ?? Number.NaN);
+    if (ev.improved)
+      e.best = {
+        step: t.step,
+        metric: e.stopper.metric,
+        value: ev.value,
+        quality: sample.quality,
+        checkpoint: await this.checkpoint(run),
+        generator: await this.generator(run),
+      };
+    if (ev.stop) e.stopped = ev.stop;
+    return { ...ev, run, quality: sample.quality };
+  }
+
+  /** A run's picture and figures at its step, computed once per step (with the digit figures when asked). */
+  private async sampleOf(run: number, fid: boolean): Promise<Omit<RunSample, 'run'>> {
+    const t = this.trainer(run);
+    const withFid = fid && this.fid !== undefined;
+    const last = this.lastSample.get(run);
+    if (last && last.step === t.step && last.fid === withFid) return last.sample;
+    const sample = await sampleRun(t, withFid ? this.fid : undefined);
+    this.lastSample.set(run, { step: t.step, fid: withFid, sample });
+    return sample;
   }
 
   /**
@@ -290,9 +399,8 @@ export class TrainingSession {
    * a shell that takes pictures more often than it needs that figure.
    */
   async sample(opts: { fid?: boolean } = {}): Promise<RunSample[]> {
-    const fid = opts.fid === false ? undefined : this.fid;
     const out: RunSample[] = [];
-    for (const [i, t] of this.trainers.entries()) out.push({ run: i, ...(await sampleRun(t, fid)) });
+    for (const i of this.trainers.keys()) out.push({ run: i, ...(await this.sampleOf(i, opts.fid !== false)) });
     return out;
   }
 
@@ -331,15 +439,35 @@ export class TrainingSession {
   }
 }
 
-/** The FID function when the first run trains on the digits and generates 28x28x1 samples. */
-async function makeFid(opts: SessionOptions, run: SessionRun, first: Trainer): Promise<FidFn | undefined> {
+/** A run's early stopping from its project's settings, with the metric resolved ('auto'); undefined when not set. */
+function earlyStopRun(run: SessionRun, t: Trainer, digits: boolean): EarlyStopRun | undefined {
+  const es = t.plan.settings.earlyStopping;
+  if (!es) return undefined;
+  const modes = t.modes() !== undefined;
+  const metric: QualityMetric | undefined =
+    es.metric !== 'auto' ? es.metric : digits ? 'fid' : modes ? 'modeScore' : undefined;
+  const digitMetric = metric === 'fid' || metric === 'inceptionScore' || metric === 'precision' || metric === 'recall';
+  const why =
+    metric === undefined
+      ? 'the project has no quality figure to judge (FID needs 28x28x1 digits from the bundled MNIST and the classifier; mode figures a 2D mixture)'
+      : digitMetric && !digits
+        ? `${METRIC_INFO[metric].label} needs a first run that generates 28x28x1 digits from the bundled MNIST, and the digit classifier`
+        : !digitMetric && !modes
+          ? `${METRIC_INFO[metric].label} needs a 2D mixture dataset (ring, grid)`
+          : undefined;
+  if (why || !metric) throw new SessionError(`${run.label}: early stopping: ${why}.`);
+  return { stopper: new EarlyStopper(metric, es.patience, es.minDelta, es.stop), every: es.every };
+}
+
+/** The digit figures' function when the first run trains on the digits and generates 28x28x1 samples. */
+async function makeFid(opts: SessionOptions, run: SessionRun, first: Trainer): Promise<DigitQualityFn | undefined> {
   if (!opts.classifier || !opts.assets?.mnist || !usesDigits(run.analysis)) return undefined;
   const probe = first.generate(1);
   const fits = probe.shape.join(',') === '1,28,28,1';
   probe.dispose();
   if (!fits) return undefined;
   const classifier = await opts.classifier();
-  return classifier ? digitFid(featureExtractor(classifier), opts.assets.mnist) : undefined;
+  return classifier ? digitQuality(classifier, opts.assets.mnist) : undefined;
 }
 
 /** The extent of a square view of a 2D mixture's modes, with a margin. */
@@ -347,7 +475,7 @@ function extentOf(centers: [number, number][]): number {
   return Math.max(...centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
 }
 
-async function sampleRun(t: Trainer, fid: FidFn | undefined): Promise<Omit<RunSample, 'run'>> {
+async function sampleRun(t: Trainer, fid: DigitQualityFn | undefined): Promise<Omit<RunSample, 'run'>> {
   const step = t.step;
   const quality: QualityFigures = { step };
   const modes = t.modes();
@@ -379,7 +507,7 @@ async function sampleRun(t: Trainer, fid: FidFn | undefined): Promise<Omit<RunSa
     if (fid && h === 28 && w === 28 && c === 1) {
       const many = t.generate(FID_SAMPLES, FID_SEED);
       try {
-        quality.fid = await fid(many);
+        Object.assign(quality, await fid(many));
       } finally {
         many.dispose();
       }

@@ -32,6 +32,7 @@ import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { makeOptimizer } from './optimizers.js';
+import { type LrSchedule, learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
 
 export interface TrainerOptions {
   seed?: number;
@@ -55,6 +56,8 @@ export interface StepMetrics {
   /** Wasserstein estimate E[D(real)] - E[D(fake)] for wgan losses. */
   wasserstein?: number;
   gradNorm: Record<Player, number>;
+  /** Each optimizer's learning rate in this step, as "lr/<optimizer id>" (see schedule.ts). */
+  lr: Record<string, number>;
   seconds: number;
 }
 
@@ -69,6 +72,8 @@ interface OptimizerEntry {
   player: Player;
   optimizer: tf.Optimizer;
   vars: tf.Variable[];
+  baseLr: number;
+  schedule: LrSchedule;
 }
 
 function variablesOf(model: tfl.LayersModel): tf.Variable[] {
@@ -120,7 +125,14 @@ export class Trainer {
     for (const player of ['D', 'G'] as Player[]) {
       for (const o of this.plan.players[player].optimizers) {
         const vars = (o.params.models as string[]).flatMap((m) => variablesOf(this.models.get(m) as tfl.LayersModel));
-        this.optimizers.push({ id: o.id, player, optimizer: makeOptimizer(o.params), vars });
+        this.optimizers.push({
+          id: o.id,
+          player,
+          optimizer: makeOptimizer(o.params),
+          vars,
+          baseLr: o.params.learningRate as number,
+          schedule: scheduleOf(o.params),
+        });
       }
     }
     this.vars = {
@@ -187,6 +199,13 @@ export class Trainer {
   /** One training step: D steps, then a G step, then the EMA update. Reads its metrics asynchronously. */
   async trainStep(): Promise<StepMetrics> {
     const t0 = performance.now();
+    // The rates of this step: a function of the step alone, so a resumed run continues at the same rate.
+    const lr: Record<string, number> = {};
+    for (const o of this.optimizers) {
+      const rate = learningRateAt(o.schedule, o.baseLr, this.step);
+      setLearningRate(o.optimizer, rate);
+      lr[`lr/${o.id}`] = rate;
+    }
     const kept = new Map<string, tf.Scalar>();
     for (let k = 0; k < this.dSteps; k++)
       for (const [name, v] of this.playerStep('D', k)) {
@@ -216,6 +235,7 @@ export class Trainer {
       step: this.step,
       losses,
       gradNorm: { D: get('|grad D|') ?? 0, G: get('|grad G|') ?? 0 },
+      lr,
       seconds: (performance.now() - t0) / 1000,
     };
     const dReal = get('D(real)');

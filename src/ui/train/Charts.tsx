@@ -1,7 +1,8 @@
 /**
  * The panel's charts (uPlot): every run's losses, loss terms, D(real) and
- * D(fake), gradient norms step by step, and the quality figures at each
- * sample picture (modes covered for 2D mixtures, FID for digits).
+ * D(fake), gradient norms and learning rates step by step, and the quality
+ * figures at each sample picture (modes covered for 2D mixtures; FID,
+ * Inception score, precision and recall for digits).
  */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
@@ -15,6 +16,8 @@ type Metric<R> = { name: string; get: (row: R) => number | undefined };
 export function metricsOf(runs: readonly RunView[]): Record<string, Metric<StepMetrics>[]> {
   const terms = new Set<string>();
   for (const r of runs) for (const k of Object.keys(r.history[0]?.losses ?? {})) if (k.includes('/')) terms.add(k);
+  const rates = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(r.history[0]?.lr ?? {})) rates.add(k);
   return {
     losses: [
       { name: 'D', get: (m) => m.losses.D },
@@ -29,6 +32,8 @@ export function metricsOf(runs: readonly RunView[]): Record<string, Metric<StepM
       { name: '|grad D|', get: (m) => m.gradNorm.D },
       { name: '|grad G|', get: (m) => m.gradNorm.G },
     ],
+    // Each optimizer's rate, step by step (its schedule: core/train/schedule.ts).
+    'learning rate': [...rates].sort().map((k) => ({ name: k, get: (m: StepMetrics) => m.lr?.[k] })),
   };
 }
 
@@ -44,6 +49,13 @@ export function qualityMetricsOf(runs: readonly RunView[]): Record<string, Metri
       { name: 'high-quality share x modes', get: hqTimesModes },
     ];
   if (has('fid')) out['FID (digits, lower is better)'] = [{ name: 'FID', get: (q) => q.fid }];
+  if (has('inceptionScore'))
+    out['Inception score (digit classifier, 1 to 10)'] = [{ name: 'IS', get: (q) => q.inceptionScore }];
+  if (has('precision'))
+    out['precision / recall (k = 3)'] = [
+      { name: 'precision', get: (q) => q.precision },
+      { name: 'recall', get: (q) => q.recall },
+    ];
   return out;
 }
 

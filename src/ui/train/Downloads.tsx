@@ -1,5 +1,6 @@
 /**
- * What a run gives back: the generator (tfjs' LayersModel format), the
+ * What a run gives back: the generator (tfjs' LayersModel format), the best
+ * one by the early-stopping figure (with its checkpoint), the
  * sample picture shown (taken from the store, encoded as PNG), a checkpoint,
  * and a run resumed from a checkpoint file.
  */
@@ -37,6 +38,24 @@ export function Downloads(props: {
       >
         Download generator
       </button>
+      {snap.runs[0]?.evaluations.some((e) => e.improved) && (
+        <button
+          className="gv-button"
+          disabled={!readable}
+          data-testid="download-best"
+          onClick={async () => {
+            // The best generator by the early-stopping figure, and its checkpoint.
+            const b = await store.best().catch(fail);
+            if (!b?.generator) return;
+            const json = generatorModelJson(b.generator, 'generator-best.weights.bin');
+            download('generator-best.json', new Blob([json], { type: 'application/json' }));
+            download('generator-best.weights.bin', new Blob([b.generator.weightData]));
+            download('checkpoint-best.gnvs', new Blob([b.checkpoint.slice().buffer as ArrayBuffer]));
+          }}
+        >
+          Download best generator (step {snap.runs[0].evaluations[snap.runs[0].evaluations.length - 1]?.best.step})
+        </button>
+      )}
       <button
         className="gv-button"
         disabled={!readable}

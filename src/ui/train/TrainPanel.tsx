@@ -5,7 +5,9 @@
  * side-by-side comparison run with another adversarial loss, same seed and data;
  * the dataset (bundled, or a folder of images chosen or dropped here), checked
  * against the models by the project's own validation; quality figures over
- * time (modes covered for 2D mixtures, FID for digits).
+ * time (modes covered for 2D mixtures; FID, Inception score, precision and
+ * recall for digits) and learning rates; with early stopping, the best step
+ * so far and why the run stopped, and the best generator to download.
  *
  * The run and everything it shows live in a TrainStore (store.ts, no React),
  * whose status is one state machine (machine.ts); the views here subscribe to
@@ -30,7 +32,7 @@ import { droppedFiles } from './folder.js';
 import { RunControls } from './RunControls.js';
 import { SamplePictures, Scrubber } from './Samples.js';
 import { StabilityTable } from './StabilityTable.js';
-import { type StartOptions, TrainStore } from './store.js';
+import { earlyStopSummary, type StartOptions, TrainStore } from './store.js';
 import { useTrainStore } from './useTrainStore.js';
 import { serveWasmFromBundle } from './wasm.js';
 
@@ -95,6 +97,13 @@ export function TrainPanel({
   const canTrain = blocked === undefined;
   const onFolder = (files: File[], name: string) => void loadFolder(store, analysis, onDataset, files, name);
   const hasSteps = snap.runs.length > 0 && snap.runs[0]!.history.length > 0;
+  const patience = analysis.project?.training?.settings.earlyStopping?.patience;
+  const best = snap.runs
+    .map((r) => {
+      const line = earlyStopSummary(r, patience);
+      return line && (snap.runs.length > 1 ? `${r.label}: ${line}` : line);
+    })
+    .filter(Boolean);
   return (
     <section
       className="gv-train"
@@ -136,6 +145,11 @@ export function TrainPanel({
       {snap.message && (
         <p role="alert" className="gv-field-error">
           {snap.message}
+        </p>
+      )}
+      {best.length > 0 && (
+        <p className="gv-where" data-testid="train-best">
+          {best.join(' · ')}
         </p>
       )}
       <div className="gv-train-body">

@@ -15,6 +15,7 @@ import type { AdversarialKind } from '../../core/nodes/index.js';
 import type { BackendChoice, BackendPreference } from '../../core/train/index.js';
 import {
   analyzeRun,
+  type BestRun,
   type GeneratorArtifacts,
   type RunSample,
   type SessionStep,
@@ -50,6 +51,8 @@ export interface Engine {
   checkpoint(): Promise<Uint8Array>;
   /** The first run's generator in tfjs' LayersModel format. */
   generator(): Promise<GeneratorArtifacts | undefined>;
+  /** The first run's best state by its early-stopping figure (checkpoint and generator), if it has one. */
+  best(): Promise<BestRun | undefined>;
   dispose(): void;
 }
 
@@ -112,6 +115,9 @@ export class LocalEngine implements Engine {
   generator(): Promise<GeneratorArtifacts | undefined> {
     return this.session.generator();
   }
+  async best(): Promise<BestRun | undefined> {
+    return this.session.best();
+  }
   dispose(): void {
     this.session.dispose();
   }
@@ -124,6 +130,7 @@ type Request =
   | { method: 'sample'; fid?: boolean }
   | { method: 'checkpoint' }
   | { method: 'generator' }
+  | { method: 'best' }
   | { method: 'dispose' };
 export type WorkerRequest = { id: number } & Request;
 export type WorkerReply = { id: number } & (
@@ -185,6 +192,9 @@ export class WorkerEngine implements Engine {
   }
   generator(): Promise<GeneratorArtifacts | undefined> {
     return this.call({ method: 'generator' });
+  }
+  best(): Promise<BestRun | undefined> {
+    return this.call({ method: 'best' });
   }
   dispose(): void {
     this.worker.terminate();

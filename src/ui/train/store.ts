@@ -10,10 +10,14 @@ import type { AdversarialKind } from '../../core/nodes/index.js';
 import { applyParamChange, parseParamChange } from '../../core/project/index.js';
 import {
   type BackendPreference,
+  type BestRun,
   checkCheckpoint,
+  fmtFigure,
   type GeneratorArtifacts,
+  METRIC_INFO,
   type QualityFigures,
   type Rgba,
+  type RunEvaluation,
   type StepMetrics,
 } from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
@@ -26,6 +30,10 @@ export interface RunView {
   /** Append-only for the run's lifetime; `version` in the snapshot says when it grew. */
   history: StepMetrics[];
   quality: QualityFigures[];
+  /** Early-stopping evaluations (settings.earlyStopping), in order; the last says the best so far. */
+  evaluations: RunEvaluation[];
+  /** Why the run stopped early (the rule's sentence), once it has. */
+  stoppedEarly?: string;
   started: number;
   diverged: boolean;
 }
@@ -104,6 +112,25 @@ const INITIAL: TrainSnapshot = {
   folder: undefined,
   loading: '',
 };
+
+/**
+ * A run's early stopping in a sentence, for the panel: "Best FID 23.1 at step
+ * 2,000; 2 of 5 evaluations since without improvement", or "...; stopped
+ * early" once the rule stopped the run (the alert says why). Undefined before
+ * the first evaluation.
+ */
+export function earlyStopSummary(run: RunView, patience?: number): string | undefined {
+  const last = run.evaluations[run.evaluations.length - 1];
+  if (!last) return undefined;
+  const label = METRIC_INFO[last.metric].label;
+  const of = patience !== undefined ? ` of ${patience}` : '';
+  const since =
+    last.wait > 0
+      ? `; ${last.wait}${of} evaluation${(patience ?? last.wait) === 1 ? '' : 's'} since without improvement`
+      : '';
+  const tail = run.stoppedEarly ? '; stopped early' : since;
+  return `Best ${label} ${fmtFigure(last.best.value)} at step ${fmtFigure(last.best.step)}${tail}`;
+}
 
 /** The pictures shown: the scrubbed gallery entry, or the latest. */
 export function shownPictures(s: TrainSnapshot): { step: number | undefined; pictures: (Rgba | undefined)[] } {
@@ -221,7 +248,7 @@ export class TrainStore {
       batchSize: e.batchSize,
       step: e.steps[0] ?? 0,
       rate: 0,
-      runs: runs.map((r) => ({ label: r.label, history: [], quality: [], started, diverged: false })),
+      runs: runs.map((r) => ({ label: r.label, history: [], quality: [], evaluations: [], started, diverged: false })),
       gallery: [],
       scrub: undefined,
       version: this.snap.version + 1,
@@ -260,6 +287,11 @@ export class TrainStore {
         if (this.engine !== e) return; // replaced or disposed meanwhile
         const runs = this.snap.runs;
         r.metrics.forEach((m, i) => runs[i]?.history.push(m));
+        for (const ev of r.evaluations ?? []) {
+          const run = runs[ev.run];
+          run?.evaluations.push(ev);
+          if (run && ev.stop) run.stoppedEarly = ev.stop;
+        }
         const now = e.steps[0] ?? 0;
         const elapsed = (this.now() - t0) / 1000;
         this.set({ step: now, rate: elapsed > 0 ? (now - start) / elapsed : 0, version: this.snap.version + 1 });
@@ -320,6 +352,10 @@ export class TrainStore {
   /** The first run's generator (tfjs LayersModel artifacts), when there is a run. */
   async generator(): Promise<GeneratorArtifacts | undefined> {
     return this.engine?.generator();
+  }
+  /** The first run's best state by its early-stopping figure, when it has one. */
+  async best(): Promise<BestRun | undefined> {
+    return this.engine?.best();
   }
   /** The first run's checkpoint (GNVS bytes), when there is a run. */
   async checkpoint(): Promise<Uint8Array | undefined> {

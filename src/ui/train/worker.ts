@@ -29,6 +29,8 @@ async function answer(req: WorkerRequest): Promise<unknown> {
       return engine.checkpoint();
     case 'generator':
       return engine.generator();
+    case 'best':
+      return engine.best();
     case 'dispose':
       engine.dispose();
       engine = undefined;
