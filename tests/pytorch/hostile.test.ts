@@ -153,3 +153,40 @@ describe('the PyTorch export with hostile names', () => {
     expect(noTorch.stderr).toContain('needs torch');
   });
 });
+
+describe('learning-rate schedules in the PyTorch export', () => {
+  it("train.py's rates equal ganvas' learningRateAt at every step (warm-up, linear, cosine)", async () => {
+    const { learningRateAt, scheduleOf } = await import('../../src/core/train/schedule.js');
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8'));
+    const opts = p.training.nodes.filter((n: { type: string }) => n.type === 'Optimizer');
+    opts[0].params = {
+      ...opts[0].params,
+      schedule: 'linear',
+      warmupSteps: 3,
+      decayStart: 5,
+      decaySteps: 10,
+      minLrFactor: 0.1,
+    };
+    opts[1].params = { ...opts[1].params, schedule: 'cosine', decayStart: 2, decaySteps: 7 };
+    const a = validateProjectText(JSON.stringify(p));
+    const dir = join(DIR, 'schedule');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'train.py'), exportProjectPyTorch(a));
+    const r = spawnSync(PYTHON, ['train.py', '--steps', '20', '--out', 'run', '--quiet', '--every', '100'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const steps = readFileSync(join(dir, 'run/metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'step');
+    expect(steps).toHaveLength(20);
+    for (const line of steps)
+      for (const o of opts) {
+        const want = learningRateAt(scheduleOf(o.params), o.params.learningRate, line.step - 1);
+        expect(Math.abs(line.lr[`lr/${o.id}`] - want)).toBeLessThan(1e-12 + 1e-9 * want);
+      }
+  });
+});

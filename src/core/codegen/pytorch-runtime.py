@@ -608,6 +608,22 @@ class TfRMSprop(torch.optim.Optimizer):
                 p.sub_(st["mom"])
 
 
+def learning_rate_at(cfg, step):
+    """An Optimizer node's learning rate at `step` (steps done before this update), as ganvas'
+    src/core/train/schedule.ts: base * warm-up * decay; decay constant, linear to minLrFactor over decaySteps after
+    decayStart (pix2pix/CycleGAN), or cosine to the same floor (torch's CosineAnnealingLR)."""
+    base = cfg["learningRate"]
+    kind = cfg.get("schedule", "constant")
+    warm_steps = cfg.get("warmupSteps", 0)
+    warm = min(1.0, (step + 1) / warm_steps) if warm_steps > 0 else 1.0
+    decay = 1.0
+    if kind in ("linear", "cosine"):
+        floor = cfg.get("minLrFactor", 0.0)
+        t = min(1.0, max(0.0, (step - cfg.get("decayStart", 0)) / max(1, cfg.get("decaySteps", 1000))))
+        decay = 1 - (1 - floor) * t if kind == "linear" else floor + (1 - floor) * (1 + math.cos(math.pi * t)) / 2
+    return base * warm * decay
+
+
 def make_optimizer(params, cfg):
     """An Optimizer node's settings as a torch optimizer (Adam/RMSProp/SGD with its learning rate and moments)."""
     lr = cfg["learningRate"]

@@ -821,7 +821,7 @@ def model_params(names):
 def make_optimizers():
     out = []
     for o in OPTIMIZERS:
-        out.append({"player": o["player"], "id": o["id"], "params": model_params(o["models"]), "opt": make_optimizer(model_params(o["models"]), o)})
+        out.append({"player": o["player"], "id": o["id"], "cfg": o, "params": model_params(o["models"]), "opt": make_optimizer(model_params(o["models"]), o)})
     return out
 
 
@@ -906,6 +906,8 @@ class Run:
         grads = [p.grad for o in mine for p in o["params"] if p.grad is not None]
         gnorm = torch.sqrt(sum(g.float().square().sum() for g in grads)) if grads else torch.zeros(())
         for o in mine:
+            for group in o["opt"].param_groups:  # the node's schedule (constant unless set)
+                group["lr"] = learning_rate_at(o["cfg"], self.step)
             o["opt"].step()
         out = {k: v.detach().float() for k, v in terms.items()}
         out[player] = total.detach()
@@ -934,7 +936,8 @@ class Run:
             values /= self.world
         v = dict(zip(names, values.tolist()))
         losses = {k: x for k, x in v.items() if not k.startswith("|grad") and k not in ("D(real)", "D(fake)")}
-        line = {"type": "step", "step": self.step, "losses": losses, "gradNorm": {"D": v.get("|grad D|", 0.0), "G": v.get("|grad G|", 0.0)}}
+        lr = {"lr/" + o["id"]: learning_rate_at(o["cfg"], self.step - 1) for o in self.optimizers}
+        line = {"type": "step", "step": self.step, "losses": losses, "gradNorm": {"D": v.get("|grad D|", 0.0), "G": v.get("|grad G|", 0.0)}, "lr": lr}
         if "D(real)" in v:
             line["dReal"], line["dFake"] = v["D(real)"], v["D(fake)"]
             if any(KIND.get(k) == "wgan" for k in KIND):
