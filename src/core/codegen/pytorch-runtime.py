@@ -369,14 +369,20 @@ def init_tensor(t, spec, fan_in=None, fan_out=None):
             return t.uniform_(cfg.get("minval", -0.05), cfg.get("maxval", 0.05))
         if name == "Orthogonal":
             return nn.init.orthogonal_(t, gain=cfg.get("gain", 1.0))
-        fi, fo = fan_in or 1, fan_out or 1
-        if name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LeCunUniform", "LeCunNormal", "VarianceScaling"):
-            scale = {"Glorot": 1.0, "He": 2.0, "LeCun": 1.0}.get(name[:-7] if name.endswith("Uniform") else name[:-6], cfg.get("scale", 1.0))
-            n = (fi + fo) / 2 if name.startswith("Glorot") else fi
-            if name.endswith("Uniform"):
+        fi, fo = max(1, fan_in or 1), max(1, fan_out or 1)
+        # Variance scaling as TensorFlow.js does it: scale / n with n = fan_in, or (fan_in + fan_out) / 2 for Glorot;
+        # uniform on +-sqrt(3 scale / n), or a normal of std sqrt(scale / n) truncated at 2 std (tfjs does not
+        # rescale the truncated normal, unlike Keras).
+        kinds = {"GlorotUniform": (1.0, "avg", "uniform"), "GlorotNormal": (1.0, "avg", "normal"),
+                 "HeUniform": (2.0, "in", "uniform"), "HeNormal": (2.0, "in", "normal"),
+                 "LeCunUniform": (1.0, "in", "uniform"), "LeCunNormal": (1.0, "in", "normal")}
+        if name in kinds or name == "VarianceScaling":
+            scale, mode, dist = kinds.get(name) or (cfg.get("scale", 1.0), {"fanIn": "in", "fanOut": "out", "fanAvg": "avg"}[cfg.get("mode", "fanIn")], "uniform" if cfg.get("distribution") == "uniform" else "normal")
+            n = {"in": fi, "out": fo, "avg": (fi + fo) / 2}[mode]
+            if dist == "uniform":
                 limit = math.sqrt(3 * scale / n)
                 return t.uniform_(-limit, limit)
-            std = math.sqrt(scale / n) / 0.87962566103423978  # Keras' truncated normal, cut at 2 std
+            std = math.sqrt(scale / n)
             return nn.init.trunc_normal_(t, 0.0, std, -2 * std, 2 * std)
     raise ValueError(f"unknown initializer {name!r}")
 

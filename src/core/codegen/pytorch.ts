@@ -57,6 +57,9 @@ export type WeightName = [
 ];
 
 type Init = { className: string; config?: Record<string, unknown> };
+/** The default kernel initializer of tfjs' own dense and convolution layers (a 2-std truncated normal). */
+const TFJS_KERNEL: Init = { className: 'GlorotNormal' };
+/** The default of ganvas' custom layers (nodes/layers/custom.ts). */
 const GLOROT: Init = { className: 'GlorotUniform' };
 
 /** What one LayerSpec becomes: a module (or none), how the forward pass applies it, its weights and their initialization. */
@@ -132,7 +135,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
         return mod(`nn.Linear(${fi}, ${units}, bias=${pyLit(bias)})`, {
           weights: [['weight', 'kernel', 'dense'], ...(bias ? [['bias', 'bias', 'same'] as const] : [])],
           init: (a) => [
-            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', GLOROT), fi, units),
+            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', TFJS_KERNEL), fi, units),
             ...biasInit(bias, fi, units)(a),
           ],
         });
@@ -156,7 +159,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
         return mod(module, {
           weights: [['weight', 'kernel', 'conv'], ...(bias ? [['bias', 'bias', 'same'] as const] : [])],
           init: (a) => [
-            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', GLOROT), k * k * c, k * k * f),
+            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', TFJS_KERNEL), k * k * c, k * k * f),
             ...biasInit(bias, k * k * c, k * k * f)(a),
           ],
         });
@@ -187,7 +190,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
         return mod(module, {
           weights: [['weight', 'kernel', 'conv_t'], ...(bias ? [['bias', 'bias', 'same'] as const] : [])],
           init: (a) => [
-            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', GLOROT), k * k * f, k * k * c),
+            initLine(`${a}.weight`, initOf(cfg, 'kernelInitializer', TFJS_KERNEL), k * k * f, k * k * c),
             ...biasInit(bias, k * k * f, k * k * c)(a),
           ],
         });
