@@ -11,7 +11,7 @@
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -21,7 +21,7 @@ import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText } from '../src/core/validate.js';
 import { forTraining } from '../tests/fixtures/templates.js';
-import { machine, writeSection } from './common.js';
+import { machine, readResults, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const quick = process.argv.includes('--quick');
@@ -143,8 +143,25 @@ for (const [file, batch, warm, steps, distributed] of plan) {
   rows.push(row);
   console.log(JSON.stringify(row));
 }
+/** Debian's BLAS alternative that torch's libblas resolves to: the reference BLAS or OpenBLAS. */
+function blas(): string {
+  try {
+    const path = realpathSync('/etc/alternatives/libblas.so.3-x86_64-linux-gnu');
+    return path.includes('openblas') ? 'openblas' : path.includes('/blas/') ? 'reference' : path;
+  } catch {
+    return 'unknown';
+  }
+}
+const previous = (readResults() as Record<string, { runs?: Record<string, unknown> }>).pytorch?.runs ?? {};
+const which = blas();
 writeSection('pytorch', {
-  machine: machine({ torch: version.stdout.trim().split(' ')[0], python: PYTHON }),
-  note: "Same run, same batch, one thread each: ganvas' Trainer on tfjs WASM (Node) and the exported train.py (torch CPU, torch.set_num_threads(1)); torchrun: 2 processes x 1 thread, gloo, the same global batch. torch's BLAS is whatever the Python's torch links (Debian's python3-torch: the reference BLAS unless libopenblas0 is installed).",
-  rows,
+  note: "Same run, same batch, one thread each: ganvas' Trainer on tfjs WASM (Node) and the exported train.py (torch CPU, torch.set_num_threads(1)); torchrun: 2 processes x 1 thread, gloo, the same global batch. Runs are kept per BLAS (Debian's python3-torch uses the reference BLAS unless libopenblas0 is installed).",
+  runs: {
+    ...previous,
+    [which]: {
+      machine: machine({ torch: version.stdout.trim().split(' ')[0], python: PYTHON, blas: which }),
+      quick,
+      rows,
+    },
+  },
 });

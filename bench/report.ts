@@ -281,6 +281,37 @@ p(
   'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.',
   '',
 );
+const pt = r.pytorch as Any | undefined;
+if (pt?.runs) {
+  p(
+    '## The PyTorch export beside tfjs (`bench/pytorch.ts`)',
+    '',
+    `${pt.note} ms per step (D steps included); "speed-up" is tfjs / torch.`,
+    '',
+  );
+  for (const [name, run] of Object.entries(pt.runs as Record<string, Any>)) {
+    p(
+      `### torch ${run.machine?.torch ?? ''} with the ${name} BLAS${run.quick ? ' (quick run: few steps)' : ''}`,
+      '',
+      machineLine(run.machine),
+      '',
+    );
+    p(
+      '| template | batch | tfjs WASM | torch, 1 process | speed-up | torchrun, 2 processes | load (1 min) |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const x of run.rows as Any[])
+      p(
+        `| ${x.template} | ${x.batch} | ${f(x.tfjsWasmMs)} ms | ${typeof x.torchMs === 'number' ? `${f(x.torchMs)} ms` : x.torchMs} | ${f(x.speedup, 2)}x | ${x.torchrun2Ms === undefined ? '-' : typeof x.torchrun2Ms === 'number' ? `${f(x.torchrun2Ms)} ms` : x.torchrun2Ms} | ${f(x.load1, 1)} |`,
+      );
+    p('');
+  }
+  p(
+    'On 2 cores under load, 2 torchrun processes compete with each other and with the rest of the machine: the multi-process rows show that the distributed path runs, not its scaling. On a machine with one GPU per process the recipe is the same (docs/export.md).',
+    '',
+  );
+}
+
 p(
   '## tfjs defects that shaped these numbers',
   '',

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MNIST_BIN, ROOT } from '../../src/cli/assets.js';
 import { exportProjectPyTorch } from '../../src/cli/export.js';
@@ -17,6 +18,14 @@ import { PYTHON } from './harness.js';
 
 const DIR = join(ROOT, 'test-results/pytorch-run');
 const env = { ...process.env, OMP_NUM_THREADS: '1' };
+
+/** torchrun's arguments: 2 processes, a port of their own (a bench or another run may hold 29500). */
+const torchrun = () => [
+  '-m',
+  'torch.distributed.run',
+  '--nproc_per_node=2',
+  `--master_port=${30000 + Math.floor(Math.random() * 20000)}`,
+];
 
 function exportTo(template: string, name: string): string {
   const a = validateProjectText(readFileSync(join(ROOT, 'templates', template), 'utf8'));
@@ -60,9 +69,7 @@ describe('train.py under torchrun', () => {
     py(['train.py', '--steps', '5', '--batch', '64', '--out', 'one', '--quiet', '--every', '1000'], dir);
     py(
       [
-        '-m',
-        'torch.distributed.run',
-        '--nproc_per_node=2',
+        ...torchrun(),
         '--redirects',
         '1',
         '--tee',
@@ -105,9 +112,7 @@ describe('train.py under torchrun', () => {
     const mnist = ['--mnist', MNIST_BIN];
     py(
       [
-        '-m',
-        'torch.distributed.run',
-        '--nproc_per_node=2',
+        ...torchrun(),
         '--redirects',
         '1',
         '--tee',
@@ -156,6 +161,104 @@ describe('train.py under torchrun', () => {
     expect(metadata.model).toBe('generator');
     const kernel = tensors.find((t) => t.name === 'g_fc/kernel');
     expect(kernel?.shape).toEqual([64, 7 * 7 * 64]); // tfjs' Dense kernel layout [in, out] (torch's is [out, in])
+  });
+
+  it('an image folder streams through a DataLoader and a DistributedSampler, in 1 and 2 processes; --onnx and --amp bf16 run', () => {
+    const dir = join(DIR, 'folder');
+    mkdirSync(join(dir, 'images/sub'), { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const png = new PNG({ width: 10, height: 10 });
+      for (let k = 0; k < 100; k++) png.data.set([(k * 7 + i * 20) % 256, 0, 0, 255], k * 4);
+      writeFileSync(join(dir, i % 2 ? 'images/sub' : 'images', `d${i}.png`), PNG.sync.write(png));
+    }
+    const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, params });
+    const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k], target: t }));
+    const project = {
+      format: 'ganvas/1',
+      name: 'folder',
+      models: {
+        generator: {
+          nodes: [
+            node('z', 'Noise', { dim: 4 }),
+            node('fc', 'Dense', { units: 64 }),
+            node('r', 'Reshape', { shape: [8, 8, 1] }),
+            node('t', 'Tanh'),
+            node('img', 'Output'),
+          ],
+          edges: chain(['z', 'fc', 'r', 't', 'img']),
+        },
+        discriminator: {
+          nodes: [
+            node('x', 'Input', { shape: [8, 8, 1] }),
+            node('f', 'Flatten'),
+            node('d', 'Dense', { units: 1 }),
+            node('logit', 'Output'),
+          ],
+          edges: chain(['x', 'f', 'd', 'logit']),
+        },
+      },
+      training: {
+        nodes: [
+          node('data', 'Dataset', { source: 'folder', path: 'images', width: 8, height: 8, channels: 1 }),
+          node('noise', 'NoiseSource', { dim: 4 }),
+          node('G', 'ModelCall', { model: 'generator' }),
+          node('D_real', 'ModelCall', { model: 'discriminator' }),
+          node('D_fake', 'ModelCall', { model: 'discriminator' }),
+          node('loss', 'AdversarialLoss', {}),
+          node('opt_G', 'Optimizer', { player: 'G', models: ['generator'] }),
+          node('opt_D', 'Optimizer', { player: 'D', models: ['discriminator'] }),
+        ],
+        edges: [
+          { source: 'noise', target: 'G', targetPort: 'z' },
+          { source: 'G', sourcePort: 'img', target: 'D_fake', targetPort: 'x' },
+          { source: 'data', sourcePort: 'x', target: 'D_real', targetPort: 'x' },
+          { source: 'D_real', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
+          { source: 'D_fake', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
+        ],
+        settings: { batchSize: 4, seed: 0 },
+      },
+    };
+    const a = validateProjectText(JSON.stringify(project));
+    expect(a.status).toBe('ok');
+    writeFileSync(join(dir, 'train.py'), exportProjectPyTorch(a));
+    const one = py(['train.py', '--steps', '4', '--out', 'one', '--onnx', '--amp', 'bf16'], dir);
+    expect(one.stderr).toContain('wrote generator.onnx');
+    py(
+      [
+        ...torchrun(),
+        '--redirects',
+        '1',
+        '--tee',
+        '1',
+        '--log_dir',
+        join(dir, 'logs'),
+        'train.py',
+        '--steps',
+        '4',
+        '--out',
+        'two',
+        '--quiet',
+      ],
+      dir,
+    );
+    for (const run of ['one', 'two']) {
+      const steps = readFileSync(join(dir, run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'step');
+      expect(steps.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+      expect(steps.every((l) => Number.isFinite(l.losses.D))).toBe(true);
+    }
+    const empty = join(dir, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const r = spawnSync(PYTHON, ['train.py', '--steps', '1', '--data', empty, '--out', 'none'], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`no images under '${empty}'`);
   });
 
   it('says what is wrong with a damaged checkpoint, and exits non-zero', () => {

@@ -23,6 +23,7 @@ import zlib
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.data
 
 
 # ---------------------------------------------------------------- layout
@@ -715,7 +716,7 @@ class Dataset:
             images, self.labels = read_mnist_bin(mnist_path)
             self.digits = resize_digits(images, p["size"]).unsqueeze(1)  # [N,1,S,S] in [0,1]
         elif src == "folder":
-            self.images = read_image_folder(folder or p["path"], p["height"], p["width"], p["channels"])
+            self.images = ImageFolder(folder or p["path"], p["height"], p["width"], p["channels"])
         else:
             raise DataError(f"unknown dataset source {src!r}")
 
@@ -727,9 +728,9 @@ class Dataset:
         if src in ("ring", "grid"):
             k = torch.randint(len(self.centers), (n,), generator=gen)
             return {"x": self.centers[k] + p["std"] * torch.randn(n, 2, generator=gen)}
-        if src == "folder":
+        if src == "folder":  # random picks (samples); training streams through folder_batches
             k = torch.randint(len(self.images), (n,), generator=gen)
-            return {"x": self.images[k] * 2 - 1}
+            return {"x": torch.stack([self.images[int(i)] for i in k])}
         pick = lambda: torch.randint(len(self.digits), (n,), generator=gen)
         if src == "mnist":
             k = pick()
@@ -744,12 +745,7 @@ class Dataset:
         return {"a": image(inp), "b": image(target)}
 
 
-def read_image_folder(path, height, width, channels):
-    """Every PNG/JPEG/BMP/GIF/WebP under `path`, resized to width x height, [N,C,H,W] in [0,1]."""
-    try:
-        from PIL import Image
-    except ImportError:
-        raise DataError("image folders need Pillow: pip install pillow (or apt-get install python3-pil)") from None
+def _image_files(path):
     files = sorted(
         os.path.join(root, f)
         for root, _, names in os.walk(path)
@@ -758,13 +754,46 @@ def read_image_folder(path, height, width, channels):
     )
     if not files:
         raise DataError(f"no images under {path!r}")
-    out = torch.empty(len(files), channels, height, width)
-    for i, f in enumerate(files):
-        with Image.open(f) as im:
-            im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-            px = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(height, width, channels)
-            out[i] = px.permute(2, 0, 1).float() / 255
-    return out
+    return files
+
+
+def _read_image(file, height, width, channels):
+    """One image as [C,H,W] in [0,1], resized bilinearly to width x height."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DataError("image folders need Pillow: pip install pillow (or apt-get install python3-pil)") from None
+    with Image.open(file) as im:
+        im = im.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+        px = torch.frombuffer(bytearray(im.tobytes()), dtype=torch.uint8).view(height, width, channels)
+    return px.permute(2, 0, 1).float() / 255
+
+
+class ImageFolder(torch.utils.data.Dataset):
+    """The images under a folder, read when asked for: [C,H,W] in [-1,1] (a DataLoader's dataset)."""
+
+    def __init__(self, path, height, width, channels):
+        self.files = _image_files(path)
+        self.shape = (height, width, channels)
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, i):
+        return _read_image(self.files[i], *self.shape) * 2 - 1
+
+
+def folder_batches(folder, local_batch, seed, rank=0, world=1, workers=2):
+    """Endless batches of one process's share of an image folder: a DataLoader over a DistributedSampler
+    (shuffled per epoch from the seed; each process sees its own part of every epoch)."""
+    sampler = torch.utils.data.distributed.DistributedSampler(folder, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=len(folder) >= world)
+    loader = torch.utils.data.DataLoader(folder, batch_size=local_batch, sampler=sampler, num_workers=workers, drop_last=len(folder) // world >= local_batch, persistent_workers=workers > 0)
+    epoch = 0
+    while True:
+        sampler.set_epoch(epoch)
+        for batch in loader:
+            yield batch
+        epoch += 1
 
 
 # ---------------------------------------------------------------- pictures (PNG with zlib, no Pillow)

@@ -735,6 +735,7 @@ const RUNTIME_NAMES = [
   'TfRMSprop',
   'Dataset',
   'DataError',
+  'ImageFolder',
   'Sources',
   'Run',
   'SETTINGS',
@@ -758,10 +759,13 @@ const RUNTIME_NAMES = [
 const DRIVER = String.raw`# ---------------------------------------------------------------- driver
 class Sources:
     """The run's random streams. Data, noise, labels and penalty draws come from one seeded generator on the CPU,
-    drawn for the global batch and sliced per process: a run gives the same numbers for any number of processes."""
+    drawn for the global batch and sliced per process: a run gives the same numbers for any number of processes.
+    Image folders are the exception: they stream through a DataLoader and a DistributedSampler (stream=True)."""
 
-    def __init__(self, seed, device, rank=0, world=1, datasets=None):
+    def __init__(self, seed, device, rank=0, world=1, datasets=None, stream=False):
         self.gen = torch.Generator().manual_seed(int(seed))
+        self.seed = int(seed)
+        self.streams = {} if stream else None
         self.device, self.rank, self.world = device, rank, world
         self.datasets = datasets or {}
 
@@ -770,7 +774,13 @@ class Sources:
         return t[self.rank * n : (self.rank + 1) * n].to(self.device)
 
     def dataset(self, node, n):
-        return {k: self._mine(v) for k, v in self.datasets[node].batch(n * self.world, self.gen).items()}
+        d = self.datasets[node]
+        if d.p["source"] == "folder" and self.streams is not None:
+            # Image folders stream through a DataLoader with a DistributedSampler: each process reads its own part.
+            if node not in self.streams:
+                self.streams[node] = folder_batches(d.images, n, self.seed, self.rank, self.world)
+            return {"x": next(self.streams[node]).to(self.device)}
+        return {k: self._mine(v) for k, v in d.batch(n * self.world, self.gen).items()}
 
     def noise(self, node, n, dim, distribution):
         size = (n * self.world, dim)
@@ -848,7 +858,7 @@ class Run:
             raise SystemExit(f"--batch {args.batch} must be divisible by the {world} processes")
         self.local = args.batch // world
         datasets = {k: Dataset(p, args.mnist, args.data) for k, p in DATASETS.items()}
-        self.src = Sources(args.seed, device, rank, world, datasets)
+        self.src = Sources(args.seed, device, rank, world, datasets, stream=True)
         MODELS.update(build_models(args.seed, device))
         self.frozen = {name: [p for p in m.parameters() if not p.requires_grad] for name, m in MODELS.items()}
         if args.init_from:
