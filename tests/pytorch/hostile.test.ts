@@ -190,3 +190,16 @@ describe('learning-rate schedules in the PyTorch export', () => {
       }
   });
 });
+
+describe('the shape of the exported code', () => {
+  it('a Block with repeats is one nn.Module class reused in a loop; nodes keep their ids and state their shapes', () => {
+    const a = validateProjectText(readFileSync(join(ROOT, 'templates/cyclegan.json'), 'utf8'));
+    const script = exportProjectPyTorch(a);
+    expect(script).toMatch(/^class ResnetBlock\(nn\.Module\):/m);
+    expect(script).toContain('self.res = nn.ModuleList(ResnetBlock() for _ in range(9))');
+    expect(script).toContain('        for block in self.res:\n            res = block(res)');
+    // Weight transfer names each repeat's weights as tfjs does.
+    expect(script).toContain('("res.8.conv2.weight", "res_8_conv2/kernel", "conv")');
+    expect(script).toContain('# c7: Conv2D -> [B, 256, 256, 64] (NCHW here: [B, 64, 256, 256])');
+  });
+});

@@ -393,16 +393,112 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
 
 const fmt = (t: TensorType | undefined): string => (t ? `[${t.shape.map((d) => d ?? 'B').join(', ')}]` : '?');
 
-/** One model as an nn.Module class: the same walk as compileModel, printed. */
-export function printTorchModel(m: ModelAnalysis, cls: string): { code: string; names: WeightName[] } {
+/**
+ * A Block instance printed as one nn.Module class reused in a loop: its repeats
+ * in series, each an instance of the class (nn.ModuleList). Only where every
+ * repeat is the same (inner nodes, params and tensor types: a shape-keeping
+ * block such as CycleGAN's residual block) and the instance has one input and
+ * one output; any other instance is printed expanded, node by node.
+ */
+interface LoopInstance {
+  id: string;
+  block: string;
+  repeats: number;
+  /** Expanded node id -> [repeat, inner id]. */
+  nodes: Map<string, [number, string]>;
+  cls?: string;
+  attr?: string;
+  /** The class's __init__, reset_parameters and forward lines. */
+  ctor: string[];
+  inits: string[];
+  forward: string[];
+  /** Inner attribute per inner layer name (repeat 0), reused for the weight names of every repeat. */
+  innerAttrs: Map<string, string>;
+  attrs: PyIdentifiers;
+  /** Local names the class's forward produced, by expanded node id (repeat 0). */
+  local: Map<string, string>;
+  outsideInput?: string;
+  started: boolean;
+}
+
+function loopInstances(m: ModelAnalysis): Map<string, LoopInstance> {
+  const groups = new Map<string, NodeInfo[]>();
+  for (const info of m.order) {
+    const inst = info.origin.via[0];
+    if (inst === undefined) continue;
+    const list = groups.get(inst) ?? [];
+    list.push(info);
+    groups.set(inst, list);
+  }
+  const out = new Map<string, LoopInstance>();
+  for (const [inst, infos] of groups) {
+    const nodes = new Map<string, [number, string]>();
+    let ok = true;
+    for (const info of infos) {
+      const m2 = new RegExp(`^${inst.replace(/[^\w]/g, '\\$&')}_(\\d+)_(.+)$`).exec(info.id);
+      if (!m2) {
+        ok = false;
+        break;
+      }
+      nodes.set(info.id, [Number(m2[1]), m2[2] as string]);
+    }
+    if (!ok) continue;
+    const repeats = Math.max(...[...nodes.values()].map(([k]) => k)) + 1;
+    if (repeats < 2) continue;
+    // Every repeat the same: inner ids, types, params, types in and out.
+    const sig = (k: number) =>
+      JSON.stringify(
+        infos
+          .filter((i) => nodes.get(i.id)?.[0] === k)
+          .map((i) => [nodes.get(i.id)?.[1], i.type, i.params, i.inputs, i.outputs, i.live]),
+      );
+    const first = sig(0);
+    if (!Array.from({ length: repeats }, (_, k) => sig(k)).every((x) => x === first)) continue;
+    // One way in and one way out.
+    const inside = (id: string) => nodes.has(id);
+    const ins = new Set(
+      m.edges.filter((e) => inside(e.target) && !inside(e.source)).map((e) => `${e.source}:${e.sourcePort}`),
+    );
+    const outs = new Set(
+      m.edges.filter((e) => inside(e.source) && !inside(e.target)).map((e) => `${e.source}:${e.sourcePort}`),
+    );
+    if (ins.size !== 1 || outs.size !== 1) continue;
+    const block = (infos[0] as NodeInfo).origin.graph.replace(/^block:/, '');
+    out.set(inst, {
+      id: inst,
+      block,
+      repeats,
+      nodes,
+      ctor: [],
+      inits: [],
+      forward: [],
+      innerAttrs: new Map(),
+      attrs: new PyIdentifiers(['self'], true),
+      local: new Map(),
+      started: false,
+    });
+  }
+  return out;
+}
+
+/** One model as an nn.Module class (and a class per looped block): the same walk as compileModel, printed. */
+export function printTorchModel(
+  m: ModelAnalysis,
+  cls: string,
+  classes: PyIdentifiers = new PyIdentifiers(RUNTIME_NAMES),
+): { code: string; names: WeightName[] } {
   const attrs = new PyIdentifiers(['self'], true);
-  const locals = new PyIdentifiers(['self']);
+  const locals = new PyIdentifiers(['self', 'x_in']);
   const ctor: string[] = [];
   const inits: string[] = [];
   const forward: string[] = [];
   const params: string[] = [];
   const names: WeightName[] = [];
   const inputIds: string[] = [];
+  const loops = loopInstances(m);
+  /** Names that stand for a looped instance's output in the parent: its loop variable. */
+  const outer = new Map<string, string>();
+  const sub = (x: string) => outer.get(x) ?? x;
   const emitter: ModelEmitter<string> = {
     input: (info, t) => {
       const v = locals.get(info.id, info.id);
@@ -414,11 +510,29 @@ export function printTorchModel(m: ModelAnalysis, cls: string): { code: string; 
       return v;
     },
     duplicate: (x) => x,
-    node: (info: NodeInfo, specs, args) => {
+    node: (info: NodeInfo, specs, rawArgs) => {
       const out = info.outputs?.[0];
+      const inst = info.origin.via[0] === undefined ? undefined : loops.get(info.origin.via[0]);
+      const [repeat, inner] = inst?.nodes.get(info.id) ?? [0, info.id];
+      let args = rawArgs;
+      if (inst) {
+        if (!inst.started) {
+          inst.started = true;
+          inst.cls = classes.get(`block:${m.name}:${inst.id}`, className(inst.block));
+          inst.attr = attrs.get(inst.id, inst.id);
+          forward.push(`        @@loop:${inst.id}`);
+        }
+        // In the class's forward, what comes from outside the instance is its argument x_in.
+        args = rawArgs.map((a) => {
+          if ([...inst.local.values()].includes(a)) return a;
+          if (repeat === 0) inst.outsideInput ??= sub(a);
+          return 'x_in';
+        });
+      } else args = rawArgs.map(sub);
+      const lines = inst ? inst.forward : forward;
       const nchw =
         out && out.shape.length === 4 ? ` (NCHW here: [B, ${out.shape[3]}, ${out.shape[1]}, ${out.shape[2]}])` : '';
-      forward.push(`        ${pyComment(`${info.id}: ${info.type} -> ${fmt(out)}${nchw}`)}`);
+      if (repeat === 0) lines.push(`        ${pyComment(`${inner}: ${info.type} -> ${fmt(out)}${nchw}`)}`);
       let cur = args;
       let ins = info.inputs ?? [];
       specs.forEach((spec, k) => {
@@ -428,25 +542,104 @@ export function printTorchModel(m: ModelAnalysis, cls: string): { code: string; 
         const layer = torchLayer(spec, ins, last ? out : undefined, where);
         let attr = '';
         if (layer.module) {
-          const a = attrs.get(layerName, layerName);
-          attr = `self.${a}`;
-          ctor.push(`        ${attr} = ${layer.module}  ${pyComment(`${layerName}${last ? ` -> ${fmt(out)}` : ''}`)}`);
-          for (const line of layer.init(attr)) inits.push(`        ${line}`);
-          for (const [t, f, layout] of layer.weights) names.push([`${a}.${t}`, `${layerName}/${f}`, layout]);
+          if (inst) {
+            const key = `${inner}#${k}`;
+            let a = inst.innerAttrs.get(key);
+            if (a === undefined) {
+              const innerName = layerName.startsWith(`${inst.id}_0_`) ? layerName.slice(inst.id.length + 3) : layerName;
+              a = inst.attrs.get(key, innerName);
+              inst.innerAttrs.set(key, a);
+              inst.ctor.push(
+                `        self.${a} = ${layer.module}  ${pyComment(`${innerName}${last ? ` -> ${fmt(out)}` : ''}`)}`,
+              );
+              for (const line of layer.init(`self.${a}`)) inst.inits.push(`        ${line}`);
+            }
+            attr = `self.${a}`;
+            for (const [t, f, layout] of layer.weights)
+              names.push([`${inst.attr}.${repeat}.${a}.${t}`, `${layerName}/${f}`, layout]);
+          } else {
+            const a = attrs.get(layerName, layerName);
+            attr = `self.${a}`;
+            ctor.push(
+              `        ${attr} = ${layer.module}  ${pyComment(`${layerName}${last ? ` -> ${fmt(out)}` : ''}`)}`,
+            );
+            for (const line of layer.init(attr)) inits.push(`        ${line}`);
+            for (const [t, f, layout] of layer.weights) names.push([`${a}.${t}`, `${layerName}/${f}`, layout]);
+          }
         }
-        const v = locals.get(`${info.id}#${k}`, last ? info.id : layerName);
-        forward.push(`        ${v} = ${layer.call(cur, attr)}`);
+        if (inst && repeat > 0) return;
+        const v = locals.get(`${info.id}#${k}`, last ? (inst ? inner : info.id) : inst ? `${inner}_${k}` : layerName);
+        lines.push(`        ${v} = ${layer.call(cur, attr)}`);
         cur = [v];
         ins = [];
       });
+      if (inst) {
+        const loopVar = inst.attr as string;
+        if (repeat > 0) {
+          const placeholder = `@@${inst.id}:${info.id}`;
+          outer.set(placeholder, loopVar);
+          return placeholder;
+        }
+        const v = cur.length === 1 ? (cur[0] as string) : cur.join(', ');
+        inst.local.set(info.id, v);
+        outer.set(v, loopVar);
+        return v;
+      }
       return cur.length === 1 ? (cur[0] as string) : cur.join(', ');
     },
   };
-  const { outputs } = walkModel(m, emitter);
+  const walked = walkModel(m, emitter);
+  const outputs = walked.outputs.map(sub);
   const declared = m.inputs.map((i) => i.id);
   if (declared.join('\n') !== inputIds.join('\n'))
     throw new ExportError(`Model '${m.name}': its inputs are walked in another order than its calls pass them.`);
+  const blockClasses: string[] = [];
+  for (const inst of loops.values()) {
+    if (!inst.started) continue;
+    // The class returns the value its output Pass node carries: the last inner value an outside node (or the next
+    // repeat) reads.
+    const exit = m.edges.find((e) => inst.nodes.get(e.source)?.[0] === 0 && inst.nodes.get(e.target)?.[0] !== 0);
+    const valueOf = (id: string, depth = 0): string | undefined => {
+      const v = inst.local.get(id);
+      if (v !== undefined || depth > 64) return v;
+      const into = m.edges.find((e) => e.target === id); // a Pass node: what it passes on
+      return into ? valueOf(into.source, depth + 1) : undefined;
+    };
+    const result = exit ? valueOf(exit.source) : undefined;
+    if (!result) throw new ExportError(`Block instance '${inst.id}' of model '${m.name}': no output found.`);
+    const at = forward.indexOf(`        @@loop:${inst.id}`);
+    forward.splice(
+      at,
+      1,
+      `        ${pyComment(`${inst.id}: Block ${JSON.stringify(inst.block)}, ${inst.repeats} repeats in series`)}`,
+      `        ${inst.attr} = ${inst.outsideInput ?? 'None'}`,
+      `        for block in self.${inst.attr}:`,
+      `            ${inst.attr} = block(${inst.attr})`,
+    );
+    ctor.unshift(`        self.${inst.attr} = nn.ModuleList(${inst.cls}() for _ in range(${inst.repeats}))`);
+    blockClasses.push(
+      [
+        `class ${inst.cls}(nn.Module):`,
+        `    ${pyComment(`Block ${JSON.stringify(inst.block)} as model ${JSON.stringify(m.name)} uses it ('${inst.id}', ${inst.repeats} repeats).`)}`,
+        '',
+        '    def __init__(self):',
+        '        super().__init__()',
+        ...(inst.ctor.length ? inst.ctor : ['        pass']),
+        '        self.reset_parameters()',
+        '',
+        '    def reset_parameters(self):',
+        ...(inst.inits.length ? inst.inits : ['        pass']),
+        '',
+        '    def forward(self, x_in):',
+        ...inst.forward,
+        `        return ${result}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
   const code = [
+    ...blockClasses,
     `class ${cls}(nn.Module):`,
     `    ${pyComment(`The model ${JSON.stringify(m.name)}: ${m.totals.trainable.toLocaleString('en-US')} trainable parameters.`)}`,
     '',
@@ -586,7 +779,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     const m = a.models.get(name);
     if (!m) throw new ExportError(`Model '${name}' is missing.`);
     const cls = classes.get(`model:${name}`, className(name));
-    return { name, cls, ...printTorchModel(m, cls) };
+    return { name, cls, ...printTorchModel(m, cls, classes) };
   });
 
   const playerFn = (player: Player): string => {
