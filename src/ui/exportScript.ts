@@ -1,9 +1,11 @@
 /**
- * The editor's Export: the same script as `ganvas export --target ts`. The
- * runtime sources it embeds come in as text through vite (?raw), so the page
- * and the CLI embed the same files. Loaded only when a person exports.
+ * The editor's Export: the same script as `ganvas export --target ts`, or the
+ * same train.py as `ganvas export --target pytorch`. The runtime sources they
+ * embed come in as text through vite (?raw), so the page and the CLI embed the
+ * same files. Loaded only when a person exports.
  */
-import { exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
+import { exportPyTorch, exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
+import pytorchRuntime from '../core/codegen/pytorch-runtime.py?raw';
 import type { ProjectAnalysis } from '../core/validate.js';
 
 const raw = import.meta.glob(
@@ -36,6 +38,9 @@ function runtime(): RuntimeSources {
   ) as RuntimeSources;
 }
 
-export function exportScript(a: ProjectAnalysis): string {
-  return exportTypeScript(a, runtime());
+export type ExportTarget = 'ts' | 'pytorch';
+
+/** The script of a valid project for a target, or an ExportError saying why there is none. */
+export function exportScript(a: ProjectAnalysis, target: ExportTarget = 'ts'): string {
+  return target === 'pytorch' ? exportPyTorch(a, pytorchRuntime) : exportTypeScript(a, runtime());
 }
