@@ -4,8 +4,13 @@
  * embed come in as text through vite (?raw), so the page and the CLI embed the
  * same files. Loaded only when a person exports.
  */
-import { exportPyTorch, exportTypeScript, RUNTIME_MODULES, type RuntimeSources } from '../core/codegen/index.js';
-import pytorchRuntime from '../core/codegen/pytorch-runtime.py?raw';
+import {
+  exportPyTorch,
+  exportTypeScript,
+  PYTORCH_RUNTIME_PATH,
+  RUNTIME_MODULES,
+  type RuntimeSources,
+} from '../core/codegen/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 
 const raw = import.meta.glob(
@@ -28,6 +33,19 @@ const raw = import.meta.glob(
   },
 ) as Record<string, string>;
 
+/** The Python runtime train.py embeds (vite serves a .py file as text with ?raw). */
+const rawPython = import.meta.glob('../core/codegen/pytorch-runtime.py', {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+}) as Record<string, string>;
+
+function pytorchRuntime(): string {
+  const text = rawPython[PYTORCH_RUNTIME_PATH.replace(/^src\//, '../')];
+  if (typeof text !== 'string') throw new Error(`The editor build lacks ${PYTORCH_RUNTIME_PATH}.`);
+  return text;
+}
+
 function runtime(): RuntimeSources {
   return Object.fromEntries(
     RUNTIME_MODULES.map((m) => {
@@ -42,5 +60,5 @@ export type ExportTarget = 'ts' | 'pytorch';
 
 /** The script of a valid project for a target, or an ExportError saying why there is none. */
 export function exportScript(a: ProjectAnalysis, target: ExportTarget = 'ts'): string {
-  return target === 'pytorch' ? exportPyTorch(a, pytorchRuntime) : exportTypeScript(a, runtime());
+  return target === 'pytorch' ? exportPyTorch(a, pytorchRuntime()) : exportTypeScript(a, runtime());
 }
