@@ -100,7 +100,11 @@ describe('generator weights as safetensors', () => {
 
   it('a good file sets exactly its values, and the samples (EMA on) come from them', async () => {
     const values = known(specs(b));
+    const [pictureBefore] = await b.sample({ fid: false });
     expect(b.loadGenerator(file(values))).toEqual({ step: 42 });
+    // Same step, other weights: the session's picture is drawn again, not served from its cache.
+    const [pictureAfter] = await b.sample({ fid: false });
+    expect(pictureAfter!.picture!.data).not.toEqual(pictureBefore!.picture!.data);
     generator(b).weights.forEach((w, k) => {
       expect(w.originalName).toBe(values[k]!.name);
       expect(w.read().dataSync()).toEqual(values[k]!.data);
