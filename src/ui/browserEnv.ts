@@ -17,5 +17,5 @@ export const browserEnv: EditorEnv = {
   download,
   scheduleAutosave: (file, doc) => scheduleAutosave(file, doc),
   clearAutosave: () => void clearAutosave(),
-  exportScript: async (analysis) => (await import('./exportScript.js')).exportScript(analysis),
+  exportScript: async (analysis, target) => (await import('./exportScript.js')).exportScript(analysis, target),
 };

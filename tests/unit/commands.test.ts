@@ -49,9 +49,18 @@ describe('commands: enabled states', () => {
 
   it('export needs a project without errors; save any parsed project; a read-only text allows neither edit', () => {
     const store = toyStore();
-    expect([enabled('save', store), enabled('export-ts', store), enabled('layout', store)]).toEqual([true, true, true]);
+    expect([
+      enabled('save', store),
+      enabled('export-ts', store),
+      enabled('export-pytorch', store),
+      enabled('layout', store),
+    ]).toEqual([true, true, true, true]);
     store.setParam('g2', 'units', 3); // a shape error
-    expect([enabled('save', store), enabled('export-ts', store)]).toEqual([true, false]);
+    expect([enabled('save', store), enabled('export-ts', store), enabled('export-pytorch', store)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
     store.open('garbage.json', '{ oops');
     const ids = ['save', 'export-ts', 'layout', 'copy', 'paste', 'group'];
     expect(ids.filter((id) => enabled(id, store))).toEqual([]);

@@ -402,6 +402,26 @@ describe('editor store: import, save, export', () => {
     expect(failing.store.getSnapshot().notice).toBe('Export: no exporter');
     expect(failing.log.downloads).toEqual([]);
   });
+
+  it('exports PyTorch as train.py, asking the exporter for that target, or says why not', async () => {
+    const targets: (string | undefined)[] = [];
+    const { store, log } = toyStore(async (_a, target) => {
+      targets.push(target);
+      if (target === 'pytorch') return '# train.py\n';
+      return '// script\n';
+    });
+    expect(await store.exportPyTorch()).toBe(true);
+    expect(await store.exportTs()).toBe(true);
+    expect(targets).toEqual(['pytorch', 'ts']);
+    expect(log.downloads[0]).toEqual({ name: 'train.py', text: '# train.py\n', mime: 'text/x-python' });
+    expect(log.downloads[1]!.name).toBe('toy.train.ts');
+    const failing = toyStore(async () => {
+      throw new Error('The project has no complete training graph');
+    });
+    expect(await failing.store.exportPyTorch()).toBe(false);
+    expect(failing.store.getSnapshot().notice).toBe('Export: The project has no complete training graph');
+    expect(failing.log.downloads).toEqual([]);
+  });
 });
 
 function keras() {

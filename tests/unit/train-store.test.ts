@@ -109,7 +109,8 @@ class FakeEngine implements Engine {
     if (ev.stop) stop = { kind: 'early', run: 0, label: 'run', message: ev.stop };
     return { metrics: [metrics], evaluations: [ev], ...(stop ? { stop } : {}) };
   }
-  async sample(): Promise<RunSample[]> {
+  async sample(opts: { fid?: boolean; surface?: boolean } = {}): Promise<RunSample[]> {
+    this.samples.push(opts);
     const step = this.steps[0] as number;
     return [{ run: 0, step, quality: { step, modesCovered: 1, modesTotal: 8 } }];
   }
@@ -121,6 +122,17 @@ class FakeEngine implements Engine {
   }
   async best() {
     return undefined;
+  }
+  /** Generator weights: bytes starting with 0 are refused, else [1, step] sets them. */
+  loaded: Uint8Array | undefined;
+  samples: { fid?: boolean; surface?: boolean }[] = [];
+  async loadGenerator(bytes: Uint8Array): Promise<{ step: number | undefined }> {
+    if (bytes[0] === 0) throw new Error('damaged or not a safetensors file: the header is not JSON.');
+    this.loaded = bytes;
+    return { step: bytes[1] };
+  }
+  async generatorWeights(): Promise<Uint8Array> {
+    return this.loaded ?? new Uint8Array([1, this.steps[0] as number]);
   }
   dispose(): void {
     this.disposed = true;
@@ -306,5 +318,49 @@ describe('the training store', () => {
     expect(store.getSnapshot().runs.map((r) => r.label)).toEqual(['as is', 'opt_G.learningRate = 0.0001']);
     store.dispose();
     await until(() => store.getSnapshot().status === 'stopped', 'stopped after dispose');
+  });
+
+  it('loads generator weights without a run into a session of its own, and into a paused run', async () => {
+    const inits: EngineInit[] = [];
+    const viewer = new FakeEngine();
+    const run = new FakeEngine();
+    const store = storeWith([viewer, run], inits);
+    // Idle: a refused file makes an engine, says why, and leaves nothing behind.
+    await store.loadGenerator(analysis, 'auto', 'bad.safetensors', new Uint8Array([0, 1]));
+    expect(store.getSnapshot()).toMatchObject({ status: 'idle', gallery: [], loaded: '' });
+    expect(store.getSnapshot().message).toBe(
+      'bad.safetensors: damaged or not a safetensors file: the header is not JSON.',
+    );
+    expect(viewer.disposed).toBe(true);
+    expect(inits[0]).toMatchObject({ backend: 'wasm', runs: [{ label: 'bad.safetensors' }] }); // auto: no timing
+    expect(await store.generatorWeights()).toBeUndefined();
+    // A good one: a session of its own (engine 2), its samples with no decision surface of an untrained D.
+    inits.length = 0;
+    const own = new FakeEngine();
+    const store2 = storeWith([own, run], inits);
+    await store2.loadGenerator(analysis, 'cpu', 'g.safetensors', new Uint8Array([1, 42]));
+    expect(store2.getSnapshot()).toMatchObject({ status: 'idle', loaded: 'g.safetensors' });
+    expect(store2.getSnapshot().gallery.map((g) => g.source)).toEqual(['g.safetensors (step 42)']);
+    expect(own.samples).toEqual([{ fid: false, surface: false }]);
+    expect(await store2.generatorWeights()).toEqual(new Uint8Array([1, 42]));
+    // A run started replaces it; loading while it runs is refused; paused, the run takes the weights.
+    await store2.start(analysis, OPTIONS);
+    expect(own.disposed).toBe(true);
+    expect(store2.getSnapshot()).toMatchObject({ loaded: '', gallery: [] });
+    await store2.loadGenerator(analysis, 'cpu', 'g.safetensors', new Uint8Array([1, 7]));
+    expect(store2.getSnapshot().message).toBe(
+      'g.safetensors: pause or stop training before loading generator weights.',
+    );
+    expect(run.loaded).toBeUndefined();
+    store2.pause();
+    await until(() => run.inFlight === 0, 'the step in flight');
+    const before = store2.getSnapshot().gallery.length;
+    await store2.loadGenerator(analysis, 'cpu', 'g.safetensors', new Uint8Array([1, 7]));
+    expect(run.loaded).toEqual(new Uint8Array([1, 7]));
+    expect(run.samples.at(-1)).toEqual({ fid: false, surface: true });
+    expect(store2.getSnapshot().gallery.length).toBe(before + 1);
+    expect(store2.getSnapshot().gallery.at(-1)?.source).toBe('g.safetensors (step 7)');
+    expect(inits.length).toBe(2); // the viewer and the run: no third engine
+    store2.dispose();
   });
 });

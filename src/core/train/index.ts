@@ -3,6 +3,7 @@ export * from './backend.js';
 export * from './checkpoint.js';
 export * from './early-stop.js';
 export * from './fid.js';
+export * from './generator-weights.js';
 export * from './images.js';
 export * from './losses.js';
 export * from './memory.js';

@@ -27,6 +27,12 @@ import {
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { EarlyStopper, type EarlyStopState, type Evaluation, METRIC_INFO } from './early-stop.js';
 import { type DigitQualityFn, digitQuality } from './fid.js';
+import {
+  encodeGeneratorWeights,
+  type GeneratorIdentity,
+  modelWeightSpecs,
+  readGeneratorWeights,
+} from './generator-weights.js';
 import { imageGrid, type Rgba, scatter2d } from './images.js';
 import { meanPairwiseDistance, modeCoverage } from './metrics.js';
 import { type StepMetrics, Trainer } from './trainer.js';
@@ -225,7 +231,10 @@ export class TrainingSession {
   private requested = false;
   private diverged: StopReason | undefined;
   /** The last figures of each run, by step: an evaluation's figures serve a picture at the same step. */
-  private readonly lastSample = new Map<number, { step: number; fid: boolean; sample: Omit<RunSample, 'run'> }>();
+  private readonly lastSample = new Map<
+    number,
+    { step: number; fid: boolean; surface: boolean; sample: Omit<RunSample, 'run'> }
+  >();
 
   private constructor(
     readonly backend: BackendChoice | undefined,
@@ -383,13 +392,13 @@ export class TrainingSession {
   }
 
   /** A run's picture and figures at its step, computed once per step (with the digit figures when asked). */
-  private async sampleOf(run: number, fid: boolean): Promise<Omit<RunSample, 'run'>> {
+  private async sampleOf(run: number, fid: boolean, surface = true): Promise<Omit<RunSample, 'run'>> {
     const t = this.trainer(run);
     const withFid = fid && this.fid !== undefined;
     const last = this.lastSample.get(run);
-    if (last && last.step === t.step && last.fid === withFid) return last.sample;
-    const sample = await sampleRun(t, withFid ? this.fid : undefined);
-    this.lastSample.set(run, { step: t.step, fid: withFid, sample });
+    if (last && last.step === t.step && last.fid === withFid && last.surface === surface) return last.sample;
+    const sample = await sampleRun(t, withFid ? this.fid : undefined, surface);
+    this.lastSample.set(run, { step: t.step, fid: withFid, surface, sample });
     return sample;
   }
 
@@ -397,11 +406,43 @@ export class TrainingSession {
    * Sample pictures and quality figures of every run at its current step.
    * `fid: false` skips the FID (500 more samples through the classifier), for
    * a shell that takes pictures more often than it needs that figure.
+   * `surface: false` leaves D's decision surface out of 2D pictures (a D that
+   * never trained says nothing).
    */
-  async sample(opts: { fid?: boolean } = {}): Promise<RunSample[]> {
+  async sample(opts: { fid?: boolean; surface?: boolean } = {}): Promise<RunSample[]> {
     const out: RunSample[] = [];
-    for (const i of this.trainers.keys()) out.push({ run: i, ...(await this.sampleOf(i, opts.fid !== false)) });
+    for (const i of this.trainers.keys())
+      out.push({ run: i, ...(await this.sampleOf(i, opts.fid !== false, opts.surface !== false)) });
     return out;
+  }
+
+  /** The run's generator: the model of the call that gives the samples, and who it belongs to. */
+  private generatorModel(run: number): { model: tfl.LayersModel; who: GeneratorIdentity; t: Trainer } {
+    const t = this.trainer(run);
+    const name = t.sampleNode()?.params.model as string | undefined;
+    const model = name !== undefined ? t.models.get(name) : undefined;
+    if (!model || name === undefined) throw new SessionError('The training graph has no generator call to sample.');
+    return { model, t, who: { project: this.runs[run]!.analysis.project?.name ?? 'project', model: name } };
+  }
+
+  /**
+   * Sets the run's generator weights from a safetensors file in tfjs names and
+   * layouts (what the PyTorch export writes as generator.safetensors), after
+   * checking it whole: a GeneratorWeightsError says what is wrong, and nothing
+   * changes. Returns the step the file was saved at, when it says.
+   */
+  loadGenerator(bytes: Uint8Array, run = 0): { step: number | undefined } {
+    const { model, who, t } = this.generatorModel(run);
+    const { tensors, step } = readGeneratorWeights(bytes, who, modelWeightSpecs(model));
+    t.setModelWeights(who.model, tensors);
+    this.lastSample.delete(run); // same step, other weights: the cached pictures are not theirs
+    return { step };
+  }
+
+  /** The run's generator weights as a safetensors file (tfjs names and layouts), as loadGenerator reads. */
+  generatorWeights(run = 0): Promise<Uint8Array> {
+    const { model, who, t } = this.generatorModel(run);
+    return encodeGeneratorWeights(model, who, t.step);
   }
 
   /** The run's state (weights, optimizer slots, EMA, step) as checkpoint bytes. */
@@ -475,7 +516,7 @@ function extentOf(centers: [number, number][]): number {
   return Math.max(...centers.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.5 + 0.5;
 }
 
-async function sampleRun(t: Trainer, fid: DigitQualityFn | undefined): Promise<Omit<RunSample, 'run'>> {
+async function sampleRun(t: Trainer, fid: DigitQualityFn | undefined, surface = true): Promise<Omit<RunSample, 'run'>> {
   const step = t.step;
   const quality: QualityFigures = { step };
   const modes = t.modes();
@@ -498,7 +539,7 @@ async function sampleRun(t: Trainer, fid: DigitQualityFn | undefined): Promise<O
     quality.realDiversity = meanPairwiseDistance(realValues.subarray(0, 128), 64) / Math.sqrt(2);
     const extent = extentOf(modes.centers);
     const picture = scatter2d(realValues, values, extent, PICTURE_2D);
-    await shadeDecisionSurface(t, picture, extent);
+    if (surface) await shadeDecisionSurface(t, picture, extent);
     return { step, picture, quality };
   }
   if (shape.length === 4) {

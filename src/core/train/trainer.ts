@@ -424,6 +424,26 @@ export class Trainer {
     this.step = s.step;
   }
 
+  /**
+   * Writes a model's weights (all of them, in model.weights' order; checked by
+   * the caller) and makes their EMA copies equal to them, so that samples
+   * show these weights whether EMA is on or not.
+   */
+  setModelWeights(name: string, values: readonly { shape: number[]; data: Float32Array | Int32Array }[]): void {
+    const m = this.models.get(name);
+    if (!m) throw new TrainingError(`Model '${name}' is missing.`);
+    if (values.length !== m.weights.length)
+      throw new TrainingError(`Model '${name}' has ${m.weights.length} weights; ${values.length} were given.`);
+    m.weights.forEach((w, i) => {
+      const v = values[i]!;
+      const t = tf.tensor(v.data, v.shape, w.dtype);
+      w.write(t);
+      t.dispose();
+      const e = this.ema.get(w.read() as tf.Variable);
+      if (e) e.assign(w.read());
+    });
+  }
+
   dispose(): void {
     for (const m of this.models.values()) m.layers.forEach((l) => l.dispose());
     for (const o of this.optimizers) o.optimizer.dispose();

@@ -62,6 +62,16 @@ export const COMMANDS: readonly Command[] = [
     run: (store) => store.exportTs(),
   },
   {
+    id: 'export-pytorch',
+    label: 'Export PyTorch',
+    title:
+      'Export train.py, a PyTorch training script for python3 or torchrun (same as npx ganvas export project.json --target pytorch --out DIR)',
+    keys: [],
+    toolbar: true,
+    enabled: (s) => s.analysis.project !== undefined && errorCount(s) === 0,
+    run: (store) => store.exportPyTorch(),
+  },
+  {
     id: 'undo',
     label: 'Undo',
     keys: ['Mod+Z'],

@@ -77,8 +77,8 @@ export interface EditorEnv {
   /** Writes the document a moment later (autosave), and forgets it (after opening another). */
   scheduleAutosave(file: string, doc: ProjectDoc): void;
   clearAutosave(): void;
-  /** The standalone TypeScript training script of a valid project. */
-  exportScript(analysis: ProjectAnalysis): Promise<string>;
+  /** The standalone training script of a valid project: TypeScript (the default) or PyTorch's train.py. */
+  exportScript(analysis: ProjectAnalysis, target?: 'ts' | 'pytorch'): Promise<string>;
 }
 
 export type Listener = () => void;
@@ -233,6 +233,22 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
 
   /** The graph shown, as the edits name it. */
   const ref = (): GraphRef => refOf(state.tab);
+
+  /** Downloads the project's training script for a target; an export that fails shows its message. */
+  async function exportTo(target: 'ts' | 'pytorch'): Promise<boolean> {
+    const { analysis, file } = state;
+    try {
+      const text = await env.exportScript(analysis, target);
+      const base = file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_');
+      if (target === 'ts') env.download(`${base}.train.ts`, text, 'text/typescript');
+      else env.download('train.py', text, 'text/x-python');
+      set({ notice: undefined });
+      return true;
+    } catch (e) {
+      set({ notice: `Export: ${(e as Error).message}` });
+      return false;
+    }
+  }
 
   const store = {
     getSnapshot: (): EditorState => state,
@@ -486,18 +502,12 @@ export function createEditorStore(initial: Opened | undefined, env: EditorEnv) {
       return true;
     },
     /** Downloads the standalone TypeScript training script (the same as `ganvas export --target ts`). */
-    async exportTs(): Promise<boolean> {
-      const { analysis, file } = state;
-      try {
-        const text = await env.exportScript(analysis);
-        const base = file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9_-]/g, '_');
-        env.download(`${base}.train.ts`, text, 'text/typescript');
-        set({ notice: undefined });
-        return true;
-      } catch (e) {
-        set({ notice: `Export: ${(e as Error).message}` });
-        return false;
-      }
+    exportTs(): Promise<boolean> {
+      return exportTo('ts');
+    },
+    /** Downloads train.py (the same as `ganvas export --target pytorch`). */
+    exportPyTorch(): Promise<boolean> {
+      return exportTo('pytorch');
     },
   };
   return store;

@@ -37,7 +37,8 @@ export function SamplePictures({ snap }: { snap: TrainSnapshot }) {
         <figure key={i}>
           <Picture pic={p} testId={`samples-${i}`} />
           <figcaption>
-            {snap.runs[i]?.label} {shown.step !== undefined ? `(step ${shown.step})` : '(latest)'}
+            {(i === 0 && shown.source) ||
+              `${snap.runs[i]?.label ?? ''} ${shown.step !== undefined ? `(step ${shown.step})` : '(latest)'}`}
           </figcaption>
         </figure>
       ))}

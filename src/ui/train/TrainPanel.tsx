@@ -29,6 +29,7 @@ import { Downloads } from './Downloads.js';
 import { assetsFor, blockedReason } from './data.js';
 import { type EngineInit, LocalEngine, WorkerEngine } from './engine.js';
 import { droppedFiles } from './folder.js';
+import { GeneratorWeights } from './GeneratorWeights.js';
 import { RunControls } from './RunControls.js';
 import { SamplePictures, Scrubber } from './Samples.js';
 import { StabilityTable } from './StabilityTable.js';
@@ -136,6 +137,7 @@ export function TrainPanel({
           await store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(await f.arrayBuffer()));
         }}
       />
+      <GeneratorWeights analysis={analysis} snap={snap} store={store} backend={options.backend} canTrain={canTrain} />
       <DataControls analysis={analysis} snap={snap} disabled={busy} onDataset={onDataset} onFolder={onFolder} />
       {blocked !== undefined && (
         <div className="gv-where" data-testid="train-blocked">

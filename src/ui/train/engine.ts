@@ -46,7 +46,11 @@ export interface Engine {
   /** Whether training runs off the page's main thread. */
   readonly inWorker: boolean;
   step(): Promise<SessionStep>;
-  sample(opts: { fid?: boolean }): Promise<RunSample[]>;
+  sample(opts: { fid?: boolean; surface?: boolean }): Promise<RunSample[]>;
+  /** Sets the first run's generator from a safetensors file (checked whole first; refused with a message). */
+  loadGenerator(bytes: Uint8Array): Promise<{ step: number | undefined }>;
+  /** The first run's generator weights as a safetensors file (tfjs names and layouts). */
+  generatorWeights(): Promise<Uint8Array>;
   /** The first run's checkpoint (GNVS bytes). */
   checkpoint(): Promise<Uint8Array>;
   /** The first run's generator in tfjs' LayersModel format. */
@@ -106,8 +110,14 @@ export class LocalEngine implements Engine {
   step(): Promise<SessionStep> {
     return this.session.step();
   }
-  sample(opts: { fid?: boolean }): Promise<RunSample[]> {
+  sample(opts: { fid?: boolean; surface?: boolean }): Promise<RunSample[]> {
     return this.session.sample(opts);
+  }
+  async loadGenerator(bytes: Uint8Array): Promise<{ step: number | undefined }> {
+    return this.session.loadGenerator(bytes);
+  }
+  generatorWeights(): Promise<Uint8Array> {
+    return this.session.generatorWeights();
   }
   checkpoint(): Promise<Uint8Array> {
     return this.session.checkpoint();
@@ -127,7 +137,9 @@ export class LocalEngine implements Engine {
 type Request =
   | { method: 'create'; init: EngineInit }
   | { method: 'step' }
-  | { method: 'sample'; fid?: boolean }
+  | { method: 'sample'; fid?: boolean; surface?: boolean }
+  | { method: 'loadGenerator'; bytes: Uint8Array }
+  | { method: 'generatorWeights' }
   | { method: 'checkpoint' }
   | { method: 'generator' }
   | { method: 'best' }
@@ -184,8 +196,14 @@ export class WorkerEngine implements Engine {
   step(): Promise<SessionStep> {
     return this.call({ method: 'step' });
   }
-  sample(opts: { fid?: boolean }): Promise<RunSample[]> {
-    return this.call({ method: 'sample', ...(opts.fid !== undefined ? { fid: opts.fid } : {}) });
+  sample(opts: { fid?: boolean; surface?: boolean }): Promise<RunSample[]> {
+    return this.call({ method: 'sample', ...opts });
+  }
+  loadGenerator(bytes: Uint8Array): Promise<{ step: number | undefined }> {
+    return this.call({ method: 'loadGenerator', bytes });
+  }
+  generatorWeights(): Promise<Uint8Array> {
+    return this.call({ method: 'generatorWeights' });
   }
   checkpoint(): Promise<Uint8Array> {
     return this.call({ method: 'checkpoint' });

@@ -41,6 +41,8 @@ export interface RunView {
 export interface GalleryEntry {
   step: number;
   pictures: (Rgba | undefined)[];
+  /** Pictures of loaded generator weights: the file and its step, shown as the caption. */
+  source?: string;
 }
 
 export interface TrainSnapshot {
@@ -64,6 +66,8 @@ export interface TrainSnapshot {
   folder: Folder | undefined;
   /** What the data part is doing ('decoding 3/30…'), or ''. */
   loading: string;
+  /** Generator weights loaded without a run (shown by a session of their own): the file's name, or ''. */
+  loaded: string;
 }
 
 /** What a Start needs beyond the project: the form's choices. */
@@ -111,6 +115,7 @@ const INITIAL: TrainSnapshot = {
   scrub: undefined,
   folder: undefined,
   loading: '',
+  loaded: '',
 };
 
 /**
@@ -133,16 +138,23 @@ export function earlyStopSummary(run: RunView, patience?: number): string | unde
 }
 
 /** The pictures shown: the scrubbed gallery entry, or the latest. */
-export function shownPictures(s: TrainSnapshot): { step: number | undefined; pictures: (Rgba | undefined)[] } {
+export function shownPictures(s: TrainSnapshot): {
+  step: number | undefined;
+  pictures: (Rgba | undefined)[];
+  source?: string;
+} {
   const entry = s.scrub !== undefined ? s.gallery[s.scrub] : undefined;
   if (entry) return entry;
-  return { step: undefined, pictures: s.gallery[s.gallery.length - 1]?.pictures ?? [] };
+  const last = s.gallery[s.gallery.length - 1];
+  return { step: undefined, pictures: last?.pictures ?? [], ...(last?.source ? { source: last.source } : {}) };
 }
 
 export class TrainStore {
   private snap: TrainSnapshot = INITIAL;
   private readonly listeners = new Set<() => void>();
   private engine: Engine | undefined;
+  /** A session of its own for generator weights loaded while there is no run (never trained). */
+  private viewer: Engine | undefined;
   /** The engine a training loop is stepping (a step may still be in flight after a pause or a stop). */
   private loopingOn: Engine | undefined;
   /** Grows at every dispose: an engine that arrives for an older generation is dropped. */
@@ -227,6 +239,7 @@ export class TrainStore {
   ): Promise<Engine | undefined> {
     this.engine?.dispose();
     this.engine = undefined;
+    this.dropViewer();
     const generation = this.generation;
     const init: EngineInit = {
       backend,
@@ -357,6 +370,75 @@ export class TrainStore {
   async best(): Promise<BestRun | undefined> {
     return this.engine?.best();
   }
+  /**
+   * Sets the generator from a safetensors file (tfjs names and layouts, e.g. a
+   * PyTorch run's generator.safetensors) and shows samples from it: in the run
+   * when there is one that is not stepping (its downloads, checkpoint and
+   * Resume then use these weights), else in a session of its own, built from
+   * the project and never trained. The file is checked whole first; a refused
+   * one says what is wrong and nothing changes.
+   */
+  async loadGenerator(
+    analysis: ProjectAnalysis,
+    backend: BackendPreference,
+    name: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const s = this.snap.status;
+    if (s === 'starting' || s === 'running' || s === 'stopping')
+      return this.setMessage(`${name}: pause or stop training before loading generator weights.`);
+    const generation = this.generation;
+    const viewing = this.engine === undefined;
+    let target = this.engine ?? this.viewer;
+    let fresh: Engine | undefined;
+    try {
+      if (!target) {
+        fresh = await this.deps.createEngine({
+          // Auto would time a training step on every backend: sampling needs none of that.
+          backend: backend === 'auto' ? 'wasm' : backend,
+          project: analysis.project,
+          runs: [{ label: name }],
+          assets: await this.deps.assets(analysis, this.snap.folder),
+          classifierUrl: this.deps.classifierUrl,
+        });
+        target = fresh;
+      }
+      const { step } = await target.loadGenerator(bytes);
+      const samples = await target.sample({ fid: false, surface: !viewing });
+      if (generation !== this.generation || (this.engine ?? this.viewer ?? fresh) !== target) {
+        fresh?.dispose(); // the panel closed, or a run started meanwhile
+        return;
+      }
+      if (fresh) this.viewer = fresh;
+      const source = `${name}${step !== undefined ? ` (step ${step})` : ''}`;
+      const entry: GalleryEntry = {
+        step: samples[0]?.step ?? this.snap.step,
+        pictures: samples.map((x) => x.picture),
+        source,
+      };
+      this.set({
+        gallery: [...this.snap.gallery, entry].slice(-GALLERY_SIZE),
+        scrub: undefined,
+        message: `Loaded ${source}: samples shown.`,
+        loaded: viewing ? name : '',
+      });
+    } catch (err) {
+      fresh?.dispose();
+      this.setMessage(`${name}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The generator weights shown (the run's, or loaded ones) as a safetensors file; undefined when there are none. */
+  async generatorWeights(): Promise<Uint8Array | undefined> {
+    return (this.engine ?? this.viewer)?.generatorWeights();
+  }
+
+  private dropViewer(): void {
+    this.viewer?.dispose();
+    this.viewer = undefined;
+    if (this.snap.loaded) this.set({ loaded: '' });
+  }
+
   /** The first run's checkpoint (GNVS bytes), when there is a run. */
   async checkpoint(): Promise<Uint8Array | undefined> {
     return this.engine?.checkpoint();
@@ -371,6 +453,7 @@ export class TrainStore {
     this.generation++;
     this.engine?.dispose();
     this.engine = undefined;
+    this.dropViewer();
     this.fire('stop');
     this.fire('halted');
   }

@@ -24,7 +24,14 @@ async function answer(req: WorkerRequest): Promise<unknown> {
     case 'step':
       return engine.step();
     case 'sample':
-      return engine.sample({ ...(req.fid !== undefined ? { fid: req.fid } : {}) });
+      return engine.sample({
+        ...(req.fid !== undefined ? { fid: req.fid } : {}),
+        ...(req.surface !== undefined ? { surface: req.surface } : {}),
+      });
+    case 'loadGenerator':
+      return engine.loadGenerator(req.bytes);
+    case 'generatorWeights':
+      return engine.generatorWeights();
     case 'checkpoint':
       return engine.checkpoint();
     case 'generator':
