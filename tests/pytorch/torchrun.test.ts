@@ -159,6 +159,24 @@ describe('train.py under torchrun', () => {
       new Uint8Array(readFileSync(join(dir, 'straight/generator.safetensors'))),
     );
     expect(metadata.model).toBe('generator');
+    // ... and back: a new run starts from that generator (D starts fresh).
+    const init = py(
+      [
+        'train.py',
+        '--steps',
+        '1',
+        '--batch',
+        '8',
+        '--out',
+        'from',
+        '--quiet',
+        '--init-from',
+        'straight/generator.safetensors',
+        ...mnist,
+      ],
+      dir,
+    );
+    expect(init.stderr).toMatch(/loaded \d+ weights from straight\/generator.safetensors/);
     const kernel = tensors.find((t) => t.name === 'g_fc/kernel');
     expect(kernel?.shape).toEqual([64, 7 * 7 * 64]); // tfjs' Dense kernel layout [in, out] (torch's is [out, in])
   });

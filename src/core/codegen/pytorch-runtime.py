@@ -473,6 +473,15 @@ def save_safetensors(path, tensors, metadata=None):
     os.replace(tmp, path)
 
 
+def safetensors_metadata(path):
+    """The string metadata of a safetensors file ({} when it has none)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        if n > 100_000_000:
+            raise ValueError(f"{path}: header size {n} is not plausible")
+        return json.loads(f.read(n).decode("utf-8")).get("__metadata__", {})
+
+
 def load_safetensors(path):
     """Reads a safetensors file into name -> float32/int32 tensors, checking every offset against the file."""
     with open(path, "rb") as f:

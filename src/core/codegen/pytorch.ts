@@ -846,6 +846,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     'import json',
     'import math',
     'import os',
+    'import struct',
     'import sys',
     'import time',
     '',
@@ -1076,14 +1077,24 @@ class Run:
         self.step = 0
 
     def load_ganvas_weights(self, path):
-        tensors = load_tfjs_model_weights(path) if os.path.isdir(path) else load_safetensors(path)
+        try:
+            if os.path.isdir(path):  # a tfjs model directory: ganvas train's generator/
+                tensors, only = load_tfjs_model_weights(path), GENERATOR
+            else:
+                tensors, only = load_safetensors(path), safetensors_metadata(path).get("model")
+        except (OSError, ValueError, KeyError, struct.error) as e:
+            raise SystemExit(f"--init-from {path}: cannot read it ({e})") from None
+        if only is not None and only not in MODELS:
+            raise SystemExit(f"--init-from {path}: holds model {only!r}, which this project does not have")
         loaded = 0
         for name, model in MODELS.items():
+            if only is not None and name != only:
+                continue
             names = [w for w in TFJS_NAMES[name] if w[1] in tensors]
             load_tfjs_weights(model, tensors, names)
             loaded += len(names)
         if loaded == 0:
-            raise SystemExit(f"{path}: no weight of this project's models in it")
+            raise SystemExit(f"--init-from {path}: no weight of this project's models in it")
         log(f"loaded {loaded} weights from {path}")
 
     def autocast(self):
@@ -1197,9 +1208,7 @@ class Run:
     def restore(self, path):
         try:
             tensors = load_safetensors(path)
-            with open(path, "rb") as f:
-                (n,) = struct.unpack("<Q", f.read(8))
-                meta = json.loads(f.read(n).decode("utf-8")).get("__metadata__", {})
+            meta = safetensors_metadata(path)
         except (OSError, ValueError, KeyError, struct.error) as e:
             raise SystemExit(f"checkpoint {path}: cannot read it ({e})") from None
         if meta.get("format") != "ganvas-pytorch-checkpoint/1":
