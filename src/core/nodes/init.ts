@@ -22,6 +22,16 @@
  * and ONLY when the choice differs from the layer's default, so projects
  * that do not set one build and export exactly as before.
  *
+ * The defaults (no key in the config) are the layers' own:
+ *   tfjs dense, conv2d, conv2dTranspose kernels: tfjs' GlorotNormal (NOT Keras'
+ *     glorot_uniform: tfjs-layers' Dense and BaseConv set DEFAULT_KERNEL_INITIALIZER
+ *     = 'glorotNormal'), biases Zeros; embedding: RandomUniform(-0.05, 0.05);
+ *     batchNormalization/layerNormalization: gamma Ones, beta Zeros;
+ *   custom ReparamDense/ReparamConv2D/ReparamConv2DTranspose (spectral norm or
+ *     equalized LR): GlorotUniform, or RandomNormal(0, 1) with equalizedLR, bias Zeros;
+ *     StyleModulation and SelfAttention kernels GlorotUniform; InstanceNorm gamma
+ *     Ones, beta Zeros; LearnedConstant Ones.
+ *
  * Fans (tfjs' computeFans): a [in, out] kernel has fanIn = in, fanOut = out;
  * a conv kernel [k, k, a, b] has fanIn = k*k*a, fanOut = k*k*b. For
  * Conv2D (a = in channels, b = filters) and for ConvTranspose2D (tfjs' layout
@@ -123,6 +133,8 @@ export function initParam(kinds: readonly InitKind[], dflt: Init, description: s
 }
 
 export const GLOROT_UNIFORM: Init = { kind: 'glorotUniform' };
+/** tfjs' own default for dense, conv2d and conv2dTranspose kernels (not Keras' glorotUniform). */
+export const GLOROT_NORMAL: Init = { kind: 'glorotNormal' };
 export const ZEROS: Init = { kind: 'zeros' };
 export const ONES: Init = { kind: 'ones' };
 /** tfjs' Embedding default ('randomUniform', Keras' U(-0.05, 0.05)). */
@@ -174,17 +186,20 @@ export function initEntry(key: string, chosen: Init | undefined, dflt: Init): Re
 }
 
 /**
- * A kernel under equalized learning rate: the node's default (glorotUniform)
- * stands for ProGAN's N(0, 1), which the run-time sqrt(2/fanIn) scale expects;
- * any other choice is drawn as chosen.
+ * The kernel of a spectral-norm or equalized-LR layer (custom.ts' Reparam
+ * layers), whose own defaults have always been glorotUniform and, with
+ * equalized LR, ProGAN's N(0, 1) (which the run-time sqrt(2/fanIn) scale
+ * expects). The node's default (`nodeDefault`, tfjs' glorotNormal for Dense
+ * and the convolutions) stands for the layer's own default there, so such
+ * projects build as before; any other choice is drawn as chosen.
  */
 export function reparamKernelEntry(
   chosen: Init | undefined,
+  nodeDefault: Init,
   equalizedLR: boolean,
 ): Record<string, SerializedInitializer> {
-  if (!equalizedLR) return initEntry('kernelInitializer', chosen, GLOROT_UNIFORM);
-  if (chosen === undefined || sameInit(chosen, GLOROT_UNIFORM)) return {};
-  return initEntry('kernelInitializer', chosen, EQUALIZED_DEFAULT);
+  if (chosen === undefined || sameInit(chosen, nodeDefault)) return {};
+  return initEntry('kernelInitializer', chosen, equalizedLR ? EQUALIZED_DEFAULT : GLOROT_UNIFORM);
 }
 
 /** The config keys that hold initializers (the TypeScript export prints them as tf.initializers calls). */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, OUT, ok } from '../helpers.js';
 import {
-  GLOROT_UNIFORM,
+  GLOROT_NORMAL,
   type Init,
   initEntry,
   initParam,
@@ -28,8 +28,8 @@ const reparam = {
     .describe('Equalized learning rate (Karras et al. 2018): weights ~ N(0,1) scaled at run time by sqrt(2/fan_in).'),
   kernelInitializer: initParam(
     KERNEL_KINDS,
-    GLOROT_UNIFORM,
-    "How the weights start (Keras' names). With equalizedLR on, glorotUniform (the default) stands for N(0,1), as ProGAN draws them.",
+    GLOROT_NORMAL,
+    "How the weights start (Keras' names). The default is tfjs' own, glorotNormal (a normal truncated at 2 std); with spectralNorm on it stands for glorotUniform, with equalizedLR for N(0,1), as ProGAN draws them.",
   ),
   biasInitializer: initParam(VECTOR_KINDS, ZEROS, 'How the bias starts (when useBias is on).'),
 };
@@ -38,8 +38,8 @@ const reparam = {
 function initConfig(p: { kernelInitializer: Init; biasInitializer: Init; useBias: boolean }, equalizedLR?: boolean) {
   return {
     ...(equalizedLR === undefined
-      ? initEntry('kernelInitializer', p.kernelInitializer, GLOROT_UNIFORM)
-      : reparamKernelEntry(p.kernelInitializer, equalizedLR)),
+      ? initEntry('kernelInitializer', p.kernelInitializer, GLOROT_NORMAL)
+      : reparamKernelEntry(p.kernelInitializer, GLOROT_NORMAL, equalizedLR)),
     ...(p.useBias ? initEntry('biasInitializer', p.biasInitializer, ZEROS) : {}),
   };
 }
