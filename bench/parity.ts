@@ -33,7 +33,7 @@ import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { loadClassifier } from '../src/cli/classifier.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { analyzeRun, TrainingSession } from '../src/core/train/session.js';
-import { machine, writeSection } from './common.js';
+import { machine, readResults, writeSection } from './common.js';
 import { type Curve, type StepVerdict, summarize, verdict } from './parity-stats.js';
 
 tf.env().set('PROD', true);
@@ -220,7 +220,11 @@ async function main() {
     out[s.key] = await runStudy(s);
   }
   const uptimeAfter = execSync('uptime').toString().trim();
-  writeSection('parity', { machine: machine({ backend: 'wasm', uptimeBefore, uptimeAfter }), ...out });
+  // With --only, the other study's section is kept (each study records the load it ran under).
+  const kept = ONLY ? ((readResults().parity as Record<string, unknown> | undefined) ?? {}) : {};
+  const m = machine({ backend: 'wasm', uptimeBefore, uptimeAfter });
+  for (const v of Object.values(out)) (v as Record<string, unknown>).machine = m;
+  writeSection('parity', { ...kept, machine: m, ...out });
   console.log(`done: ${uptimeAfter}`);
 }
 

@@ -267,7 +267,6 @@ if (par) {
     '## Quality parity: initialization (`bench/parity.ts`)',
     '',
     machineLine(par.machine),
-    `Load while it ran (\`uptime\`): before "${par.machine?.uptimeBefore ?? '-'}", after "${par.machine?.uptimeAfter ?? '-'}".`,
     '',
     "Curves over seeds of a quality figure while training, per engine and initialization: the mean, the sample sd and the range over the seeds at each logged step. The verdict between two curves is Welch's t-test at each logged step (two-sided p; p < 0.05 reads as a difference the seed spread cannot explain, else 'same'). The PyTorch export, when it lands, joins as one more engine (one function in bench/parity.ts) and gets a verdict against ganvas per initialization.",
     '',
@@ -279,6 +278,12 @@ if (par) {
       `### ${st.title} (template \`${st.template}\`, ${st.steps.toLocaleString('en-US')} steps, seeds ${st.seeds.join(', ')})`,
       '',
     );
+    const sm = st.machine ?? par.machine;
+    if (sm)
+      p(
+        `Load while it ran (\`uptime\`, 2 cores shared with other work): before "${sm.uptimeBefore}", after "${sm.uptimeAfter}"; wall-clock times below are inflated by it.`,
+        '',
+      );
     const d = st.metric === 'fid' ? 1 : 2;
     p(`| engine | initialization | ${st.curves[0].steps.map((x: number) => `step ${x}`).join(' | ')} | s/run |`);
     p(`|---|---|${st.curves[0].steps.map(() => '---').join('|')}|---|`);
