@@ -20,7 +20,11 @@
  * WASM); the PyTorch export joins as one more entry producing the same curve,
  * and every pair of engines then gets a verdict per variant.
  *
- *   npx tsx bench/parity.ts [--steps 400] [--ring-steps 2000] [--seeds 0,1,2] [--only dcgan|ring]
+ *   npx tsx bench/parity.ts [--steps 400] [--ring-steps 1500] [--seeds 0,1,2] [--only dcgan|ring] [--variant TEXT]
+ *
+ * --only and --variant (a substring of the variant's name) run part of it, e.g. in parallel
+ * processes; each merges its curves into what bench/results.json already holds and recomputes
+ * the verdicts over all the curves there.
  *
  * Writes bench/results.json (key parity). Never fails on a number.
  */
@@ -46,6 +50,7 @@ const STEPS = Number(arg('--steps') ?? 400);
 const RING_STEPS = Number(arg('--ring-steps') ?? 1500);
 const SEEDS = (arg('--seeds') ?? '0,1,2').split(',').map(Number);
 const ONLY = arg('--only');
+const VARIANT = arg('--variant');
 
 export type Metric = 'fid' | 'modesCovered';
 export interface Job {
@@ -142,10 +147,24 @@ interface Study {
   variants: Record<string, ProjectValue>;
 }
 
-async function runStudy(s: Study) {
-  const curves: Curve[] = [];
+/** Every pair of curves: the variants within an engine, and each variant across engines. */
+function verdicts(curves: Curve[]): { a: string; b: string; steps: StepVerdict[] }[] {
+  const out: { a: string; b: string; steps: StepVerdict[] }[] = [];
+  for (let i = 0; i < curves.length; i++)
+    for (let j = i + 1; j < curves.length; j++) {
+      const a = curves[i] as Curve;
+      const b = curves[j] as Curve;
+      if (a.engine !== b.engine && a.variant !== b.variant) continue;
+      out.push({ a: `${a.engine}: ${a.variant}`, b: `${b.engine}: ${b.variant}`, steps: verdict(a, b) });
+    }
+  return out;
+}
+
+async function runStudy(s: Study, previous: Curve[]) {
+  const curves: Curve[] = previous.filter((c) => s.variants[c.variant] !== undefined);
   for (const [engine, run] of Object.entries(ENGINES))
     for (const [variant, project] of Object.entries(s.variants)) {
+      if (VARIANT && !variant.includes(VARIANT)) continue;
       const runs = [];
       for (const seed of SEEDS) {
         const r = await run({
@@ -158,16 +177,10 @@ async function runStudy(s: Study) {
         });
         runs.push({ seed, ...r });
       }
-      curves.push(summarize(engine, variant, s.metric, runs));
-    }
-  // Every pair of curves: the variants within an engine, and each variant across engines.
-  const verdicts: { a: string; b: string; steps: StepVerdict[] }[] = [];
-  for (let i = 0; i < curves.length; i++)
-    for (let j = i + 1; j < curves.length; j++) {
-      const a = curves[i] as Curve;
-      const b = curves[j] as Curve;
-      if (a.engine !== b.engine && a.variant !== b.variant) continue;
-      verdicts.push({ a: `${a.engine}: ${a.variant}`, b: `${b.engine}: ${b.variant}`, steps: verdict(a, b) });
+      const c = summarize(engine, variant, s.metric, runs);
+      const at = curves.findIndex((x) => x.engine === engine && x.variant === variant);
+      if (at >= 0) curves[at] = c;
+      else curves.push(c);
     }
   return {
     title: s.title,
@@ -178,7 +191,7 @@ async function runStudy(s: Study) {
     seeds: SEEDS,
     alpha: 0.05,
     curves,
-    verdicts,
+    verdicts: verdicts(curves),
   };
 }
 
@@ -213,17 +226,26 @@ async function main() {
       },
     },
   ];
-  const out: Record<string, unknown> = {};
+  const partial = ONLY !== undefined || VARIANT !== undefined;
+  const stored = () => (readResults().parity as Record<string, { curves?: Curve[] }> | undefined) ?? {};
+  const out: Record<string, Record<string, unknown>> = {};
   for (const s of studies) {
     if (ONLY && ONLY !== s.key) continue;
     console.log(`${s.title}: ${s.steps} steps x ${SEEDS.length} seeds x ${Object.keys(s.variants).length} variants`);
-    out[s.key] = await runStudy(s);
+    out[s.key] = await runStudy(s, []);
   }
   const uptimeAfter = execSync('uptime').toString().trim();
-  // With --only, the other study's section is kept (each study records the load it ran under).
-  const kept = ONLY ? ((readResults().parity as Record<string, unknown> | undefined) ?? {}) : {};
   const m = machine({ backend: 'wasm', uptimeBefore, uptimeAfter });
-  for (const v of Object.values(out)) (v as Record<string, unknown>).machine = m;
+  // A partial run merges into what is stored (read just before writing: parallel parts finish at different times).
+  const kept = partial ? stored() : {};
+  for (const [key, study] of Object.entries(out)) {
+    const before = (kept[key]?.curves ?? []).filter(
+      (c) => !(study.curves as Curve[]).some((x) => x.engine === c.engine && x.variant === c.variant),
+    );
+    const curves = [...before, ...(study.curves as Curve[])];
+    const machines = { ...((kept[key] as Record<string, unknown> | undefined)?.machines as object), [VARIANT ?? 'all']: m };
+    out[key] = { ...study, curves, verdicts: verdicts(curves), machine: m, machines };
+  }
   writeSection('parity', { ...kept, machine: m, ...out });
   console.log(`done: ${uptimeAfter}`);
 }

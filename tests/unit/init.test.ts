@@ -15,6 +15,7 @@ import { printInitializer, printLayer } from '../../src/core/codegen/layers.js';
 import { compileModel, makeLayer } from '../../src/core/compile/model.js';
 import { withSeededMathRandom } from '../../src/core/data/random.js';
 import { type Init, serializeInit } from '../../src/core/nodes/init.js';
+import { InstanceNorm, ReparamConv2D } from '../../src/core/nodes/layers/custom.js';
 import { NODE_TYPES } from '../../src/core/nodes/registry.js';
 import type { LayerSpec } from '../../src/core/nodes/types.js';
 import { selectBackend } from '../../src/core/train/backend.js';
@@ -445,5 +446,35 @@ describe('the TypeScript export prints initializers as tf.initializers calls', (
         'custom',
       ),
     ).toContain('"kernelInitializer":{"className":"HeUniform","config":{}}');
+  });
+  it("custom layers' printed configs type-check as the export prints them (tsc -p . checks these lines)", () => {
+    const inorm = specsOf('InstanceNorm', { gammaInitializer: { kind: 'randomNormal', mean: 1, stddev: 0.02 } })[0]!;
+    const conv = specsOf('Conv2D', { filters: 8, spectralNorm: true, biasInitializer: { kind: 'ones' } })[0]!;
+    // Pasted from printLayer's output below: the script embeds custom.ts, so these are its types.
+    const a = new InstanceNorm({
+      name: 'n',
+      affine: true,
+      epsilon: 0.00001,
+      gammaInitializer: { className: 'RandomNormal', config: { mean: 1, stddev: 0.02 } },
+    });
+    const b = new ReparamConv2D({
+      name: 'n',
+      filters: 8,
+      kernelSize: 4,
+      strides: 2,
+      padding: 'same',
+      useBias: true,
+      spectralNorm: true,
+      equalizedLR: false,
+      biasInitializer: { className: 'Ones', config: {} },
+    });
+    expect(printLayer(inorm, 'tf', 'custom')).toBe(
+      'new custom.InstanceNorm({"name":"n","affine":true,"epsilon":0.00001,"gammaInitializer":{"className":"RandomNormal","config":{"mean":1,"stddev":0.02}}})',
+    );
+    expect(printLayer(conv, 'tf', 'custom')).toBe(
+      'new custom.ReparamConv2D({"name":"n","filters":8,"kernelSize":4,"strides":2,"padding":"same","useBias":true,"spectralNorm":true,"equalizedLR":false,"biasInitializer":{"className":"Ones","config":{}}})',
+    );
+    expect(a.getConfig().gammaInitializer).toEqual(inorm.config.gammaInitializer);
+    expect(b.getConfig().biasInitializer).toEqual(conv.config.biasInitializer);
   });
 });
