@@ -30,7 +30,7 @@ function InitializerInput({
   };
   const id = `field-${field.key}`;
   return (
-    <div className="gv-field" role="group" aria-label={field.key}>
+    <div className="gv-field" role="group" aria-label={`${field.key}: kind and parameters`}>
       <label htmlFor={id} title={field.description}>
         {field.key}
       </label>
