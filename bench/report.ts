@@ -275,6 +275,52 @@ if (ps) {
   );
 }
 
+const par = r.parity as Any | undefined;
+if (par) {
+  p(
+    '## Quality parity: initialization (`bench/parity.ts`)',
+    '',
+    machineLine(par.machine),
+    '',
+    "Curves over seeds of a quality figure while training, per engine and initialization: the mean, the sample sd and the range over the seeds at each logged step. The verdict between two curves is Welch's t-test at each logged step (two-sided p; p < 0.05 reads as a difference the seed spread cannot explain, else 'same'). The PyTorch export, when it lands, joins as one more engine (one function in bench/parity.ts) and gets a verdict against ganvas per initialization.",
+    '',
+  );
+  for (const key of ['dcgan', 'ring']) {
+    const st = par[key] as Any | undefined;
+    if (!st) continue;
+    p(
+      `### ${st.title} (template \`${st.template}\`, ${st.steps.toLocaleString('en-US')} steps, seeds ${st.seeds.join(', ')})`,
+      '',
+    );
+    const sm = st.machine ?? par.machine;
+    if (sm)
+      p(
+        `Load while it ran (\`uptime\`, 2 cores shared with other work): before "${sm.uptimeBefore}", after "${sm.uptimeAfter}"; wall-clock times below are inflated by it.`,
+        '',
+      );
+    const d = st.metric === 'fid' ? 1 : 2;
+    p(`| engine | initialization | ${st.curves[0].steps.map((x: number) => `step ${x}`).join(' | ')} | s/run |`);
+    p(`|---|---|${st.curves[0].steps.map(() => '---').join('|')}|---|`);
+    for (const c of st.curves) {
+      const cells = c.steps.map(
+        (_: number, i: number) => `${f(c.mean[i], d)} ± ${f(c.sd[i], d)} (${f(c.min[i], d)}-${f(c.max[i], d)})`,
+      );
+      const secs = c.runs.reduce((a: number, x: Any) => a + x.seconds, 0) / c.runs.length;
+      p(`| ${c.engine} | ${c.variant} | ${cells.join(' | ')} | ${f(secs, 0)} |`);
+    }
+    p('', 'Mean ± sd (min-max) over the seeds.', '');
+    for (const v of st.verdicts) {
+      p(`Welch's t, A = ${v.a}, B = ${v.b}:`, '');
+      p('| step | mean A | mean B | t | df | p | verdict |', '|---|---|---|---|---|---|---|');
+      for (const x of v.steps)
+        p(
+          `| ${x.step} | ${f(x.meanA, d)} | ${f(x.meanB, d)} | ${f(x.t, 2)} | ${f(x.df, 1)} | ${f(x.p, 3)} | ${x.verdict} |`,
+        );
+      p('');
+    }
+  }
+}
+
 p(
   '## GPU',
   '',

@@ -1,6 +1,76 @@
 import { useState } from 'react';
 import { entryFor } from '../core/nodes/index.js';
-import { type Field, fieldsOf, formatField, parseField } from './inspector/fields.js';
+import { type Field, fieldsOf, formatField, parseField, parseInitializer } from './inspector/fields.js';
+
+/** A weight initializer: its kind (Keras' names) and that kind's numbers, e.g. randomNormal's mean and stddev. */
+function InitializerInput({
+  field,
+  value,
+  onCommit,
+}: {
+  field: Field;
+  value: unknown;
+  onCommit: (v: unknown) => void;
+}) {
+  const current = (value ?? field.defaultValue ?? {}) as Record<string, unknown>;
+  const kind = String(current.kind ?? '');
+  const variant = field.variants?.find((v) => v.kind === kind);
+  const [texts, setTexts] = useState<Record<string, string>>(() =>
+    Object.fromEntries((variant?.fields ?? []).map((f) => [f.key, formatField(f, current[f.key] ?? f.defaultValue)])),
+  );
+  const [error, setError] = useState<string | undefined>();
+  const commit = (change: { kind: string } | { key: string; text: string }) => {
+    const r = parseInitializer(field, current, change);
+    if ('error' in r) {
+      setError(r.error);
+      return;
+    }
+    setError(undefined);
+    onCommit(r.value);
+  };
+  const id = `field-${field.key}`;
+  return (
+    <div className="gv-field" role="group" aria-label={`${field.key}: kind and parameters`}>
+      <label htmlFor={id} title={field.description}>
+        {field.key}
+      </label>
+      <select id={id} value={kind} onChange={(e) => commit({ kind: e.target.value })}>
+        {field.variants?.map((v) => (
+          <option key={v.kind} value={v.kind}>
+            {v.kind}
+          </option>
+        ))}
+      </select>
+      {variant?.fields.map((f) => {
+        const sid = `${id}-${f.key}`;
+        return (
+          <div key={f.key} className="gv-subfield">
+            <label htmlFor={sid} title={f.description}>
+              {f.key}
+            </label>
+            <input
+              id={sid}
+              value={texts[f.key] ?? ''}
+              inputMode="decimal"
+              aria-invalid={error !== undefined}
+              onChange={(e) => setTexts({ ...texts, [f.key]: e.target.value })}
+              onBlur={() => commit({ key: f.key, text: texts[f.key] ?? '' })}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') commit({ key: f.key, text: texts[f.key] ?? '' });
+              }}
+            />
+          </div>
+        );
+      })}
+      {field.description && <div className="gv-field-help">{field.description}</div>}
+      {error && (
+        <div className="gv-field-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
 
 interface DocNode {
   id: string;
@@ -133,14 +203,23 @@ export function Inspector({ graph, node, onChange, onRename, onRenameModel }: In
         />
       )}
       {fields.length === 0 && <p className="gv-where">No parameters.</p>}
-      {fields.map((f) => (
-        <FieldInput
-          key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`}
-          field={f}
-          value={node.params?.[f.key]}
-          onCommit={(v) => onChange(f.key, v)}
-        />
-      ))}
+      {fields.map((f) =>
+        f.kind === 'initializer' ? (
+          <InitializerInput
+            key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`}
+            field={f}
+            value={node.params?.[f.key]}
+            onCommit={(v) => onChange(f.key, v)}
+          />
+        ) : (
+          <FieldInput
+            key={`${f.key}:${JSON.stringify(node.params?.[f.key])}`}
+            field={f}
+            value={node.params?.[f.key]}
+            onCommit={(v) => onChange(f.key, v)}
+          />
+        ),
+      )}
     </section>
   );
 }

@@ -2,6 +2,7 @@
  * Compiles an analysed model graph into a tf.LayersModel. Every layer is
  * named by its node id, so weights, summaries and diagnostics line up.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PASS_TYPE } from '../graph/expand.js';
 import { CUSTOM_LAYERS, registerCustomLayers } from '../nodes/layers/custom.js';
@@ -9,6 +10,29 @@ import type { LayerSpec, TensorType } from '../nodes/types.js';
 import type { ModelAnalysis, NodeInfo } from '../shapes/infer.js';
 
 export class CompileError extends Error {}
+
+/**
+ * tfjs-layers' Orthogonal initializer calls chained tensor methods (t.flatten(), ...) that only the
+ * @tensorflow/tfjs umbrella registers (its deep import of tfjs-core's chained ops does not load in
+ * Node); ganvas loads tfjs-core alone, so it adds the ones Orthogonal and linalg.qr use, each the
+ * tfjs-core op of the same name, where missing.
+ */
+function ensureChainedOps(): void {
+  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+  const ops: Record<string, (t: tf.Tensor, ...a: never[]) => tf.Tensor> = {
+    flatten: (t) => tf.reshape(t, [t.size]),
+    reshape: tf.reshape,
+    sign: tf.sign,
+    transpose: tf.transpose,
+    stridedSlice: tf.stridedSlice,
+  };
+  for (const [name, op] of Object.entries(ops))
+    if (typeof proto[name] !== 'function')
+      proto[name] = function (this: tf.Tensor, ...args: never[]) {
+        return op(this, ...args);
+      };
+}
+ensureChainedOps();
 
 type Sym = tfl.SymbolicTensor;
 

@@ -4,7 +4,22 @@
  */
 import type { z } from 'zod';
 
-export type FieldKind = 'number' | 'integer' | 'boolean' | 'enum' | 'numberList' | 'text' | 'textList' | 'json';
+export type FieldKind =
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'enum'
+  | 'numberList'
+  | 'text'
+  | 'textList'
+  | 'json'
+  | 'initializer';
+
+/** One kind of a weight initializer (core's nodes/init.ts) and its number fields. */
+export interface InitializerVariant {
+  kind: string;
+  fields: Field[];
+}
 
 export interface Field {
   key: string;
@@ -15,6 +30,8 @@ export interface Field {
   options?: (string | number)[];
   defaultValue?: unknown;
   schema: z.ZodType;
+  /** kind 'initializer': the kinds it takes, each with its own fields. */
+  variants?: InitializerVariant[];
 }
 
 interface Introspect {
@@ -26,6 +43,7 @@ interface Introspect {
       element?: Introspect;
       options?: Introspect[];
       values?: unknown[];
+      discriminator?: string;
     };
   };
   description?: string;
@@ -79,6 +97,15 @@ export function fieldsOf(schema: z.ZodType): Field[] {
         kind: 'enum',
         options: (inner._zod.def.options ?? []).flatMap((o) => (o._zod.def.values ?? []) as (string | number)[]),
       };
+    if (t === 'union' && inner._zod.def.discriminator === 'kind')
+      return {
+        ...base,
+        kind: 'initializer',
+        variants: (inner._zod.def.options ?? []).map((o) => ({
+          kind: String(o.shape?.kind?._zod.def.values?.[0]),
+          fields: fieldsOf(o as unknown as z.ZodType).filter((f) => f.key !== 'kind'),
+        })),
+      };
     if (t === 'array')
       return {
         ...base,
@@ -116,6 +143,31 @@ export function parseField(f: Field, text: string | boolean): { value: unknown }
   const r = f.schema.safeParse(raw);
   if (!r.success) return { error: fieldRule(f) ?? `${f.key}: ${r.error.issues.map((i) => i.message).join('; ')}` };
   return { value: r.data };
+}
+
+/**
+ * An initializer field's new value when a person picks `kind` (the kind's
+ * defaults) or types `text` into one of the current kind's number fields.
+ * Returns the value or a message; nothing invalid gets through.
+ */
+export function parseInitializer(
+  f: Field,
+  current: unknown,
+  change: { kind: string } | { key: string; text: string },
+): { value: unknown } | { error: string } {
+  const now = (current ?? f.defaultValue ?? {}) as Record<string, unknown>;
+  let raw: Record<string, unknown>;
+  if ('kind' in change) raw = { kind: change.kind };
+  else {
+    const s = change.text.trim();
+    raw = { ...now, [change.key]: s === '' ? Number.NaN : Number(s) };
+  }
+  const r = f.schema.safeParse(raw);
+  if (r.success) return { value: r.data };
+  const issue = r.error.issues[0];
+  const where = issue?.path.length ? `${f.key}.${issue.path.join('.')}` : f.key;
+  if (issue?.code === 'invalid_type' && 'key' in change) return { error: `${where} must be a number.` };
+  return { error: `${where}: ${issue?.message ?? 'invalid'}` };
 }
 
 /** What a number field takes, in its own words: "units must be a whole number from 1 to 65,536". */

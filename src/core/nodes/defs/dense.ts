@@ -1,5 +1,15 @@
 import { z } from 'zod';
 import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, OUT, ok } from '../helpers.js';
+import {
+  GLOROT_NORMAL,
+  type Init,
+  initEntry,
+  initParam,
+  KERNEL_KINDS,
+  reparamKernelEntry,
+  VECTOR_KINDS,
+  ZEROS,
+} from '../init.js';
 import { convOut, convTransposeOut } from '../layers/custom.js';
 import type { LayerSpec, TensorType } from '../types.js';
 
@@ -16,7 +26,23 @@ const reparam = {
     .boolean()
     .default(false)
     .describe('Equalized learning rate (Karras et al. 2018): weights ~ N(0,1) scaled at run time by sqrt(2/fan_in).'),
+  kernelInitializer: initParam(
+    KERNEL_KINDS,
+    GLOROT_NORMAL,
+    "How the weights start (Keras' names). The default is tfjs' own, glorotNormal (a normal truncated at 2 std); with spectralNorm on it stands for glorotUniform, with equalizedLR for N(0,1), as ProGAN draws them.",
+  ),
+  biasInitializer: initParam(VECTOR_KINDS, ZEROS, 'How the bias starts (when useBias is on).'),
 };
+
+/** The initializer entries of a weighted layer's config: only those that differ from the layer's default. */
+function initConfig(p: { kernelInitializer: Init; biasInitializer: Init; useBias: boolean }, equalizedLR?: boolean) {
+  return {
+    ...(equalizedLR === undefined
+      ? initEntry('kernelInitializer', p.kernelInitializer, GLOROT_NORMAL)
+      : reparamKernelEntry(p.kernelInitializer, GLOROT_NORMAL, equalizedLR)),
+    ...(p.useBias ? initEntry('biasInitializer', p.biasInitializer, ZEROS) : {}),
+  };
+}
 
 const units = z.number().int().min(1).max(1_000_000);
 const kernelSize = z.number().int().min(1).max(31).default(4).describe('Square kernel size.');
@@ -51,10 +77,11 @@ export const Dense = defineNode({
               useBias: p.useBias,
               spectralNorm: p.spectralNorm,
               equalizedLR: p.equalizedLR,
+              ...initConfig(p, p.equalizedLR),
             },
           },
         ]
-      : [{ kind: 'tfjs', factory: 'dense', config: { name, units: p.units, useBias: p.useBias } }],
+      : [{ kind: 'tfjs', factory: 'dense', config: { name, units: p.units, useBias: p.useBias, ...initConfig(p) } }],
 });
 
 function spatial(title: string, ctx: { id: string; inputs: TensorType[]; sources: string[]; params: unknown }) {
@@ -105,6 +132,7 @@ export const Conv2D = defineNode({
               useBias: p.useBias,
               spectralNorm: p.spectralNorm,
               equalizedLR: p.equalizedLR,
+              ...initConfig(p, p.equalizedLR),
             },
           },
         ]
@@ -119,6 +147,7 @@ export const Conv2D = defineNode({
               strides: p.strides,
               padding: p.padding,
               useBias: p.useBias,
+              ...initConfig(p),
             },
           },
         ],
@@ -165,6 +194,7 @@ export const ConvTranspose2D = defineNode({
               useBias: p.useBias,
               spectralNorm: p.spectralNorm,
               equalizedLR: p.equalizedLR,
+              ...initConfig(p, p.equalizedLR),
             },
           },
         ]
@@ -179,6 +209,7 @@ export const ConvTranspose2D = defineNode({
               strides: p.strides,
               padding: p.padding,
               useBias: p.useBias,
+              ...initConfig(p),
             },
           },
         ],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, fail, firstProblem, IN, needRank, OUT, ok, same } from '../helpers.js';
+import { EMBEDDING_DEFAULT, initEntry, initParam, KERNEL_KINDS } from '../init.js';
 
 const dimSize = z.number().int().min(1).max(65_536);
 
@@ -80,6 +81,11 @@ export const Embedding = defineNode({
         .default(10)
         .describe('Number of classes (must match the Label).'),
       dim: z.number().int().min(1).max(65_536).default(50).describe('Embedding size.'),
+      embeddingsInitializer: initParam(
+        KERNEL_KINDS,
+        EMBEDDING_DEFAULT,
+        "How the class vectors start (tfjs' and Keras' default: randomUniform(-0.05, 0.05); PyTorch's: randomNormal(0, 1)).",
+      ),
     })
     .strict(),
   inputs: () => IN,
@@ -105,7 +111,16 @@ export const Embedding = defineNode({
   paramCount: (p) => ({ trainable: p.numClasses * p.dim, nonTrainable: 0 }),
   flops: () => 0,
   layers: (p, name) => [
-    { kind: 'tfjs', factory: 'embedding', config: { inputDim: p.numClasses, outputDim: p.dim, name: `${name}_embed` } },
+    {
+      kind: 'tfjs',
+      factory: 'embedding',
+      config: {
+        inputDim: p.numClasses,
+        outputDim: p.dim,
+        name: `${name}_embed`,
+        ...initEntry('embeddingsInitializer', p.embeddingsInitializer, EMBEDDING_DEFAULT),
+      },
+    },
     { kind: 'tfjs', factory: 'flatten', config: { name } },
   ],
 });

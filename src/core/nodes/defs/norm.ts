@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { defineNode, fail, firstProblem, IN, lastDim, needFloat, needRank, OUT, same } from '../helpers.js';
+import { type Init, initEntry, initParam, ONES, VECTOR_KINDS, ZEROS } from '../init.js';
 import type { InferContext, InferResult } from '../types.js';
+
+/** gamma and beta initializers, as BatchNorm, InstanceNorm and LayerNorm take them. */
+const affineInit = {
+  gammaInitializer: initParam(VECTOR_KINDS, ONES, 'How the scale gamma starts (DCGAN draws it from N(1, 0.02)).'),
+  betaInitializer: initParam(VECTOR_KINDS, ZEROS, 'How the shift beta starts.'),
+};
+function affineEntries(p: { gammaInitializer: Init; betaInitializer: Init }, gamma = true, beta = true) {
+  return {
+    ...(gamma ? initEntry('gammaInitializer', p.gammaInitializer, ONES) : {}),
+    ...(beta ? initEntry('betaInitializer', p.betaInitializer, ZEROS) : {}),
+  };
+}
 
 const epsilon = (d: number) => z.number().min(1e-12).max(1).default(d).describe('Added to the variance for stability.');
 
@@ -33,6 +46,7 @@ export const BatchNorm = defineNode({
       epsilon: epsilon(1e-5),
       scale: z.boolean().default(true).describe('Learn gamma.'),
       center: z.boolean().default(true).describe('Learn beta.'),
+      ...affineInit,
     })
     .strict(),
   inputs: () => IN,
@@ -47,7 +61,15 @@ export const BatchNorm = defineNode({
     {
       kind: 'tfjs',
       factory: 'batchNormalization',
-      config: { name, axis: -1, momentum: p.momentum, epsilon: p.epsilon, scale: p.scale, center: p.center },
+      config: {
+        name,
+        axis: -1,
+        momentum: p.momentum,
+        epsilon: p.epsilon,
+        scale: p.scale,
+        center: p.center,
+        ...affineEntries(p, p.scale, p.center),
+      },
     },
   ],
 });
@@ -61,6 +83,7 @@ export const InstanceNorm = defineNode({
     .object({
       affine: z.boolean().default(true).describe('Learn a scale and shift per channel.'),
       epsilon: epsilon(1e-5),
+      ...affineInit,
     })
     .strict(),
   inputs: () => IN,
@@ -71,7 +94,11 @@ export const InstanceNorm = defineNode({
   paramCount: (p, [x]) => ({ trainable: p.affine ? 2 * lastDim(x!) : 0, nonTrainable: 0 }),
   flops: (_p, [x]) => 5 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
   layers: (p, name) => [
-    { kind: 'custom', name: 'InstanceNorm', config: { name, affine: p.affine, epsilon: p.epsilon } },
+    {
+      kind: 'custom',
+      name: 'InstanceNorm',
+      config: { name, affine: p.affine, epsilon: p.epsilon, ...affineEntries(p, p.affine, p.affine) },
+    },
   ],
 });
 
@@ -80,14 +107,18 @@ export const LayerNorm = defineNode({
   title: 'LayerNorm',
   category: 'normalization',
   doc: 'Layer normalization over the last (channel) axis (Ba et al. 2016). Safe in WGAN-GP critics, unlike BatchNorm.',
-  params: z.object({ epsilon: epsilon(1e-5) }).strict(),
+  params: z.object({ epsilon: epsilon(1e-5), ...affineInit }).strict(),
   inputs: () => IN,
   outputs: () => OUT,
   infer: (ctx) => rank2or4(ctx, 'LayerNorm'),
   paramCount: (_p, [x]) => ({ trainable: 2 * lastDim(x!), nonTrainable: 0 }),
   flops: (_p, [x]) => 5 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
   layers: (p, name) => [
-    { kind: 'tfjs', factory: 'layerNormalization', config: { name, axis: -1, epsilon: p.epsilon } },
+    {
+      kind: 'tfjs',
+      factory: 'layerNormalization',
+      config: { name, axis: -1, epsilon: p.epsilon, ...affineEntries(p) },
+    },
   ],
 });
 

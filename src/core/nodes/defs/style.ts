@@ -12,6 +12,7 @@ import {
   perSample,
   same,
 } from '../helpers.js';
+import { GLOROT_UNIFORM, initEntry, initParam, KERNEL_KINDS, ONES, VECTOR_KINDS } from '../init.js';
 
 export const MinibatchStdDev = defineNode({
   type: 'MinibatchStdDev',
@@ -52,6 +53,11 @@ export const SelfAttention = defineNode({
   params: z
     .object({
       reduction: z.number().int().min(1).max(64).default(8).describe('Channel reduction of the f, g, h projections.'),
+      kernelInitializer: initParam(
+        KERNEL_KINDS,
+        GLOROT_UNIFORM,
+        'How the f, g, h, v projections start (gamma always starts at 0).',
+      ),
     })
     .strict(),
   inputs: () => IN,
@@ -70,7 +76,13 @@ export const SelfAttention = defineNode({
     const n = (x!.shape[1] ?? 1) * (x!.shape[2] ?? 1);
     return 2 * n * c * k * 4 + 2 * n * n * k * 2 + 5 * n * n;
   },
-  layers: (p, name) => [{ kind: 'custom', name: 'SelfAttention', config: { name, reduction: p.reduction } }],
+  layers: (p, name) => [
+    {
+      kind: 'custom',
+      name: 'SelfAttention',
+      config: { name, reduction: p.reduction, ...initEntry('kernelInitializer', p.kernelInitializer, GLOROT_UNIFORM) },
+    },
+  ],
 });
 
 export const LearnedConstant = defineNode({
@@ -84,6 +96,7 @@ export const LearnedConstant = defineNode({
       height: z.number().int().min(1).max(64).default(4),
       width: z.number().int().min(1).max(64).default(4),
       channels: z.number().int().min(1).max(4096).default(128),
+      constantInitializer: initParam(VECTOR_KINDS, ONES, 'How the constant starts (StyleGAN: ones).'),
     })
     .strict(),
   inputs: () => [{ name: 'batch', doc: 'Any tensor whose batch size the constant is repeated to.' }],
@@ -95,7 +108,13 @@ export const LearnedConstant = defineNode({
     {
       kind: 'custom',
       name: 'LearnedConstant',
-      config: { name, height: p.height, width: p.width, channels: p.channels },
+      config: {
+        name,
+        height: p.height,
+        width: p.width,
+        channels: p.channels,
+        ...initEntry('constantInitializer', p.constantInitializer, ONES),
+      },
     },
   ],
 });
@@ -106,7 +125,16 @@ export const StyleModulation = defineNode({
   category: 'style',
   doc: 'AdaIN: normalizes each channel of x per sample, then scales and shifts it by a learned affine map of the style w: y = ys*(x-mu)/sigma + yb, [ys,yb] = A w + b (ys bias starts at 1).',
   reference: 'Karras et al. 2019, StyleGAN, eq. 1',
-  params: z.object({ epsilon: z.number().min(1e-12).max(1).default(1e-5) }).strict(),
+  params: z
+    .object({
+      epsilon: z.number().min(1e-12).max(1).default(1e-5),
+      kernelInitializer: initParam(
+        KERNEL_KINDS,
+        GLOROT_UNIFORM,
+        'How the style affine map A starts (its bias always starts at 1 for y_s and 0 for y_b).',
+      ),
+    })
+    .strict(),
   inputs: () => [
     { name: 'in', doc: 'Feature map [B,H,W,C].' },
     { name: 'style', doc: 'Style vector w [B,D] from the mapping network.' },
@@ -129,7 +157,13 @@ export const StyleModulation = defineNode({
   },
   paramCount: (_p, [x, w]) => ({ trainable: lastDim(w!) * 2 * lastDim(x!) + 2 * lastDim(x!), nonTrainable: 0 }),
   flops: (_p, [x, w]) => 2 * lastDim(w!) * 2 * lastDim(x!) + 6 * perSample(x!),
-  layers: (p, name) => [{ kind: 'custom', name: 'StyleModulation', config: { name, epsilon: p.epsilon } }],
+  layers: (p, name) => [
+    {
+      kind: 'custom',
+      name: 'StyleModulation',
+      config: { name, epsilon: p.epsilon, ...initEntry('kernelInitializer', p.kernelInitializer, GLOROT_UNIFORM) },
+    },
+  ],
 });
 
 export const NoiseInjection = defineNode({

@@ -29,27 +29,111 @@ function lastDim(s: Shape): number {
 }
 
 // ---------------------------------------------------------------------------
+// Initializers in tfjs-layers' serialized form ({ className, config }), as the
+// registry puts them in layer configs (src/core/nodes/init.ts). tfjs' own layers
+// deserialize them themselves; these layers do it here.
+export type InitializerClassName =
+  | 'GlorotUniform'
+  | 'GlorotNormal'
+  | 'HeUniform'
+  | 'HeNormal'
+  | 'RandomNormal'
+  | 'RandomUniform'
+  | 'TruncatedNormal'
+  | 'Orthogonal'
+  | 'Zeros'
+  | 'Ones';
+export interface SerializedInitializer {
+  className: InitializerClassName;
+  config: { mean?: number; stddev?: number; minval?: number; maxval?: number; gain?: number };
+}
+/** The tf.initializers function of each class (the TypeScript export prints these). */
+export const INITIALIZER_FACTORIES: Record<InitializerClassName, string> = {
+  GlorotUniform: 'glorotUniform',
+  GlorotNormal: 'glorotNormal',
+  HeUniform: 'heUniform',
+  HeNormal: 'heNormal',
+  RandomNormal: 'randomNormal',
+  RandomUniform: 'randomUniform',
+  TruncatedNormal: 'truncatedNormal',
+  Orthogonal: 'orthogonal',
+  Zeros: 'zeros',
+  Ones: 'ones',
+};
+type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+/**
+ * The initializer a serialized form describes, or `fallback` when none is given.
+ * No seed: draws come from Math.random, which the trainer seeds.
+ */
+export function makeInitializer(s: SerializedInitializer | undefined, fallback: () => Initializer): Initializer {
+  if (s === undefined) return fallback();
+  const c = s.config ?? {};
+  switch (s.className) {
+    case 'GlorotUniform':
+      return tfl.initializers.glorotUniform({});
+    case 'GlorotNormal':
+      return tfl.initializers.glorotNormal({});
+    case 'HeUniform':
+      return tfl.initializers.heUniform({});
+    case 'HeNormal':
+      return tfl.initializers.heNormal({});
+    case 'RandomNormal':
+      return tfl.initializers.randomNormal({ mean: c.mean ?? 0, stddev: c.stddev ?? 0.05 });
+    case 'TruncatedNormal':
+      return tfl.initializers.truncatedNormal({ mean: c.mean ?? 0, stddev: c.stddev ?? 0.05 });
+    case 'RandomUniform':
+      return tfl.initializers.randomUniform({ minval: c.minval ?? -0.05, maxval: c.maxval ?? 0.05 });
+    case 'Orthogonal':
+      return tfl.initializers.orthogonal({ gain: c.gain ?? 1 });
+    case 'Zeros':
+      return tfl.initializers.zeros();
+    case 'Ones':
+      return tfl.initializers.ones();
+    default:
+      throw new Error(`Unknown initializer '${String((s as { className?: unknown }).className)}'.`);
+  }
+}
+/** Config entries of the initializers a layer was given (only those given, so configs stay as before). */
+function initConfig(entries: Record<string, SerializedInitializer | undefined>): tf.serialization.ConfigDict {
+  const out: tf.serialization.ConfigDict = {};
+  for (const [k, v] of Object.entries(entries))
+    if (v !== undefined) out[k] = v as unknown as tf.serialization.ConfigDictValue;
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Instance normalization (Ulyanov et al. 2016): per sample and channel over H, W.
 export interface InstanceNormArgs extends LayerArgs {
   epsilon?: number;
   affine?: boolean;
+  gammaInitializer?: SerializedInitializer;
+  betaInitializer?: SerializedInitializer;
 }
 export class InstanceNorm extends tfl.layers.Layer {
   static className = 'GanvasInstanceNorm';
   readonly epsilon: number;
   readonly affine: boolean;
+  readonly gammaInitializer?: SerializedInitializer;
+  readonly betaInitializer?: SerializedInitializer;
   private gamma?: LayerVariable;
   private beta?: LayerVariable;
   constructor(args: InstanceNormArgs = {}) {
     super(args);
     this.epsilon = args.epsilon ?? 1e-5;
     this.affine = args.affine ?? true;
+    if (args.gammaInitializer) this.gammaInitializer = args.gammaInitializer;
+    if (args.betaInitializer) this.betaInitializer = args.betaInitializer;
   }
   override build(inputShape: Shape | Shape[]): void {
     const c = lastDim(firstShape(inputShape));
     if (this.affine) {
-      this.gamma = this.addWeight('gamma', [c], 'float32', tfl.initializers.ones());
-      this.beta = this.addWeight('beta', [c], 'float32', tfl.initializers.zeros());
+      this.gamma = this.addWeight(
+        'gamma',
+        [c],
+        'float32',
+        makeInitializer(this.gammaInitializer, tfl.initializers.ones),
+      );
+      this.beta = this.addWeight('beta', [c], 'float32', makeInitializer(this.betaInitializer, tfl.initializers.zeros));
     }
     this.built = true;
   }
@@ -66,7 +150,12 @@ export class InstanceNorm extends tfl.layers.Layer {
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, affine: this.affine };
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      affine: this.affine,
+      ...initConfig({ gammaInitializer: this.gammaInitializer, betaInitializer: this.betaInitializer }),
+    };
   }
 }
 
@@ -180,25 +269,28 @@ export interface LearnedConstantArgs extends LayerArgs {
   height: number;
   width: number;
   channels: number;
+  constantInitializer?: SerializedInitializer;
 }
 export class LearnedConstant extends tfl.layers.Layer {
   static className = 'GanvasLearnedConstant';
   readonly height: number;
   readonly width: number;
   readonly channels: number;
+  readonly constantInitializer?: SerializedInitializer;
   private constant?: LayerVariable;
   constructor(args: LearnedConstantArgs) {
     super(args);
     this.height = args.height;
     this.width = args.width;
     this.channels = args.channels;
+    if (args.constantInitializer) this.constantInitializer = args.constantInitializer;
   }
   override build(): void {
     this.constant = this.addWeight(
       'constant',
       [1, this.height, this.width, this.channels],
       'float32',
-      tfl.initializers.ones(),
+      makeInitializer(this.constantInitializer, tfl.initializers.ones),
     );
     this.built = true;
   }
@@ -212,7 +304,13 @@ export class LearnedConstant extends tfl.layers.Layer {
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), height: this.height, width: this.width, channels: this.channels };
+    return {
+      ...super.getConfig(),
+      height: this.height,
+      width: this.width,
+      channels: this.channels,
+      ...initConfig({ constantInitializer: this.constantInitializer }),
+    };
   }
 }
 
@@ -222,16 +320,20 @@ export class LearnedConstant extends tfl.layers.Layer {
 // with the y_s bias initialised to 1.
 export interface StyleModulationArgs extends LayerArgs {
   epsilon?: number;
+  /** The affine map A's initializer (default glorotUniform); its bias always starts at [1.., 0..]. */
+  kernelInitializer?: SerializedInitializer;
 }
 export class StyleModulation extends tfl.layers.Layer {
   static className = 'GanvasStyleModulation';
   readonly epsilon: number;
+  readonly kernelInitializer?: SerializedInitializer;
   private kernel?: LayerVariable;
   private bias?: LayerVariable;
   private channels = 0;
   constructor(args: StyleModulationArgs = {}) {
     super(args);
     this.epsilon = args.epsilon ?? 1e-5;
+    if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
   }
   override build(inputShape: Shape | Shape[]): void {
     if (!isShapeList(inputShape) || inputShape.length !== 2)
@@ -239,7 +341,12 @@ export class StyleModulation extends tfl.layers.Layer {
     const c = lastDim(inputShape[0] as Shape);
     const d = lastDim(inputShape[1] as Shape);
     this.channels = c;
-    this.kernel = this.addWeight('kernel', [d, 2 * c], 'float32', tfl.initializers.glorotUniform({}));
+    this.kernel = this.addWeight(
+      'kernel',
+      [d, 2 * c],
+      'float32',
+      makeInitializer(this.kernelInitializer, () => tfl.initializers.glorotUniform({})),
+    );
     this.bias = this.addWeight('bias', [2 * c], 'float32', tfl.initializers.zeros());
     // y_s starts at 1 (identity modulation), y_b at 0.
     this.bias.write(tf.tidy(() => tf.concat([tf.ones([c]), tf.zeros([c])])));
@@ -264,7 +371,11 @@ export class StyleModulation extends tfl.layers.Layer {
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon };
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      ...initConfig({ kernelInitializer: this.kernelInitializer }),
+    };
   }
 }
 
@@ -315,10 +426,13 @@ export class NoiseInjection extends tfl.layers.Layer {
 // gamma initialised to 0.
 export interface SelfAttentionArgs extends LayerArgs {
   reduction?: number;
+  /** The f, g, h, v projections' initializer (default glorotUniform); gamma always starts at 0. */
+  kernelInitializer?: SerializedInitializer;
 }
 export class SelfAttention extends tfl.layers.Layer {
   static className = 'GanvasSelfAttention';
   readonly reduction: number;
+  readonly kernelInitializer?: SerializedInitializer;
   private wf?: LayerVariable;
   private wg?: LayerVariable;
   private wh?: LayerVariable;
@@ -327,11 +441,12 @@ export class SelfAttention extends tfl.layers.Layer {
   constructor(args: SelfAttentionArgs = {}) {
     super(args);
     this.reduction = args.reduction ?? 8;
+    if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
   }
   override build(inputShape: Shape | Shape[]): void {
     const c = lastDim(firstShape(inputShape));
     const k = Math.max(1, Math.floor(c / this.reduction));
-    const init = () => tfl.initializers.glorotUniform({});
+    const init = () => makeInitializer(this.kernelInitializer, () => tfl.initializers.glorotUniform({}));
     this.wf = this.addWeight('f', [c, k], 'float32', init());
     this.wg = this.addWeight('g', [c, k], 'float32', init());
     this.wh = this.addWeight('h', [c, k], 'float32', init());
@@ -367,7 +482,11 @@ export class SelfAttention extends tfl.layers.Layer {
     });
   }
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), reduction: this.reduction };
+    return {
+      ...super.getConfig(),
+      reduction: this.reduction,
+      ...initConfig({ kernelInitializer: this.kernelInitializer }),
+    };
   }
 }
 
@@ -381,6 +500,10 @@ export interface ReparamArgs extends LayerArgs {
   useBias?: boolean;
   /** Power iterations per training call for spectral norm. */
   powerIterations?: number;
+  /** Default glorotUniform, or N(0, 1) with equalizedLR. */
+  kernelInitializer?: SerializedInitializer;
+  /** Default zeros. */
+  biasInitializer?: SerializedInitializer;
 }
 
 abstract class ReparamLayer extends tfl.layers.Layer {
@@ -388,6 +511,8 @@ abstract class ReparamLayer extends tfl.layers.Layer {
   readonly equalizedLR: boolean;
   readonly useBias: boolean;
   readonly powerIterations: number;
+  readonly kernelInitializer?: SerializedInitializer;
+  readonly biasInitializer?: SerializedInitializer;
   protected kernel?: LayerVariable;
   protected bias?: LayerVariable;
   protected u?: LayerVariable;
@@ -398,15 +523,23 @@ abstract class ReparamLayer extends tfl.layers.Layer {
     this.equalizedLR = args.equalizedLR ?? false;
     this.useBias = args.useBias ?? true;
     this.powerIterations = args.powerIterations ?? 1;
+    if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
+    if (args.biasInitializer) this.biasInitializer = args.biasInitializer;
   }
   /** `columns`: the matrix width spectral norm's u lives in; `biasSize`: output channels. */
   protected addKernel(shape: number[], fanIn: number, columns: number, biasSize = columns): void {
     this.fanIn = fanIn;
-    const init = this.equalizedLR
-      ? tfl.initializers.randomNormal({ mean: 0, stddev: 1 })
-      : tfl.initializers.glorotUniform({});
+    const init = makeInitializer(this.kernelInitializer, () =>
+      this.equalizedLR ? tfl.initializers.randomNormal({ mean: 0, stddev: 1 }) : tfl.initializers.glorotUniform({}),
+    );
     this.kernel = this.addWeight('kernel', shape, 'float32', init);
-    if (this.useBias) this.bias = this.addWeight('bias', [biasSize], 'float32', tfl.initializers.zeros());
+    if (this.useBias)
+      this.bias = this.addWeight(
+        'bias',
+        [biasSize],
+        'float32',
+        makeInitializer(this.biasInitializer, tfl.initializers.zeros),
+      );
     if (this.spectralNorm) {
       this.u = this.addWeight(
         'sn_u',
@@ -453,6 +586,7 @@ abstract class ReparamLayer extends tfl.layers.Layer {
       equalizedLR: this.equalizedLR,
       useBias: this.useBias,
       powerIterations: this.powerIterations,
+      ...initConfig({ kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer }),
     };
   }
 }
