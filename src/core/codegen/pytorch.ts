@@ -295,13 +295,21 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
   switch (spec.name) {
     case 'InstanceNorm': {
       const affine = cfg.affine !== false;
-      return mod(`nn.InstanceNorm2d(${channels()}, eps=${pyLit(cfg.epsilon)}, affine=${pyLit(affine)})`, {
+      const c = channels();
+      return mod(`nn.InstanceNorm2d(${c}, eps=${pyLit(cfg.epsilon)}, affine=${pyLit(affine)})`, {
         weights: affine
           ? [
               ['weight', 'gamma', 'same'],
               ['bias', 'beta', 'same'],
             ]
           : [],
+        init: (a) =>
+          affine
+            ? [
+                ...(cfg.gammaInitializer ? [initLine(`${a}.weight`, cfg.gammaInitializer as Init, c, c)] : []),
+                ...(cfg.betaInitializer ? [initLine(`${a}.bias`, cfg.betaInitializer as Init, c, c)] : []),
+              ]
+            : [],
       });
     }
     case 'PixelNorm':
@@ -313,6 +321,18 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
     case 'LearnedConstant':
       return mod(`LearnedConstant(${cfg.channels}, ${cfg.height}, ${cfg.width})`, {
         weights: [['constant', 'constant', 'nhwc']],
+        // tfjs' fans of the [1,H,W,C] constant: receptive field 1*H, fanIn W*H, fanOut C*H.
+        init: (a) =>
+          cfg.constantInitializer
+            ? [
+                initLine(
+                  `${a}.constant`,
+                  cfg.constantInitializer as Init,
+                  (cfg.width as number) * (cfg.height as number),
+                  (cfg.channels as number) * (cfg.height as number),
+                ),
+              ]
+            : [],
       });
     case 'StyleModulation': {
       const c = channels();
@@ -322,12 +342,23 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
           ['affine.weight', 'kernel', 'dense'],
           ['affine.bias', 'bias', 'same'],
         ],
+        init: (a) => (cfg.kernelInitializer ? [initLine(`${a}.affine.weight`, cfg.kernelInitializer as Init, d, 2 * c)] : []),
       });
     }
     case 'NoiseInjection':
       return mod(`NoiseInjection(${channels()})`, { weights: [['strength', 'strength', 'same']] });
-    case 'SelfAttention':
-      return mod(`SelfAttention(${channels()}, ${pyLit(cfg.reduction)})`, {
+    case 'SelfAttention': {
+      const c = channels();
+      const k = Math.max(1, Math.floor(c / (cfg.reduction as number)));
+      const init = cfg.kernelInitializer as Init | undefined;
+      return mod(`SelfAttention(${c}, ${pyLit(cfg.reduction)})`, {
+        init: (a) =>
+          init
+            ? [
+                ...['f', 'g', 'h'].map((w) => initLine(`${a}.${w}.weight`, init, c, k)),
+                initLine(`${a}.v.weight`, init, k, c),
+              ]
+            : [],
         weights: [
           ['f.weight', 'f', 'proj'],
           ['g.weight', 'g', 'proj'],
@@ -336,6 +367,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
           ['gamma', 'gamma', 'same'],
         ],
       });
+    }
     case 'ReparamDense':
     case 'ReparamConv2D':
     case 'ReparamConv2DTranspose': {
