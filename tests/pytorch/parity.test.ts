@@ -173,6 +173,8 @@ const PROBES: [string, Record<string, unknown>][] = [
   ['Tanh', {}],
   ['ELU', {}],
   ['BatchNorm', {}],
+  ['BatchNorm', { scale: false }],
+  ['BatchNorm', { scale: false, center: false }],
   ['LayerNorm', {}],
   ['InstanceNorm', {}],
   ['PixelNorm', {}],

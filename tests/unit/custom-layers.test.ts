@@ -268,3 +268,53 @@ describe('serialization', () => {
     expect(JSON.stringify(saved!.modelTopology)).toContain('GanvasConv2D');
   });
 });
+
+describe('BatchNorm with scale or center off (tfjs-layers cannot train it)', () => {
+  it('normalizes with batch statistics in training, updates the moving ones, passes gradients, keeps its weights', async () => {
+    const { compileModel } = await import('../../src/core/compile/model.js');
+    const { validateProjectValue } = await import('../../src/core/validate.js');
+    for (const [scale, center] of [
+      [false, true],
+      [true, false],
+      [false, false],
+    ] as const) {
+      const a = validateProjectValue({
+        format: 'ganvas/1',
+        name: 'bn',
+        models: {
+          m: {
+            nodes: [
+              { id: 'x', type: 'Input', params: { shape: [3] } },
+              { id: 'bn', type: 'BatchNorm', params: { scale, center, momentum: 0.5 } },
+              { id: 'y', type: 'Output' },
+            ],
+            edges: [
+              { source: 'x', target: 'bn' },
+              { source: 'bn', target: 'y' },
+            ],
+          },
+        },
+      });
+      const model = compileModel(a.models.get('m') as never);
+      expect(model.countParams()).toBe(3 * (Number(scale) + Number(center)) + 6);
+      const x = tf.tensor2d([
+        [1, 2, 3],
+        [3, 6, 9],
+      ]);
+      // A first training call (scale and center off: nothing to train, so no gradient to take).
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const f = () => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+      const { value, grads } = vars.length ? tf.variableGrads(f, vars) : { value: f(), grads: {} };
+      // (x - mean) / sqrt(var + eps) with var = 1, 4, 9 per feature: every value is +-1/sqrt(1 + eps/var).
+      const y = (model.apply(x, { training: true }) as tf.Tensor).arraySync() as number[][];
+      expect(y[0]?.[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 5);
+      expect(y[1]?.[2]).toBeCloseTo(1 / Math.sqrt(1 + 1e-5 / 9), 5);
+      expect(value.dataSync()[0]).toBeGreaterThan(0);
+      expect(Object.keys(grads)).toHaveLength(Number(scale) + Number(center));
+      const moving = model.getLayer('bn').getWeights().slice(-2);
+      // After two training calls with momentum 0.5: mean 0 -> 1.5 -> 2.25 for feature 0 (batch mean 2).
+      expect(moving[0]?.dataSync()[0]).toBeCloseTo(1.5, 5);
+      model.dispose();
+    }
+  });
+});

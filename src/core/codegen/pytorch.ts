@@ -293,6 +293,9 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
     );
   }
   switch (spec.name) {
+    case 'BatchNorm':
+      // ganvas' trainable BatchNorm without gamma or beta: the same layer as tfjs' batchNormalization.
+      return torchLayer({ kind: 'tfjs', factory: 'batchNormalization', config: cfg }, ins, out, where);
     case 'InstanceNorm': {
       const affine = cfg.affine !== false;
       const c = channels();

@@ -57,21 +57,21 @@ export const BatchNorm = defineNode({
     nonTrainable: 2 * lastDim(x!),
   }),
   flops: (_p, [x]) => 4 * x!.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1),
-  layers: (p, name) => [
-    {
-      kind: 'tfjs',
-      factory: 'batchNormalization',
-      config: {
-        name,
-        axis: -1,
-        momentum: p.momentum,
-        epsilon: p.epsilon,
-        scale: p.scale,
-        center: p.center,
-        ...affineEntries(p, p.scale, p.center),
-      },
-    },
-  ],
+  layers: (p, name) => {
+    const config = {
+      name,
+      axis: -1,
+      momentum: p.momentum,
+      epsilon: p.epsilon,
+      scale: p.scale,
+      center: p.center,
+      ...affineEntries(p, p.scale, p.center),
+    };
+    // Without gamma or beta, tfjs' own layer cannot train: ganvas' subclass can (nodes/layers/custom.ts).
+    return p.scale && p.center
+      ? [{ kind: 'tfjs', factory: 'batchNormalization', config }]
+      : [{ kind: 'custom', name: 'BatchNorm', config }];
+  },
 });
 
 export const InstanceNorm = defineNode({

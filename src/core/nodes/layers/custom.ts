@@ -733,7 +733,42 @@ export function convTransposeOut(n: number, k: number, s: number, padding: 'same
   return padding === 'same' ? n * s : n * s + Math.max(k - s, 0);
 }
 
+// ---------------------------------------------------------------------------
+// BatchNorm with scale or center off, trainable: tfjs-layers 4.22's
+// BatchNormalization reads gamma and beta in training even when they were
+// never created ("Cannot read properties of undefined (reading 'read')").
+// Ones and zeros stand in for the missing one: the same normalization, no
+// extra weights (parameter counts and weight names are tfjs' own).
+type Readable = { read: () => tf.Tensor };
+/**
+ * tfjs-layers' BatchNormalization class, taken from an instance: its Node
+ * entry is a bundle, and a deep import of dist/layers/normalization would load
+ * a second copy of tfjs-layers whose SymbolicTensors the first one rejects.
+ */
+const BatchNormalization = Object.getPrototypeOf(tfl.layers.batchNormalization({ name: 'ganvas_bn_class_probe' }))
+  .constructor as typeof tfl.layers.Layer;
+export class BatchNorm extends BatchNormalization {
+  static className = 'GanvasBatchNorm';
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    // Private in tfjs' typings; read here only to stand in for the missing one.
+    const self = this as unknown as { gamma: Readable | null; beta: Readable | null; movingMean: LayerVariable };
+    if (kwargs.training !== true || (self.gamma && self.beta)) return super.call(inputs, kwargs);
+    const [gamma, beta] = [self.gamma, self.beta];
+    const shape = self.movingMean.shape as number[];
+    // Created inside super.call's tidy, so disposed with it.
+    self.gamma ??= { read: () => tf.ones(shape) };
+    self.beta ??= { read: () => tf.zeros(shape) };
+    try {
+      return super.call(inputs, kwargs);
+    } finally {
+      self.gamma = gamma;
+      self.beta = beta;
+    }
+  }
+}
+
 export const CUSTOM_LAYERS = {
+  BatchNorm,
   InstanceNorm,
   PixelNorm,
   ReflectionPad,
