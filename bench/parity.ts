@@ -243,7 +243,10 @@ async function main() {
       (c) => !(study.curves as Curve[]).some((x) => x.engine === c.engine && x.variant === c.variant),
     );
     const curves = [...before, ...(study.curves as Curve[])];
-    const machines = { ...((kept[key] as Record<string, unknown> | undefined)?.machines as object), [VARIANT ?? 'all']: m };
+    const machines = {
+      ...((kept[key] as Record<string, unknown> | undefined)?.machines as object),
+      [VARIANT ?? 'all']: m,
+    };
     out[key] = { ...study, curves, verdicts: verdicts(curves), machine: m, machines };
   }
   writeSection('parity', { ...kept, machine: m, ...out });

@@ -282,7 +282,7 @@ if (par) {
     '',
     machineLine(par.machine),
     '',
-    "Curves over seeds of a quality figure while training, per engine and initialization: the mean, the sample sd and the range over the seeds at each logged step. The verdict between two curves is Welch's t-test at each logged step (two-sided p; p < 0.05 reads as a difference the seed spread cannot explain, else 'same'). The PyTorch export, when it lands, joins as one more engine (one function in bench/parity.ts) and gets a verdict against ganvas per initialization.",
+    "Curves over seeds of a quality figure while training, per engine and initialization: the mean, the sample sd and the range over the seeds at each logged step. The verdict between two curves is Welch's t-test at each logged step (two-sided p; p < 0.05 reads as a difference the seed spread cannot explain, else 'same'). The PyTorch export, when it lands, joins as one more engine (one function in bench/parity.ts) and gets a verdict against ganvas per initialization. Each heading gives the steps the recorded run took (\`--steps\`, \`--ring-steps\`; defaults 400 and 1,500).",
     '',
   );
   for (const key of ['dcgan', 'ring']) {
