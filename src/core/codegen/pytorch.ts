@@ -345,7 +345,8 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
           ['affine.weight', 'kernel', 'dense'],
           ['affine.bias', 'bias', 'same'],
         ],
-        init: (a) => (cfg.kernelInitializer ? [initLine(`${a}.affine.weight`, cfg.kernelInitializer as Init, d, 2 * c)] : []),
+        init: (a) =>
+          cfg.kernelInitializer ? [initLine(`${a}.affine.weight`, cfg.kernelInitializer as Init, d, 2 * c)] : [],
       });
     }
     case 'NoiseInjection':
