@@ -217,7 +217,7 @@ export async function verifyC2pa(png: Uint8Array, trustAnchors?: string): Promis
     };
   }
   try {
-    // biome-ignore lint/suspicious/noExplicitAny: c2pa-wasm types the manifest store as any (c2pa-rs' ManifestStore JSON)
+    // any: c2pa-wasm types the manifest store as any (c2pa-rs ManifestStore JSON)
     const store: any = reader.manifestStore();
     const label: string | undefined = store.active_manifest;
     const m = label ? store.manifests?.[label] : undefined;
