@@ -181,6 +181,11 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--engine <name>', 'tfjs (in this process) or pytorch (exports train.py and runs it with python3)', 'tfjs')
     .option('--python <path>', 'the Python with torch for --engine pytorch (default: $GANVAS_PYTHON or python3)')
+    .option(
+      '--sign-cert <pem>',
+      'sign the sample pictures with C2PA content credentials: your certificate chain, PEM (default: $GANVAS_C2PA_CERT)',
+    )
+    .option('--sign-key <pem>', 'the P-256 private key of --sign-cert, PEM (default: $GANVAS_C2PA_KEY)')
     .action(
       async (
         file: string,
@@ -194,6 +199,8 @@ export async function main(argv: string[]): Promise<number> {
           resume?: string;
           engine: string;
           python?: string;
+          signCert?: string;
+          signKey?: string;
         },
       ) => {
         if (opts.engine !== 'tfjs' && opts.engine !== 'pytorch') {
@@ -202,6 +209,30 @@ export async function main(argv: string[]): Promise<number> {
           );
           code = EXIT.unreadable;
           return;
+        }
+        const certPath = opts.signCert ?? process.env.GANVAS_C2PA_CERT;
+        const keyPath = opts.signKey ?? process.env.GANVAS_C2PA_KEY;
+        let signer: import('./c2pa.js').C2paSigner | undefined;
+        if (certPath || keyPath) {
+          if (!certPath || !keyPath) {
+            process.stderr.write('ganvas train: C2PA signing needs both --sign-cert and --sign-key.\n');
+            code = EXIT.unreadable;
+            return;
+          }
+          if (opts.engine === 'pytorch') {
+            process.stderr.write(
+              'ganvas train: --engine pytorch writes its pictures in Python, unsigned (PNG metadata only); drop --sign-cert.\n',
+            );
+            code = EXIT.unreadable;
+            return;
+          }
+          try {
+            signer = (await import('./c2pa.js')).loadSigner(certPath, keyPath);
+          } catch (e) {
+            process.stderr.write(`ganvas train: ${(e as Error).message}\n`);
+            code = EXIT.unreadable;
+            return;
+          }
         }
         const r = await loadValid(file);
         if ('exit' in r) {
@@ -252,7 +283,7 @@ export async function main(argv: string[]): Promise<number> {
         try {
           result = await runTraining(
             r.analysis,
-            { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines' },
+            { ...opts, out, progress: process.stderr.isTTY ? 'bar' : 'lines', ...(signer ? { signer } : {}) },
             () => interrupted,
           );
         } catch (e) {
@@ -348,6 +379,19 @@ export async function main(argv: string[]): Promise<number> {
         code = errors.length > 0 ? EXIT.invalid : 0;
       },
     );
+
+  program
+    .command('verify')
+    .description(
+      'Report the provenance of a PNG: its AI-generated marks (ganvas project, step, seed), whether its chunks are intact, and its C2PA manifest and signature.',
+    )
+    .argument('<file>', 'a PNG written by ganvas')
+    .option('--trust <pem>', 'trust anchors (PEM root certificates): a good signature chaining to one reads Trusted')
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, opts: { trust?: string; json?: boolean }) => {
+      const { verifyFile } = await import('./verify.js');
+      code = await verifyFile(file, opts, write);
+    });
 
   program
     .command('export')

@@ -9,12 +9,11 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
-import { PNG } from 'pngjs';
 import type { DataAssets, DatasetParams } from '../core/data/index.js';
 import type { AdversarialKind } from '../core/nodes/index.js';
 import type { Project } from '../core/project/index.js';
 import { LIMITS } from '../core/project/index.js';
-import type { BackendPreference, Rgba, StepMetrics } from '../core/train/index.js';
+import type { BackendPreference, StepMetrics } from '../core/train/index.js';
 import {
   CheckpointError,
   checkCheckpoint,
@@ -22,12 +21,15 @@ import {
   fmtFigure,
   generatorModelJson,
   METRIC_INFO,
+  projectHash,
   type QualityFigures,
   TrainingSession,
 } from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { loadImageFolder, loadMnist } from './assets.js';
+import type { C2paSigner } from './c2pa.js';
 import { readBytes, writeAtomic } from './io.js';
+import { CLI_TOOL, encodePng } from './png.js';
 
 export type { QualityFigures };
 export { writeAtomic };
@@ -46,6 +48,8 @@ export interface TrainOptions {
   /** Progress output: a bar on a terminal, lines otherwise, nothing when quiet. */
   progress?: 'bar' | 'lines' | 'none';
   label?: string;
+  /** Signs every sample picture with C2PA content credentials (docs/provenance.md). */
+  signer?: C2paSigner;
 }
 
 export interface RunResult {
@@ -57,12 +61,6 @@ export interface RunResult {
   history: StepMetrics[];
   quality: QualityFigures[];
   seconds: number;
-}
-
-function png(img: Rgba): Buffer {
-  const p = new PNG({ width: img.width, height: img.height });
-  p.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(p);
 }
 
 /** What the project's datasets need from the disk. */
@@ -196,13 +194,18 @@ export async function runTraining(
         ` (patience ${project.training!.settings.earlyStopping!.patience}); the best is kept in ${bestDir}`,
     );
 
+  const hash = projectHash(project);
   const record = async (force: boolean) => {
     const step = stepNow();
     if (!force && step % every !== 0) return;
     const { quality, picture } = (await session.sample())[0]!;
     qualityHistory.push(quality);
     appendMetric({ type: 'quality', ...quality });
-    if (picture) writeAtomic(join(opts.out, 'samples', `step-${String(step).padStart(6, '0')}.png`), png(picture));
+    if (picture) {
+      const provenance = { project: project.name, projectHash: hash, step, seed: session.seed, tool: CLI_TOOL };
+      const file = join(opts.out, 'samples', `step-${String(step).padStart(6, '0')}.png`);
+      writeAtomic(file, await encodePng(picture, provenance, opts.signer));
+    }
   };
 
   await record(true);

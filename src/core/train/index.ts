@@ -13,3 +13,4 @@ export * from './schedule.js';
 export * from './session.js';
 export * from './stability.js';
 export * from './trainer.js';
+export * from './provenance.js';

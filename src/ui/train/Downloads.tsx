@@ -60,8 +60,10 @@ export function Downloads(props: {
         className="gv-button"
         disabled={!readable}
         onClick={() => {
-          const pic = shownPictures(snap).pictures[0];
-          if (pic) void pngBlob(pic).then((b) => download('samples.png', b), fail);
+          const shown = shownPictures(snap);
+          const pic = shown.pictures[0];
+          if (pic)
+            void pngBlob(pic, store.provenance(shown.step ?? snap.step)).then((b) => download('samples.png', b), fail);
         }}
       >
         Download samples

@@ -15,6 +15,8 @@ import {
   fmtFigure,
   type GeneratorArtifacts,
   METRIC_INFO,
+  type Provenance,
+  projectHash,
   type QualityFigures,
   type Rgba,
   type RunEvaluation,
@@ -153,6 +155,8 @@ export class TrainStore {
   private snap: TrainSnapshot = INITIAL;
   private readonly listeners = new Set<() => void>();
   private engine: Engine | undefined;
+  /** The project the current run trains, for the provenance marks of downloaded pictures. */
+  private runProject: { name: string; hash: string; seed: number } | undefined;
   /** A session of its own for generator weights loaded while there is no run (never trained). */
   private viewer: Engine | undefined;
   /** The engine a training loop is stepping (a step may still be in flight after a pause or a stop). */
@@ -241,6 +245,12 @@ export class TrainStore {
     this.engine = undefined;
     this.dropViewer();
     const generation = this.generation;
+    if (analysis.project)
+      this.runProject = {
+        name: analysis.project.name,
+        hash: projectHash(analysis.project),
+        seed: analysis.project.training?.settings.seed ?? 0,
+      };
     const init: EngineInit = {
       backend,
       project: analysis.project,
@@ -442,6 +452,18 @@ export class TrainStore {
   /** The first run's checkpoint (GNVS bytes), when there is a run. */
   async checkpoint(): Promise<Uint8Array | undefined> {
     return this.engine?.checkpoint();
+  }
+
+  /** The provenance marks of a picture of the current run at `step` (docs/provenance.md). */
+  provenance(step: number): Provenance {
+    const p = this.runProject;
+    return {
+      project: p?.name ?? 'untitled',
+      projectHash: p?.hash ?? 'unknown',
+      step,
+      seed: p?.seed ?? 0,
+      tool: 'ganvas (editor)',
+    };
   }
 
   /**
