@@ -146,7 +146,7 @@ describe('ganvas export', () => {
     expect(bad.stderr).toContain('UNCONNECTED_INPUT');
     const target = ganvas('export', 'templates/toy-ring.json', '--target', 'py', '--out', out);
     expect(target.code).toBe(2);
-    expect(target.stderr).toContain('the only target is ts');
+    expect(target.stderr).toContain('the targets are ts and pytorch');
     const missing = ganvas('export', join(dir, 'nope.json'), '--out', out);
     expect(missing.code).toBe(2);
     expect(readdirSync(dir)).not.toContain('never.ts');
