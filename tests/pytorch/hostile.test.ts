@@ -80,7 +80,7 @@ describe('the PyTorch export with hostile names', () => {
     expect(JSON.parse(readFileSync(join(DIR, 'run/run.json'), 'utf8')).project).toBe(evil);
   });
 
-  it('ganvas train --engine pytorch trains through python3 and writes the run folder; a missing torch is one clear line, exit 2', () => {
+  it('ganvas train --engine pytorch trains through python3 and writes the run folder (marked pictures); a missing torch is one clear line, exit 2', async () => {
     const out = join(DIR, 'engine');
     const ok = spawnSync(
       'node',
@@ -113,7 +113,13 @@ describe('the PyTorch export with hostile names', () => {
       'G',
       'G/loss',
     ]);
-    expect(existsSync(join(out, 'samples/step-000003.png'))).toBe(true);
+    // Its pictures carry the marks of AI-generated media, as ganvas' own (docs/provenance.md).
+    const { readPngProvenance, projectHash, DIGITAL_SOURCE_TYPE } = await import('../../src/core/train/provenance.js');
+    const mark = readPngProvenance(new Uint8Array(readFileSync(join(out, 'samples/step-000003.png'))));
+    expect(mark.intact).toBe(true);
+    expect(mark.digitalSourceType).toBe(DIGITAL_SOURCE_TYPE);
+    const ring = validateProjectText(readFileSync(join(ROOT, 'templates/toy-ring.json'), 'utf8')).project;
+    expect(mark.provenance).toMatchObject({ project: ring?.name, projectHash: projectHash(ring), step: 3, seed: 0 });
     const missing = spawnSync(
       'node',
       [

@@ -806,15 +806,61 @@ def folder_batches(folder, local_batch, seed, rank=0, world=1, workers=2):
 
 
 # ---------------------------------------------------------------- pictures (PNG with zlib, no Pillow)
-def write_png(path, rgba, width, height):
-    """Writes bytes of an RGBA picture (height*width*4) as a PNG file, atomically."""
+DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def _xml(s):
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&apos;")
+
+
+def provenance_chunks(project, project_hash, step, seed, tool):
+    """The marks of an AI-generated picture, as ganvas writes them (src/core/train/provenance.ts, docs/provenance.md):
+    tEXt fields, the project name as UTF-8 iTXt, and an XMP packet with IPTC's DigitalSourceType
+    trainedAlgorithmicMedia. [(type, data)] for write_png."""
+    ascii_ = lambda v: "".join(c if 0x20 <= ord(c) < 0x7F else "?" for c in str(v)).encode("latin-1")
+    text = lambda k, v: (b"tEXt", k.encode("latin-1") + b"\x00" + ascii_(v))
+    itxt = lambda k, v: (b"iTXt", k.encode("latin-1") + b"\x00\x00\x00\x00\x00" + str(v).encode("utf-8", "replace"))
+    attrs = [
+        ("xmlns:Iptc4xmpExt", "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"),
+        ("xmlns:xmp", "http://ns.adobe.com/xap/1.0/"),
+        ("xmlns:ganvas", "urn:ganvas:xmp:1.0/"),
+        ("Iptc4xmpExt:DigitalSourceType", DIGITAL_SOURCE_TYPE),
+        ("xmp:CreatorTool", tool),
+        ("ganvas:project", project),
+        ("ganvas:projectHash", project_hash),
+        ("ganvas:step", step),
+        ("ganvas:seed", seed),
+    ]
+    xmp = (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n  <rdf:Description rdf:about=""'
+        + "".join(f'\n    {k}="{_xml(v)}"' for k, v in attrs)
+        + '/>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="r"?>'
+    )
+    return [
+        text("Software", tool),
+        text("Description", "AI-generated: made by a generative adversarial network trained in ganvas."),
+        text("DigitalSourceType", DIGITAL_SOURCE_TYPE),
+        itxt("ganvas:project", project),
+        text("ganvas:projectHash", project_hash),
+        text("ganvas:step", int(step)),
+        text("ganvas:seed", int(seed)),
+        itxt("XML:com.adobe.xmp", xmp),
+    ]
+
+
+def write_png(path, rgba, width, height, marks=()):
+    """Writes bytes of an RGBA picture (height*width*4) as a PNG file, atomically; `marks` are extra chunks
+    (provenance_chunks) placed after IHDR."""
     raw = b"".join(b"\x00" + bytes(rgba[y * width * 4 : (y + 1) * width * 4]) for y in range(height))
 
     def chunk(kind, data):
         c = struct.pack(">I", len(data)) + kind + data
         return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+    png += b"".join(chunk(kind, data) for kind, data in marks)
+    png += chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
     with open(path + ".tmp", "wb") as f:
         f.write(png)
     os.replace(path + ".tmp", path)

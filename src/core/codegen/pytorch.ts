@@ -37,6 +37,7 @@ import type { Player, TrainingOp } from '../nodes/training.js';
 import type { LayerSpec, TensorType } from '../nodes/types.js';
 import type { ModelAnalysis, NodeInfo } from '../shapes/infer.js';
 import type { ProjectAnalysis } from '../shapes/project.js';
+import { projectHash } from '../train/provenance.js';
 import { className, PyIdentifiers, pyComment, pyLit, pyStr, pyTuple } from './python.js';
 import { ExportError } from './typescript.js';
 
@@ -894,6 +895,8 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '# ---------------------------------------------------------------- settings',
     `SETTINGS = ${pyLit(settings)}`,
     `PROJECT = ${pyStr(project.name ?? 'project')}`,
+    '# Written into every picture with the IPTC mark of AI-generated media (docs/provenance.md).',
+    `PROJECT_HASH = ${pyStr(projectHash(project))}`,
     '# The adversarial loss of each AdversarialLoss node (--loss replaces them all, as `ganvas compare` does).',
     `KIND = ${pyLit(kinds)}`,
     `DATASETS = ${pyLit(Object.fromEntries(datasets.map((n) => [n.id, n.params])))}`,
@@ -970,6 +973,7 @@ const RUNTIME_NAMES = [
   'Run',
   'SETTINGS',
   'PROJECT',
+  'PROJECT_HASH',
   'KIND',
   'DATASETS',
   'OPTIMIZERS',
@@ -1295,11 +1299,12 @@ def save_samples(run, out):
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
     path = os.path.join(out, "samples", f"step-{run.step:06d}.png")
     q = {"type": "quality", "step": run.step}
+    marks = provenance_chunks(PROJECT, PROJECT_HASH, run.step, run.args.seed, f"ganvas export --target pytorch (torch {torch.__version__})")
     if x.dim() == 4:
-        write_png(path, *image_grid(x, 8))
+        write_png(path, *image_grid(x, 8), marks=marks)
     elif x.dim() == 2 and x.shape[1] == 2:
         real = run.src.datasets[MIXTURE].batch(1000, torch.Generator().manual_seed(1))["x"] if MIXTURE else None
-        write_png(path, *scatter(x, real))
+        write_png(path, *scatter(x, real), marks=marks)
         if MIXTURE:
             q.update(quality(x, DATASETS[MIXTURE]))
     return q
