@@ -59,7 +59,8 @@ export interface RunResult {
   seconds: number;
 }
 
-function png(img: Rgba): Buffer {
+/** A picture as PNG bytes: every PNG the CLI writes goes through here. */
+export function png(img: Rgba): Buffer {
   const p = new PNG({ width: img.width, height: img.height });
   p.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   return PNG.sync.write(p);

@@ -331,3 +331,16 @@ export function runStyled(model: GraphModel, wA: tf.Tensor, wB: tf.Tensor, from:
   if (!out) throw new ExploreError('The synthesis network gave no output.');
   return out;
 }
+
+/** One sample [H,W,C] (values in [-1,1], C = 1 or 3) as a picture of its own size, no gutter. */
+export function samplePicture(values: Float32Array, h: number, w: number, c: number): Rgba {
+  const data = new Uint8ClampedArray(h * w * 4);
+  for (let p = 0; p < h * w; p++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const v = values[p * c + (c === 1 ? 0 : ch)] as number;
+      data[p * 4 + ch] = Math.round(((Math.max(-1, Math.min(1, v)) + 1) / 2) * 255);
+    }
+    data[p * 4 + 3] = 255;
+  }
+  return { width: w, height: h, data };
+}
