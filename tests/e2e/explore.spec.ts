@@ -86,9 +86,9 @@ test('explores conditional-mnist: the class changes the picture', async ({ page 
   const before = await pixels(page);
   const timings: number[] = [];
   timings.push(
-    await redrawn(page, Number(await canvas.getAttribute('data-version')), () =>
-      page.getByLabel('Class', { exact: true }).selectOption('7'),
-    ),
+    await redrawn(page, Number(await canvas.getAttribute('data-version')), async () => {
+      await page.getByLabel('Class', { exact: true }).selectOption('7');
+    }),
   );
   expect(await pixels(page)).not.toBe(before);
   for (const v of ['1', '-1', '2'])
