@@ -175,7 +175,6 @@ export function ExplorePanel(props: {
     })();
   };
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: draw reads refs; a new picture per change of the controls, the generator or its weights
   useEffect(() => {
     if (!info) return;
     const req = request(c, info);
