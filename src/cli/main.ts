@@ -380,6 +380,104 @@ export async function main(argv: string[]): Promise<number> {
       },
     );
 
+  const seedPair = (name: string) => (v: string) => {
+    const parts = v.split(',').map((x) => Number(x.trim()));
+    if (parts.length !== 2 || parts.some((x) => !Number.isInteger(x) || x < 0 || x > 2 ** 31 - 1))
+      throw new InvalidArgumentError(`${name} takes two whole numbers, A,B (e.g. 3,7).`);
+    return parts as [number, number];
+  };
+  const psiOption = (v: string) => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || x < 0 || x > 100)
+      throw new InvalidArgumentError('--truncation must be a number from 0 to 100.');
+    return x;
+  };
+  program
+    .command('generate')
+    .description(
+      "Generate samples from a project's generator as PNG (a grid and one file per sample): seeds, truncation, a class, an interpolation, style mixing.",
+    )
+    .argument('<project>', 'project JSON file')
+    .option(
+      '--weights <file>',
+      'generator weights (.safetensors, tfjs names, e.g. saved from the panel or the PyTorch run)',
+    )
+    .option('--checkpoint <file>', 'a checkpoint.gnvs of this project (its EMA weights when EMA is on)')
+    .option('--n <n>', 'samples: seeds S, S+1, ... S+N-1', parseIntOption('--n', 1, 256), 16)
+    .option('--seed <s>', 'first seed', parseIntOption('--seed', 0, 2 ** 31 - 1), 0)
+    .option(
+      '--truncation <psi>',
+      "truncation: StyleGAN's psi in w for a mapping network, else BigGAN's threshold on |z|",
+      psiOption,
+    )
+    .option('--class <c>', 'class of every sample, for a conditional generator', parseIntOption('--class', 0, 100_000))
+    .option(
+      '--interpolate <a,b>',
+      'interpolate between the latents of seeds A and B (instead of --n seeds)',
+      seedPair('--interpolate'),
+    )
+    .option('--steps <k>', 'samples along the interpolation, ends included', parseIntOption('--steps', 1, 256), 8)
+    .option('--spherical', 'spherical interpolation (slerp) instead of linear')
+    .option(
+      '--mix <seed,layer>',
+      'style mixing (StyleGAN): style layers LAYER and later take w from SEED',
+      seedPair('--mix'),
+    )
+    .option('--backend <name>', 'wasm or cpu (default wasm)', backendOption, 'wasm')
+    .option('--out <dir>', 'output directory (default: runs/<project>-generate-<time>)')
+    .action(
+      async (
+        file: string,
+        opts: {
+          weights?: string;
+          checkpoint?: string;
+          n: number;
+          seed: number;
+          truncation?: number;
+          class?: number;
+          interpolate?: [number, number];
+          steps: number;
+          spherical?: boolean;
+          mix?: [number, number];
+          backend: BackendPreference;
+          out?: string;
+        },
+      ) => {
+        const r = await loadValid(file);
+        if ('exit' in r) {
+          code = r.exit;
+          return;
+        }
+        if (!r.analysis.project?.training) {
+          process.stderr.write(`${file}: the project has no training graph (it says which call is the generator).\n`);
+          code = EXIT.invalid;
+          return;
+        }
+        const { runGenerate, GenerateInputError } = await import('./generate.js');
+        try {
+          const lines = await runGenerate(r.analysis, {
+            out: opts.out ?? defaultOut(file, 'generate'),
+            n: opts.n,
+            seed: opts.seed,
+            steps: opts.steps,
+            method: opts.spherical ? 'spherical' : 'linear',
+            backend: opts.backend,
+            ...(opts.weights ? { weights: opts.weights } : {}),
+            ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+            ...(opts.truncation !== undefined ? { truncation: opts.truncation } : {}),
+            ...(opts.class !== undefined ? { label: opts.class } : {}),
+            ...(opts.interpolate ? { interpolate: opts.interpolate } : {}),
+            ...(opts.mix ? { mix: opts.mix } : {}),
+          });
+          for (const l of lines) process.stderr.write(`${l}\n`);
+        } catch (e) {
+          if (!(e instanceof GenerateInputError)) throw e;
+          process.stderr.write(`ganvas generate: ${e.message}\n`);
+          code = EXIT.unreadable;
+        }
+      },
+    );
+
   program
     .command('verify')
     .description(

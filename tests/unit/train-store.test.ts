@@ -134,6 +134,12 @@ class FakeEngine implements Engine {
   async generatorWeights(): Promise<Uint8Array> {
     return this.loaded ?? new Uint8Array([1, this.steps[0] as number]);
   }
+  async exploreInfo(): Promise<never> {
+    throw new Error('not explored here');
+  }
+  async explore(): Promise<never> {
+    throw new Error('not explored here');
+  }
   dispose(): void {
     this.disposed = true;
   }

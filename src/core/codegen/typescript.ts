@@ -33,6 +33,7 @@ import {
 } from '../compile/plan.js';
 import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
+import { projectHash } from '../train/provenance.js';
 import { isConstantSchedule, SCHEDULE_PARAMS, scheduleOf } from '../train/schedule.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { printLayer } from './layers.js';
@@ -49,6 +50,7 @@ export const RUNTIME_MODULES = [
   { ns: 'gradients', path: 'src/core/train/gradients.ts' },
   { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
   { ns: 'custom', path: 'src/core/nodes/layers/custom.ts' },
+  { ns: 'provenance', path: 'src/core/train/provenance.ts' },
 ] as const;
 export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
 
@@ -499,6 +501,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     'const EVERY = args.every !== undefined ? Number(args.every) : SETTINGS.sampleEvery;',
     `/** The adversarial loss of each AdversarialLoss node. */`,
     `const KIND: Record<string, AdversarialKind> = ${lit(kinds)};`,
+    '/** Written into every picture, with the IPTC mark of AI-generated media. */',
+    `const PROVENANCE = ${lit({ project: project.name ?? 'project', projectHash: projectHash(project), tool: 'ganvas export --target ts' })};`,
     externalTypes().AdversarialKind,
     '',
     '// ---------------------------------------------------------------- models',
@@ -538,8 +542,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  }',
     '}',
     '',
-    '/** PNG of an RGBA picture (node:zlib deflate; CRC-32 from node:zlib). */',
-    'function writePng(path: string, pic: images.Rgba): void {',
+    '/** PNG of an RGBA picture (node:zlib deflate; CRC-32 from node:zlib), marked as AI-generated (docs/provenance.md). */',
+    'function writePng(path: string, pic: images.Rgba, step: number): void {',
     '  const chunk = (type: string, data: Uint8Array) => {',
     '    const head = Buffer.alloc(8); head.writeUInt32BE(data.length, 0); head.write(type, 4, "latin1");',
     '    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);',
@@ -549,7 +553,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  const raw = Buffer.alloc((pic.width * 4 + 1) * pic.height);',
     '  for (let y = 0; y < pic.height; y++) raw.set(pic.data.subarray(y * pic.width * 4, (y + 1) * pic.width * 4), y * (pic.width * 4 + 1) + 1);',
     '  const png = Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array(0))]);',
-    '  writeFileSync(`${path}.tmp`, png); renameSync(`${path}.tmp`, path);',
+    '  const marked = provenance.markPng(new Uint8Array(png), { ...PROVENANCE, step, seed: SEED });',
+    '  writeFileSync(`${path}.tmp`, marked); renameSync(`${path}.tmp`, path);',
     '}',
     '',
     'async function saveSamples(step: number): Promise<void> {',
@@ -559,8 +564,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  x.dispose();',
     '  mkdirSync(join(args.out!, "samples"), { recursive: true });',
     '  const file = join(args.out!, "samples", `step-${String(step).padStart(6, "0")}.png`);',
-    '  if (shape.length === 4) writePng(file, images.imageGrid(values, 64, shape[1]!, shape[2]!, shape[3]!, 8));',
-    '  else if (shape.length === 2 && shape[1] === 2) writePng(file, images.scatter2d(new Float32Array(0), values, Math.max(...Array.from(values, Math.abs)) * 1.1 + 0.1, 400));',
+    '  if (shape.length === 4) writePng(file, images.imageGrid(values, 64, shape[1]!, shape[2]!, shape[3]!, 8), step);',
+    '  else if (shape.length === 2 && shape[1] === 2) writePng(file, images.scatter2d(new Float32Array(0), values, Math.max(...Array.from(values, Math.abs)) * 1.1 + 0.1, 400), step);',
     '}',
     '',
     'async function main(): Promise<void> {',

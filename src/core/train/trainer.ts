@@ -274,12 +274,9 @@ export class Trainer {
    */
   generate(n: number, seed = 12345): tf.Tensor {
     const { target, nodes } = this.sampleProgram;
-    const swap = this.emaDecay > 0;
-    const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
-    if (swap) for (const [v, e] of this.ema) v.assign(e);
-    try {
+    return this.withSampleWeights(() =>
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
-      return withSeededMathRandom(`sample:${seed}`, () =>
+      withSeededMathRandom(`sample:${seed}`, () =>
         tf.tidy(() => {
           const values: Values = new Map();
           emitNodes(this.plan, nodes, this.emitter(n, makeRng(`sample:${seed}`)), values, {
@@ -288,7 +285,21 @@ export class Trainer {
           });
           return (values.get(target.id) as tf.Tensor[])[0] as tf.Tensor;
         }),
-      );
+      ),
+    );
+  }
+
+  /**
+   * Runs fn with the weights samples are drawn with: the EMA weights when EMA
+   * is on (swapped in, and the training weights put back after), else the
+   * weights as they are. The latent explorer evaluates its generator in here.
+   */
+  withSampleWeights<T>(fn: () => T): T {
+    const swap = this.emaDecay > 0;
+    const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
+    if (swap) for (const [v, e] of this.ema) v.assign(e);
+    try {
+      return fn();
     } finally {
       if (swap) {
         [...this.ema.keys()].forEach((v, i) => v.assign(saved[i] as tf.Tensor));

@@ -27,6 +27,7 @@ import { LossChart, MoreCharts } from './Charts.js';
 import { DataControls, loadFolder } from './DataControls.js';
 import { Downloads } from './Downloads.js';
 import { assetsFor, blockedReason } from './data.js';
+import { ExplorePanel } from './Explore.js';
 import { type EngineInit, LocalEngine, WorkerEngine } from './engine.js';
 import { droppedFiles } from './folder.js';
 import { GeneratorWeights } from './GeneratorWeights.js';
@@ -91,6 +92,7 @@ export function TrainPanel({
   useEffect(() => () => store.dispose(), [store]);
   const snap = useTrainStore(store);
   const [options, setOptions] = useState<StartOptions>({ backend: 'auto', compareWith: '', change: '' });
+  const [view, setView] = useState<'train' | 'explore'>('train');
 
   const s = snap.status;
   const busy = s === 'starting' || s === 'running' || s === 'paused' || s === 'stopping';
@@ -121,46 +123,82 @@ export function TrainPanel({
         void droppedFiles(items).then((files) => onFolder(files, name));
       }}
     >
-      <RunControls
-        snap={snap}
-        store={store}
-        canTrain={canTrain}
-        options={options}
-        onOptions={setOptions}
-        onStart={() => void store.start(analysis, options)}
-      />
-      <Downloads
-        snap={snap}
-        store={store}
-        canTrain={canTrain}
-        onResumeFrom={async (f) => {
-          await store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(await f.arrayBuffer()));
-        }}
-      />
-      <GeneratorWeights analysis={analysis} snap={snap} store={store} backend={options.backend} canTrain={canTrain} />
-      <DataControls analysis={analysis} snap={snap} disabled={busy} onDataset={onDataset} onFolder={onFolder} />
-      {blocked !== undefined && (
-        <div className="gv-where" data-testid="train-blocked">
-          {blocked}
+      <div className="gv-train-tabs" role="tablist" aria-label="Training panel views">
+        {(
+          [
+            ['train', 'Training'],
+            ['explore', 'Explore'],
+          ] as const
+        ).map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`gv-train-tab-${id}`}
+            aria-selected={view === id}
+            aria-controls={`gv-train-view-${id}`}
+            className={view === id ? 'gv-tab gv-tab-active' : 'gv-tab'}
+            onClick={() => setView(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {view === 'explore' && (
+        <div role="tabpanel" id="gv-train-view-explore" aria-labelledby="gv-train-tab-explore">
+          <ExplorePanel analysis={analysis} store={store} backend={options.backend} version={snap.gallery.length} />
         </div>
       )}
-      {snap.message && (
-        <p role="alert" className="gv-field-error">
-          {snap.message}
-        </p>
+      {view === 'train' && (
+        <div role="tabpanel" id="gv-train-view-train" aria-labelledby="gv-train-tab-train">
+          <RunControls
+            snap={snap}
+            store={store}
+            canTrain={canTrain}
+            options={options}
+            onOptions={setOptions}
+            onStart={() => void store.start(analysis, options)}
+          />
+          <Downloads
+            snap={snap}
+            store={store}
+            canTrain={canTrain}
+            onResumeFrom={async (f) => {
+              await store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(await f.arrayBuffer()));
+            }}
+          />
+          <GeneratorWeights
+            analysis={analysis}
+            snap={snap}
+            store={store}
+            backend={options.backend}
+            canTrain={canTrain}
+          />
+          <DataControls analysis={analysis} snap={snap} disabled={busy} onDataset={onDataset} onFolder={onFolder} />
+          {blocked !== undefined && (
+            <div className="gv-where" data-testid="train-blocked">
+              {blocked}
+            </div>
+          )}
+          {snap.message && (
+            <p role="alert" className="gv-field-error">
+              {snap.message}
+            </p>
+          )}
+          {best.length > 0 && (
+            <p className="gv-where" data-testid="train-best">
+              {best.join(' · ')}
+            </p>
+          )}
+          <div className="gv-train-body">
+            {snap.runs.length > 0 && <LossChart runs={snap.runs} version={snap.version} />}
+            <SamplePictures snap={snap} />
+          </div>
+          <Scrubber snap={snap} store={store} />
+          <StabilityTable snap={snap} />
+          {hasSteps && <MoreCharts runs={snap.runs} version={snap.version} />}
+        </div>
       )}
-      {best.length > 0 && (
-        <p className="gv-where" data-testid="train-best">
-          {best.join(' · ')}
-        </p>
-      )}
-      <div className="gv-train-body">
-        {snap.runs.length > 0 && <LossChart runs={snap.runs} version={snap.version} />}
-        <SamplePictures snap={snap} />
-      </div>
-      <Scrubber snap={snap} store={store} />
-      <StabilityTable snap={snap} />
-      {hasSteps && <MoreCharts runs={snap.runs} version={snap.version} />}
     </section>
   );
 }

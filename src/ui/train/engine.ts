@@ -11,6 +11,7 @@
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { DataAssets } from '../../core/data/index.js';
+import { type ExploreRequest, type ExploreResult, Explorer, type ExplorerInfo } from '../../core/explore/index.js';
 import type { AdversarialKind } from '../../core/nodes/index.js';
 import type { BackendChoice, BackendPreference } from '../../core/train/index.js';
 import {
@@ -57,6 +58,10 @@ export interface Engine {
   generator(): Promise<GeneratorArtifacts | undefined>;
   /** The first run's best state by its early-stopping figure (checkpoint and generator), if it has one. */
   best(): Promise<BestRun | undefined>;
+  /** What the latent explorer offers for the first run's generator (refused with a message when it has no z). */
+  exploreInfo(): Promise<ExplorerInfo>;
+  /** One explorer picture from the first run's generator, at its current weights. */
+  explore(req: ExploreRequest): Promise<ExploreResult>;
   dispose(): void;
 }
 
@@ -75,6 +80,7 @@ export function wasmThreads(): string {
 
 /** The session where this code runs: on the page for WebGPU and WebGL, or inside the worker. */
 export class LocalEngine implements Engine {
+  private explorer: Explorer | undefined;
   private constructor(
     readonly backend: string,
     private readonly session: TrainingSession,
@@ -128,6 +134,14 @@ export class LocalEngine implements Engine {
   async best(): Promise<BestRun | undefined> {
     return this.session.best();
   }
+  async exploreInfo(): Promise<ExplorerInfo> {
+    this.explorer ??= new Explorer(this.session.trainer(0));
+    return this.explorer.info;
+  }
+  async explore(req: ExploreRequest): Promise<ExploreResult> {
+    this.explorer ??= new Explorer(this.session.trainer(0));
+    return this.explorer.explore(req);
+  }
   dispose(): void {
     this.session.dispose();
   }
@@ -143,6 +157,8 @@ type Request =
   | { method: 'checkpoint' }
   | { method: 'generator' }
   | { method: 'best' }
+  | { method: 'exploreInfo' }
+  | { method: 'explore'; req: ExploreRequest }
   | { method: 'dispose' };
 export type WorkerRequest = { id: number } & Request;
 export type WorkerReply = { id: number } & (
@@ -213,6 +229,12 @@ export class WorkerEngine implements Engine {
   }
   best(): Promise<BestRun | undefined> {
     return this.call({ method: 'best' });
+  }
+  exploreInfo(): Promise<ExplorerInfo> {
+    return this.call({ method: 'exploreInfo' });
+  }
+  explore(req: ExploreRequest): Promise<ExploreResult> {
+    return this.call({ method: 'explore', req });
   }
   dispose(): void {
     this.worker.terminate();

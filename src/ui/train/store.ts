@@ -6,6 +6,7 @@
  * training loop lives here, not in a component. No React import.
  */
 import type { DataAssets } from '../../core/data/index.js';
+import type { ExploreRequest, ExploreResult, ExplorerInfo } from '../../core/explore/index.js';
 import type { AdversarialKind } from '../../core/nodes/index.js';
 import { applyParamChange, parseParamChange } from '../../core/project/index.js';
 import {
@@ -436,6 +437,45 @@ export class TrainStore {
       fresh?.dispose();
       this.setMessage(`${name}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The engine the latent explorer runs on: the run's, or loaded weights'
+   * session, or else a session of its own at the project's seeded initial
+   * weights (never trained), started here.
+   */
+  private async exploreTarget(analysis: ProjectAnalysis, backend: BackendPreference): Promise<Engine> {
+    const have = this.engine ?? this.viewer;
+    if (have) return have;
+    const generation = this.generation;
+    const fresh = await this.deps.createEngine({
+      backend: backend === 'auto' ? 'wasm' : backend,
+      project: analysis.project,
+      runs: [{ label: 'explore' }],
+      assets: await this.deps.assets(analysis, this.snap.folder),
+      classifierUrl: this.deps.classifierUrl,
+    });
+    if (generation !== this.generation || this.engine || this.viewer) {
+      fresh.dispose();
+      return (this.engine ?? this.viewer) as Engine;
+    }
+    this.viewer = fresh;
+    return fresh;
+  }
+
+  /** What the explorer offers for the generator shown (run, loaded, or untrained). */
+  async exploreInfo(analysis: ProjectAnalysis, backend: BackendPreference): Promise<ExplorerInfo> {
+    return (await this.exploreTarget(analysis, backend)).exploreInfo();
+  }
+
+  /** One explorer picture from the generator shown. */
+  async explore(analysis: ProjectAnalysis, backend: BackendPreference, req: ExploreRequest): Promise<ExploreResult> {
+    return (await this.exploreTarget(analysis, backend)).explore(req);
+  }
+
+  /** Whose generator the explorer shows: 'run', 'loaded' (weights from a file), or 'initial' (untrained). */
+  exploreSource(): 'run' | 'loaded' | 'initial' {
+    return this.engine ? 'run' : this.snap.loaded ? 'loaded' : 'initial';
   }
 
   /** The generator weights shown (the run's, or loaded ones) as a safetensors file; undefined when there are none. */

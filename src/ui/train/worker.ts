@@ -38,6 +38,10 @@ async function answer(req: WorkerRequest): Promise<unknown> {
       return engine.generator();
     case 'best':
       return engine.best();
+    case 'exploreInfo':
+      return engine.exploreInfo();
+    case 'explore':
+      return engine.explore(req.req);
     case 'dispose':
       engine.dispose();
       engine = undefined;
