@@ -13,6 +13,7 @@ import { loadMnist, MNIST_BIN, ROOT } from '../../src/cli/assets.js';
 import { exportProject } from '../../src/cli/export.js';
 import { comment, ExportError, Identifiers } from '../../src/core/codegen/typescript.js';
 import { selectBackend } from '../../src/core/train/backend.js';
+import { DIGITAL_SOURCE_TYPE, readPngProvenance } from '../../src/core/train/provenance.js';
 import { Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectText, validateProjectValue } from '../../src/core/validate.js';
 import { forTraining } from '../fixtures/templates.js';
@@ -165,7 +166,12 @@ describe('export to TypeScript', () => {
         .map((l) => JSON.parse(l) as Record<string, number>);
       expectClose(lines, await inApp(text, batch, STEPS));
       // Samples and the generator in tfjs' format.
-      expect(existsSync(join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`))).toBe(true);
+      const sample = join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`);
+      expect(existsSync(sample)).toBe(true);
+      // Marked as AI-generated, as ganvas' own pictures (docs/provenance.md).
+      const mark = readPngProvenance(new Uint8Array(readFileSync(sample)));
+      expect(mark.digitalSourceType).toBe(DIGITAL_SOURCE_TYPE);
+      expect(mark.provenance?.step).toBe(STEPS);
       const model = JSON.parse(readFileSync(join(out, 'generator', 'model.json'), 'utf8'));
       expect(model.format).toBe('layers-model');
       expect(existsSync(join(out, 'generator', 'weights.bin'))).toBe(true);
