@@ -20,7 +20,7 @@
  * WASM); the PyTorch export joins as one more entry producing the same curve,
  * and every pair of engines then gets a verdict per variant.
  *
- *   npx tsx bench/parity.ts [--steps 400] [--ring-steps 1500] [--seeds 0,1,2] [--only dcgan|ring] [--variant TEXT]
+ *   npx tsx bench/parity.ts [--steps 400] [--ring-steps 1500] [--seeds 0,1,2] [--only dcgan|ring] [--variant TEXT] [--engines tfjs,pytorch]
  *
  * --only and --variant (a substring of the variant's name) run part of it, e.g. in parallel
  * processes; each merges its curves into what bench/results.json already holds and recomputes
@@ -29,11 +29,13 @@
  * Writes bench/results.json (key parity). Never fails on a number.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist, ROOT } from '../src/cli/assets.js';
+import { loadMnist, MNIST_BIN, ROOT } from '../src/cli/assets.js';
+import { exportProjectPyTorch } from '../src/cli/export.js';
 import { loadClassifier } from '../src/cli/classifier.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { analyzeRun, TrainingSession } from '../src/core/train/session.js';
@@ -106,8 +108,60 @@ const ganvasTfjs: Engine = async (job) => {
   return { steps, values, seconds: (performance.now() - t0) / 1000 };
 };
 
-/** The engines compared; the PyTorch export adds itself here with the same signature. */
-export const ENGINES: Record<string, Engine> = { 'ganvas (tfjs WASM)': ganvasTfjs };
+const PYTHON = process.env.GANVAS_PYTHON ?? '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * The PyTorch export: train.py (torch on the CPU, one thread) trained to each logged step in turn, resuming
+ * from its own checkpoint (exact); its generator (generator.safetensors, EMA weights when on) is loaded into a
+ * ganvas session that measures it with the same function (the same FID on the same classifier and sample batch).
+ */
+const pytorchExport: Engine = async (job) => {
+  const a = analyzeRun(job.project, job.name);
+  const dir = mkdtempSync(join(tmpdir(), 'ganvas-parity-'));
+  writeFileSync(join(dir, 'train.py'), exportProjectPyTorch(a));
+  const session = await TrainingSession.create({
+    runs: [{ analysis: a, label: job.name }],
+    backend: 'wasm',
+    seed: job.seed,
+    steps: job.steps,
+    assets: { mnist },
+    classifier: loadClassifier,
+  });
+  const steps: number[] = [];
+  const values: number[] = [];
+  let seconds = 0;
+  try {
+    for (let s = job.every; s <= job.steps; s += job.every) {
+      const args = ['train.py', '--steps', String(s), '--seed', String(job.seed), '--out', 'run', '--quiet', '--threads', '1'];
+      args.push('--every', '1000000', '--checkpoint-every', '1000000', '--mnist', MNIST_BIN);
+      if (s > job.every) args.push('--resume', 'run/checkpoint.safetensors');
+      const r = spawnSync(PYTHON, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+      if (r.status !== 0) throw new Error(`${job.name}: train.py failed: ${r.stderr.trim().split('\n').pop()}`);
+      seconds += JSON.parse(readFileSync(join(dir, 'run/result.json'), 'utf8')).seconds as number;
+      session.loadGenerator(new Uint8Array(readFileSync(join(dir, 'run/generator.safetensors'))));
+      const [sample] = await session.sample({ fid: job.metric === 'fid' });
+      const v = job.metric === 'fid' ? sample?.quality.fid : sample?.quality.modesCovered;
+      if (v === undefined) throw new Error(`${job.name}: no ${job.metric} at step ${s}.`);
+      steps.push(s);
+      values.push(v);
+      console.log(`  ${job.name} seed ${job.seed} step ${s} (pytorch): ${job.metric} ${v.toFixed(2)}`);
+    }
+  } finally {
+    session.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { steps, values, seconds };
+};
+
+/** The engines compared: ganvas on tfjs, and its PyTorch export where Python has torch (--engines picks). */
+const ENGINE_PICK = arg('--engines');
+export const ENGINES: Record<string, Engine> = Object.fromEntries(
+  Object.entries({
+    'ganvas (tfjs WASM)': ganvasTfjs,
+    ...(hasTorch ? { 'PyTorch export (torch CPU)': pytorchExport } : {}),
+  }).filter(([k]) => !ENGINE_PICK || ENGINE_PICK.split(',').some((p) => k.toLowerCase().includes(p))),
+);
 
 type ProjectValue = {
   models: Record<string, { nodes: { params?: Record<string, unknown> }[] }>;

@@ -880,6 +880,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '# Layout: PyTorch NCHW inside; the project states NHWC shapes [B,H,W,C] (the comments give both).',
     '',
     'import argparse',
+    'import contextlib',
     'import json',
     'import math',
     'import os',
@@ -1201,8 +1202,10 @@ class Run:
                 line["wasserstein"] = v["D(real)"] - v["D(fake)"]
         return line
 
-    def samples(self, n=SAMPLES):
-        """n samples from a fixed stream (the same every time), with the EMA weights when on."""
+    @contextlib.contextmanager
+    def sample_weights(self):
+        """The generator with the weights samples are drawn with: the EMA weights when EMA is on (swapped in, and
+        the training weights put back after), in eval mode."""
         g = MODELS[GENERATOR]
         kept = {}
         with torch.no_grad():
@@ -1214,14 +1217,18 @@ class Run:
             for m in MODELS.values():
                 m.eval()
             try:
-                src = Sources(12345, self.device, 0, 1, self.src.datasets)
-                return sample_batch(n, src).float().cpu()
+                yield g
             finally:
                 for name, p in g.named_parameters():
                     if name in kept:
                         p.copy_(kept[name])
                 for m in MODELS.values():
                     m.train()
+
+    def samples(self, n=SAMPLES):
+        """n samples from a fixed stream (the same every time), with the EMA weights when on."""
+        with self.sample_weights(), torch.no_grad():
+            return sample_batch(n, Sources(12345, self.device, 0, 1, self.src.datasets)).float().cpu()
 
     def save(self, path):
         """The whole state as one safetensors file (no pickle): weights, optimizer moments, EMA, the random stream;
@@ -1311,18 +1318,19 @@ def save_samples(run, out):
 
 
 def save_generator(run, out, onnx=False):
-    g = MODELS[GENERATOR]
-    torch.save(g.state_dict(), os.path.join(out, "generator.pt.tmp"))
-    os.replace(os.path.join(out, "generator.pt.tmp"), os.path.join(out, "generator.pt"))
-    save_safetensors(os.path.join(out, "generator.safetensors"), tfjs_state(g, TFJS_NAMES[GENERATOR]), {"project": PROJECT, "model": GENERATOR, "step": run.step, "layout": "tfjs"})
-    if onnx:
-        try:
-            g.eval()
-            inputs = tuple(sample_inputs(run))
-            torch.onnx.export(g, inputs, os.path.join(out, "generator.onnx"), opset_version=13)
-            log("wrote generator.onnx")
-        except Exception as e:
-            log(f"generator.onnx not written: {type(e).__name__}: {e}")
+    """The generator as samples use it (EMA weights when on): a state_dict, safetensors in tfjs' layout, ONNX."""
+    with run.sample_weights() as g:
+        torch.save(g.state_dict(), os.path.join(out, "generator.pt.tmp"))
+        os.replace(os.path.join(out, "generator.pt.tmp"), os.path.join(out, "generator.pt"))
+        meta = {"project": PROJECT, "model": GENERATOR, "step": run.step, "layout": "tfjs", "weights": "ema" if run.ema else "trained"}
+        save_safetensors(os.path.join(out, "generator.safetensors"), tfjs_state(g, TFJS_NAMES[GENERATOR]), meta)
+        if onnx:
+            try:
+                inputs = tuple(sample_inputs(run))
+                torch.onnx.export(g, inputs, os.path.join(out, "generator.onnx"), opset_version=13)
+                log("wrote generator.onnx")
+            except Exception as e:
+                log(f"generator.onnx not written: {type(e).__name__}: {e}")
 
 
 def sample_inputs(run):
