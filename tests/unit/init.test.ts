@@ -29,9 +29,11 @@ function specsOf(type: string, params: Record<string, unknown>): LayerSpec[] {
   return def.layers(def.params.parse(params), 'n', []);
 }
 /** Builds the node's first layer on `inputShape` and returns its weights' values by name. */
+let draws = 0;
+/** Built with the seeded Math.random, as models are (a fixed stream per call: the test gives the same draws every run). */
 function weightsOf(type: string, params: Record<string, unknown>, inputShape: (number | null)[] | (number | null)[][]) {
   const layer = makeLayer(specsOf(type, params)[0]!);
-  layer.build(inputShape as never);
+  withSeededMathRandom(`init-test:${draws++}`, () => layer.build(inputShape as never));
   const out = new Map<string, Float32Array>();
   for (const w of layer.weights) out.set(w.originalName.split('/').pop()!, w.read().dataSync() as Float32Array);
   free(layer);
