@@ -179,6 +179,33 @@ if (ac) {
   p('');
 }
 
+const gc = r.gpuCounts as Any | undefined;
+if (gc) {
+  p('## What a step asks of the GPU, Chromium (`bench/gpu-counts.ts`)', '', machineLine(gc.machine), '');
+  if (gc.machine?.load)
+    p(`Load (uptime) before and after each pass: ${(gc.machine.load as string[]).join(' / ')}.`, '');
+  p(
+    "Per training step after 3 warm-up steps (average of 3), counted by wrapping the WebGPU and WebGL2 methods in the page: dispatches (`dispatchWorkgroups`; WebGL: draw calls), compilations (`createComputePipeline(Async)`; WebGL: `linkProgram`), GPU-to-CPU reads (`mapAsync` for reading; WebGL: `readPixels`), tfjs-webgpu's synchronous reads (`copyBufferToTexture`, `dataSync`), queue submits and uploads (`writeBuffer`; WebGL: `texSubImage2D`/`bufferSubData`). These counts are the same on any GPU; the ms are SwiftShader's (software) and show only the code path. \"handwritten ring\" is the ring template written directly with tf.layers (same MLPs, WGAN-GP, 5 critic steps, one read of the losses per step). matmul: tfjs-webgpu's `WEBGPU_MATMUL_PROGRAM_TYPE` (-1: tfjs' own choice; 3: the packed program ganvas sets on a software adapter).",
+    '',
+  );
+  p(
+    '| backend | matmul | run | dispatches | compilations (first step) | compilations after warm-up (most in a step) | reads | sync reads | submits | uploads | ms/step |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const x of gc.rows)
+    p(
+      `| ${x.backend} | ${x.matmulProgram ?? '-'} | ${x.variant} | ${f(x.perStep.dispatches, 0)} | ${x.firstStepCompilations} | ${f(x.perStep.compilations, 0)} (${x.maxCompilationsInAStep}) | ${f(x.perStep.reads, 0)} | ${f(x.perStep.syncReads, 0)} | ${f(x.perStep.submits, 0)} | ${f(x.perStep.uploads, 0)} | ${f(x.msPerStep, 0)} |`,
+    );
+  p('', 'One small op, in a chain of 100 read once (ms per op, SwiftShader):', '');
+  p('| backend | op | ms |', '|---|---|---|');
+  for (const x of gc.perDispatchMs) p(`| ${x.backend} | ${x.op} | ${f(x.ms, 2)} |`);
+  p(
+    '',
+    "Why the ring took seconds per step on SwiftShader WebGPU: neither compilations (none after warm-up) nor reads (one per step, all metrics batched), but tfjs-webgpu's matmul heuristic: for the step's small matmuls it picks its reduce and small-output programs, whose workgroup barriers SwiftShader runs serially; the packed program, which ganvas now sets on a software adapter, is several times faster there. What remains is SwiftShader's cost per dispatch.",
+    '',
+  );
+}
+
 const e = r.editor as Any | undefined;
 if (e) {
   p(
