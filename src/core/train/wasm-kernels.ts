@@ -137,8 +137,22 @@ export function conv2dBackpropInputViaConv(
                 fv[((fy * mw + fx) * co + o) * out + g * ci + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
           }
       });
-      const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
-      return tf.conv2d(src, tf.tensor4d(fv, [mh, mw, co, out]), 1, 'valid');
+      const [top, bottom, left, right] = [-loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow];
+      // Rows and columns to crop are sliced off; those to add are the convolution's own (implicit) padding,
+      // which costs no copy of dy, when below the window's size (tfjs-wasm's Conv2D corrupts its heap when
+      // the padding reaches the kernel size), else padded in memory.
+      const fits = (p: number, k: number) => (p > 0 && p < k ? p : 0);
+      const [pt, pb, pl, pr] = [fits(top, mh), fits(bottom, mh), fits(left, mw), fits(right, mw)];
+      const src = padOrCrop(dy, top - pt, bottom - pb, left - pl, right - pr);
+      const filter = tf.tensor4d(fv, [mh, mw, co, out]);
+      return pt || pb || pl || pr
+        ? tf.conv2d(src, filter, 1, [
+            [0, 0],
+            [pt, pb],
+            [pl, pr],
+            [0, 0],
+          ])
+        : tf.conv2d(src, filter, 1, 'valid');
     };
     // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
     // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
