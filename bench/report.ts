@@ -115,6 +115,7 @@ if (k) {
     `Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`,
     '',
   );
+  if (k.load) p(`uptime at start and end: ${(k.load as string[]).join(' / ')}.`, '');
   p(
     `${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`,
     '',
@@ -201,7 +202,7 @@ if (gc) {
   for (const x of gc.perDispatchMs) p(`| ${x.backend} | ${x.op} | ${f(x.ms, 2)} |`);
   p(
     '',
-    "Why the ring took seconds per step on SwiftShader WebGPU: neither compilations (none after warm-up) nor reads (one per step, all metrics batched), but tfjs-webgpu's matmul heuristic: for the step's small matmuls it picks its reduce and small-output programs, whose workgroup barriers SwiftShader runs serially; the packed program, which ganvas now sets on a software adapter, is several times faster there. What remains is SwiftShader's cost per dispatch.",
+    "Why the ring took seconds per step on SwiftShader WebGPU: neither compilations (none after warm-up) nor reads (one per step, all metrics batched), but tfjs-webgpu's matmul heuristic: for the step's small matmuls it picks its reduce and small-output programs, whose workgroup barriers SwiftShader runs serially; the packed program, which ganvas now sets on a software adapter, is several times faster there (the DCGAN step, made of convolutions, does not change). What remains is SwiftShader's cost per dispatch. Before this work (measured the same way, 2026-11-25 21:03 UTC, load 5.3) ganvas' ring step read each metric apart (10 reads per step) and computed the metrics of every D update (1,465 dispatches per step against the hand-written 1,317); both are fixed in the trainer.",
     '',
   );
 }
