@@ -115,6 +115,7 @@ if (k) {
     `Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`,
     '',
   );
+  if (k.load) p(`uptime at start and end: ${(k.load as string[]).join(' / ')}.`, '');
   p(
     `${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`,
     '',
@@ -177,6 +178,33 @@ if (ac) {
   for (const x of ac.rows)
     p(`| ${x.template} | ${x.reported} | ${x.isolated ? 'yes' : 'no'} | ${f(x.startSeconds)} s |`);
   p('');
+}
+
+const gc = r.gpuCounts as Any | undefined;
+if (gc) {
+  p('## What a step asks of the GPU, Chromium (`bench/gpu-counts.ts`)', '', machineLine(gc.machine), '');
+  if (gc.machine?.load)
+    p(`Load (uptime) before and after each pass: ${(gc.machine.load as string[]).join(' / ')}.`, '');
+  p(
+    "Per training step after 3 warm-up steps (average of 3), counted by wrapping the WebGPU and WebGL2 methods in the page: dispatches (`dispatchWorkgroups`; WebGL: draw calls), compilations (`createComputePipeline(Async)`; WebGL: `linkProgram`), GPU-to-CPU reads (`mapAsync` for reading; WebGL: `readPixels`), tfjs-webgpu's synchronous reads (`copyBufferToTexture`, `dataSync`), queue submits and uploads (`writeBuffer`; WebGL: `texSubImage2D`/`bufferSubData`). These counts are the same on any GPU; the ms are SwiftShader's (software) and show only the code path. \"handwritten ring\" is the ring template written directly with tf.layers (same MLPs, WGAN-GP, 5 critic steps, one read of the losses per step). matmul: tfjs-webgpu's `WEBGPU_MATMUL_PROGRAM_TYPE` (-1: tfjs' own choice; 3: the packed program ganvas sets on a software adapter).",
+    '',
+  );
+  p(
+    '| backend | matmul | run | dispatches | compilations (first step) | compilations after warm-up (most in a step) | reads | sync reads | submits | uploads | ms/step |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const x of gc.rows)
+    p(
+      `| ${x.backend} | ${x.matmulProgram ?? '-'} | ${x.variant} | ${f(x.perStep.dispatches, 0)} | ${x.firstStepCompilations} | ${f(x.perStep.compilations, 0)} (${x.maxCompilationsInAStep}) | ${f(x.perStep.reads, 0)} | ${f(x.perStep.syncReads, 0)} | ${f(x.perStep.submits, 0)} | ${f(x.perStep.uploads, 0)} | ${f(x.msPerStep, 0)} |`,
+    );
+  p('', 'One small op, in a chain of 100 read once (ms per op, SwiftShader):', '');
+  p('| backend | op | ms |', '|---|---|---|');
+  for (const x of gc.perDispatchMs) p(`| ${x.backend} | ${x.op} | ${f(x.ms, 2)} |`);
+  p(
+    '',
+    "Why the ring took seconds per step on SwiftShader WebGPU: neither compilations (none after warm-up) nor reads (one per step, all metrics batched), but tfjs-webgpu's matmul heuristic: for the step's small matmuls it picks its reduce and small-output programs, whose workgroup barriers SwiftShader runs serially; the packed program, which ganvas now sets on a software adapter, is several times faster there (the DCGAN step, made of convolutions, does not change). What remains is SwiftShader's cost per dispatch. Before this work (measured the same way, 2026-11-25 21:03 UTC, load 5.3) ganvas' ring step read each metric apart (10 reads per step) and computed the metrics of every D update (1,465 dispatches per step against the hand-written 1,317); both are fixed in the trainer.",
+    '',
+  );
 }
 
 const e = r.editor as Any | undefined;

@@ -1,7 +1,7 @@
 /**
  * ganvas' WASM kernels against tfjs' own, in one process so the machine's
  * load is shared alike: ms/step of templates/dcgan-mnist.json at batch 16
- * and 64 with tfjs-wasm's Conv2DBackpropInput and Tile ("before") and
+ * and 64 with tfjs-wasm's Conv2DBackpropInput, Tile and BatchMatMul ("before") and
  * with ganvas' ("after"), alternating in rounds; each
  * also as matmul-equivalents (512x1024x512 products of the same run); and the
  * kernel profile of one step (top 5 kernels, share of the step's wall time).
@@ -10,6 +10,7 @@
  *   npx tsx bench/wasm-kernels.ts [--quick]
  */
 import '@tensorflow/tfjs-backend-wasm';
+import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,7 @@ async function profileOnce(t: Trainer): Promise<Profile> {
 const rows: Record<string, unknown>[] = [];
 const profiles: Record<string, unknown>[] = [];
 const load0 = loadavg()[0];
+const load0Text = execSync('uptime').toString().trim();
 for (const batch of [16, 64]) {
   const rounds = quick ? 2 : 5;
   const steps = batch === 16 ? (quick ? 3 : 6) : quick ? 2 : 3;
@@ -118,8 +120,9 @@ useFastWasmKernels(true);
 writeSection('wasmKernels', {
   machine: machine({ tfjs: tf.version_core, loadAverageAtStart: load0, loadAverageAtEnd: loadavg()[0] }),
   template: 'dcgan-mnist.json',
-  before: "tfjs-backend-wasm 4.22's own Conv2DBackpropInput and Tile",
-  after: "ganvas' Conv2DBackpropInput and Tile (src/core/train/wasm-kernels.ts)",
+  before: "tfjs-backend-wasm 4.22's own Conv2DBackpropInput, Tile and BatchMatMul",
+  after: "ganvas' Conv2DBackpropInput, Tile and BatchMatMul (src/core/train/wasm-kernels.ts)",
+  load: [load0Text, execSync('uptime').toString().trim()],
   rows,
   profiles,
 });

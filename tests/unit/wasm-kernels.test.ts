@@ -83,8 +83,8 @@ describe('WASM training kernels', () => {
     });
   }
 
-  it("Conv2DBackpropInput and Tile on WASM are ganvas', switchable back to tfjs' own", () => {
-    for (const name of ['Conv2DBackpropInput', 'Tile']) {
+  it("Conv2DBackpropInput, Tile and BatchMatMul on WASM are ganvas', switchable back to tfjs' own", () => {
+    for (const name of ['Conv2DBackpropInput', 'Tile', 'BatchMatMul']) {
       const fast = tf.getKernel(name, 'wasm')?.kernelFunc;
       useFastWasmKernels(false);
       const slow = tf.getKernel(name, 'wasm')?.kernelFunc;
@@ -94,6 +94,35 @@ describe('WASM training kernels', () => {
       expect(tf.getKernel(name, 'wasm')?.kernelFunc).toBe(fast);
     }
   });
+
+  // BatchMatMul with transposed operands on random shapes: rank 2 and 3 (batch 1, batch n, broadcast batch),
+  // vectors (a row times a transposed matrix, a transposed matrix times a column) and plain matrices.
+  let mseed = 5;
+  const mrand = (n: number) => {
+    mseed = (mseed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((mseed / 2147483648) * n);
+  };
+  for (let i = 0; i < 24; i++) {
+    const [ta, tb] = [i % 4 === 1 || i % 4 === 3, i % 4 >= 2];
+    const m = i % 5 === 0 ? 1 : 1 + mrand(40);
+    const n = i % 7 === 0 ? 1 : 1 + mrand(40);
+    const k = 1 + mrand(60);
+    const batch = [[], [1], [1 + mrand(3)], [1 + mrand(3)]][i % 4]!;
+    const batchB = i % 8 === 3 ? [1] : batch; // broadcast over the batch
+    const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
+    const bShape = [...(batchB.length ? batchB : batch), ...(tb ? [n, k] : [k, n])];
+    it(`BatchMatMul equals the CPU backend's: [${aShape}]${ta ? '^T' : ''} x [${bShape}]${tb ? '^T' : ''}`, async () => {
+      const a = tf.randomNormal(aShape, 0, 1, 'float32', 200 + i);
+      const b = tf.randomNormal(bShape, 0, 1, 'float32', 300 + i);
+      const cpu = tf.matMul(a, b, ta, tb);
+      const wasm = await onBackend('wasm', async () => {
+        const t = tf.matMul(tf.clone(a), tf.clone(b), ta, tb);
+        expect(t.shape).toEqual(cpu.shape);
+        return values(t);
+      });
+      expectClose(wasm, await values(cpu));
+    });
+  }
 
   // Tile on random shapes (rank 1-5, reps 1-4, blocks under and over the copy threshold), every dtype WASM has.
   let tseed = 11;

@@ -125,6 +125,19 @@ export function describeChoice(name: BackendName, attempts: BackendAttempt[], pr
   return shown.length ? `${shown.join(', ')}; ${tail}` : tail;
 }
 
+/**
+ * On a software WebGPU adapter (SwiftShader), tfjs' matmul heuristic, made for GPUs, picks its reduce and
+ * small-output programs for the small matmuls of a training step; SwiftShader runs their workgroup barriers
+ * serially, and they take 3 to 20 times as long as the 32x32-tiled (packed) program: measured in Debian's
+ * Chromium, [128,64]x[64,1] 68 ms against 3 ms, and the ring template's step 4.6 s against 0.9 s
+ * (bench/gpu-counts.ts). Only when the flag is still tfjs' default (-1: its own choice).
+ */
+function tuneForSoftwareAdapter(): void {
+  const MATMUL_PACKED_PROGRAM = 3; // MatMulProgramType.MatMulPackedProgram in tfjs-backend-webgpu
+  if (tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE') === -1)
+    tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
+}
+
 /** Starts one backend; undefined when it started, else why not. */
 async function start(name: BackendName, probe: AdapterProbe | undefined): Promise<string | undefined> {
   if (!tf.findBackendFactory(name)) return 'not available here';
@@ -134,6 +147,7 @@ async function start(name: BackendName, probe: AdapterProbe | undefined): Promis
     const ok = await tf.setBackend(name);
     if (!ok) return name === 'webgpu' ? 'no WebGPU adapter' : 'failed to initialise';
     await tf.ready();
+    if (name === 'webgpu' && probe?.software) tuneForSoftwareAdapter();
     return undefined;
   } catch (e) {
     return (e as Error).message.split('\n')[0];

@@ -154,8 +154,11 @@ export class Trainer {
     return makeRng(`${this.seed}:${purpose}:${this.step}:${k}`);
   }
 
-  /** One player's update. Returns kept scalars (losses, metrics) to read later. */
-  private playerStep(player: Player, k: number): Map<string, tf.Scalar> {
+  /**
+   * One player's update. Returns kept scalars (losses, metrics) to read later; with `metrics` false (a D step
+   * that is not the step's last, whose figures nobody reads) none, and the gradient norm is not computed.
+   */
+  private playerStep(player: Player, k: number, metrics = true): Map<string, tf.Scalar> {
     const batch = this.batchSize;
     const kept = new Map<string, tf.Scalar>();
     const seed = `${this.seed}:${player}:${this.step}:${k}`;
@@ -177,14 +180,19 @@ export class Trainer {
             record.set(`${player}/${t.id}`, v);
             total = tf.add(total, v);
           }
-          for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);
+          if (metrics) for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);
           return total;
         };
         const { value, grads } = tf.variableGrads(objective, this.vars[player]);
-        kept.set(player, tf.keep(value));
-        // Pairwise sums: some backends' AddN mishandles many inputs (see webgpu-kernels.ts).
-        const sq = Object.values(grads).reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0));
-        kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq)) as tf.Scalar);
+        if (metrics) {
+          kept.set(player, tf.keep(value));
+          // Pairwise sums: some backends' AddN mishandles many inputs (see webgpu-kernels.ts).
+          const sq = Object.values(grads).reduce<tf.Tensor>(
+            (acc, g) => tf.add(acc, tf.sum(tf.square(g))),
+            tf.scalar(0),
+          );
+          kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq)) as tf.Scalar);
+        }
         for (const o of this.optimizers) {
           if (o.player !== player) continue;
           const mine: tf.NamedTensorMap = {};
@@ -207,11 +215,9 @@ export class Trainer {
       lr[`lr/${o.id}`] = rate;
     }
     const kept = new Map<string, tf.Scalar>();
+    // Only the last D step's figures are reported: the earlier ones compute none.
     for (let k = 0; k < this.dSteps; k++)
-      for (const [name, v] of this.playerStep('D', k)) {
-        kept.get(name)?.dispose();
-        kept.set(name, v);
-      }
+      for (const [name, v] of this.playerStep('D', k, k === this.dSteps - 1)) kept.set(name, v);
     for (const [name, v] of this.playerStep('G', 0)) kept.set(name, v);
     if (this.emaDecay > 0) {
       const d = this.emaDecay;
@@ -220,9 +226,17 @@ export class Trainer {
       });
     }
     const names = [...kept.keys()];
-    // Read asynchronously: dataSync of GPU tensors is unreliable on WebGPU.
-    const data = (await Promise.all([...kept.values()].map((t) => t.data()))).map((d) => d[0] as number);
-    tf.dispose([...kept.values()]);
+    // One read for all of the step's figures (each read of a GPU tensor is a round trip that waits for the
+    // queue), and asynchronous: dataSync of GPU tensors is unreliable on WebGPU.
+    const all = tf.tidy(() => tf.concat([...kept.values()].map((t) => tf.reshape(t, [-1]))));
+    const flat = await all.data();
+    const data: number[] = [];
+    let offset = 0;
+    for (const t of kept.values()) {
+      data.push(flat[offset] as number);
+      offset += t.size;
+    }
+    tf.dispose([all, ...kept.values()]);
     const get = (n: string): number | undefined => {
       const i = names.indexOf(n);
       return i >= 0 ? (data[i] as number) : undefined;

@@ -137,8 +137,22 @@ export function conv2dBackpropInputViaConv(
                 fv[((fy * mw + fx) * co + o) * out + g * ci + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
           }
       });
-      const src = padOrCrop(dy, -loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow);
-      return tf.conv2d(src, tf.tensor4d(fv, [mh, mw, co, out]), 1, 'valid');
+      const [top, bottom, left, right] = [-loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow];
+      // Rows and columns to crop are sliced off; those to add are the convolution's own (implicit) padding,
+      // which costs no copy of dy, when below the window's size (tfjs-wasm's Conv2D corrupts its heap when
+      // the padding reaches the kernel size), else padded in memory.
+      const fits = (p: number, k: number) => (p > 0 && p < k ? p : 0);
+      const [pt, pb, pl, pr] = [fits(top, mh), fits(bottom, mh), fits(left, mw), fits(right, mw)];
+      const src = padOrCrop(dy, top - pt, bottom - pb, left - pl, right - pr);
+      const filter = tf.tensor4d(fv, [mh, mw, co, out]);
+      return pt || pb || pl || pr
+        ? tf.conv2d(src, filter, 1, [
+            [0, 0],
+            [pt, pb],
+            [pl, pr],
+            [0, 0],
+          ])
+        : tf.conv2d(src, filter, 1, 'valid');
     };
     // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
     // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
@@ -203,9 +217,68 @@ export function unsortedSegmentSumViaMatMul(x: tf.Tensor, ids: tf.Tensor, numSeg
   });
 }
 
+/**
+ * a (or a^T) times b (or b^T), with no transposed operand left for the backend's matmul: a transposed operand
+ * is transposed in memory first, or, when the product is a matrix times a vector, the operands are swapped
+ * so that the vector's transpose is a free reshape (a^T b = (b^T a)^T, a b^T = (b a^T)^T). tfjs-wasm 4.22's
+ * BatchMatMul hands only untransposed operands to XNNPACK and computes the others with a plain loop: 512x1024
+ * by 1024x512 took 300 ms with a transposed, 19 ms as transpose then matmul (measured here). Every dense
+ * layer's gradient is such a product (dW = x^T dy, dx = dy W^T).
+ */
+export function matMulWithoutTransposes(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+  matMul: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const [ra, rb] = [a.rank, b.rank];
+    const m = a.shape[transposeA ? ra - 1 : ra - 2] as number;
+    const n = b.shape[transposeB ? rb - 2 : rb - 1] as number;
+    const k = a.shape[transposeA ? ra - 2 : ra - 1] as number;
+    // Batch dimensions all 1 (tfjs' own ops pass rank 3 with batch 1): a plain matrix product.
+    const single = a.size === a.shape[ra - 1]! * a.shape[ra - 2]! && b.size === b.shape[rb - 1]! * b.shape[rb - 2]!;
+    const outShape = [...new Array(Math.max(ra, rb) - 2).fill(1), m, n];
+    // (b^T a)^T with b a column: b^T is b's data as a row.
+    if (single && transposeA && !transposeB && n === 1)
+      return tf.reshape(matMul(tf.reshape(b, [1, k]), tf.reshape(a, [k, m])), outShape);
+    // (b a^T)^T with a a row: a^T is a's data as a column.
+    if (single && transposeB && !transposeA && m === 1)
+      return tf.reshape(matMul(tf.reshape(b, [n, k]), tf.reshape(a, [k, 1])), outShape);
+    const swapLast = (t: tf.Tensor) =>
+      tf.transpose(
+        t,
+        [...t.shape.keys()].map((i) => (i < t.rank - 2 ? i : 2 * t.rank - 3 - i)),
+      );
+    return matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+  });
+}
+
 let registered = false;
 let slowBackpropInput: tf.KernelConfig | undefined;
 let slowTile: tf.KernelConfig | undefined;
+let slowBatchMatMul: tf.KernelConfig | undefined;
+
+const fastBatchMatMul: tf.KernelConfig = {
+  kernelName: 'BatchMatMul',
+  backendName: 'wasm',
+  kernelFunc: (args) => {
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const inner = slowBatchMatMul?.kernelFunc;
+    if (!inner) throw new Error("tfjs-wasm's BatchMatMul is not registered.");
+    if (!transposeA && !transposeB) return inner(args);
+    const { a, b } = args.inputs as { a: Info; b: Info };
+    const [at, bt] = [wrap(a), wrap(b)];
+    try {
+      // tf.matMul without transposes comes back here and goes straight to tfjs' kernel.
+      return matMulWithoutTransposes(at, bt, transposeA, transposeB, (x, y) => tf.matMul(x, y)) as unknown as Info;
+    } finally {
+      at.dispose();
+      bt.dispose();
+    }
+  },
+};
 
 const fastTile: tf.KernelConfig = {
   kernelName: 'Tile',
@@ -248,7 +321,7 @@ const fastBackpropInput: tf.KernelConfig = {
 };
 
 /**
- * Switches the 'wasm' backend's Conv2DBackpropInput and Tile between ganvas' (the default once
+ * Switches the 'wasm' backend's Conv2DBackpropInput, Tile and BatchMatMul between ganvas' (the default once
  * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests.
  */
 export function useFastWasmKernels(fast: boolean): void {
@@ -256,6 +329,7 @@ export function useFastWasmKernels(fast: boolean): void {
   for (const [name, mine, theirs] of [
     ['Conv2DBackpropInput', fastBackpropInput, slowBackpropInput],
     ['Tile', fastTile, slowTile],
+    ['BatchMatMul', fastBatchMatMul, slowBatchMatMul],
   ] as const) {
     const current = tf.getKernel(name, 'wasm');
     const wanted = fast ? mine : theirs;
@@ -311,6 +385,16 @@ export function registerWasmTrainingKernels(): void {
   slowTile = tf.getKernel('Tile', 'wasm');
   if (slowTile) tf.unregisterKernel('Tile', 'wasm');
   tf.registerKernel(fastTile);
+  // tfjs-wasm's BatchMatMul with a transposed operand: a plain loop, 10 to 20 times XNNPACK's time. Wrapped:
+  // transposed operands are transposed first, and the untransposed product goes to the original.
+  slowBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (slowBatchMatMul) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({
+      ...fastBatchMatMul,
+      ...(slowBatchMatMul.setupFunc ? { setupFunc: slowBatchMatMul.setupFunc } : {}),
+    });
+  }
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',
