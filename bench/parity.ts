@@ -35,8 +35,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, MNIST_BIN, ROOT } from '../src/cli/assets.js';
-import { exportProjectPyTorch } from '../src/cli/export.js';
 import { loadClassifier } from '../src/cli/classifier.js';
+import { exportProjectPyTorch } from '../src/cli/export.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { analyzeRun, TrainingSession } from '../src/core/train/session.js';
 import { machine, readResults, writeSection } from './common.js';
@@ -133,7 +133,18 @@ const pytorchExport: Engine = async (job) => {
   let seconds = 0;
   try {
     for (let s = job.every; s <= job.steps; s += job.every) {
-      const args = ['train.py', '--steps', String(s), '--seed', String(job.seed), '--out', 'run', '--quiet', '--threads', '1'];
+      const args = [
+        'train.py',
+        '--steps',
+        String(s),
+        '--seed',
+        String(job.seed),
+        '--out',
+        'run',
+        '--quiet',
+        '--threads',
+        '1',
+      ];
       args.push('--every', '1000000', '--checkpoint-every', '1000000', '--mnist', MNIST_BIN);
       if (s > job.every) args.push('--resume', 'run/checkpoint.safetensors');
       const r = spawnSync(PYTHON, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
