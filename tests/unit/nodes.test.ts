@@ -99,6 +99,18 @@ const CASES: Record<string, Case[]> = {
   LearnedConstant: [{ params: { height: 4, width: 4, channels: 5 }, inputs: [f([3])], out: [4, 4, 5] }],
   StyleModulation: [{ params: {}, inputs: [img, f([10])], out: [8, 8, 6] }],
   NoiseInjection: [{ params: {}, inputs: [img], out: [8, 8, 6] }],
+  ConditionalBatchNorm: [
+    { params: {}, inputs: [img, f([10])], out: [8, 8, 6] },
+    { params: {}, inputs: [f([7]), f([3])], out: [7] },
+  ],
+  Projection: [
+    { params: { numClasses: 4 }, inputs: [f([9]), { shape: [1], dtype: 'int32' }], out: [1] },
+    {
+      params: { numClasses: 4, linear: false, spectralNorm: true },
+      inputs: [f([9]), { shape: [1], dtype: 'int32' }],
+      out: [1],
+    },
+  ],
 };
 
 const BATCH = 4;

@@ -63,6 +63,9 @@ const CASES: Case[] = [
   { type: 'Multiply', params: { inputs: 2 }, shape: [5] },
   { type: 'Embedding', params: { numClasses: 4, dim: 5 }, shape: [5] },
   { type: 'StyleModulation', params: {}, shape: [3, 3, 2] },
+  { type: 'ConditionalBatchNorm', params: {}, shape: [3, 3, 2] },
+  { type: 'Projection', params: { numClasses: 4 }, shape: [5] },
+  { type: 'Projection', params: { numClasses: 4, spectralNorm: true }, shape: [5] },
 ];
 
 /** Not checked here, and why. */
@@ -103,13 +106,19 @@ function critic(c: Case): { model: tfl.LayersModel; inputs: (x: tf.Tensor) => tf
         : tfl.layers.dense({ units: c.shape[0]! })
       ).apply(x) as Sym,
     ];
-  } else if (c.type === 'StyleModulation') {
+  } else if (c.type === 'StyleModulation' || c.type === 'ConditionalBatchNorm') {
     const w = tfl.input({ shape: [3] });
     extra.push(w);
     fixed.push(tf.randomNormal([BATCH, 3], 0, 1, 'float32', 11));
     args = [pre, w];
   }
   let h: Sym | Sym[];
+  if (c.type === 'Projection') {
+    const y = tfl.input({ shape: [1], dtype: 'int32' });
+    extra.push(y);
+    fixed.push(tf.tensor2d([[0], [1], [2], [1]], [4, 1], 'int32'));
+    args = [pre, y];
+  }
   if (c.type === 'Embedding') {
     // Projection-style conditioning: <phi(x), embed(y)>, y fixed.
     const y = tfl.input({ shape: [1], dtype: 'int32' });

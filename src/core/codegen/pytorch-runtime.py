@@ -348,6 +348,81 @@ class ReparamConvTranspose2d(nn.ConvTranspose2d, _Reparam):
         return y
 
 
+# ---------------------------------------------------------------- BigGAN (issue 17.5)
+def _sn_divide(w, u_buf, training):
+    """W / sigma(W), W viewed as [rows, cols] with u (a buffer) in cols: one power iteration on a constant copy of W,
+    u written back in training (ganvas' spectralDivide in custom.ts)."""
+    mat = w.reshape(-1, w.shape[-1])
+    with torch.no_grad():
+        m = mat.detach()
+        u = u_buf.view(-1, 1).to(m.dtype)
+        v = _l2n(m @ u)
+        u = _l2n(m.t() @ v)
+        if training:
+            u_buf.copy_(u.view(-1))
+    sigma = (v * (mat @ u)).sum()
+    return w / sigma
+
+
+class ConditionalBatchNorm(nn.Module):
+    """Class-conditional BatchNorm (de Vries et al. 2017; BigGAN): BatchNorm without affine (tfjs' statistics: biased
+    batch variance, moving averages updated with it), then y * (1 + gain(e)) + bias(e) per sample and channel.
+    momentum is PyTorch's (1 - tfjs')."""
+
+    def __init__(self, channels, cond_dim, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.gain = nn.Linear(cond_dim, channels, bias=False)
+        self.bias = nn.Linear(cond_dim, channels, bias=False)
+        nn.init.xavier_uniform_(self.gain.weight)
+        nn.init.xavier_uniform_(self.bias.weight)
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def forward(self, x, e):
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        if self.training:
+            dims = [0] + list(range(2, x.dim()))
+            var, mean = torch.var_mean(x, dim=dims, unbiased=False)
+            with torch.no_grad():
+                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), self.momentum)
+                self.running_var.lerp_(var.detach().to(self.running_var.dtype), self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        per = (e.shape[0], -1) + (1,) * (x.dim() - 2)
+        return y * (1 + self.gain(e)).view(per) + self.bias(e).view(per)
+
+
+class Projection(nn.Module):
+    """The projection discriminator's output (Miyato & Koyama 2018, eq. 3): <embed[y], h> + (linear) h w + b,
+    with optional spectral norm of the embedding [num_classes, F] and of w."""
+
+    def __init__(self, features, num_classes, linear=True, spectral_norm=False):
+        super().__init__()
+        self.spectral_norm = spectral_norm
+        self.embed = nn.Parameter(torch.empty(num_classes, features))
+        nn.init.xavier_uniform_(self.embed)
+        self.linear = nn.Linear(features, 1) if linear else None
+        if self.linear is not None:
+            nn.init.xavier_uniform_(self.linear.weight)
+            nn.init.zeros_(self.linear.bias)
+        if spectral_norm:
+            self.register_buffer("embed_u", torch.randn(features))
+            if self.linear is not None:
+                self.register_buffer("linear_u", torch.randn(1))
+
+    def forward(self, h, y):
+        embed = _sn_divide(self.embed, self.embed_u, self.training) if self.spectral_norm else self.embed
+        out = (embed[y.reshape(-1).long()] * h).sum(dim=-1, keepdim=True)
+        if self.linear is not None:
+            w = self.linear.weight.t()  # [F,1], tfjs' layout, where u lives in its one column
+            if self.spectral_norm:
+                w = _sn_divide(w, self.linear_u, self.training)
+            out = out + h @ w + self.linear.bias
+        return out
+
+
 # ---------------------------------------------------------------- initializers (Keras' names, torch.nn.init)
 def init_tensor(t, spec, fan_in=None, fan_out=None):
     """Fills t as the tfjs initializer `spec` ({"className": ..., "config": {...}}) would, in distribution.

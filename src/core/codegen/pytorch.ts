@@ -373,6 +373,51 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
         ],
       });
     }
+    // ---- BigGAN (issue 17.5): runtime classes ConditionalBatchNorm and Projection.
+    case 'ConditionalBatchNorm': {
+      const c = channels();
+      const d = shapeOf(ins[1], where)[1] as number;
+      const momentum = 1 - (cfg.momentum as number);
+      const init = cfg.kernelInitializer as Init | undefined;
+      return mod(
+        `ConditionalBatchNorm(${c}, ${d}, eps=${pyLit(cfg.epsilon)}, momentum=${pyLit(Number(momentum.toPrecision(12)))})`,
+        {
+          weights: [
+            ['gain.weight', 'gain_kernel', 'dense'],
+            ['bias.weight', 'bias_kernel', 'dense'],
+            ['running_mean', 'moving_mean', 'same'],
+            ['running_var', 'moving_variance', 'same'],
+          ],
+          init: (a) => (init ? ['gain', 'bias'].map((w) => initLine(`${a}.${w}.weight`, init, d, c)) : []),
+        },
+      );
+    }
+    case 'Projection': {
+      const f = channels();
+      const n = cfg.numClasses as number;
+      const linear = cfg.linear !== false;
+      const sn = cfg.spectralNorm === true;
+      const init = initOf(cfg, 'kernelInitializer', GLOROT);
+      return mod(`Projection(${f}, ${n}, linear=${pyLit(linear)}, spectral_norm=${pyLit(sn)})`, {
+        call: (a, attr) => `${attr}(${a[0]}, ${a[1]})`,
+        weights: [
+          ['embed', 'embeddings', 'same'],
+          ...(sn ? [['embed_u', 'sn_u_embeddings', 'same'] as const] : []),
+          ...(linear
+            ? ([
+                ['linear.weight', 'kernel', 'dense'],
+                ['linear.bias', 'bias', 'same'],
+              ] as const)
+            : []),
+          ...(sn && linear ? [['linear_u', 'sn_u_kernel', 'same'] as const] : []),
+        ],
+        init: (a) => [
+          initLine(`${a}.embed`, init, n, f),
+          ...(linear ? [initLine(`${a}.linear.weight`, init, f, 1)] : []),
+        ],
+      });
+    }
+    // ---- end of BigGAN
     case 'ReparamDense':
     case 'ReparamConv2D':
     case 'ReparamConv2DTranspose': {
@@ -966,6 +1011,8 @@ const RUNTIME_NAMES = [
   'ReparamLinear',
   'ReparamConv2d',
   'ReparamConvTranspose2d',
+  'ConditionalBatchNorm',
+  'Projection',
   'TfRMSprop',
   'Dataset',
   'DataError',

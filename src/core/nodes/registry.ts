@@ -7,6 +7,7 @@
  */
 
 import * as activation from './defs/activation.js';
+import * as biggan from './defs/biggan.js';
 import { Block, type BlockDef } from './defs/block.js';
 import * as dense from './defs/dense.js';
 import * as io from './defs/io.js';
@@ -22,7 +23,7 @@ export type RegistryEntry = AnyNodeDef | AnyTrainingNodeDef | BlockDef;
 /** The two kinds of graph a project holds. */
 export type GraphKind = 'model' | 'training';
 
-const LAYERS: AnyNodeDef[] = [io, dense, norm, activation, merge, shape, style].flatMap(
+const LAYERS: AnyNodeDef[] = [io, dense, norm, activation, merge, shape, style, biggan].flatMap(
   (m) => Object.values(m) as AnyNodeDef[],
 );
 

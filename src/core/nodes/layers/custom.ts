@@ -767,6 +767,195 @@ export class BatchNorm extends BatchNormalization {
   }
 }
 
+// ===========================================================================
+// BigGAN (issue 17.5): class-conditional BatchNorm and the projection
+// discriminator's output. Kept in one section so merges stay easy.
+
+/**
+ * W / sigma(W) by power iteration on a constant copy of W (Miyato et al. 2018), W viewed as [rows, cols] with u
+ * in cols; u is written back in training. The same iteration as ReparamLayer's (and the PyTorch runtime's _sn).
+ */
+function spectralDivide(w: tf.Tensor, uVar: LayerVariable, iterations: number, training: boolean): tf.Tensor {
+  const cols = w.shape[w.shape.length - 1] as number;
+  const mat = tf.reshape(w, [-1, cols]) as tf.Tensor2D;
+  const [uNew, vNew] = tf.tidy(() => {
+    const m = stopGradient(mat) as tf.Tensor2D;
+    let u = tf.reshape(uVar.read(), [cols, 1]) as tf.Tensor2D;
+    let v = u;
+    for (let i = 0; i < iterations; i++) {
+      v = l2n(tf.matMul(m, u));
+      u = l2n(tf.matMul(m, v, true, false));
+    }
+    return [u, v];
+  });
+  if (training) uVar.write(tf.reshape(uNew, [cols]));
+  const sigma = tf.sum(tf.mul(vNew, tf.matMul(mat, uNew)));
+  uNew.dispose();
+  vNew.dispose();
+  return tf.div(w, sigma);
+}
+
+/**
+ * Conditional batch normalization (de Vries et al. 2017; BigGAN, Brock et al. 2019, sec. 3 and app. B):
+ * BatchNorm without its own affine, then a per-sample, per-channel gain and bias from a conditioning vector e:
+ *   y = (x - mu) / sqrt(var + eps) * (1 + e W_g) + e W_b
+ * mu and var are the batch's (biased) statistics over every axis but the last in training, the moving ones
+ * otherwise; the moving ones are updated as tfjs' BatchNormalization does (m = momentum m + (1 - momentum) batch).
+ * Inputs: [features [B,...,C], conditioning [B,D]].
+ */
+export interface ConditionalBatchNormArgs extends LayerArgs {
+  momentum?: number;
+  epsilon?: number;
+  /** W_g and W_b's initializer (default glorotUniform). */
+  kernelInitializer?: SerializedInitializer;
+}
+export class ConditionalBatchNorm extends tfl.layers.Layer {
+  static className = 'GanvasConditionalBatchNorm';
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly kernelInitializer?: SerializedInitializer;
+  private gain?: LayerVariable;
+  private bias?: LayerVariable;
+  private movingMean?: LayerVariable;
+  private movingVariance?: LayerVariable;
+  constructor(args: ConditionalBatchNormArgs = {}) {
+    super(args);
+    this.momentum = args.momentum ?? 0.9;
+    this.epsilon = args.epsilon ?? 1e-5;
+    if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    if (!isShapeList(inputShape) || inputShape.length !== 2)
+      throw new Error('ConditionalBatchNorm takes [features, conditioning].');
+    const c = lastDim(inputShape[0] as Shape);
+    const d = lastDim(inputShape[1] as Shape);
+    const init = () => makeInitializer(this.kernelInitializer, () => tfl.initializers.glorotUniform({}));
+    this.gain = this.addWeight('gain_kernel', [d, c], 'float32', init());
+    this.bias = this.addWeight('bias_kernel', [d, c], 'float32', init());
+    this.movingMean = this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.movingVariance = this.addWeight('moving_variance', [c], 'float32', tfl.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return isShapeList(inputShape) ? (inputShape[0] as Shape) : inputShape;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, e] = inputs as [tf.Tensor, tf.Tensor2D];
+      const c = x.shape[x.rank - 1] as number;
+      const mm = this.movingMean as LayerVariable;
+      const mv = this.movingVariance as LayerVariable;
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (kwargs.training === true) {
+        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+        ({ mean, variance } = tf.moments(x, axes));
+        const m = this.momentum;
+        mm.write(tf.add(tf.mul(mm.read(), m), tf.mul(stopGradient(mean), 1 - m)));
+        mv.write(tf.add(tf.mul(mv.read(), m), tf.mul(stopGradient(variance), 1 - m)));
+      } else {
+        mean = mm.read();
+        variance = mv.read();
+      }
+      const norm = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.epsilon)));
+      const per = [-1, ...Array.from({ length: x.rank - 2 }, () => 1), c];
+      const gamma = tf.reshape(tf.add(1, tf.matMul(e, (this.gain as LayerVariable).read() as tf.Tensor2D)), per);
+      const beta = tf.reshape(tf.matMul(e, (this.bias as LayerVariable).read() as tf.Tensor2D), per);
+      return tf.add(tf.mul(norm, gamma), beta);
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      ...initConfig({ kernelInitializer: this.kernelInitializer }),
+    };
+  }
+}
+
+/**
+ * The projection discriminator's output (Miyato & Koyama 2018, eq. 3 and fig. 1):
+ *   logit = <embed(y), phi(x)> + psi(phi(x)),  psi(h) = h w + b (when `linear`),
+ * embed a [numClasses, F] matrix. With `spectralNorm`, the embedding and w are each divided by their largest
+ * singular value (as BigGAN's SNEmbedding and SNLinear). Inputs: [features phi(x) [B,F], labels [B,1] int32].
+ * The embedding is read through a one-hot product, whose second-order gradient tfjs has (for penalties).
+ */
+export interface ProjectionArgs extends LayerArgs {
+  numClasses: number;
+  linear?: boolean;
+  spectralNorm?: boolean;
+  powerIterations?: number;
+  /** The embedding's and w's initializer (default glorotUniform). */
+  kernelInitializer?: SerializedInitializer;
+}
+export class Projection extends tfl.layers.Layer {
+  static className = 'GanvasProjection';
+  readonly numClasses: number;
+  readonly linear: boolean;
+  readonly spectralNorm: boolean;
+  readonly powerIterations: number;
+  readonly kernelInitializer?: SerializedInitializer;
+  private embeddings?: LayerVariable;
+  private kernel?: LayerVariable;
+  private bias?: LayerVariable;
+  private uEmbed?: LayerVariable;
+  private uKernel?: LayerVariable;
+  constructor(args: ProjectionArgs) {
+    super(args);
+    this.numClasses = args.numClasses;
+    this.linear = args.linear ?? true;
+    this.spectralNorm = args.spectralNorm ?? false;
+    this.powerIterations = args.powerIterations ?? 1;
+    if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
+  }
+  override build(inputShape: Shape | Shape[]): void {
+    if (!isShapeList(inputShape) || inputShape.length !== 2) throw new Error('Projection takes [features, labels].');
+    const f = lastDim(inputShape[0] as Shape);
+    const init = () => makeInitializer(this.kernelInitializer, () => tfl.initializers.glorotUniform({}));
+    const u = (name: string, n: number) =>
+      this.addWeight(name, [n], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
+    this.embeddings = this.addWeight('embeddings', [this.numClasses, f], 'float32', init());
+    if (this.spectralNorm) this.uEmbed = u('sn_u_embeddings', f);
+    if (this.linear) {
+      this.kernel = this.addWeight('kernel', [f, 1], 'float32', init());
+      this.bias = this.addWeight('bias', [1], 'float32', tfl.initializers.zeros());
+      if (this.spectralNorm) this.uKernel = u('sn_u_kernel', 1);
+    }
+    this.built = true;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = isShapeList(inputShape) ? (inputShape[0] as Shape) : inputShape;
+    return [s[0] ?? null, 1];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const [h, y] = inputs as [tf.Tensor2D, tf.Tensor];
+      const training = kwargs.training === true;
+      const eff = (w: LayerVariable, u: LayerVariable | undefined) =>
+        u ? spectralDivide(w.read(), u, this.powerIterations, training) : w.read();
+      const ids = tf.cast(tf.reshape(y, [-1]), 'int32') as tf.Tensor1D;
+      const onehot = tf.cast(tf.oneHot(ids, this.numClasses), 'float32') as tf.Tensor2D;
+      const e = tf.matMul(onehot, eff(this.embeddings as LayerVariable, this.uEmbed) as tf.Tensor2D);
+      let logit = tf.sum(tf.mul(e, h), -1, true);
+      if (this.kernel && this.bias)
+        logit = tf.add(tf.add(logit, tf.matMul(h, eff(this.kernel, this.uKernel) as tf.Tensor2D)), this.bias.read());
+      return logit;
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      numClasses: this.numClasses,
+      linear: this.linear,
+      spectralNorm: this.spectralNorm,
+      powerIterations: this.powerIterations,
+      ...initConfig({ kernelInitializer: this.kernelInitializer }),
+    };
+  }
+}
+// ======================================================= end of BigGAN section
+
 export const CUSTOM_LAYERS = {
   BatchNorm,
   InstanceNorm,
@@ -780,6 +969,8 @@ export const CUSTOM_LAYERS = {
   ReparamDense,
   ReparamConv2D,
   ReparamConv2DTranspose,
+  ConditionalBatchNorm,
+  Projection,
 } as const;
 export type CustomLayerName = keyof typeof CUSTOM_LAYERS;
 
