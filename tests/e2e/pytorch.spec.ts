@@ -19,7 +19,8 @@ test('Export PyTorch downloads the same train.py as ganvas export --target pytor
   await page.getByLabel('Template').selectOption('toy-ring.json');
   await expect(page.getByTestId('status')).toHaveText('valid');
   const button = page.getByRole('button', { name: 'Export PyTorch' });
-  await expect(button).toHaveText('Export PyTorch');
+  // Shown as "Export [TS] [PyTorch]" in the header.
+  await expect(button).toHaveText('PyTorch');
   // Reachable from the keyboard: focus it and press Enter.
   await button.focus();
   const download = page.waitForEvent('download');

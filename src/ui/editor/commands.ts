@@ -54,7 +54,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     id: 'export-ts',
-    label: 'Export TS',
+    label: 'TS',
+    name: 'Export TS',
     title: 'Export a standalone TypeScript training script (same as npx ganvas export project.json --target ts)',
     keys: [],
     toolbar: true,
@@ -63,7 +64,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     id: 'export-pytorch',
-    label: 'Export PyTorch',
+    label: 'PyTorch',
+    name: 'Export PyTorch',
     title:
       'Export train.py, a PyTorch training script for python3 or torchrun (same as npx ganvas export project.json --target pytorch --out DIR)',
     keys: [],

@@ -116,6 +116,11 @@ export function Toolbar() {
       />
       {COMMANDS.filter((c) => c.toolbar).map((c) => (
         <Fragment key={c.id}>
+          {c.id === 'export-ts' && (
+            <span className="gv-toolbar-label" aria-hidden="true">
+              Export
+            </span>
+          )}
           {c.id === 'group' && (
             <input
               className="gv-block-name"

@@ -8,7 +8,11 @@ const TrainPanel = lazy(async () => ({ default: (await import('../train/TrainPan
 function focusFirstControl(box: HTMLElement | null): () => void {
   let tries = 0;
   const timer = setInterval(() => {
-    const first = box?.querySelector<HTMLElement>('button:not([disabled]), select:not([disabled]), input');
+    // The shown view's controls first (Start), not the view tabs above them.
+    const controls = 'button:not([disabled]), select:not([disabled]), input';
+    const first =
+      box?.querySelector<HTMLElement>(`[role="tabpanel"] :is(${controls})`) ??
+      box?.querySelector<HTMLElement>(controls);
     if (first || ++tries > 60) clearInterval(timer);
     first?.focus();
   }, 50);
