@@ -20,13 +20,11 @@
  * Injection safety: project strings reach the script only through
  * codegen/python.ts (literals, sanitized identifiers, one-line comments).
  */
-import { CompileError, type ModelEmitter, walkModel } from '../compile/model.js';
+import { type ModelEmitter, walkModel } from '../compile/model.js';
 import {
-  compileTrainingPlan,
   type EmitContext,
   type EmitInputs,
   emitNodes,
-  PlanError,
   type PlanNode,
   playerProgram,
   sampleProgram,
@@ -38,8 +36,8 @@ import type { LayerSpec, TensorType } from '../nodes/types.js';
 import type { ModelAnalysis, NodeInfo } from '../shapes/infer.js';
 import type { ProjectAnalysis } from '../shapes/project.js';
 import { projectHash } from '../train/provenance.js';
+import { ExportError, exportablePlan, sampleCount, withExportErrors } from './common.js';
 import { className, PyIdentifiers, pyComment, pyLit, pyStr, pyTuple } from './python.js';
-import { ExportError } from './typescript.js';
 
 /** Where the runtime the script embeds lives in the repository (the shells read it and hand it in). */
 export const PYTORCH_RUNTIME_PATH = 'src/core/codegen/pytorch-runtime.py';
@@ -820,32 +818,13 @@ class PyTorchEmitter implements TrainingEmitter<string> {
   }
 }
 
-/** Samples per picture: 64 small images (or 2D points: 1,000), 16 large ones. */
-function sampleCount(a: ProjectAnalysis, model: string): number {
-  const out = a.models.get(model)?.outputs[0]?.inputs?.[0]?.shape;
-  if (!out || out.length !== 4) return 1000;
-  return (out[1] ?? 0) * (out[2] ?? 0) > 64 * 64 ? 16 : 64;
-}
-
 /** The whole script. A project the training walk cannot run, or a layer with no faithful PyTorch form, is refused with an ExportError. */
 export function exportPyTorch(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOptions = {}): string {
-  try {
-    return printScript(a, runtime, opts);
-  } catch (e) {
-    if (e instanceof PlanError || e instanceof CompileError) throw new ExportError(e.message);
-    throw e;
-  }
+  return withExportErrors(() => printScript(a, runtime, opts));
 }
 
 function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOptions): string {
-  const project = a.project;
-  if (!project || a.status !== 'ok')
-    throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
-  if (!project.training || !a.training?.complete)
-    throw new ExportError(
-      'The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.',
-    );
-  const plan = compileTrainingPlan(a);
+  const { project, plan } = exportablePlan(a);
   const s = plan.settings;
   const classes = new PyIdentifiers(RUNTIME_NAMES);
   const nodeIds = new PyIdentifiers(['n', 'src', 'record', 'terms', 'total', 'x', 'TRAINED', 'MODELS', 'KIND']);

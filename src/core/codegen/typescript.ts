@@ -19,13 +19,11 @@
  * never a reserved word), or in a // comment stripped of line breaks.
  */
 
-import { CompileError, type ModelEmitter, walkModel } from '../compile/model.js';
+import { type ModelEmitter, walkModel } from '../compile/model.js';
 import {
-  compileTrainingPlan,
   type EmitContext,
   type EmitInputs,
   emitNodes,
-  PlanError,
   type PlanNode,
   playerProgram,
   sampleProgram,
@@ -36,6 +34,7 @@ import type { ModelAnalysis } from '../shapes/infer.js';
 import { projectHash } from '../train/provenance.js';
 import { isConstantSchedule, SCHEDULE_PARAMS, scheduleOf } from '../train/schedule.js';
 import type { ProjectAnalysis } from '../validate.js';
+import { ExportError, exportablePlan, sampleCount, withExportErrors } from './common.js';
 import { printLayer } from './layers.js';
 
 /** The runtime modules the script embeds, in dependency order: namespace name and repository path. */
@@ -54,7 +53,7 @@ export const RUNTIME_MODULES = [
 ] as const;
 export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
 
-export class ExportError extends Error {}
+export { ExportError } from './common.js';
 
 const RESERVED = new Set(
   (
@@ -329,32 +328,13 @@ function printModel(m: ModelAnalysis, fnName: string): string {
   return out.join('\n');
 }
 
-/** Samples per picture: 64 small images (or 2D points: 1,000), 16 large ones (each is a full forward pass). */
-function sampleCount(a: ProjectAnalysis, model: string): number {
-  const out = a.models.get(model)?.outputs[0]?.inputs?.[0]?.shape;
-  if (!out || out.length !== 4) return 1000;
-  return (out[1] ?? 0) * (out[2] ?? 0) > 64 * 64 ? 16 : 64;
-}
-
 /** The whole script. A project the training walk cannot run is refused with an ExportError saying why. */
 export function exportTypeScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions = {}): string {
-  try {
-    return printScript(a, runtime, opts);
-  } catch (e) {
-    if (e instanceof PlanError || e instanceof CompileError) throw new ExportError(e.message);
-    throw e;
-  }
+  return withExportErrors(() => printScript(a, runtime, opts));
 }
 
 function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOptions): string {
-  const project = a.project;
-  if (!project || a.status !== 'ok')
-    throw new ExportError('The project has errors; fix them before exporting (ganvas validate lists them).');
-  if (!project.training || !a.training?.complete)
-    throw new ExportError(
-      'The project has no complete training graph (data, models, losses and optimizers for D and G): there is no training loop to export.',
-    );
-  const plan = compileTrainingPlan(a);
+  const { project, plan } = exportablePlan(a);
   const s = plan.settings;
   const ids = new Identifiers([
     'SETTINGS',
