@@ -771,6 +771,10 @@ class PyTorchEmitter implements TrainingEmitter<string> {
       case 'auxClassifier':
         out(`${v} = aux_classifier(${pyLit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')})`);
         return [v];
+      // ---- Augment (issue 17.2): pytorch-runtime.py augment(), its draws from src.rand
+      case 'augment':
+        out(`${v} = augment(${inputs.get('in')}, [${op.policies.map(pyStr).join(', ')}], ${pyLit(op.p)}, src.rand)`);
+        return [v];
     }
   }
 }

@@ -51,6 +51,7 @@ export const RUNTIME_MODULES = [
   { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
   { ns: 'custom', path: 'src/core/nodes/layers/custom.ts' },
   { ns: 'provenance', path: 'src/core/train/provenance.ts' },
+  { ns: 'augment', path: 'src/core/train/augment.ts' },
 ] as const;
 export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
 
@@ -60,7 +61,7 @@ const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
-    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom process console Math JSON Object Array Promise'
+    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom augment provenance process console Math JSON Object Array Promise'
   ).split(' '),
 );
 
@@ -182,6 +183,12 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
       case 'auxClassifier':
         out(
           `const ${v} = losses.auxClassifierLoss(${lit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')});`,
+        );
+        return [v];
+      case 'augment':
+        // Differentiable augmentation (train/augment.ts), one seed per call as in the trainer.
+        out(
+          `const ${v} = augment.augment(${inputs.get('in')}, ${lit(op.policies)}, ${lit(op.p)}, random.nextSeed(rng));`,
         );
         return [v];
     }
@@ -451,6 +458,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')),
   );
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
+  const usesAugment = plan.nodes.some((n) => n.op?.op === 'augment');
   const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
   const top = new Set<string>();
   // Learning-rate schedules (train/schedule.ts): embedded, set and logged only when an optimizer has one.
@@ -464,7 +472,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     (m) =>
       (m.ns !== 'custom' || usesCustom) &&
       (m.ns !== 'mnistFormat' || usesMnist) &&
-      (m.ns !== 'schedule' || usesSchedule),
+      (m.ns !== 'schedule' || usesSchedule) &&
+      (m.ns !== 'augment' || usesAugment),
   ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);

@@ -9,6 +9,7 @@ import type { EmitContext, EmitInputs, PlanNode, TrainingEmitter } from '../comp
 import type { Sampler } from '../data/datasets.js';
 import { nextSeed, type Rng } from '../data/random.js';
 import type { AdversarialKind, TrainingOp } from '../nodes/training.js';
+import { augment } from './augment.js';
 import { adversarialLoss, auxClassifierLoss, generatorLoss, gradientPenalty, reconstructionLoss } from './losses.js';
 
 export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
@@ -90,6 +91,8 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         return [reconstructionLoss(op.norm, op.weight, inputs.get('input'), inputs.get('target'))];
       case 'auxClassifier':
         return [auxClassifierLoss(op.weight, inputs.get('logits'), inputs.get('labels'))];
+      case 'augment':
+        return [augment(inputs.get('in'), op.policies, op.p, nextSeed(this.rng))];
     }
   }
 }
