@@ -173,7 +173,7 @@ export async function parity(
           const seed = nextSeed(peek);
           draws++;
           const x = inputs.get('in');
-          for (const d of augmentDraws(x.shape[0] as number, n.op.policies, n.op.p, seed))
+          for (const d of augmentDraws(x.shape[0] as number, n.op.policies, n.op.p < 1 || n.op.ada !== undefined, seed))
             put(`rand/${player}/${rands++}`, d);
         }
         return inner.emit(n, inputs, ctx);

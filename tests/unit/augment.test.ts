@@ -149,9 +149,9 @@ describe('the pipeline', () => {
   const all = ['color', 'translation', 'cutout', 'flip'];
 
   it('draws [B,1,1,1] U[0,1) tensors: per policy its own, plus a gate each when p < 1', () => {
-    expect(augmentDrawCount(all, 1)).toBe(3 + 2 + 2 + 1);
-    expect(augmentDrawCount(all, 0.5)).toBe(3 + 2 + 2 + 1 + 4);
-    const d = augmentDraws(B, ['translation'], 1, 7);
+    expect(augmentDrawCount(all, false)).toBe(3 + 2 + 2 + 1);
+    expect(augmentDrawCount(all, true)).toBe(3 + 2 + 2 + 1 + 4);
+    const d = augmentDraws(B, ['translation'], false, 7);
     expect(d.map((t) => t.shape)).toEqual([
       [B, 1, 1, 1],
       [B, 1, 1, 1],

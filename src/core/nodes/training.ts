@@ -66,7 +66,18 @@ export type TrainingOp =
   /** weight * softmax cross-entropy of 'logits' against 'labels'. */
   | { op: 'auxClassifier'; weight: number }
   /** Differentiable augmentation of an image batch (train/augment.ts): the policies in order, each applied with probability p. */
-  | { op: 'augment'; policies: AugmentPolicy[]; p: number };
+  | { op: 'augment'; policies: AugmentPolicy[]; p: number; ada?: AdaSettings };
+
+/**
+ * ADA's feedback (Karras et al. 2020): every `interval` steps, r_t = E[sign(D(real))] over those steps' D updates,
+ * and p += sign(r_t - target) * batch * interval / speed, clipped to [0,1]; p starts at the node's p.
+ */
+export interface AdaSettings {
+  target: number;
+  interval: number;
+  /** Images over which p may move from 0 to 1 (the paper: 500k). */
+  speed: number;
+}
 
 /** The ops that produce values for loss terms (sources and model calls), as opposed to loss terms. */
 export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set(['dataset', 'noise', 'labels', 'call', 'augment']);
@@ -342,7 +353,7 @@ export const Augment = define({
   type: 'Augment',
   title: 'Augment',
   category: 'augment',
-  doc: "Differentiable augmentation of an image batch (DiffAugment, Zhao et al. 2020), for D's inputs: wire one Augment between the real data and D's call on real samples and another (same params) between G's output and D's call on fake samples, so that D only sees augmented images and G's gradients flow through the augmentation. color: brightness x + (r - 0.5), saturation (x - mean_c) * 2r + mean_c, contrast (x - mean) * (r + 0.5) + mean; translation: a shift by up to 1/8 of the image, zero padded; cutout: a zeroed square of half the image's size; flip: left-right with probability 0.5. Draws are per sample. p < 1 applies each policy to a sample with probability p (ADA's p, Karras et al. 2020, here fixed).",
+  doc: "Differentiable augmentation of an image batch (DiffAugment, Zhao et al. 2020), for D's inputs: wire one Augment between the real data and D's call on real samples and another (same params) between G's output and D's call on fake samples, so that D only sees augmented images and G's gradients flow through the augmentation. color: brightness x + (r - 0.5), saturation (x - mean_c) * 2r + mean_c, contrast (x - mean) * (r + 0.5) + mean; translation: a shift by up to 1/8 of the image, zero padded; cutout: a zeroed square of half the image's size; flip: left-right with probability 0.5. Draws are per sample. p < 1 applies each policy to a sample with probability p (ADA's p, Karras et al. 2020); with ada on, p adapts: r_t = E[sign(D(real))] is measured over every adaInterval steps and p moves by batch * adaInterval / adaSpeed toward keeping r_t at adaTarget (logged as ada/p, kept in checkpoints).",
   params: z
     .object({
       policies: z
@@ -356,7 +367,23 @@ export const Augment = define({
         .min(0)
         .max(1)
         .default(1)
-        .describe('Probability that each policy is applied to a sample (1: always, as in DiffAugment).'),
+        .describe(
+          'Probability that each policy is applied to a sample (1: always, as in DiffAugment); with ada, the starting p (ADA: 0).',
+        ),
+      ada: z
+        .boolean()
+        .default(false)
+        .describe(
+          "ADA's adaptive p: every adaInterval steps p moves toward the overfitting target by r_t = E[sign(D(real))]. Augment nodes with ada share one p (give them the same settings).",
+        ),
+      adaTarget: z.number().min(0).max(1).default(0.6).describe('The target of r_t (ADA: 0.6).'),
+      adaInterval: z.number().int().min(1).max(10_000).default(4).describe('Steps between adjustments of p (ADA: 4).'),
+      adaSpeed: z
+        .number()
+        .min(1)
+        .max(1e9)
+        .default(500_000)
+        .describe('Images over which p can move from 0 to 1 (ADA: 500k).'),
     })
     .strict(),
   inputs: () => [{ name: 'in', doc: 'Images [B,H,W,C].' }],
@@ -375,7 +402,12 @@ export const Augment = define({
       };
     return { outputs: [x] };
   },
-  op: (p) => ({ op: 'augment', policies: p.policies, p: p.p }),
+  op: (p) => ({
+    op: 'augment',
+    policies: p.policies,
+    p: p.p,
+    ...(p.ada ? { ada: { target: p.adaTarget, interval: p.adaInterval, speed: p.adaSpeed } } : {}),
+  }),
 });
 
 export const Optimizer = define({

@@ -20,17 +20,17 @@ import * as tf from '@tensorflow/tfjs-core';
 export const TRANSLATION_RATIO = 0.125;
 export const CUTOUT_RATIO = 0.5;
 
-/** The U[0,1) draws per sample each policy makes (one more each when p < 1: its gate). */
+/** The U[0,1) draws per sample each policy makes (one more each when gated: p < 1, or ADA's p). */
 const DRAWS: Record<string, number> = { color: 3, translation: 2, cutout: 2, flip: 1 };
 
 /** How many [B,1,1,1] draws an augmentation with these policies and probability makes. */
-export function augmentDrawCount(policies: readonly string[], p: number): number {
-  return policies.reduce((s, k) => s + (DRAWS[k] ?? 0) + (p < 1 ? 1 : 0), 0);
+export function augmentDrawCount(policies: readonly string[], gated: boolean): number {
+  return policies.reduce((s, k) => s + (DRAWS[k] ?? 0) + (gated ? 1 : 0), 0);
 }
 
-/** The draws, in order: for each policy its own, then (p < 1) its gate. */
-export function augmentDraws(batch: number, policies: readonly string[], p: number, seed: number): tf.Tensor[] {
-  return Array.from({ length: augmentDrawCount(policies, p) }, (_, k) =>
+/** The draws, in order: for each policy its own, then (gated) its gate. */
+export function augmentDraws(batch: number, policies: readonly string[], gated: boolean, seed: number): tf.Tensor[] {
+  return Array.from({ length: augmentDrawCount(policies, gated) }, (_, k) =>
     tf.randomUniform([batch, 1, 1, 1], 0, 1, 'float32', seed + k),
   );
 }
@@ -102,8 +102,14 @@ export function flip(x: tf.Tensor, u: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(m, tf.reverse(x, 2)), tf.mul(tf.sub(1, m), x));
 }
 
-/** The policies in order on x, given the draws (augmentDraws' order); p < 1 gates each per sample. */
-export function applyAugment(x: tf.Tensor, policies: readonly string[], p: number, draws: tf.Tensor[]): tf.Tensor {
+/** The policies in order on x, given the draws (augmentDraws' order); when gated, each applies to a sample with probability p. */
+export function applyAugment(
+  x: tf.Tensor,
+  policies: readonly string[],
+  p: number,
+  draws: tf.Tensor[],
+  gated = p < 1,
+): tf.Tensor {
   let k = 0;
   const next = (): tf.Tensor => {
     const d = draws[k++];
@@ -118,7 +124,7 @@ export function applyAugment(x: tf.Tensor, policies: readonly string[], p: numbe
     else if (policy === 'cutout') z = cutout(y, next(), next());
     else if (policy === 'flip') z = flip(y, next());
     else throw new Error(`augment: unknown policy '${policy}'`);
-    if (p < 1) {
+    if (gated) {
       const m = tf.cast(tf.less(next(), p), 'float32');
       z = tf.add(tf.mul(m, z), tf.mul(tf.sub(1, m), y));
     }
@@ -127,7 +133,21 @@ export function applyAugment(x: tf.Tensor, policies: readonly string[], p: numbe
   return y;
 }
 
-/** Augments x [B,H,W,C] with draws from `seed`. */
-export function augment(x: tf.Tensor, policies: readonly string[], p: number, seed: number): tf.Tensor {
-  return applyAugment(x, policies, p, augmentDraws(x.shape[0] as number, policies, p, seed));
+/** Augments x [B,H,W,C] with draws from `seed`; ADA's nodes are always gated (their p moves). */
+export function augment(x: tf.Tensor, policies: readonly string[], p: number, seed: number, gated = p < 1): tf.Tensor {
+  return applyAugment(x, policies, p, augmentDraws(x.shape[0] as number, policies, gated, seed), gated);
+}
+
+/**
+ * ADA's adjustment of p (Karras et al. 2020, section 3; their code's ada_interval and ada_kimg): given r_t, the
+ * mean of sign(D(real)) over the last `interval` steps, p moves by sign(r_t - target) * batch * interval / speed,
+ * clipped to [0,1].
+ */
+export function adaAdjust(
+  p: number,
+  rt: number,
+  batch: number,
+  s: { target: number; interval: number; speed: number },
+): number {
+  return Math.min(1, Math.max(0, p + (Math.sign(rt - s.target) * batch * s.interval) / s.speed));
 }
