@@ -7,9 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../src/cli/assets.js';
 import { makeRng } from '../../src/core/data/random.js';
 import { Augment } from '../../src/core/nodes/training.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/train/checkpoint.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
+import { type StepMetrics, Trainer } from '../../src/core/train/trainer.js';
+import { validateProjectValue } from '../../src/core/validate.js';
 
 // The trainer's gradient registrations (tfjs-core alone registers none).
 beforeAll(() => registerSecondOrderGradients());
@@ -214,5 +218,115 @@ describe('the Augment node', () => {
     expect(Augment.infer({ ...ctx, inputs: [img] })).toEqual({ outputs: [img] });
     const flat = Augment.infer({ ...ctx, inputs: [{ shape: [null, 2], dtype: 'float32' }] });
     expect('problems' in flat && flat.problems[0]).toMatchObject({ code: 'RANK', port: 'in' });
+  });
+});
+
+/** A small image GAN on 8x8 digits with ADA-driven Augment nodes on D's real and fake inputs. */
+function adaProject(ada: Record<string, unknown>) {
+  const node = (id: string, t: string, p: Record<string, unknown> = {}) => ({ id, type: t, params: p });
+  const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k] as string, target: t }));
+  const aug = { policies: ['color', 'translation', 'cutout', 'flip'], ...ada };
+  return {
+    format: 'ganvas/1',
+    name: 'ada',
+    models: {
+      generator: {
+        nodes: [
+          node('z', 'Noise', { dim: 8 }),
+          node('fc', 'Dense', { units: 64 }),
+          node('r', 'Reshape', { shape: [8, 8, 1] }),
+          node('t', 'Tanh'),
+          node('img', 'Output'),
+        ],
+        edges: chain(['z', 'fc', 'r', 't', 'img']),
+      },
+      discriminator: {
+        nodes: [
+          node('x', 'Input', { shape: [8, 8, 1] }),
+          node('c', 'Conv2D', { filters: 4, kernelSize: 3, strides: 2 }),
+          node('a', 'LeakyReLU'),
+          node('f', 'Flatten'),
+          node('d', 'Dense', { units: 1 }),
+          node('logit', 'Output'),
+        ],
+        edges: chain(['x', 'c', 'a', 'f', 'd', 'logit']),
+      },
+    },
+    training: {
+      nodes: [
+        node('data', 'Dataset', { source: 'mnist', size: 8 }),
+        node('noise', 'NoiseSource', { dim: 8 }),
+        node('G', 'ModelCall', { model: 'generator' }),
+        node('aug_real', 'Augment', aug),
+        node('aug_fake', 'Augment', aug),
+        node('D_real', 'ModelCall', { model: 'discriminator' }),
+        node('D_fake', 'ModelCall', { model: 'discriminator' }),
+        node('loss', 'AdversarialLoss', { kind: 'non-saturating' }),
+        node('opt_G', 'Optimizer', { player: 'G', models: ['generator'] }),
+        node('opt_D', 'Optimizer', { player: 'D', models: ['discriminator'], learningRate: 0.01 }),
+      ],
+      edges: [
+        { source: 'noise', target: 'G', targetPort: 'z' },
+        { source: 'G', sourcePort: 'img', target: 'aug_fake', targetPort: 'in' },
+        { source: 'aug_fake', target: 'D_fake', targetPort: 'x' },
+        { source: 'data', sourcePort: 'x', target: 'aug_real', targetPort: 'in' },
+        { source: 'aug_real', target: 'D_real', targetPort: 'x' },
+        { source: 'D_real', sourcePort: 'logit', target: 'loss', targetPort: 'real' },
+        { source: 'D_fake', sourcePort: 'logit', target: 'loss', targetPort: 'fake' },
+      ],
+      settings: { batchSize: 8, seed: 3, dStepsPerGStep: 2 },
+    },
+  };
+}
+
+describe('ADA in the trainer', () => {
+  const make = (ada: Record<string, unknown>) => {
+    const a = validateProjectValue(adaProject(ada));
+    expect(a.diagnostics).toEqual([]);
+    return new Trainer(a, { assets: { mnist: loadMnist() } });
+  };
+  const figures = (m: StepMetrics) => ({ ...m.losses, ...m.ada });
+
+  it('p moves by sign(r_t - target) * batch * interval / speed every interval steps, r_t the mean of E[sign D(real)]', async () => {
+    // 8 images * 2 steps / 64 = 0.25 per adjustment.
+    const t = make({ p: 0.5, ada: true, adaInterval: 2, adaSpeed: 64 });
+    let want = 0.5;
+    for (let k = 1; k <= 8; k++) {
+      const m = await t.trainStep();
+      const ada = m.ada as Record<string, number>;
+      if (k % 2 === 0) {
+        expect(ada['ada/rt']).toBeGreaterThanOrEqual(-1);
+        expect(ada['ada/rt']).toBeLessThanOrEqual(1);
+        want = Math.min(1, Math.max(0, want + Math.sign((ada['ada/rt'] as number) - 0.6) * 0.25));
+      } else expect(ada['ada/rt']).toBeUndefined();
+      expect(ada['ada/p'], `step ${k}`).toBeCloseTo(want, 6);
+    }
+    t.dispose();
+  });
+
+  it('resumes exactly mid-interval from a checkpoint (p and the running r_t sum are in it)', async () => {
+    const ada = { p: 0.3, ada: true, adaInterval: 3, adaSpeed: 48 };
+    const whole = make(ada);
+    const straight: Record<string, number>[] = [];
+    for (let k = 0; k < 7; k++) straight.push(figures(await whole.trainStep()));
+    whole.dispose();
+    const first = make(ada);
+    for (let k = 0; k < 4; k++) await first.trainStep();
+    const { header, tensors } = decodeCheckpoint(await encodeCheckpoint(await first.state(), 'ada'));
+    first.dispose();
+    const resumed = make(ada);
+    await resumed.restore({ step: header.step, tensors });
+    const after: Record<string, number>[] = [];
+    for (let k = 0; k < 3; k++) after.push(figures(await resumed.trainStep()));
+    expect(after).toEqual(straight.slice(4));
+    expect(new Set(straight.map((m) => m['ada/p'])).size).toBeGreaterThan(1);
+    // A checkpoint of the same project without ADA's state is refused, naming it.
+    const plain = make({ p: 0.3 });
+    const s = await plain.state();
+    const fresh = make(ada);
+    await expect(fresh.restore({ step: 0, tensors: s.tensors })).rejects.toThrow(/ADA/);
+    tf.dispose(s.tensors.map((x) => x.tensor));
+    tf.dispose(tensors.map((x) => x.tensor));
+    for (const t of [resumed, plain, fresh]) t.dispose();
   });
 });
