@@ -636,9 +636,12 @@ def augment_cutout(x, ux, uy):
     return x * (1 - hole.to(x.dtype)).unsqueeze(1)
 
 
-def augment(x, policies, p, rand):
+def augment(x, policies, p, rand, gated=None):
     """The Augment node: `policies` in order on images x (NCHW); `rand(shape)` draws U[0,1) (the script's seeded
-    stream; fixed tensors in parity tests)."""
+    stream; fixed tensors in parity tests). When gated (p < 1, or ADA's p), each policy applies to a sample with
+    probability p."""
+    gated = p < 1 if gated is None else gated
+
     def u():
         return rand((x.shape[0], 1, 1, 1))
 
@@ -659,11 +662,35 @@ def augment(x, policies, p, rand):
             z = m * y.flip(3) + (1 - m) * y
         else:
             raise ValueError(policy)
-        if p < 1:
+        if gated:
             g = (u() < p).to(y.dtype)
             z = g * z + (1 - g) * y
         y = z
     return y
+
+
+def f32(v):
+    """v rounded to float32 (ADA's state is kept in float32, as ganvas' trainer and checkpoints keep it)."""
+    return struct.unpack("<f", struct.pack("<f", v))[0]
+
+
+def ada_feedback(ada, signs, step, batch):
+    """ADA's adjustment after a step (Karras et al. 2020; ganvas' Trainer.adaUpdate): `signs` are this step's D
+    updates' E[sign(D(real))]; every `interval` steps r_t, their mean over the interval, moves p by
+    sign(r_t - target) * batch * interval / speed, clipped to [0,1]. Returns the step's ada/p (and ada/rt)."""
+    for v in signs:
+        ada["sum"] = f32(ada["sum"] + v)
+    ada["count"] += len(signs)
+    cfg = ada["settings"]
+    out = {}
+    if step % cfg["interval"] == 0 and ada["count"] > 0:
+        rt = f32(ada["sum"] / ada["count"])
+        sign = (rt > cfg["target"]) - (rt < cfg["target"])
+        ada["p"] = f32(min(1.0, max(0.0, ada["p"] + sign * batch * cfg["interval"] / cfg["speed"])))
+        ada["sum"], ada["count"] = 0.0, 0
+        out["ada/rt"] = rt
+    out["ada/p"] = ada["p"]
+    return out
 
 
 # ---------------------------------------------------------------- optimizers (the Optimizer node's algorithms)
