@@ -10,14 +10,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/cli/assets.js';
 import { makeRng } from '../../src/core/data/random.js';
 import { Augment } from '../../src/core/nodes/training.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/train/checkpoint.js';
-import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
-import { type StepMetrics, Trainer } from '../../src/core/train/trainer.js';
-import { validateProjectValue } from '../../src/core/validate.js';
-
-// The trainer's gradient registrations (tfjs-core alone registers none).
-beforeAll(() => registerSecondOrderGradients());
-
 import {
   applyAugment,
   augment,
@@ -30,6 +22,13 @@ import {
   saturation,
   translation,
 } from '../../src/core/train/augment.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/train/checkpoint.js';
+import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
+import { type StepMetrics, Trainer } from '../../src/core/train/trainer.js';
+import { validateProjectValue } from '../../src/core/validate.js';
+
+// The trainer's gradient registrations (tfjs-core alone registers none).
+beforeAll(() => registerSecondOrderGradients());
 
 const [B, H, W, C] = [3, 8, 6, 2];
 /** A fixed batch [B,H,W,C] with distinct values. */
