@@ -5,9 +5,12 @@
  * probability; and the gradient with respect to the input against finite
  * differences (gradients must reach G through D's augmented inputs).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist } from '../../src/cli/assets.js';
+import { loadMnist, ROOT } from '../../src/cli/assets.js';
+import { compileTrainingPlan, playerProgram, sampleCall } from '../../src/core/compile/plan.js';
 import { makeRng } from '../../src/core/data/random.js';
 import { Augment } from '../../src/core/nodes/training.js';
 import {
@@ -327,5 +330,22 @@ describe('ADA in the trainer', () => {
     tf.dispose(s.tensors.map((x) => x.tensor));
     tf.dispose(tensors.map((x) => x.tensor));
     for (const t of [resumed, plain, fresh]) t.dispose();
+  });
+});
+
+describe('the plan with Augment nodes', () => {
+  it("finds the sample call through an Augment (StyleGAN-lite: the synthesis network's, not the mapping's)", () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/stylegan-lite.json'), 'utf8'));
+    p.training.nodes.push({ id: 'aug', type: 'Augment', params: {} });
+    const e = p.training.edges.find((x: { target: string }) => x.target === 'D_fake');
+    p.training.edges.push({ source: 'aug', target: 'D_fake', targetPort: e.targetPort });
+    Object.assign(e, { target: 'aug', targetPort: 'in' });
+    const a = validateProjectValue(p);
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = compileTrainingPlan(a);
+    expect(sampleCall(plan)?.id).toBe('G');
+    // The augmentation is part of G's update (inside its tape), and of D's outside it.
+    expect(playerProgram(plan, 'G').inside.map((n) => n.id)).toContain('aug');
+    expect(playerProgram(plan, 'D').outside.map((n) => n.id)).toContain('aug');
   });
 });
