@@ -7,7 +7,7 @@
  *   classifier against the held-out reference digits 9,000-9,999, every
  *   `--every` steps. Writes bench/results.json (key augment).
  *
- *   npx tsx bench/augment.ts [--steps 2000] [--every 500] [--digits 200]
+ *   npx tsx bench/augment.ts [--steps 2000] [--every 500] [--digits 200] [--only plain|diffaugment] [--no-cost]
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,13 @@ import { machine, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const args = parseArgs({
-  options: { steps: { type: 'string' }, every: { type: 'string' }, digits: { type: 'string' } },
+  options: {
+    steps: { type: 'string' },
+    every: { type: 'string' },
+    digits: { type: 'string' },
+    only: { type: 'string' },
+    'no-cost': { type: 'boolean' },
+  },
 }).values;
 const STEPS = Number(args.steps ?? 2000);
 const EVERY = Number(args.every ?? 500);
@@ -43,11 +49,13 @@ const classifier = await loadClassifier();
 if (!classifier) throw new Error('no classifier (public/models/mnist-classifier): run ganvas classifier');
 const fid = await digitQuality(classifier, mnist);
 const text = (f: string) => readFileSync(join(ROOT, 'templates', f), 'utf8');
-const variants = { plain: text('dcgan-mnist.json'), diffaugment: text('dcgan-mnist-diffaugment.json') };
+const all = { plain: text('dcgan-mnist.json'), diffaugment: text('dcgan-mnist-diffaugment.json') };
+// --only plain|diffaugment: one variant (the runs are independent and deterministic: two processes give the same figures).
+const variants = args.only ? { [args.only]: all[args.only as keyof typeof all] } : all;
 
 // Cost per step, on the full set (the data does not change the step's cost).
 const cost: Record<string, number> = {};
-for (const [name, t] of Object.entries(variants)) {
+for (const [name, t] of Object.entries(args['no-cost'] ? {} : variants)) {
   const trainer = new Trainer(validateProjectText(t), { assets: { mnist }, batchSize: 64 });
   for (let i = 0; i < 3; i++) await trainer.trainStep();
   const ms: number[] = [];
@@ -83,7 +91,7 @@ for (const [name, t] of Object.entries(variants)) {
 const result = { machine: machine(), steps: STEPS, digits: DIGITS, batch: 64, stepMs: cost, fid: curves };
 console.log(JSON.stringify(result));
 try {
-  writeSection('augment', result);
+  if (!args.only) writeSection('augment', result);
 } catch (e) {
   console.error(`bench/results.json not written (${(e as Error).message}); the numbers are above.`);
 }

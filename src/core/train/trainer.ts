@@ -224,9 +224,7 @@ export class Trainer {
     const signs: tf.Scalar[] = [];
     for (let k = 0; k < this.dSteps; k++)
       for (const [name, v] of this.playerStep('D', k)) {
-        if (name === 'E[sign D(real)]') {
-          if (this.ada) signs.push(tf.keep(tf.clone(v)));
-        }
+        if (name === 'E[sign D(real)]' && this.ada) signs.push(tf.clone(v));
         kept.get(name)?.dispose();
         kept.set(name, v);
       }
