@@ -26,6 +26,7 @@ const raw = import.meta.glob(
     '../core/train/wasm-kernels.ts',
     '../core/nodes/layers/custom.ts',
     '../core/train/provenance.ts',
+    '../core/train/augment.ts',
   ],
   {
     eager: true,

@@ -4,6 +4,7 @@
  * (so biases, norms' gamma/beta and moving statistics are checked too),
  * evaluates each model's forward pass and each player's loss terms and
  * gradient norm on a fixed batch, and writes the weights, inputs and draws
+ * (penalties' and Augment nodes', recorded from the seeds the emitter uses)
  * as safetensors for tests/pytorch/parity.py, which does the same with the
  * exported train.py. Results are compared by the caller.
  */
@@ -26,6 +27,7 @@ import {
 } from '../../src/core/compile/plan.js';
 import { makeRng, nextSeed, withSeededMathRandom } from '../../src/core/data/random.js';
 import type { Player, TrainingOp } from '../../src/core/nodes/training.js';
+import { augmentDraws } from '../../src/core/train/augment.js';
 import { TfjsEmitter } from '../../src/core/train/emitter.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { encodeSafetensors, type NamedArray } from '../../src/core/train/safetensors.js';
@@ -163,6 +165,16 @@ export async function parity(
             put(`rand/${player}/${rands++}`, tf.randomUniform(x.shape, 0, 1, 'float32', seed));
             put(`rand/${player}/${rands++}`, tf.randomUniform(perSample, 0, 1, 'float32', seed + 1));
           }
+        }
+        if (n.op.op === 'augment') {
+          // The draws augment() makes from its seed (train/augment.ts), in order, for the Python side's src.rand.
+          const peek = makeRng(`parity:${player}`);
+          for (let k = 0; k < draws; k++) nextSeed(peek);
+          const seed = nextSeed(peek);
+          draws++;
+          const x = inputs.get('in');
+          for (const d of augmentDraws(x.shape[0] as number, n.op.policies, n.op.p < 1 || n.op.ada !== undefined, seed))
+            put(`rand/${player}/${rands++}`, d);
         }
         return inner.emit(n, inputs, ctx);
       },

@@ -166,6 +166,27 @@ function probe(type: string, params: Record<string, unknown>): string {
   });
 }
 
+/**
+ * The probe project (through a LeakyReLU) with Augment nodes on D's real and fake inputs (issue 17.2): the tfjs
+ * draws are fed to the script's src.rand in order, so both sides augment alike. Every policy; p < 1 in the second
+ * variant gates each policy per sample; with ADA the gates are drawn at any p.
+ */
+function withAugment(p: number, ada = false): string {
+  const proj = JSON.parse(probe('LeakyReLU', {}));
+  const t = proj.training;
+  const params = { policies: ['color', 'translation', 'cutout', 'flip'], p, ada };
+  t.nodes.push({ id: 'aug_real', type: 'Augment', params }, { id: 'aug_fake', type: 'Augment', params });
+  for (const e of t.edges) {
+    if (e.source === 'G' && e.target === 'D_fake') Object.assign(e, { target: 'aug_fake', targetPort: 'in' });
+    if (e.source === 'data' && e.target === 'D_real') Object.assign(e, { target: 'aug_real', targetPort: 'in' });
+  }
+  t.edges.push(
+    { source: 'aug_fake', target: 'D_fake', targetPort: 'x' },
+    { source: 'aug_real', target: 'D_real', targetPort: 'x' },
+  );
+  return JSON.stringify(proj);
+}
+
 const PROBES: [string, Record<string, unknown>][] = [
   ['LeakyReLU', {}],
   ['ReLU', {}],
@@ -192,6 +213,9 @@ const PROBES: [string, Record<string, unknown>][] = [
 
 describe('PyTorch export parity with tfjs', () => {
   for (const [type, params] of PROBES) check(`R1 through ${type} ${JSON.stringify(params)}`, probe(type, params), 4);
+  check('Augment (every policy, p = 1) on real and fake', withAugment(1), 4);
+  check('Augment (every policy, p = 0.6) on real and fake', withAugment(0.6), 4);
+  check("Augment with ADA (the script's ADA p, gated even at p = 1)", withAugment(1, true), 4);
   check('zoo (every node type)', readFileSync(join(ROOT, 'tests/fixtures/zoo.json'), 'utf8'), 4);
   check('ACGAN with R1 on a two-output critic', acganWithPenalty(), 4);
   check('DRAGAN and WGAN-GP penalties, hinge loss', penaltyVariants(), 4);

@@ -72,6 +72,33 @@ describe('ganvas train', () => {
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).status).toBe('done');
   }, 240_000);
 
+  it("logs ADA's p (the DiffAugment template with ada on) and resumes it from a checkpoint", () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/dcgan-mnist-diffaugment.json'), 'utf8')) as Json;
+    for (const n of p.training.nodes)
+      if (n.type === 'Augment') n.params = { ...n.params, p: 0.5, ada: true, adaInterval: 3, adaSpeed: 48 };
+    p.training.settings = { ...p.training.settings, sampleEvery: 100, checkpointEvery: 2, batchSize: 8 };
+    const f = join(dir, 'ada.json');
+    writeFileSync(f, JSON.stringify(p));
+    const straight = join(dir, 'ada-straight');
+    const resumed = join(dir, 'ada-resumed');
+    const train = (out: string, steps: number, ...more: string[]) =>
+      ganvas('train', f, '--steps', String(steps), '--backend', 'wasm', '--out', out, ...more);
+    expect(train(straight, 4).code).toBe(0);
+    expect(train(resumed, 2).code).toBe(0);
+    const r = train(resumed, 4, '--resume', join(resumed, 'checkpoint.gnvs'));
+    expect(r.code, r.stderr).toBe(0);
+    const steps = (out: string) => lines(join(out, 'metrics.jsonl')).filter((m) => m.type === 'step');
+    const a = steps(straight);
+    // p starts at 0.5 and moves at step 3 (interval 3) by 8 * 3 / 48 = 0.5; the run resumed at step 2 follows it.
+    expect(a.map((m) => (m.ada as Record<string, number>)['ada/p'])).toEqual(expect.arrayContaining([0.5]));
+    expect((a[2]!.ada as Record<string, number>)['ada/rt']).toBeTypeOf('number');
+    // ADA's state is exact; the losses as close as the other resume check's (4 digits).
+    const last = steps(resumed).at(-1)!;
+    expect(last).toMatchObject({ step: 4, ada: a[3]!.ada });
+    const x = a[3]!.losses as Record<string, number>;
+    for (const [k, v] of Object.entries(last.losses as Record<string, number>)) expect(v).toBeCloseTo(x[k]!, 4);
+  }, 240_000);
+
   it('stops early on the ring, writes best/ beside the last checkpoint, says why and which step was best; logs lr', () => {
     const out = join(dir, 'early');
     const f = toy((p) => {

@@ -85,7 +85,11 @@ function typecheck(dir: string): { status: number | null; output: string } {
 async function inApp(text: string, batch: number, steps: number): Promise<Record<string, number>[]> {
   const t = new Trainer(validateProjectText(text), { assets: { mnist: loadMnist() }, batchSize: batch });
   const out: Record<string, number>[] = [];
-  for (let i = 0; i < steps; i++) out.push((await t.trainStep()).losses);
+  for (let i = 0; i < steps; i++) {
+    const m = await t.trainStep();
+    // ADA's p and r_t (an Augment node with ada on) are compared as the losses are.
+    out.push({ ...m.losses, ...(m.ada ?? {}) });
+  }
   t.dispose();
   return out;
 }
@@ -177,6 +181,54 @@ describe('export to TypeScript', () => {
       expect(existsSync(join(out, 'generator', 'weights.bin'))).toBe(true);
     }, 300_000);
   }
+});
+
+describe('export with ADA (issue 17.2)', () => {
+  it("the DiffAugment template with ADA's adaptive p: the script's p, r_t and losses follow the in-app run", async () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/dcgan-mnist-diffaugment.json'), 'utf8'));
+    // p starts at 0.5 and moves by 4 * 1 / 16 = 0.25 every step: its path shows within 4 steps.
+    for (const n of p.training.nodes)
+      if (n.type === 'Augment')
+        n.params = {
+          ...n.params,
+          policies: ['color', 'translation', 'cutout', 'flip'],
+          p: 0.5,
+          ada: true,
+          adaInterval: 1,
+          adaSpeed: 16,
+        };
+    const text = JSON.stringify(p);
+    const steps = 4;
+    const script = join(DIR, 'ada.ts');
+    writeFileSync(script, exportProject(validateProjectText(text)));
+    const r = run(script, [
+      '--steps',
+      String(steps),
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--out',
+      join(DIR, 'run-ada'),
+      '--mnist',
+      MNIST_BIN,
+    ]);
+    expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const app = await inApp(text, 4, steps);
+    expectClose(lines, app);
+    // p moved by +-0.25 at each step, by the sign of r_t - 0.6, from 0.5, within [0,1].
+    let want = 0.5;
+    for (const m of app) {
+      want = Math.min(1, Math.max(0, want + Math.sign((m['ada/rt'] as number) - 0.6) * 0.25));
+      expect(m['ada/p']).toBeCloseTo(want, 6);
+    }
+  }, 300_000);
 });
 
 describe('export is injection-safe', () => {

@@ -676,6 +676,98 @@ def aux_classifier(weight, logits, labels):
     return weight * F.cross_entropy(logits, labels.reshape(-1).long())
 
 
+# ---------------------------------------------------------------- augment (the Augment node)
+# Differentiable augmentation (DiffAugment, Zhao et al. 2020, as in the authors' DiffAugment_pytorch.py), with
+# ADA's per-sample probability p per policy (Karras et al. 2020). The same computation, draws and draw order as
+# ganvas' src/core/train/augment.ts: every draw is rand((B, 1, 1, 1)) ~ U[0,1), per policy its own, then (p < 1)
+# its gate. x is NCHW.
+def _augment_randint(u, count, lo):
+    return torch.floor(u * count) + lo
+
+
+def augment_translation(x, ux, uy):
+    """out[b,:,i,j] = x[b,:,i+tx,j+ty] (0 outside), tx, ty integers in [-s, s], s = int(size/8 + 0.5)."""
+    b, _, h, w = x.shape
+    sx, sy = int(h * 0.125 + 0.5), int(w * 0.125 + 0.5)
+    tx = _augment_randint(ux, 2 * sx + 1, -sx).long().view(b, 1, 1)
+    ty = _augment_randint(uy, 2 * sy + 1, -sy).long().view(b, 1, 1)
+    dev = x.device
+    gb, gx, gy = torch.meshgrid(torch.arange(b, device=dev), torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
+    gx = torch.clamp(gx + tx + 1, 0, h + 1)
+    gy = torch.clamp(gy + ty + 1, 0, w + 1)
+    xp = F.pad(x, [1, 1, 1, 1])
+    return xp.permute(0, 2, 3, 1)[gb, gx, gy].permute(0, 3, 1, 2)
+
+
+def augment_cutout(x, ux, uy):
+    """Zeroes a square of int(size/2 + 0.5) per side at a random offset (DiffAugment's rand_cutout)."""
+    b, _, h, w = x.shape
+    ch, cw = int(h * 0.5 + 0.5), int(w * 0.5 + 0.5)
+    ox = _augment_randint(ux, h + (1 - ch % 2), -(ch // 2)).view(b, 1, 1)
+    oy = _augment_randint(uy, w + (1 - cw % 2), -(cw // 2)).view(b, 1, 1)
+    i = torch.arange(h, device=x.device, dtype=x.dtype).view(1, h, 1)
+    j = torch.arange(w, device=x.device, dtype=x.dtype).view(1, 1, w)
+    hole = (i >= ox) & (i < ox + ch) & (j >= oy) & (j < oy + cw)
+    return x * (1 - hole.to(x.dtype)).unsqueeze(1)
+
+
+def augment(x, policies, p, rand, gated=None):
+    """The Augment node: `policies` in order on images x (NCHW); `rand(shape)` draws U[0,1) (the script's seeded
+    stream; fixed tensors in parity tests). When gated (p < 1, or ADA's p), each policy applies to a sample with
+    probability p."""
+    gated = p < 1 if gated is None else gated
+
+    def u():
+        return rand((x.shape[0], 1, 1, 1))
+
+    y = x
+    for policy in policies:
+        if policy == "color":
+            z = y + (u() - 0.5)
+            m = z.mean(dim=1, keepdim=True)
+            z = (z - m) * (u() * 2) + m
+            m = z.mean(dim=[1, 2, 3], keepdim=True)
+            z = (z - m) * (u() + 0.5) + m
+        elif policy == "translation":
+            z = augment_translation(y, u(), u())
+        elif policy == "cutout":
+            z = augment_cutout(y, u(), u())
+        elif policy == "flip":
+            m = (u() < 0.5).to(y.dtype)
+            z = m * y.flip(3) + (1 - m) * y
+        else:
+            raise ValueError(policy)
+        if gated:
+            g = (u() < p).to(y.dtype)
+            z = g * z + (1 - g) * y
+        y = z
+    return y
+
+
+def f32(v):
+    """v rounded to float32 (ADA's state is kept in float32, as ganvas' trainer and checkpoints keep it)."""
+    return struct.unpack("<f", struct.pack("<f", v))[0]
+
+
+def ada_feedback(ada, signs, step, batch):
+    """ADA's adjustment after a step (Karras et al. 2020; ganvas' Trainer.adaUpdate): `signs` are this step's D
+    updates' E[sign(D(real))]; every `interval` steps r_t, their mean over the interval, moves p by
+    sign(r_t - target) * batch * interval / speed, clipped to [0,1]. Returns the step's ada/p (and ada/rt)."""
+    for v in signs:
+        ada["sum"] = f32(ada["sum"] + v)
+    ada["count"] += len(signs)
+    cfg = ada["settings"]
+    out = {}
+    if step % cfg["interval"] == 0 and ada["count"] > 0:
+        rt = f32(ada["sum"] / ada["count"])
+        sign = (rt > cfg["target"]) - (rt < cfg["target"])
+        ada["p"] = f32(min(1.0, max(0.0, ada["p"] + sign * batch * cfg["interval"] / cfg["speed"])))
+        ada["sum"], ada["count"] = 0.0, 0
+        out["ada/rt"] = rt
+    out["ada/p"] = ada["p"]
+    return out
+
+
 # ---------------------------------------------------------------- optimizers (the Optimizer node's algorithms)
 class TfRMSprop(torch.optim.Optimizer):
     """RMSProp as TensorFlow.js computes it: ms = 0.9 ms + 0.1 g^2; mom = momentum mom + lr g / sqrt(ms + eps);

@@ -749,6 +749,8 @@ class PyTorchEmitter implements TrainingEmitter<string> {
   constructor(
     private readonly plan: TrainingPlan,
     private readonly nodeVar: (id: string) => string,
+    /** Whether an Augment node has ADA on (the script's ADA holds its p). */
+    private readonly ada = false,
   ) {}
 
   take(): string[] {
@@ -794,6 +796,8 @@ class PyTorchEmitter implements TrainingEmitter<string> {
           `${v} = ${pyLit(op.weight)} * adversarial_d(KIND[${pyStr(n.id)}], ${real}, ${fake}, ${pyLit(op.labelSmoothing)})`,
           `record["D(real)"], record["D(fake)"] = ${real}.detach().mean(), ${fake}.detach().mean()`,
         );
+        // ---- Augment's ADA (issue 17.2): its feedback reads E[sign(D(real))] of every D update.
+        if (this.ada) this.lines.push(`record["E[sign D(real)]"] = ${real}.detach().sign().mean()`);
         return [v];
       }
       case 'penalty': {
@@ -814,6 +818,14 @@ class PyTorchEmitter implements TrainingEmitter<string> {
       case 'auxClassifier':
         out(`${v} = aux_classifier(${pyLit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')})`);
         return [v];
+      // ---- Augment (issue 17.2): pytorch-runtime.py augment(), its draws from src.rand
+      case 'augment':
+        out(
+          op.ada
+            ? `${v} = augment(${inputs.get('in')}, [${op.policies.map(pyStr).join(', ')}], ADA["p"], src.rand, True)`
+            : `${v} = augment(${inputs.get('in')}, [${op.policies.map(pyStr).join(', ')}], ${pyLit(op.p)}, src.rand)`,
+        );
+        return [v];
     }
   }
 }
@@ -829,7 +841,10 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
   const classes = new PyIdentifiers(RUNTIME_NAMES);
   const nodeIds = new PyIdentifiers(['n', 'src', 'record', 'terms', 'total', 'x', 'TRAINED', 'MODELS', 'KIND']);
   const nodeVar = (id: string) => nodeIds.get(id, id);
-  const emitter = new PyTorchEmitter(plan, nodeVar);
+  const adaNode = plan.nodes.find((n) => n.op?.op === 'augment' && n.op.ada);
+  const ada =
+    adaNode?.op?.op === 'augment' && adaNode.op.ada ? { p: adaNode.op.p, settings: adaNode.op.ada } : undefined;
+  const emitter = new PyTorchEmitter(plan, nodeVar, ada !== undefined);
   const statements = (nodes: readonly PlanNode[], values: Map<string, string[]>, ctx: EmitContext): string[] => {
     emitNodes(plan, nodes, emitter, values, ctx);
     return emitter.take();
@@ -928,6 +943,8 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     `OPTIMIZERS = ${pyLit(optimizers.map((o) => ({ id: o.id, player: o.player, ...o.params })))}`,
     `GENERATOR = ${pyStr(gModel)}`,
     `SAMPLES = ${sampleCount(a, gModel)}`,
+    "# ADA's adaptive augmentation probability (an Augment node with ada on): p, r_t's sum and count; else None.",
+    `ADA = ${ada ? `{"p": ${pyLit(Math.fround(ada.p))}, "sum": 0.0, "count": 0, "settings": ${pyLit(ada.settings)}}` : 'None'}`,
     '',
     '# ---------------------------------------------------------------- models',
     ...models.flatMap((m) => [m.code, '', '']),
@@ -1014,6 +1031,7 @@ const RUNTIME_NAMES = [
   'USES_MNIST',
   'USES_PENALTY',
   'TFJS_LAYOUTS',
+  'ADA',
 ];
 
 /** The project-independent driver: sources, the update step, the loop, files, torchrun. */
@@ -1203,8 +1221,12 @@ class Run:
         for m in MODELS.values():
             m.train()
         seen = {}
+        signs = []  # ADA: each D update's E[sign(D(real))]
         for _ in range(SETTINGS["dStepsPerGStep"]):
-            seen.update(self.update("D", d_terms))
+            d = self.update("D", d_terms)
+            if ADA is not None:
+                signs.append(d["E[sign D(real)]"].reshape(()))
+            seen.update(d)
         seen.update(self.update("G", g_terms))
         if self.ema:
             with torch.no_grad():
@@ -1219,13 +1241,19 @@ class Run:
             dist.all_reduce(values)
             values /= self.world
         v = dict(zip(names, values.tolist()))
-        losses = {k: x for k, x in v.items() if not k.startswith("|grad") and k not in ("D(real)", "D(fake)")}
+        losses = {k: x for k, x in v.items() if not k.startswith("|grad") and k not in ("D(real)", "D(fake)", "E[sign D(real)]")}
         lr = {"lr/" + o["id"]: learning_rate_at(o["cfg"], self.step - 1) for o in self.optimizers}
         line = {"type": "step", "step": self.step, "losses": losses, "gradNorm": {"D": v.get("|grad D|", 0.0), "G": v.get("|grad G|", 0.0)}, "lr": lr}
         if "D(real)" in v:
             line["dReal"], line["dFake"] = v["D(real)"], v["D(fake)"]
             if any(KIND.get(k) == "wgan" for k in KIND):
                 line["wasserstein"] = v["D(real)"] - v["D(fake)"]
+        if ADA is not None:  # ADA's feedback, on the processes' mean of each D update's E[sign(D(real))]
+            s = torch.stack(signs).float()
+            if self.world > 1:
+                dist.all_reduce(s)
+                s /= self.world
+            line["ada"] = ada_feedback(ADA, s.tolist(), self.step, self.args.batch)
         return line
 
     @contextlib.contextmanager
@@ -1275,6 +1303,8 @@ class Run:
         for name, t in self.ema.items():
             tensors[f"ema/{name}"] = t
         tensors["rng"] = self.src.gen.get_state()
+        if ADA is not None:
+            tensors["ada/state"] = torch.tensor([ADA["p"], ADA["sum"], ADA["count"]], dtype=torch.float32)
         meta = {"format": "ganvas-pytorch-checkpoint/1", "project": PROJECT, "step": self.step, "seed": self.args.seed, "optimizers": json.dumps(extra)}
         save_safetensors(path, tensors, meta)
 
@@ -1307,6 +1337,9 @@ class Run:
             for k in self.ema:
                 self.ema[k].copy_(tensors[f"ema/{k}"])
             self.src.gen.set_state(tensors["rng"])
+            if ADA is not None:
+                p, total, count = tensors["ada/state"].tolist()
+                ADA.update({"p": p, "sum": total, "count": int(count)})
             self.step = int(meta["step"])
         except (KeyError, RuntimeError, ValueError) as e:
             raise SystemExit(f"checkpoint {path}: does not fit this project ({type(e).__name__}: {e})") from None

@@ -50,6 +50,7 @@ export const RUNTIME_MODULES = [
   { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
   { ns: 'custom', path: 'src/core/nodes/layers/custom.ts' },
   { ns: 'provenance', path: 'src/core/train/provenance.ts' },
+  { ns: 'augment', path: 'src/core/train/augment.ts' },
 ] as const;
 export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
 
@@ -59,7 +60,7 @@ const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
-    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom process console Math JSON Object Array Promise'
+    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom augment provenance process console Math JSON Object Array Promise'
   ).split(' '),
 );
 
@@ -102,7 +103,11 @@ const lit = (v: unknown): string => JSON.stringify(v);
  */
 class TypeScriptEmitter implements TrainingEmitter<string> {
   private lines: string[] = [];
-  constructor(private readonly nodeVar: (id: string) => string) {}
+  constructor(
+    private readonly nodeVar: (id: string) => string,
+    /** Whether an Augment node has ADA on: its p is the script's ADA.p, and D's update records E[sign(D(real))]. */
+    private readonly ada = false,
+  ) {}
 
   /** The statements printed since the last take. */
   take(): string[] {
@@ -154,6 +159,7 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
           `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,
           `record.set('D(fake)', tf.mean(${fake}) as tf.Scalar);`,
         );
+        if (this.ada) this.lines.push(`record.set('E[sign D(real)]', tf.mean(tf.sign(${real})) as tf.Scalar);`);
         return [v];
       }
       case 'penalty': {
@@ -181,6 +187,14 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
       case 'auxClassifier':
         out(
           `const ${v} = losses.auxClassifierLoss(${lit(op.weight)}, ${inputs.get('logits')}, ${inputs.get('labels')});`,
+        );
+        return [v];
+      case 'augment':
+        // Differentiable augmentation (train/augment.ts), one seed per call as in the trainer.
+        out(
+          op.ada
+            ? `const ${v} = augment.augment(${inputs.get('in')}, ${lit(op.policies)}, ADA.p, random.nextSeed(rng), true);`
+            : `const ${v} = augment.augment(${inputs.get('in')}, ${lit(op.policies)}, ${lit(op.p)}, random.nextSeed(rng));`,
         );
         return [v];
     }
@@ -366,12 +380,17 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     'variablesOf',
     'evalD',
     'evalG',
+    'ADA',
+    'signs',
   ]);
   const modelVar = (name: string) => ids.get(`model:${name}`, name);
   const builder = (name: string) => ids.get(`build:${name}`, `build_${name}`);
   const nodeVar = (id: string) => ids.get(`node:${id}`, id);
 
-  const emitter = new TypeScriptEmitter(nodeVar);
+  // ADA (an Augment node with ada on): one p for the run, adjusted in the loop as the trainer does (Trainer.adaUpdate).
+  const adaNode = plan.nodes.find((n) => n.op?.op === 'augment' && n.op.ada);
+  const ada = adaNode?.op?.op === 'augment' ? adaNode.op : undefined;
+  const emitter = new TypeScriptEmitter(nodeVar, ada?.ada !== undefined);
   /** The statements evaluating `nodes` (as the trainer's emitter does). */
   const statements = (nodes: readonly PlanNode[], values: Map<string, string[]>, ctx: EmitContext): string[] => {
     emitNodes(plan, nodes, emitter, values, ctx);
@@ -431,6 +450,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')),
   );
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
+  const usesAugment = plan.nodes.some((n) => n.op?.op === 'augment');
   const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
   const top = new Set<string>();
   // Learning-rate schedules (train/schedule.ts): embedded, set and logged only when an optimizer has one.
@@ -444,7 +464,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     (m) =>
       (m.ns !== 'custom' || usesCustom) &&
       (m.ns !== 'mnistFormat' || usesMnist) &&
-      (m.ns !== 'schedule' || usesSchedule),
+      (m.ns !== 'schedule' || usesSchedule) &&
+      (m.ns !== 'augment' || usesAugment),
   ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
@@ -474,6 +495,12 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '',
     '// ---------------------------------------------------------------- settings',
     `const SETTINGS = ${lit({ seed: s.seed, batchSize: s.batchSize, dStepsPerGStep: s.dStepsPerGStep, emaDecay: s.emaDecay, steps: opts.steps ?? 1000, sampleEvery: opts.sampleEvery ?? 100 })};`,
+    ...(ada?.ada
+      ? [
+          `// ADA's p (Karras et al. 2020), its r_t sum and count over the current interval (float32 values, as ganvas keeps them).`,
+          `const ADA = { p: ${lit(Math.fround(ada.p))}, sum: 0, count: 0, settings: ${lit(ada.ada)} };`,
+        ]
+      : []),
     "const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' } } }).values;",
     'const SEED = args.seed !== undefined ? Number(args.seed) : SETTINGS.seed;',
     'const BATCH = args.batch !== undefined ? Number(args.batch) : SETTINGS.batchSize;',
@@ -603,13 +630,36 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
         ]
       : []),
     '    const kept = new Map<string, tf.Scalar>();',
-    '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { kept.get(name)?.dispose(); kept.set(name, v); }',
+    ...(ada?.ada
+      ? [
+          '    const signs: tf.Tensor[] = [];',
+          "    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { if (name === 'E[sign D(real)]') signs.push(tf.clone(v)); kept.get(name)?.dispose(); kept.set(name, v); }",
+        ]
+      : [
+          '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { kept.get(name)?.dispose(); kept.set(name, v); }',
+        ]),
     '    for (const [name, v] of trainG(step, 0)) kept.set(name, v);',
     '    if (SETTINGS.emaDecay > 0) tf.tidy(() => { for (const [v, e] of ema) e.assign(tf.add(tf.mul(e, SETTINGS.emaDecay), tf.mul(v, 1 - SETTINGS.emaDecay))); });',
     '    const values = await Promise.all([...kept.values()].map((t) => t.data()));',
     '    const line: Record<string, number> = { step: step + 1 };',
     '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]![0]!));',
     ...(usesSchedule ? ['    optimizers.forEach((o, i) => (line[`lr/${o.id}`] = rates[i]!));'] : []),
+    ...(ada?.ada
+      ? [
+          "    // ADA's feedback (ganvas' Trainer.adaUpdate): r_t = mean E[sign(D(real))] over ADA.settings.interval steps moves p.",
+          '    for (const d of await Promise.all(signs.map((t) => t.data()))) ADA.sum = Math.fround(ADA.sum + d[0]!);',
+          '    ADA.count += signs.length;',
+          '    tf.dispose(signs);',
+          '    if ((step + 1) % ADA.settings.interval === 0 && ADA.count > 0) {',
+          '      const rt = Math.fround(ADA.sum / ADA.count);',
+          '      ADA.p = Math.fround(augment.adaAdjust(ADA.p, rt, BATCH, ADA.settings));',
+          '      ADA.sum = 0;',
+          '      ADA.count = 0;',
+          "      line['ada/rt'] = rt;",
+          '    }',
+          "    line['ada/p'] = ADA.p;",
+        ]
+      : []),
     '    tf.dispose([...kept.values()]);',
     '    console.log(JSON.stringify(line));',
     '    if (!Object.values(line).every(Number.isFinite)) throw new Error(`training diverged at step ${step + 1}`);',

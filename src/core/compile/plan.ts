@@ -205,13 +205,20 @@ export function playerProgram(plan: TrainingPlan, player: Player): PlayerProgram
 /**
  * The ModelCall whose output is the generated sample: the first call of a G
  * model whose output a D model judges (StyleGAN's synthesis network, not its
- * mapping network), else the first call of a G model.
+ * mapping network), possibly through Augment nodes, else the first call of a G model.
  */
 export function sampleCall(plan: TrainingPlan): PlanNode | undefined {
   const calls = (models: string[]) => plan.nodes.filter((n) => n.op?.op === 'call' && models.includes(n.op.model));
   const gCalls = calls(plan.players.G.models);
   const dCalls = calls(plan.players.D.models);
-  const judged = gCalls.find((g) => dCalls.some((d) => d.inputs.some((i) => i.node === g.id)));
+  const byId = nodesById(plan);
+  // Through Augment nodes: D judges G's output after its augmentation.
+  const from = (i: PlanInput, g: string): boolean => {
+    if (i.node === g) return true;
+    const n = byId.get(i.node);
+    return n?.op?.op === 'augment' && n.inputs.some((j) => from(j, g));
+  };
+  const judged = gCalls.find((g) => dCalls.some((d) => d.inputs.some((i) => from(i, g.id))));
   return judged ?? gCalls[0];
 }
 

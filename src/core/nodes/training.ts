@@ -10,7 +10,7 @@ import { fmtShape } from './helpers.js';
 import type { EntryBase, InferResult, ModelSignature, PortSpec, ShapeProblem, TensorType } from './types.js';
 
 export type Player = 'D' | 'G';
-export type TrainingCategory = 'data' | 'source' | 'model' | 'loss' | 'regularizer' | 'optimizer';
+export type TrainingCategory = 'data' | 'source' | 'augment' | 'model' | 'loss' | 'regularizer' | 'optimizer';
 
 export interface TrainingInferContext<P> {
   params: P;
@@ -64,10 +64,23 @@ export type TrainingOp =
   /** weight * mean |input - target| (l1) or squared (l2). */
   | { op: 'reconstruction'; norm: 'l1' | 'l2'; weight: number }
   /** weight * softmax cross-entropy of 'logits' against 'labels'. */
-  | { op: 'auxClassifier'; weight: number };
+  | { op: 'auxClassifier'; weight: number }
+  /** Differentiable augmentation of an image batch (train/augment.ts): the policies in order, each applied with probability p. */
+  | { op: 'augment'; policies: AugmentPolicy[]; p: number; ada?: AdaSettings };
+
+/**
+ * ADA's feedback (Karras et al. 2020): every `interval` steps, r_t = E[sign(D(real))] over those steps' D updates,
+ * and p += sign(r_t - target) * batch * interval / speed, clipped to [0,1]; p starts at the node's p.
+ */
+export interface AdaSettings {
+  target: number;
+  interval: number;
+  /** Images over which p may move from 0 to 1 (the paper: 500k). */
+  speed: number;
+}
 
 /** The ops that produce values for loss terms (sources and model calls), as opposed to loss terms. */
-export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set(['dataset', 'noise', 'labels', 'call']);
+export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set(['dataset', 'noise', 'labels', 'call', 'augment']);
 export interface AnyTrainingNodeDef extends Omit<TrainingNodeDef<unknown>, 'params'> {
   params: z.ZodType<unknown>;
 }
@@ -333,6 +346,70 @@ export const AuxClassifier = define({
   op: (p) => ({ op: 'auxClassifier', weight: p.weight }),
 });
 
+export const AUGMENT_POLICIES = ['color', 'translation', 'cutout', 'flip'] as const;
+export type AugmentPolicy = (typeof AUGMENT_POLICIES)[number];
+
+export const Augment = define({
+  type: 'Augment',
+  title: 'Augment',
+  category: 'augment',
+  doc: "Differentiable augmentation of an image batch (DiffAugment, Zhao et al. 2020), for D's inputs: wire one Augment between the real data and D's call on real samples and another (same params) between G's output and D's call on fake samples, so that D only sees augmented images and G's gradients flow through the augmentation. color: brightness x + (r - 0.5), saturation (x - mean_c) * 2r + mean_c, contrast (x - mean) * (r + 0.5) + mean; translation: a shift by up to 1/8 of the image, zero padded; cutout: a zeroed square of half the image's size; flip: left-right with probability 0.5. Draws are per sample. p < 1 applies each policy to a sample with probability p (ADA's p, Karras et al. 2020); with ada on, p adapts: r_t = E[sign(D(real))] is measured over every adaInterval steps and p moves by batch * adaInterval / adaSpeed toward keeping r_t at adaTarget (logged as ada/p, kept in checkpoints).",
+  params: z
+    .object({
+      policies: z
+        .array(z.enum(AUGMENT_POLICIES))
+        .min(1)
+        .max(8)
+        .default(['color', 'translation', 'cutout'])
+        .describe('Transformations, applied in this order (DiffAugment: color, translation, cutout).'),
+      p: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(1)
+        .describe(
+          'Probability that each policy is applied to a sample (1: always, as in DiffAugment); with ada, the starting p (ADA: 0).',
+        ),
+      ada: z
+        .boolean()
+        .default(false)
+        .describe(
+          "ADA's adaptive p: every adaInterval steps p moves toward the overfitting target by r_t = E[sign(D(real))]. Augment nodes with ada share one p (give them the same settings).",
+        ),
+      adaTarget: z.number().min(0).max(1).default(0.6).describe('The target of r_t (ADA: 0.6).'),
+      adaInterval: z.number().int().min(1).max(10_000).default(4).describe('Steps between adjustments of p (ADA: 4).'),
+      adaSpeed: z
+        .number()
+        .min(1)
+        .max(1e9)
+        .default(500_000)
+        .describe('Images over which p can move from 0 to 1 (ADA: 500k).'),
+    })
+    .strict(),
+  inputs: () => [{ name: 'in', doc: 'Images [B,H,W,C].' }],
+  outputs: () => [{ name: 'out', doc: 'The augmented images, same shape.' }],
+  infer: (ctx) => {
+    const x = ctx.inputs[0] as TensorType;
+    if (x.shape.length !== 4 || x.dtype !== 'float32')
+      return {
+        problems: [
+          {
+            code: x.shape.length !== 4 ? 'RANK' : 'DTYPE',
+            port: 'in',
+            message: `Augment '${ctx.id}' takes float32 images [B,H,W,C]; ${ctx.sources[0]} ${x.dtype}.`,
+          },
+        ],
+      };
+    return { outputs: [x] };
+  },
+  op: (p) => ({
+    op: 'augment',
+    policies: p.policies,
+    p: p.p,
+    ...(p.ada ? { ada: { target: p.adaTarget, interval: p.adaInterval, speed: p.adaSpeed } } : {}),
+  }),
+});
+
 export const Optimizer = define({
   type: 'Optimizer',
   title: 'Optimizer',
@@ -394,6 +471,7 @@ export const TRAINING_NODES: readonly AnyTrainingNodeDef[] = [
   Dataset,
   NoiseSource,
   LabelSource,
+  Augment,
   ModelCall,
   AdversarialLoss,
   GradientPenalty,

@@ -9,6 +9,7 @@ import type { EmitContext, EmitInputs, PlanNode, TrainingEmitter } from '../comp
 import type { Sampler } from '../data/datasets.js';
 import { nextSeed, type Rng } from '../data/random.js';
 import type { AdversarialKind, TrainingOp } from '../nodes/training.js';
+import { augment } from './augment.js';
 import { adversarialLoss, auxClassifierLoss, generatorLoss, gradientPenalty, reconstructionLoss } from './losses.js';
 
 export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
@@ -21,6 +22,8 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
     private readonly overrideLoss?: AdversarialKind,
     /** Where D's update records D(real), D(fake) and the Wasserstein estimate. */
     private readonly record?: Map<string, tf.Scalar>,
+    /** ADA's current p, for Augment nodes with ada on (their own p is where it starts). */
+    private readonly adaP?: number,
   ) {}
 
   emit(n: PlanNode & { op: TrainingOp }, inputs: EmitInputs<tf.Tensor>, ctx: EmitContext): tf.Tensor[] {
@@ -58,6 +61,8 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
           this.record.set('D(real)', mr);
           this.record.set('D(fake)', mf);
           if (kind === 'wgan') this.record.set('W', tf.sub(mr, mf) as tf.Scalar);
+          // ADA's overfitting heuristic reads E[sign(D(real))] (see Trainer.trainStep).
+          if (this.adaP !== undefined) this.record.set('E[sign D(real)]', tf.mean(tf.sign(real)) as tf.Scalar);
         }
         return [v];
       }
@@ -90,6 +95,12 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         return [reconstructionLoss(op.norm, op.weight, inputs.get('input'), inputs.get('target'))];
       case 'auxClassifier':
         return [auxClassifierLoss(op.weight, inputs.get('logits'), inputs.get('labels'))];
+      case 'augment':
+        return [
+          op.ada
+            ? augment(inputs.get('in'), op.policies, this.adaP ?? op.p, nextSeed(this.rng), true)
+            : augment(inputs.get('in'), op.policies, op.p, nextSeed(this.rng)),
+        ];
     }
   }
 }

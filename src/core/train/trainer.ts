@@ -26,8 +26,9 @@ import {
 } from '../compile/plan.js';
 import { createSampler, type DataAssets, type Sampler } from '../data/datasets.js';
 import { makeRng, type Rng, withSeededMathRandom } from '../data/random.js';
-import type { AdversarialKind, Player } from '../nodes/training.js';
+import type { AdaSettings, AdversarialKind, Player } from '../nodes/training.js';
 import type { ProjectAnalysis } from '../validate.js';
+import { adaAdjust } from './augment.js';
 import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
@@ -58,6 +59,8 @@ export interface StepMetrics {
   gradNorm: Record<Player, number>;
   /** Each optimizer's learning rate in this step, as "lr/<optimizer id>" (see schedule.ts). */
   lr: Record<string, number>;
+  /** With ADA (an Augment node with ada on): "ada/p", p after this step, and "ada/rt", r_t when p was adjusted. */
+  ada?: Record<string, number>;
   seconds: number;
 }
 
@@ -96,6 +99,11 @@ export class Trainer {
   private readonly ema = new Map<tf.Variable, tf.Variable>();
   private readonly divergenceLimit: number;
   private readonly overrideLoss: AdversarialKind | undefined;
+  /** ADA's settings (the first Augment node with ada on), its p, and r_t's running sum and count (float32 values). */
+  private readonly ada: AdaSettings | undefined;
+  private adaP = 0;
+  private adaSum = 0;
+  private adaCount = 0;
 
   constructor(
     readonly analysis: ProjectAnalysis,
@@ -141,6 +149,11 @@ export class Trainer {
     };
     this.programs = { D: playerProgram(this.plan, 'D'), G: playerProgram(this.plan, 'G') };
     this.sampleProgram = sampleProgram(this.plan);
+    const adaNode = this.plan.nodes.find((n) => n.op?.op === 'augment' && n.op.ada);
+    if (adaNode?.op?.op === 'augment' && adaNode.op.ada) {
+      this.ada = adaNode.op.ada;
+      this.adaP = Math.fround(adaNode.op.p);
+    }
     if (this.emaDecay > 0)
       for (const v of this.vars.G) {
         // The variable keeps the clone's data; the clone itself is freed (else dispose() leaves one tensor per weight).
@@ -215,9 +228,15 @@ export class Trainer {
       lr[`lr/${o.id}`] = rate;
     }
     const kept = new Map<string, tf.Scalar>();
-    // Only the last D step's figures are reported: the earlier ones compute none.
+    // Only the last D step's figures are reported: the earlier ones compute none, unless ADA needs each D
+    // update's E[sign(D(real))].
+    const signs: tf.Scalar[] = [];
     for (let k = 0; k < this.dSteps; k++)
-      for (const [name, v] of this.playerStep('D', k, k === this.dSteps - 1)) kept.set(name, v);
+      for (const [name, v] of this.playerStep('D', k, k === this.dSteps - 1 || this.ada !== undefined)) {
+        if (name === 'E[sign D(real)]' && this.ada) signs.push(tf.clone(v));
+        kept.get(name)?.dispose();
+        kept.set(name, v);
+      }
     for (const [name, v] of this.playerStep('G', 0)) kept.set(name, v);
     if (this.emaDecay > 0) {
       const d = this.emaDecay;
@@ -226,17 +245,20 @@ export class Trainer {
       });
     }
     const names = [...kept.keys()];
-    // One read for all of the step's figures (each read of a GPU tensor is a round trip that waits for the
-    // queue), and asynchronous: dataSync of GPU tensors is unreliable on WebGPU.
-    const all = tf.tidy(() => tf.concat([...kept.values()].map((t) => tf.reshape(t, [-1]))));
+    // One read for all of the step's figures and ADA's signs (each read of a GPU tensor is a round trip that
+    // waits for the queue), and asynchronous: dataSync of GPU tensors is unreliable on WebGPU.
+    const parts = [...kept.values(), ...signs];
+    const all = tf.tidy(() => tf.concat(parts.map((t) => tf.reshape(t, [-1]))));
     const flat = await all.data();
-    const data: number[] = [];
+    const values: number[] = [];
     let offset = 0;
-    for (const t of kept.values()) {
-      data.push(flat[offset] as number);
+    for (const t of parts) {
+      values.push(flat[offset] as number);
       offset += t.size;
     }
-    tf.dispose([all, ...kept.values()]);
+    tf.dispose([all, ...parts]);
+    const data = values.slice(0, kept.size);
+    const signData = values.slice(kept.size);
     const get = (n: string): number | undefined => {
       const i = names.indexOf(n);
       return i >= 0 ? (data[i] as number) : undefined;
@@ -258,7 +280,28 @@ export class Trainer {
     if (dReal !== undefined) m.dReal = dReal;
     if (dFake !== undefined) m.dFake = dFake;
     if (w !== undefined) m.wasserstein = w;
+    if (this.ada) m.ada = this.adaUpdate(signData);
     return m;
+  }
+
+  /**
+   * ADA's feedback after a step (its D updates' E[sign(D(real))] given): every `interval` steps p moves toward the
+   * target (adaAdjust). Sums and p are kept in float32, as checkpoints store them, so a resumed run is exact.
+   */
+  private adaUpdate(signs: number[]): Record<string, number> {
+    const ada = this.ada as AdaSettings;
+    for (const v of signs) this.adaSum = Math.fround(this.adaSum + v);
+    this.adaCount += signs.length;
+    const out: Record<string, number> = {};
+    if (this.step % ada.interval === 0 && this.adaCount > 0) {
+      const rt = Math.fround(this.adaSum / this.adaCount);
+      this.adaP = Math.fround(adaAdjust(this.adaP, rt, this.batchSize, ada));
+      this.adaSum = 0;
+      this.adaCount = 0;
+      out['ada/rt'] = rt;
+    }
+    out['ada/p'] = this.adaP;
+    return out;
   }
 
   /** Why a step's figures mean the run must stop, or undefined. */
@@ -278,7 +321,15 @@ export class Trainer {
 
   /** The tfjs emitter of the training graph's ops, for one walk (batch size, random stream, metrics record). */
   private emitter(batch: number, rng: Rng, record?: Map<string, tf.Scalar>): TfjsEmitter {
-    return new TfjsEmitter(this.models, this.samplers, batch, rng, this.overrideLoss, record);
+    return new TfjsEmitter(
+      this.models,
+      this.samplers,
+      batch,
+      rng,
+      this.overrideLoss,
+      record,
+      this.ada ? this.adaP : undefined,
+    );
   }
 
   /**
@@ -358,6 +409,8 @@ export class Trainer {
     }
     let i = 0;
     for (const e of this.ema.values()) tensors.push({ name: `ema/${i++}`, tensor: tf.clone(e) });
+    if (this.ada)
+      tensors.push({ name: 'ada/state', tensor: tf.tensor1d([this.adaP, this.adaSum, this.adaCount], 'float32') });
     return { step: this.step, seed: this.seed, tensors };
   }
 
@@ -422,6 +475,8 @@ export class Trainer {
       i++;
       if (t) writes.push(() => e.assign(t));
     }
+    let adaState: tf.Tensor | undefined;
+    if (this.ada) adaState = expect('ada/state', "ADA's p and r_t sums", [3]);
     for (const t of s.tensors) {
       if (known.has(t.name)) continue;
       const model = /^model\/([^/]+)\//.exec(t.name)?.[1];
@@ -436,6 +491,8 @@ export class Trainer {
       throw new CheckpointError(`it does not fit this project (saved from another project or version): ${list}.`);
     }
     for (const w of writes) w();
+    if (adaState)
+      [this.adaP, this.adaSum, this.adaCount] = Array.from(await adaState.data()) as [number, number, number];
     for (const [o, ws] of slots) {
       if (ws.length === 0) continue;
       // setWeights makes new variables of the tensors it is given (sharing their data) and drops the old

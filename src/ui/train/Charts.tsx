@@ -1,6 +1,6 @@
 /**
  * The panel's charts (uPlot): every run's losses, loss terms, D(real) and
- * D(fake), gradient norms and learning rates step by step, and the quality
+ * D(fake), gradient norms, learning rates and ADA's p step by step, and the quality
  * figures at each sample picture (modes covered for 2D mixtures; FID,
  * Inception score, precision and recall for digits).
  */
@@ -34,6 +34,15 @@ export function metricsOf(runs: readonly RunView[]): Record<string, Metric<StepM
     ],
     // Each optimizer's rate, step by step (its schedule: core/train/schedule.ts).
     'learning rate': [...rates].sort().map((k) => ({ name: k, get: (m: StepMetrics) => m.lr?.[k] })),
+    // ADA's augmentation probability and r_t (an Augment node with ada on: core/train/augment.ts).
+    ...(runs.some((r) => r.history[0]?.ada)
+      ? {
+          'ADA p, r_t = E[sign D(real)]': [
+            { name: 'ada/p', get: (m: StepMetrics) => m.ada?.['ada/p'] },
+            { name: 'ada/rt', get: (m: StepMetrics) => m.ada?.['ada/rt'] },
+          ],
+        }
+      : {}),
   };
 }
 
