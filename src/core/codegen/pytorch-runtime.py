@@ -57,11 +57,15 @@ def channel_dim(x):
 
 
 # ---------------------------------------------------------------- layers
-def same_pads(n, k, s):
-    """TensorFlow's 'same' padding of one axis: (before, after); the extra pixel goes after."""
-    out = -(-n // s)
-    total = max((out - 1) * s + k - n, 0)
-    return total // 2, total - total // 2
+def tf_crop(y, crop, out_size):
+    """A transposed convolution's full output cut to TensorFlow's: rows/cols [top, top+h), zero-filled past the
+    last window (where TensorFlow's output is larger than the kernel reaches)."""
+    t, l = crop
+    h, w = out_size
+    y = y[:, :, t : t + h, l : l + w]
+    if y.shape[2] < h or y.shape[3] < w:
+        y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2]))
+    return y
 
 
 class PaddedConv2d(nn.Conv2d):
@@ -84,13 +88,7 @@ class CroppedConvTranspose2d(nn.ConvTranspose2d):
         self.out_size = tuple(out_size)
 
     def forward(self, x):
-        y = super().forward(x)
-        t, l = self.crop
-        h, w = self.out_size
-        y = y[:, :, t : t + h, l : l + w]
-        if y.shape[2] < h or y.shape[3] < w:  # TensorFlow zero-fills past the last window
-            y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2]))
-        return y
+        return tf_crop(super().forward(x), self.crop, self.out_size)
 
 
 class BatchNorm(nn.BatchNorm2d):
@@ -339,13 +337,7 @@ class ReparamConvTranspose2d(nn.ConvTranspose2d, _Reparam):
         self._setup_reparam(spectral_norm, equalized_lr, k * k * cin, cin, 0)
 
     def forward(self, x):
-        y = F.conv_transpose2d(x, self.effective_weight(), self.bias, self.stride)
-        t, l = self.crop
-        h, w = self.out_size
-        y = y[:, :, t : t + h, l : l + w]
-        if y.shape[2] < h or y.shape[3] < w:
-            y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2]))
-        return y
+        return tf_crop(F.conv_transpose2d(x, self.effective_weight(), self.bias, self.stride), self.crop, self.out_size)
 
 
 # ---------------------------------------------------------------- BigGAN (issue 17.5)

@@ -103,6 +103,14 @@ function initLine(target: string, spec: Init, fanIn: number, fanOut: number): st
   }
 }
 
+/** A norm's gamma (`weight`) and beta (`bias`) initialization, where the config sets one. */
+function affineInits(attr: string, cfg: Record<string, unknown>, channels: number): string[] {
+  return [
+    ...(cfg.gammaInitializer ? [initLine(`${attr}.weight`, cfg.gammaInitializer as Init, channels, channels)] : []),
+    ...(cfg.betaInitializer ? [initLine(`${attr}.bias`, cfg.betaInitializer as Init, channels, channels)] : []),
+  ];
+}
+
 const initOf = (cfg: Record<string, unknown>, key: string, fallback: Init): Init =>
   (cfg[key] as Init | undefined) ?? fallback;
 
@@ -216,10 +224,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
               ['running_mean', 'moving_mean', 'same'],
               ['running_var', 'moving_variance', 'same'],
             ],
-            init: (a) => [
-              ...(cfg.gammaInitializer ? [initLine(`${a}.weight`, cfg.gammaInitializer as Init, c, c)] : []),
-              ...(cfg.betaInitializer ? [initLine(`${a}.bias`, cfg.betaInitializer as Init, c, c)] : []),
-            ],
+            init: (a) => affineInits(a, cfg, c),
           },
         );
       }
@@ -232,10 +237,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
               ['weight', 'gamma', 'same'],
               ['bias', 'beta', 'same'],
             ],
-            init: (a) => [
-              ...(cfg.gammaInitializer ? [initLine(`${a}.weight`, cfg.gammaInitializer as Init, c, c)] : []),
-              ...(cfg.betaInitializer ? [initLine(`${a}.bias`, cfg.betaInitializer as Init, c, c)] : []),
-            ],
+            init: (a) => affineInits(a, cfg, c),
           },
         );
       }
@@ -305,13 +307,7 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
               ['bias', 'beta', 'same'],
             ]
           : [],
-        init: (a) =>
-          affine
-            ? [
-                ...(cfg.gammaInitializer ? [initLine(`${a}.weight`, cfg.gammaInitializer as Init, c, c)] : []),
-                ...(cfg.betaInitializer ? [initLine(`${a}.bias`, cfg.betaInitializer as Init, c, c)] : []),
-              ]
-            : [],
+        init: (a) => (affine ? affineInits(a, cfg, c) : []),
       });
     }
     case 'PixelNorm':
@@ -881,7 +877,6 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
   const sampleOut = (sampleValues.get(target.id) as string[])[0] as string;
   const gModel = target.params.model as string;
   const datasets = plan.nodes.filter((n) => n.type === 'Dataset');
-  const usesMnist = datasets.some((n) => String(n.params.source).startsWith('mnist'));
   const mixture = datasets.find((n) => n.params.source === 'ring' || n.params.source === 'grid');
   const kinds = Object.fromEntries(
     plan.nodes.filter((n) => n.type === 'AdversarialLoss').map((n) => [n.id, n.params.kind]),
@@ -974,7 +969,6 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '',
     '',
     `MIXTURE = ${mixture ? pyStr(mixture.id) : 'None'}`,
-    `USES_MNIST = ${pyLit(usesMnist)}`,
     `USES_PENALTY = ${pyLit(plan.nodes.some((n) => n.op?.op === 'penalty'))}`,
     '',
     DRIVER,
@@ -1028,7 +1022,6 @@ const RUNTIME_NAMES = [
   'MODELS',
   'TRAINED',
   'MIXTURE',
-  'USES_MNIST',
   'USES_PENALTY',
   'TFJS_LAYOUTS',
   'ADA',
