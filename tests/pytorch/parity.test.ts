@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../src/cli/assets.js';
 import { forTraining } from '../fixtures/templates.js';
+import { chain, node, tinyGenerator } from '../fixtures/tiny-gan.js';
 import { parity, relativeError } from './harness.js';
 
 const TOLERANCE = 1e-4;
@@ -112,22 +113,11 @@ function acganWithPenalty(): string {
  * (the penalty's value) or second-order gradient (its weight gradient) shows against this one layer.
  */
 function probe(type: string, params: Record<string, unknown>): string {
-  const node = (id: string, t: string, p: Record<string, unknown> = {}) => ({ id, type: t, params: p });
-  const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k], target: t }));
   return JSON.stringify({
     format: 'ganvas/1',
     name: `probe ${type}`,
     models: {
-      generator: {
-        nodes: [
-          node('z', 'Noise', { dim: 8 }),
-          node('fc', 'Dense', { units: 64 }),
-          node('r', 'Reshape', { shape: [8, 8, 1] }),
-          node('t', 'Tanh'),
-          node('img', 'Output'),
-        ],
-        edges: chain(['z', 'fc', 'r', 't', 'img']),
-      },
+      generator: tinyGenerator(),
       discriminator: {
         nodes: [
           node('x', 'Input', { shape: [8, 8, 1] }),

@@ -14,6 +14,7 @@ import { MNIST_BIN, ROOT } from '../../src/cli/assets.js';
 import { exportProjectPyTorch } from '../../src/cli/export.js';
 import { decodeSafetensors } from '../../src/core/train/safetensors.js';
 import { validateProjectText } from '../../src/core/validate.js';
+import { chain, node, tinyGenerator } from '../fixtures/tiny-gan.js';
 import { PYTHON } from './harness.js';
 
 const DIR = join(ROOT, 'test-results/pytorch-run');
@@ -189,22 +190,11 @@ describe('train.py under torchrun', () => {
       for (let k = 0; k < 100; k++) png.data.set([(k * 7 + i * 20) % 256, 0, 0, 255], k * 4);
       writeFileSync(join(dir, i % 2 ? 'images/sub' : 'images', `d${i}.png`), PNG.sync.write(png));
     }
-    const node = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, params });
-    const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k], target: t }));
     const project = {
       format: 'ganvas/1',
       name: 'folder',
       models: {
-        generator: {
-          nodes: [
-            node('z', 'Noise', { dim: 4 }),
-            node('fc', 'Dense', { units: 64 }),
-            node('r', 'Reshape', { shape: [8, 8, 1] }),
-            node('t', 'Tanh'),
-            node('img', 'Output'),
-          ],
-          edges: chain(['z', 'fc', 'r', 't', 'img']),
-        },
+        generator: tinyGenerator(4),
         discriminator: {
           nodes: [
             node('x', 'Input', { shape: [8, 8, 1] }),

@@ -29,6 +29,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/train/checkpo
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { type StepMetrics, Trainer } from '../../src/core/train/trainer.js';
 import { validateProjectValue } from '../../src/core/validate.js';
+import { chain, node, tinyGenerator } from '../fixtures/tiny-gan.js';
 
 // The trainer's gradient registrations (tfjs-core alone registers none).
 beforeAll(() => registerSecondOrderGradients());
@@ -225,23 +226,12 @@ describe('the Augment node', () => {
 
 /** A small image GAN on 8x8 digits with ADA-driven Augment nodes on D's real and fake inputs. */
 function adaProject(ada: Record<string, unknown>) {
-  const node = (id: string, t: string, p: Record<string, unknown> = {}) => ({ id, type: t, params: p });
-  const chain = (ids: string[]) => ids.slice(1).map((t, k) => ({ source: ids[k] as string, target: t }));
   const aug = { policies: ['color', 'translation', 'cutout', 'flip'], ...ada };
   return {
     format: 'ganvas/1',
     name: 'ada',
     models: {
-      generator: {
-        nodes: [
-          node('z', 'Noise', { dim: 8 }),
-          node('fc', 'Dense', { units: 64 }),
-          node('r', 'Reshape', { shape: [8, 8, 1] }),
-          node('t', 'Tanh'),
-          node('img', 'Output'),
-        ],
-        edges: chain(['z', 'fc', 'r', 't', 'img']),
-      },
+      generator: tinyGenerator(),
       discriminator: {
         nodes: [
           node('x', 'Input', { shape: [8, 8, 1] }),
