@@ -17,6 +17,7 @@ import type { BackendPreference, StepMetrics } from '../core/train/index.js';
 import {
   CheckpointError,
   checkCheckpoint,
+  describePhase,
   type EarlyStopState,
   fmtFigure,
   generatorModelJson,
@@ -153,7 +154,7 @@ export async function runTraining(
     opts.progress === 'bar'
       ? new cliProgress.SingleBar(
           {
-            format: `${label}[{bar}] {value}/{total} | D {d} | G {g} | {rate} steps/s | ETA {eta_formatted}`,
+            format: `${label}[{bar}] {value}/{total} | D {d} | G {g}{stage} | {rate} steps/s | ETA {eta_formatted}`,
             hideCursor: true,
             clearOnComplete: false,
             etaBuffer: 50,
@@ -161,7 +162,7 @@ export async function runTraining(
           cliProgress.Presets.shades_classic,
         )
       : undefined;
-  bar?.start(steps, stepNow(), { d: '-', g: '-', rate: '-' });
+  bar?.start(steps, stepNow(), { d: '-', g: '-', rate: '-', stage: '' });
   const t0 = performance.now();
   const startStep = stepNow();
   const checkpointPath = join(opts.out, 'checkpoint.gnvs');
@@ -237,14 +238,16 @@ export async function runTraining(
     const rate = (now - startStep) / ((performance.now() - t0) / 1000);
     const d = (m.losses.D ?? 0).toFixed(3);
     const g = (m.losses.G ?? 0).toFixed(3);
-    if (bar) bar.update(now, { d, g, rate: rate.toFixed(1) });
+    // Progressive growing: the resolution in use, and the fade-in's alpha during a fade.
+    const stage = m.progressive ? ` | ${describePhase(m.progressive)}` : '';
+    if (bar) bar.update(now, { d, g, rate: rate.toFixed(1), stage });
     else if (
       opts.progress === 'lines' &&
       (now % Math.max(1, Math.floor(steps / 20)) === 0 || now === steps || performance.now() - lastLine > 5000)
     ) {
       lastLine = performance.now();
       const losses = `D ${(m.losses.D ?? 0).toFixed(4)} G ${(m.losses.G ?? 0).toFixed(4)}`;
-      log(`${label}step ${now}/${steps} ${losses} ${rate.toFixed(1)} steps/s`);
+      log(`${label}step ${now}/${steps} ${losses}${stage} ${rate.toFixed(1)} steps/s`);
     }
     await record(false);
     if (now % settings.checkpointEvery === 0) await saveCheckpoint();

@@ -25,6 +25,7 @@ const raw = import.meta.glob(
     '../core/train/gradients.ts',
     '../core/train/wasm-kernels.ts',
     '../core/nodes/layers/custom.ts',
+    '../core/train/progressive.ts',
     '../core/train/provenance.ts',
     '../core/train/augment.ts',
   ],

@@ -19,7 +19,7 @@ describe('the registry', () => {
       kinds.set(d.kind, (kinds.get(d.kind) ?? 0) + 1);
     }
     expect(kinds.get('block')).toBe(1);
-    expect(kinds.get('training')).toBe(10);
+    expect(kinds.get('training')).toBe(11);
     expect(kinds.get('layer')).toBeGreaterThan(25);
   });
 

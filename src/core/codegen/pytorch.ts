@@ -822,6 +822,8 @@ class PyTorchEmitter implements TrainingEmitter<string> {
             : `${v} = augment(${inputs.get('in')}, [${op.policies.map(pyStr).join(', ')}], ${pyLit(op.p)}, src.rand)`,
         );
         return [v];
+      case 'progressive':
+        throw new ExportError(`Progressive '${n.id}': progressive growing is not in the PyTorch export yet.`);
     }
   }
 }

@@ -49,6 +49,7 @@ export const RUNTIME_MODULES = [
   { ns: 'gradients', path: 'src/core/train/gradients.ts' },
   { ns: 'wasmKernels', path: 'src/core/train/wasm-kernels.ts' },
   { ns: 'custom', path: 'src/core/nodes/layers/custom.ts' },
+  { ns: 'progressive', path: 'src/core/train/progressive.ts' },
   { ns: 'provenance', path: 'src/core/train/provenance.ts' },
   { ns: 'augment', path: 'src/core/train/augment.ts' },
 ] as const;
@@ -60,7 +61,7 @@ const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
-    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom augment provenance process console Math JSON Object Array Promise'
+    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom progressive augment provenance process console Math JSON Object Array Promise'
   ).split(' '),
 );
 
@@ -196,6 +197,10 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
             ? `const ${v} = augment.augment(${inputs.get('in')}, ${lit(op.policies)}, ADA.p, random.nextSeed(rng), true);`
             : `const ${v} = augment.augment(${inputs.get('in')}, ${lit(op.policies)}, ${lit(op.p)}, random.nextSeed(rng));`,
         );
+        return [v];
+      case 'progressive':
+        // Progressive growing (train/progressive.ts): the real images at this step's resolution.
+        out(`const ${v} = progressive.progressiveReals(${inputs.get('in')} as tf.Tensor4D, PHASE.lod);`);
         return [v];
     }
   }
@@ -451,6 +456,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
   );
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
   const usesAugment = plan.nodes.some((n) => n.op?.op === 'augment');
+  const grow = plan.nodes.find((n) => n.op?.op === 'progressive');
+  const growth = grow?.op?.op === 'progressive' ? grow.op.schedule : undefined;
   const usesFolder = plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'folder');
   const top = new Set<string>();
   // Learning-rate schedules (train/schedule.ts): embedded, set and logged only when an optimizer has one.
@@ -465,7 +472,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
       (m.ns !== 'custom' || usesCustom) &&
       (m.ns !== 'mnistFormat' || usesMnist) &&
       (m.ns !== 'schedule' || usesSchedule) &&
-      (m.ns !== 'augment' || usesAugment),
+      (m.ns !== 'augment' || usesAugment) &&
+      (m.ns !== 'progressive' || growth !== undefined),
   ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
@@ -499,6 +507,13 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
       ? [
           `// ADA's p (Karras et al. 2020), its r_t sum and count over the current interval (float32 values, as ganvas keeps them).`,
           `const ADA = { p: ${lit(Math.fround(ada.p))}, sum: 0, count: 0, settings: ${lit(ada.ada)} };`,
+        ]
+      : []),
+    ...(growth
+      ? [
+          "// Progressive growing (ganvas' train/progressive.ts): the schedule, and where this step is in it.",
+          `const PROGRESSIVE = ${lit(growth)};`,
+          'let PHASE = progressive.progressivePhase(PROGRESSIVE, 0);',
         ]
       : []),
     "const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' } } }).values;",
@@ -565,6 +580,12 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '}',
     '',
     'async function saveSamples(step: number): Promise<void> {',
+    ...(growth
+      ? [
+          '  // At the resolution and fade-in of this point of the schedule.',
+          '  progressive.setFadeAlphas(Object.values(models), PROGRESSIVE.final, progressive.progressivePhase(PROGRESSIVE, step * BATCH).lod);',
+        ]
+      : []),
     `  const x = sample(${lit(sampleCount(a, gModel))});`,
     '  const values = (await x.data()) as Float32Array;',
     '  const shape = x.shape;',
@@ -622,6 +643,13 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '  if (SETTINGS.emaDecay > 0) for (const v of vars.G) ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));',
     '  await saveSamples(0);',
     '  for (let step = 0; step < STEPS; step++) {',
+    ...(growth
+      ? [
+          '    // The phase after step x batch images: a function of the step alone, so a resumed run continues mid-fade.',
+          '    PHASE = progressive.progressivePhase(PROGRESSIVE, step * BATCH);',
+          '    progressive.setFadeAlphas(Object.values(models), PROGRESSIVE.final, PHASE.lod);',
+        ]
+      : []),
     ...(usesSchedule
       ? [
           "    // Each optimizer's learning rate at this step (ganvas' schedule.ts): a function of the step alone.",
@@ -644,6 +672,9 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '    const line: Record<string, number> = { step: step + 1 };',
     '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]![0]!));',
     ...(usesSchedule ? ['    optimizers.forEach((o, i) => (line[`lr/${o.id}`] = rates[i]!));'] : []),
+    ...(growth
+      ? ["    line['progressive/resolution'] = PHASE.resolution;", "    line['progressive/alpha'] = PHASE.alpha;"]
+      : []),
     ...(ada?.ada
       ? [
           "    // ADA's feedback (ganvas' Trainer.adaUpdate): r_t = mean E[sign(D(real))] over ADA.settings.interval steps moves p.",

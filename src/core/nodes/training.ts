@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { datasetClasses, datasetParamsSchema, datasetPorts } from '../data/catalog.js';
 import type { DatasetParams } from '../data/datasets.js';
+import type { ProgressiveSchedule } from '../train/progressive.js';
 import { fmtShape } from './helpers.js';
 import type { EntryBase, InferResult, ModelSignature, PortSpec, ShapeProblem, TensorType } from './types.js';
 
@@ -66,7 +67,12 @@ export type TrainingOp =
   /** weight * softmax cross-entropy of 'logits' against 'labels'. */
   | { op: 'auxClassifier'; weight: number }
   /** Differentiable augmentation of an image batch (train/augment.ts): the policies in order, each applied with probability p. */
-  | { op: 'augment'; policies: AugmentPolicy[]; p: number; ada?: AdaSettings };
+  | { op: 'augment'; policies: AugmentPolicy[]; p: number; ada?: AdaSettings }
+  /**
+   * Progressive growing (train/progressive.ts): real images at the resolution in use; the schedule also drives
+   * every FadeIn layer of the models.
+   */
+  | { op: 'progressive'; schedule: ProgressiveSchedule };
 
 /**
  * ADA's feedback (Karras et al. 2020): every `interval` steps, r_t = E[sign(D(real))] over those steps' D updates,
@@ -80,7 +86,14 @@ export interface AdaSettings {
 }
 
 /** The ops that produce values for loss terms (sources and model calls), as opposed to loss terms. */
-export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set(['dataset', 'noise', 'labels', 'call', 'augment']);
+export const VALUE_OPS: ReadonlySet<TrainingOp['op']> = new Set([
+  'dataset',
+  'noise',
+  'labels',
+  'call',
+  'augment',
+  'progressive',
+]);
 export interface AnyTrainingNodeDef extends Omit<TrainingNodeDef<unknown>, 'params'> {
   params: z.ZodType<unknown>;
 }
@@ -410,6 +423,70 @@ export const Augment = define({
   }),
 });
 
+const images = (d: number, what: string) => z.number().int().min(1).max(1e9).default(d).describe(what);
+
+export const Progressive = define({
+  type: 'Progressive',
+  title: 'Progressive growing',
+  category: 'augment',
+  doc: "Progressive growing (Karras et al. 2018): training starts at startResolution and doubles up to finalResolution, each new resolution fading in over fadeImages images (alpha 0 to 1) and then training for stableImages. Wire it between the real data and D's call on real samples (and a penalty's real input): it shows D the real images at the resolution in use (average-pooled, blended with the half resolution during a fade, upsampled back by nearest neighbour, as G's output is). The same schedule sets the alpha of every FadeIn layer in the models. Images = steps x batch; the panel and ganvas train show the resolution and alpha, and a resumed run continues mid-fade exactly.",
+  params: z
+    .object({
+      startResolution: z
+        .number()
+        .int()
+        .min(1)
+        .max(4096)
+        .default(4)
+        .describe('The first resolution (ProGAN: 4); finalResolution / 2^k.'),
+      finalResolution: z
+        .number()
+        .int()
+        .min(1)
+        .max(4096)
+        .default(32)
+        .describe('The resolution of the images and of the networks (the input must be this size).'),
+      fadeImages: images(20_000, 'Images over which each new resolution fades in (ProGAN: 800k).'),
+      stableImages: images(20_000, 'Images trained at each resolution before the next fades in (ProGAN: 800k).'),
+    })
+    .strict(),
+  inputs: () => [{ name: 'in', doc: 'Real images [B,final,final,C].' }],
+  outputs: () => [{ name: 'out', doc: 'The same images at the resolution in use, same shape.' }],
+  infer: (ctx) => {
+    const x = ctx.inputs[0] as TensorType;
+    const { startResolution: lo, finalResolution: hi } = ctx.params;
+    const problem = (code: ShapeProblem['code'], message: string): InferResult => ({
+      problems: [{ code, port: 'in', message }],
+    });
+    if (x.shape.length !== 4 || x.dtype !== 'float32')
+      return problem(
+        x.shape.length !== 4 ? 'RANK' : 'DTYPE',
+        `Progressive '${ctx.id}' takes float32 images [B,H,W,C]; ${ctx.sources[0]} ${x.dtype}.`,
+      );
+    if (x.shape[1] !== hi || x.shape[2] !== hi)
+      return problem(
+        'SHAPE',
+        `Progressive '${ctx.id}' grows to ${hi}x${hi} (finalResolution), so its input must be [B,${hi},${hi},C]; ${ctx.sources[0]}.`,
+      );
+    const ratio = hi / lo;
+    if (!Number.isInteger(ratio) || ratio < 2 || (ratio & (ratio - 1)) !== 0)
+      return problem(
+        'SHAPE',
+        `Progressive '${ctx.id}': finalResolution ${hi} must be startResolution ${lo} times 2, 4, 8, ...`,
+      );
+    return { outputs: [x] };
+  },
+  op: (p) => ({
+    op: 'progressive',
+    schedule: {
+      start: p.startResolution,
+      final: p.finalResolution,
+      fadeImages: p.fadeImages,
+      stableImages: p.stableImages,
+    },
+  }),
+});
+
 export const Optimizer = define({
   type: 'Optimizer',
   title: 'Optimizer',
@@ -472,6 +549,7 @@ export const TRAINING_NODES: readonly AnyTrainingNodeDef[] = [
   NoiseSource,
   LabelSource,
   Augment,
+  Progressive,
   ModelCall,
   AdversarialLoss,
   GradientPenalty,

@@ -11,6 +11,7 @@ import { nextSeed, type Rng } from '../data/random.js';
 import type { AdversarialKind, TrainingOp } from '../nodes/training.js';
 import { augment } from './augment.js';
 import { adversarialLoss, auxClassifierLoss, generatorLoss, gradientPenalty, reconstructionLoss } from './losses.js';
+import { progressiveReals } from './progressive.js';
 
 export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
   constructor(
@@ -24,6 +25,8 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
     private readonly record?: Map<string, tf.Scalar>,
     /** ADA's current p, for Augment nodes with ada on (their own p is where it starts). */
     private readonly adaP?: number,
+    /** Progressive growing's level of detail this step (train/progressive.ts), for the Progressive node. */
+    private readonly lod = 0,
   ) {}
 
   emit(n: PlanNode & { op: TrainingOp }, inputs: EmitInputs<tf.Tensor>, ctx: EmitContext): tf.Tensor[] {
@@ -101,6 +104,8 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
             ? augment(inputs.get('in'), op.policies, this.adaP ?? op.p, nextSeed(this.rng), true)
             : augment(inputs.get('in'), op.policies, op.p, nextSeed(this.rng)),
         ];
+      case 'progressive':
+        return [progressiveReals(inputs.get('in') as tf.Tensor4D, this.lod)];
     }
   }
 }

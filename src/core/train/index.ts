@@ -8,6 +8,7 @@ export * from './images.js';
 export * from './losses.js';
 export * from './memory.js';
 export * from './metrics.js';
+export * from './progressive.js';
 export * from './provenance.js';
 export * from './safetensors.js';
 export * from './schedule.js';

@@ -33,6 +33,7 @@ import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
 import { makeOptimizer } from './optimizers.js';
+import { type ProgressivePhase, type ProgressiveSchedule, progressivePhase, setFadeAlphas } from './progressive.js';
 import { type LrSchedule, learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
 
 export interface TrainerOptions {
@@ -61,6 +62,8 @@ export interface StepMetrics {
   lr: Record<string, number>;
   /** With ADA (an Augment node with ada on): "ada/p", p after this step, and "ada/rt", r_t when p was adjusted. */
   ada?: Record<string, number>;
+  /** With progressive growing (a Progressive node): where this step was in the schedule (train/progressive.ts). */
+  progressive?: ProgressivePhase;
   seconds: number;
 }
 
@@ -104,6 +107,9 @@ export class Trainer {
   private adaP = 0;
   private adaSum = 0;
   private adaCount = 0;
+  /** Progressive growing's schedule (the Progressive node), and its level of detail for the current step. */
+  private readonly progressive: ProgressiveSchedule | undefined;
+  private lod = 0;
 
   constructor(
     readonly analysis: ProjectAnalysis,
@@ -154,6 +160,9 @@ export class Trainer {
       this.ada = adaNode.op.ada;
       this.adaP = Math.fround(adaNode.op.p);
     }
+    const grow = this.plan.nodes.find((n) => n.op?.op === 'progressive');
+    if (grow?.op?.op === 'progressive') this.progressive = grow.op.schedule;
+    this.applyProgress();
     if (this.emaDecay > 0)
       for (const v of this.vars.G) {
         // The variable keeps the clone's data; the clone itself is freed (else dispose() leaves one tensor per weight).
@@ -161,6 +170,18 @@ export class Trainer {
         this.ema.set(v, tf.variable(start, false, `ema/${v.name}`));
         start.dispose();
       }
+  }
+
+  /**
+   * Progressive growing: the phase after the images shown so far (steps x batch), with every FadeIn layer set to
+   * it; undefined without a Progressive node (FadeIn layers then stay at 1, the full network).
+   */
+  applyProgress(): ProgressivePhase | undefined {
+    if (!this.progressive) return undefined;
+    const phase = progressivePhase(this.progressive, this.step * this.batchSize);
+    this.lod = phase.lod;
+    setFadeAlphas(this.models.values(), this.progressive.final, phase.lod);
+    return phase;
   }
 
   private rng(purpose: string, k = 0): Rng {
@@ -220,6 +241,7 @@ export class Trainer {
   /** One training step: D steps, then a G step, then the EMA update. Reads its metrics asynchronously. */
   async trainStep(): Promise<StepMetrics> {
     const t0 = performance.now();
+    const phase = this.applyProgress();
     // The rates of this step: a function of the step alone, so a resumed run continues at the same rate.
     const lr: Record<string, number> = {};
     for (const o of this.optimizers) {
@@ -281,6 +303,7 @@ export class Trainer {
     if (dFake !== undefined) m.dFake = dFake;
     if (w !== undefined) m.wasserstein = w;
     if (this.ada) m.ada = this.adaUpdate(signData);
+    if (phase) m.progressive = phase;
     return m;
   }
 
@@ -329,6 +352,7 @@ export class Trainer {
       this.overrideLoss,
       record,
       this.ada ? this.adaP : undefined,
+      this.lod,
     );
   }
 
@@ -339,6 +363,7 @@ export class Trainer {
    */
   generate(n: number, seed = 12345): tf.Tensor {
     const { target, nodes } = this.sampleProgram;
+    this.applyProgress();
     return this.withSampleWeights(() =>
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
       withSeededMathRandom(`sample:${seed}`, () =>
@@ -504,6 +529,7 @@ export class Trainer {
       tf.dispose(old.map((w) => w.tensor));
     }
     this.step = s.step;
+    this.applyProgress();
   }
 
   /**

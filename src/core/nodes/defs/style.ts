@@ -44,6 +44,51 @@ export const MinibatchStdDev = defineNode({
   layers: (p, name) => [{ kind: 'custom', name: 'MinibatchStdDev', config: { name, groupSize: p.groupSize } }],
 });
 
+export const FadeIn = defineNode({
+  type: 'FadeIn',
+  title: 'Fade-in (progressive)',
+  category: 'style',
+  doc: "Blends a progressively grown block in (ProGAN): out = old + alpha (new - old), both inputs of one shape. alpha follows the training graph's Progressive node: 0 until the fade into `resolution` begins (the new path's weights get zero gradients), rising linearly over its fadeImages, 1 after. In G: new = toRGB of the block at `resolution`, old = the previous resolution's output upsampled. In D: new = the block that takes resolution x resolution input (after its downsampling), old = fromRGB of the image downsampled. Without a Progressive node alpha is 1: the full network.",
+  reference: 'Karras et al. 2018, Progressive Growing of GANs, sec. 2 and fig. 2',
+  params: z
+    .object({
+      resolution: z
+        .number()
+        .int()
+        .min(2)
+        .max(4096)
+        .default(8)
+        .describe('The resolution this block brings in (a power of two above the Progressive start).'),
+    })
+    .strict(),
+  inputs: () => [
+    { name: 'new', doc: "The new block's path." },
+    { name: 'old', doc: 'The lower-resolution path, brought to the same shape.' },
+  ],
+  outputs: () => OUT,
+  infer: (ctx) => {
+    const bad = firstProblem(needFloat(ctx, 'FadeIn', 0, 'new'), needFloat(ctx, 'FadeIn', 1, 'old'));
+    if (bad) return bad;
+    const a = ctx.inputs[0]!;
+    const b = ctx.inputs[1]!;
+    if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]))
+      return fail({
+        code: a.shape.length !== b.shape.length ? 'RANK' : 'SHAPE',
+        port: 'old',
+        message: `FadeIn '${ctx.id}' blends two paths of one shape: new is ${ctx.sources[0]} but old ${ctx.sources[1]}. Upsample (G) or downsample (D) the old path to match.`,
+      });
+    if ((ctx.params.resolution & (ctx.params.resolution - 1)) !== 0)
+      return fail({
+        code: 'SHAPE',
+        message: `FadeIn '${ctx.id}': resolution ${ctx.params.resolution} is not a power of two.`,
+      });
+    return ok({ shape: [...a.shape], dtype: 'float32' });
+  },
+  paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
+  flops: (_p, [x]) => 3 * perSample(x!),
+  layers: (p, name) => [{ kind: 'custom', name: 'FadeIn', config: { name, resolution: p.resolution } }],
+});
+
 export const SelfAttention = defineNode({
   type: 'SelfAttention',
   title: 'Self-Attention',

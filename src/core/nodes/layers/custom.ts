@@ -263,6 +263,43 @@ export class MinibatchStdDev extends tfl.layers.Layer {
 }
 
 // ---------------------------------------------------------------------------
+// Fade-in of a progressively grown block (Karras et al. 2018, ProGAN sec. 2):
+// out = old + alpha (new - old). alpha is run state, not a weight: the
+// trainer sets it every step from the progressive schedule
+// (train/progressive.ts fadeAlpha of this layer's resolution); it is saved in
+// the config so a saved generator samples as it was left. 1 (the full
+// network) unless a schedule sets it.
+export interface FadeInArgs extends LayerArgs {
+  /** The resolution the faded-in block brings in. */
+  resolution: number;
+  alpha?: number;
+}
+export class FadeIn extends tfl.layers.Layer {
+  static className = 'GanvasFadeIn';
+  readonly resolution: number;
+  alpha: number;
+  constructor(args: FadeInArgs) {
+    super(args);
+    this.resolution = args.resolution;
+    this.alpha = args.alpha ?? 1;
+  }
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return firstShape(inputShape);
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [fresh, old] = inputs as tf.Tensor[];
+      // Always the blend, even at alpha 0 or 1: the unused path gets zero gradients (not none), so every
+      // optimizer, here and in the exports, counts the step for it alike.
+      return tf.add(old as tf.Tensor, tf.mul(tf.sub(fresh as tf.Tensor, old as tf.Tensor), this.alpha));
+    });
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), resolution: this.resolution, alpha: this.alpha };
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Learned constant input (StyleGAN): a trained [H,W,C] tensor repeated over the
 // batch; its input only supplies the batch size.
 export interface LearnedConstantArgs extends LayerArgs {
@@ -962,6 +999,7 @@ export const CUSTOM_LAYERS = {
   PixelNorm,
   ReflectionPad,
   MinibatchStdDev,
+  FadeIn,
   LearnedConstant,
   StyleModulation,
   NoiseInjection,
