@@ -231,6 +231,59 @@ describe('export with ADA (issue 17.2)', () => {
   }, 300_000);
 });
 
+describe('export with progressive growing (issue 17.1)', () => {
+  it("the ProGAN template through a fade: the script's resolution, alpha and losses follow the in-app run", async () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/progan-mnist.json'), 'utf8'));
+    // At batch 4: 4x4 for step 1, the fade to 8x8 over steps 2-3 (alpha 0, 0.5), 8x8 at step 4, fading to 16x16 at 5.
+    const grow = p.training.nodes.find((n: { type: string }) => n.type === 'Progressive');
+    grow.params = { ...grow.params, fadeImages: 8, stableImages: 4 };
+    const text = JSON.stringify(p);
+    const steps = 5;
+    const script = join(DIR, 'progressive.ts');
+    writeFileSync(script, exportProject(validateProjectText(text)));
+    const out = join(DIR, 'run-progressive');
+    const r = run(script, [
+      '--steps',
+      String(steps),
+      '--batch',
+      '4',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+      '--mnist',
+      MNIST_BIN,
+    ]);
+    expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    const t = new Trainer(validateProjectText(text), { assets: { mnist: loadMnist() }, batchSize: 4 });
+    const app: Record<string, number>[] = [];
+    for (let i = 0; i < steps; i++) {
+      const m = await t.trainStep();
+      app.push({
+        ...m.losses,
+        'progressive/resolution': m.progressive!.resolution,
+        'progressive/alpha': m.progressive!.alpha,
+      });
+    }
+    t.dispose();
+    expect(app.map((m) => [m['progressive/resolution'], m['progressive/alpha']])).toEqual([
+      [4, 1],
+      [8, 0],
+      [8, 0.5],
+      [8, 1],
+      [16, 0],
+    ]);
+    expectClose(lines, app);
+    expect(existsSync(join(out, 'samples', `step-${String(steps).padStart(6, '0')}.png`))).toBe(true);
+  }, 300_000);
+});
+
 describe('export is injection-safe', () => {
   const PWNED = join(DIR, 'PWNED');
   const evil = `"; require('child_process').execSync('touch ${PWNED}'); //`;

@@ -60,8 +60,8 @@ describe('Trainer', () => {
     await resumed.restore({ step: header.step, tensors });
     const rest = await run(resumed, 3);
     expect(rest.map((m) => m.step)).toEqual([4, 5, 6]);
-    for (let i = 0; i < 3; i++)
-      for (const [k, v] of Object.entries(full[i + 3]!.losses)) expect(rest[i]!.losses[k]).toBeCloseTo(v, 5);
+    // Bit for bit: Adam's running powers are restored as the steps compute them (optimizers.ts exactAdamPowers).
+    for (let i = 0; i < 3; i++) expect(rest[i]!.losses).toEqual(full[i + 3]!.losses);
     const s1 = await straight.generate(8).data();
     const s2 = await resumed.generate(8).data();
     expect(Array.from(s2)).toEqual(Array.from(s1));

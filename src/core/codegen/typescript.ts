@@ -513,7 +513,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
       ? [
           "// Progressive growing (ganvas' train/progressive.ts): the schedule, and where this step is in it.",
           `const PROGRESSIVE = ${lit(growth)};`,
-          'let PHASE = progressive.progressivePhase(PROGRESSIVE, 0);',
+          'let PHASE = { lod: 0, resolution: PROGRESSIVE.start, alpha: 1, fading: false }; // set at each step',
         ]
       : []),
     "const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' } } }).values;",

@@ -32,7 +32,7 @@ import { adaAdjust } from './augment.js';
 import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
-import { makeOptimizer } from './optimizers.js';
+import { exactAdamPowers, makeOptimizer } from './optimizers.js';
 import { type ProgressivePhase, type ProgressiveSchedule, progressivePhase, setFadeAlphas } from './progressive.js';
 import { type LrSchedule, learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
 
@@ -525,6 +525,7 @@ export class Trainer {
       const old = await o.optimizer.getWeights();
       const copies = ws.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
       await o.optimizer.setWeights(copies);
+      exactAdamPowers(o.optimizer);
       tf.dispose(copies.map((c) => c.tensor));
       tf.dispose(old.map((w) => w.tensor));
     }
