@@ -282,6 +282,32 @@ describe('ganvas train', () => {
     expect(foreign.stderr).toContain(`checkpoint ${join(ROOT, 'package.json')}: it is not a ganvas checkpoint`);
     expect(existsSync(join(dir, 'foreign'))).toBe(false); // refused before writing anything
   });
+
+  it('progressive growing: the progress lines and metrics say the resolution and the fade-in alpha (ProGAN template)', () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates/progan-mnist.json'), 'utf8')) as Json;
+    // At batch 4: 4x4 at step 1, the fade to 8x8 at steps 2-3 (alpha 0, 0.5), 8x8 at step 4, 16x16 fading at 5.
+    const grow = p.training.nodes.find((n: Json) => n.type === 'Progressive');
+    grow.params = { ...grow.params, fadeImages: 8, stableImages: 4 };
+    p.training.settings = { ...p.training.settings, batchSize: 4, sampleEvery: 5, checkpointEvery: 5 };
+    const f = join(dir, 'progan.json');
+    writeFileSync(f, JSON.stringify(p));
+    const out = join(dir, 'progan');
+    const r = ganvas('train', f, '--steps', '5', '--backend', 'wasm', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    // Non-TTY: one progress line per step here (steps / 20 < 1).
+    expect(r.stderr).toMatch(/step 1\/5 D \S+ G \S+ \| 4x4 /);
+    expect(r.stderr).toMatch(/step 3\/5 D \S+ G \S+ \| 8x8 fading in, alpha 0\.50 /);
+    expect(r.stderr).toMatch(/step 4\/5 D \S+ G \S+ \| 8x8 /);
+    const steps = lines(join(out, 'metrics.jsonl')).filter((m) => m.type === 'step');
+    expect(steps.map((m) => m.progressive)).toEqual([
+      { lod: 3, resolution: 4, alpha: 1, fading: false },
+      { lod: 3, resolution: 8, alpha: 0, fading: true },
+      { lod: 2.5, resolution: 8, alpha: 0.5, fading: true },
+      { lod: 2, resolution: 8, alpha: 1, fading: false },
+      { lod: 2, resolution: 16, alpha: 0, fading: true },
+    ]);
+    expect(existsSync(join(out, 'samples', 'step-000005.png'))).toBe(true);
+  }, 240_000);
 });
 
 describe('ganvas compare', () => {
