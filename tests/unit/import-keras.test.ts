@@ -52,6 +52,32 @@ describe('import a model.json topology', () => {
     });
   }
 
+  it('round-trips a FadeIn (progressive growing) with its resolution, and its two inputs on new and old', async () => {
+    const net = {
+      nodes: [
+        { id: 'img', type: 'Input', params: { shape: [8, 8, 1] } },
+        { id: 'conv', type: 'Conv2D', params: { filters: 1, kernelSize: 3, strides: 1, padding: 'same' } },
+        { id: 'fade', type: 'FadeIn', params: { resolution: 16 } },
+        { id: 'out', type: 'Output' },
+      ],
+      edges: [
+        { source: 'img', target: 'conv' },
+        { source: 'conv', target: 'fade', targetPort: 'new' },
+        { source: 'img', target: 'fade', targetPort: 'old' },
+        { source: 'fade', target: 'out' },
+      ],
+    };
+    const a = validateProjectValue({ format: 'ganvas/1', name: 'p', models: { net } });
+    const { graph, diagnostics } = importKerasTopology(await topologyOf(compileModel(a.models.get('net')!)), 'net');
+    expect(diagnostics).toEqual([]);
+    expect(graph!.nodes.find((n) => n.type === 'FadeIn')).toMatchObject({ params: { resolution: 16 } });
+    expect(graph!.edges.filter((e) => e.target === 'fade')).toEqual([
+      { source: 'conv', target: 'fade', targetPort: 'new' },
+      { source: 'img', target: 'fade', targetPort: 'old' },
+    ]);
+    expect(asProject(graph).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
   it('imports a Keras Sequential model with activations folded into layers', () => {
     const keras = {
       modelTopology: {

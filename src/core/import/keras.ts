@@ -117,6 +117,9 @@ function mapLayer(l: LayerConfig, all: LayerConfig[]): [string, Record<string, u
       ];
     case 'Embedding':
       return [['Embedding', { numClasses: c.input_dim, dim: c.output_dim }]];
+    case 'GanvasFadeIn':
+      // Its alpha is run state (set by a Progressive schedule), not a param.
+      return [['FadeIn', { resolution: c.resolution }]];
     case 'Concatenate':
     case 'Add':
     case 'Multiply':
@@ -223,7 +226,15 @@ export function importKerasTopology(
       });
       const ins = k === 0 ? sources : [last as string];
       ins.forEach((s, j) =>
-        graph.edges.push({ source: s, target: id, ...(ins.length > 1 ? { targetPort: `in${j}` } : {}) }),
+        graph.edges.push({
+          source: s,
+          target: id,
+          ...(type === 'FadeIn'
+            ? { targetPort: j === 0 ? 'new' : 'old' }
+            : ins.length > 1
+              ? { targetPort: `in${j}` }
+              : {}),
+        }),
       );
       last = id;
     });
