@@ -61,7 +61,7 @@ export function mixtureCenters(p: Extract<DatasetParams, { source: 'ring' | 'gri
 }
 
 /** Nearest-neighbour or area resize of one 28x28 digit to size x size, values in [0,1]. */
-function resizeDigit(src: Uint8Array, offset: number, size: number, out: Float32Array, outOffset: number): void {
+export function resizeDigit(src: Uint8Array, offset: number, size: number, out: Float32Array, outOffset: number): void {
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
       // Box filter over the source area this pixel covers.

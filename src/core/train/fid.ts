@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { MnistData } from '../data/datasets.js';
+import { type MnistData, resizeDigit } from '../data/datasets.js';
 import { frechetDistance, gaussianFit, inceptionScore, precisionRecall } from './metrics.js';
 
 /** The classifier's layer whose activations are the features. */
@@ -32,6 +32,29 @@ export function digitImages(m: MnistData, from: number, to: number): tf.Tensor4D
   const x = new Float32Array(n * 784);
   for (let i = 0; i < n * 784; i++) x[i] = ((m.images[from * 784 + i] as number) / 255) * 2 - 1;
   return tf.tensor4d(x, [n, 28, 28, 1]);
+}
+
+/**
+ * Digits [from, to) as the MNIST dataset node gives them at `size` (its area resize; datasets.ts), brought back
+ * to the classifier's 28x28 by toClassifier: the real reference of a model that generates size x size digits.
+ */
+export function digitImagesAt(m: MnistData, from: number, to: number, size: number): tf.Tensor4D {
+  if (size === 28) return digitImages(m, from, to);
+  const n = to - from;
+  const px = size * size;
+  const x = new Float32Array(n * px);
+  for (let k = 0; k < n; k++) resizeDigit(m.images, (from + k) * 784, size, x, k * px);
+  return tf.tidy(() => toClassifier(tf.sub(tf.mul(tf.tensor4d(x, [n, size, size, 1]), 2), 1)));
+}
+
+/**
+ * Images [n,s,s,1] as the classifier reads them, 28x28: unchanged at 28, else resized bilinearly (half-pixel
+ * centres). Generated and reference digits go through the same resize, so the figures compare like with like
+ * (they are not comparable with 28x28 models' figures: the resize blurs both sides a little).
+ */
+export function toClassifier(x: tf.Tensor): tf.Tensor4D {
+  const t = x as tf.Tensor4D;
+  return t.shape[1] === 28 && t.shape[2] === 28 ? t : tf.image.resizeBilinear(t, [28, 28], false, true);
 }
 
 /** A function from generated digits ([n,28,28,1] in [-1,1]) to their Frechet distance from the real reference digits. */
@@ -65,16 +88,17 @@ export type DigitQualityFn = (samples: tf.Tensor) => Promise<DigitQuality>;
 export const PR_NEIGHBOURS = 3;
 
 /**
- * A function from generated digits ([n,28,28,1] in [-1,1]) to their FID,
+ * A function from generated digits ([n,size,size,1] in [-1,1]; 28 unless the model makes 32x32 digits, say)
+ * to their FID,
  * Inception score, precision and recall, all on the classifier (its features
  * and its class probabilities), against the real reference digits.
  */
-export async function digitQuality(classifier: tfl.LayersModel, mnist: MnistData): Promise<DigitQualityFn> {
+export async function digitQuality(classifier: tfl.LayersModel, mnist: MnistData, size = 28): Promise<DigitQualityFn> {
   const both = tfl.model({
     inputs: classifier.inputs,
     outputs: [classifier.getLayer(FEATURE_LAYER).output as tfl.SymbolicTensor, classifier.outputs[0]!],
   });
-  const real = digitImages(mnist, REAL_FROM, Math.min(REAL_TO, mnist.count));
+  const real = digitImagesAt(mnist, REAL_FROM, Math.min(REAL_TO, mnist.count), size);
   const nReal = real.shape[0];
   const [rf, rp] = both.predict(real) as tf.Tensor[];
   const realFeatures = (await rf!.data()) as Float32Array;
@@ -82,7 +106,9 @@ export async function digitQuality(classifier: tfl.LayersModel, mnist: MnistData
   tf.dispose([real, rf!, rp!]);
   return async (samples) => {
     const n = samples.shape[0] as number;
-    const [f, p] = both.predict(samples) as tf.Tensor[];
+    const x = toClassifier(samples);
+    const [f, p] = both.predict(x) as tf.Tensor[];
+    if (x !== samples) x.dispose();
     const features = (await f!.data()) as Float32Array;
     const probs = (await p!.data()) as Float32Array;
     tf.dispose([f!, p!]);

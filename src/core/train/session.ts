@@ -67,7 +67,7 @@ export interface SessionOptions {
   checkpoint?: Uint8Array;
   /**
    * The digit classifier (public/models/mnist-classifier), for the FID of
-   * runs that generate 28x28x1 digits from the MNIST dataset; the shell loads
+   * runs that generate single-channel digits from the MNIST dataset; the shell loads
    * it (a file, a URL). Undefined (or resolving to undefined): no FID.
    */
   classifier?: () => Promise<tfl.LayersModel | undefined>;
@@ -158,7 +158,7 @@ export function generatorModelJson(a: GeneratorArtifacts, weightsPath: string): 
   return JSON.stringify(json);
 }
 
-/** Whether a project trains on the bundled digits (then its 28x28x1 samples get a FID). */
+/** Whether a project trains on the bundled digits (then its single-channel square samples get a FID). */
 export function usesDigits(a: ProjectAnalysis): boolean {
   return (a.project?.training?.nodes ?? []).some(
     (n) => n.type === 'Dataset' && datasetParamsSchema.safeParse(n.params ?? {}).data?.source === 'mnist',
@@ -275,7 +275,7 @@ export class TrainingSession {
         }
       }
       const fid = await makeFid(opts, opts.runs[0] as SessionRun, first);
-      // The digit figures serve every run whose samples are 28x28x1 digits (a comparison's runs share the data).
+      // The digit figures serve every run whose samples are single-channel digits of its size (a comparison's runs share the data).
       const early = opts.runs.map((r, i) => earlyStopRun(r, trainers[i] as Trainer, fid !== undefined));
       if (opts.earlyStop && early[0]) early[0].stopper.restore(opts.earlyStop);
       return new TrainingSession(backend, opts.runs, trainers, fid, opts.steps, early);
@@ -490,9 +490,9 @@ function earlyStopRun(run: SessionRun, t: Trainer, digits: boolean): EarlyStopRu
   const digitMetric = metric === 'fid' || metric === 'inceptionScore' || metric === 'precision' || metric === 'recall';
   const why =
     metric === undefined
-      ? 'the project has no quality figure to judge (FID needs 28x28x1 digits from the bundled MNIST and the classifier; mode figures a 2D mixture)'
+      ? 'the project has no quality figure to judge (FID needs single-channel digits, 16x16 to 64x64, from the bundled MNIST and the classifier; mode figures a 2D mixture)'
       : digitMetric && !digits
-        ? `${METRIC_INFO[metric].label} needs a first run that generates 28x28x1 digits from the bundled MNIST, and the digit classifier`
+        ? `${METRIC_INFO[metric].label} needs a first run that generates single-channel digits (16x16 to 64x64) from the bundled MNIST, and the digit classifier`
         : !digitMetric && !modes
           ? `${METRIC_INFO[metric].label} needs a 2D mixture dataset (ring, grid)`
           : undefined;
@@ -500,15 +500,16 @@ function earlyStopRun(run: SessionRun, t: Trainer, digits: boolean): EarlyStopRu
   return { stopper: new EarlyStopper(metric, es.patience, es.minDelta, es.stop), every: es.every };
 }
 
-/** The digit figures' function when the first run trains on the digits and generates 28x28x1 samples. */
+/** The digit figures' function when the first run trains on the digits and generates single-channel square digits. */
 async function makeFid(opts: SessionOptions, run: SessionRun, first: Trainer): Promise<DigitQualityFn | undefined> {
   if (!opts.classifier || !opts.assets?.mnist || !usesDigits(run.analysis)) return undefined;
   const probe = first.generate(1);
-  const fits = probe.shape.join(',') === '1,28,28,1';
+  const [, h, w, c] = probe.shape;
   probe.dispose();
-  if (!fits) return undefined;
+  // Single-channel square digits, 28x28 or a size the MNIST node resizes them to (StyleGAN-lite's and ProGAN's 32).
+  if (probe.shape.length !== 4 || c !== 1 || h !== w || (h as number) < 16 || (h as number) > 64) return undefined;
   const classifier = await opts.classifier();
-  return classifier ? digitQuality(classifier, opts.assets.mnist) : undefined;
+  return classifier ? digitQuality(classifier, opts.assets.mnist, h) : undefined;
 }
 
 /** The extent of a square view of a 2D mixture's modes, with a margin. */
