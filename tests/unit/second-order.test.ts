@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeLayer } from '../../src/core/compile/model.js';
+import { FadeIn } from '../../src/core/nodes/layers/custom.js';
 import { NODE_TYPES } from '../../src/core/nodes/registry.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { gradientPenalty } from '../../src/core/train/losses.js';
@@ -60,6 +61,7 @@ const CASES: Case[] = [
   { type: 'Flatten', params: {}, shape: [3, 3, 2] },
   { type: 'Concat', params: { inputs: 2 }, shape: [5] },
   { type: 'Add', params: { inputs: 2 }, shape: [5] },
+  { type: 'FadeIn', params: { resolution: 8 }, shape: [4, 4, 2] },
   { type: 'Multiply', params: { inputs: 2 }, shape: [5] },
   { type: 'Embedding', params: { numClasses: 4, dim: 5 }, shape: [5] },
   { type: 'StyleModulation', params: {}, shape: [3, 3, 2] },
@@ -98,7 +100,7 @@ function critic(c: Case): { model: tfl.LayersModel; inputs: (x: tf.Tensor) => tf
   const extra: Sym[] = [];
   const fixed: tf.Tensor[] = [];
   let args: Sym | Sym[] = pre;
-  if (['Concat', 'Add', 'Multiply'].includes(c.type)) {
+  if (['Concat', 'Add', 'Multiply', 'FadeIn'].includes(c.type)) {
     args = [
       pre,
       (spatial
@@ -137,6 +139,8 @@ function critic(c: Case): { model: tfl.LayersModel; inputs: (x: tf.Tensor) => tf
   if (out.shape.length > 2) out = tfl.layers.flatten().apply(out) as Sym;
   out = tfl.layers.dense({ units: 1 }).apply(out) as Sym;
   const model = tfl.model({ inputs: [x, ...extra], outputs: out });
+  // A FadeIn mid-fade, so that both of its paths carry gradient.
+  for (const l of model.layers) if (l instanceof FadeIn) l.alpha = 0.4;
   return { model, inputs: (xx) => [xx, ...fixed] };
 }
 
