@@ -33,9 +33,7 @@ const args = parseArgs({
 const STEPS = Number(args.steps ?? 1500);
 const EVERY = Number(args.every ?? 500);
 const PER_CLASS = 100;
-const TEMPLATES = ['biggan-lite.json', 'conditional-mnist.json'].filter(
-  (f) => !args.only || f === `${args.only}.json`,
-);
+const TEMPLATES = ['biggan-lite.json', 'conditional-mnist.json'].filter((f) => !args.only || f === `${args.only}.json`);
 
 await selectBackend('wasm');
 const mnist = loadMnist();
