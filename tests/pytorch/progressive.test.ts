@@ -205,6 +205,26 @@ describe('train.py with progressive growing', () => {
     expect(blocky(tile(12), 2)).toBe(false); // 32x32, fading in: finer than 2x2 blocks
   });
 
+  it('ganvas train --engine pytorch shows the resolution and the fade-in in its progress lines', () => {
+    const s: ProgressiveSchedule = { start: 4, final: 32, fadeImages: 32, stableImages: 16 };
+    const dir = join(DIR, 'engine');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'progan.json'), withSchedule(s.fadeImages, s.stableImages));
+    const r = spawnSync(
+      'node',
+      [
+        ...['bin/ganvas.js', 'train', join(dir, 'progan.json'), '--engine', 'pytorch', '--python', PYTHON],
+        ...['--steps', '3', '--batch', '16', '--out', join(dir, 'run')],
+      ],
+      { cwd: ROOT, env, encoding: 'utf8', timeout: 280_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    // Steps 1-3 at 0, 16 and 32 images: 4x4, then 8x8 fading in at alpha 0 and 0.5 (stderr is not a TTY: lines).
+    expect(r.stderr).toMatch(/pytorch step 1\/3 D \S+ G \S+ \| 4x4 [\d.]+ steps\/s/);
+    expect(r.stderr).toContain('| 8x8 fading in, alpha 0.00 ');
+    expect(r.stderr).toContain('| 8x8 fading in, alpha 0.50 ');
+  });
+
   it('2 processes (gloo) end a fade with the weights of 1 process on the same global batch: every rank follows the global images', () => {
     // Minibatch stddev groups of 1 (a constant channel), so that nothing but the schedule depends on the split.
     // Batch 16, 16 stable images: step 1 at 4x4, step 2 starts the fade to 8x8, step 3 is at alpha 0.5.
