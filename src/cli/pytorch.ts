@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { describePhase, type ProgressivePhase } from '../core/train/progressive.js';
+import { describePhase, type ProgressivePhase } from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { MNIST_BIN } from './assets.js';
 import { exportProjectPyTorch } from './export.js';
