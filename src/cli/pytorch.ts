@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { describePhase, type ProgressivePhase } from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
 import { MNIST_BIN } from './assets.js';
 import { exportProjectPyTorch } from './export.js';
@@ -62,13 +63,13 @@ export async function runPyTorch(
     opts.progress === 'bar'
       ? new cliProgress.SingleBar(
           {
-            format: 'pytorch [{bar}] {value}/{total} | D {d} | G {g} | {rate} steps/s | ETA {eta_formatted}',
+            format: 'pytorch [{bar}] {value}/{total} | D {d} | G {g}{stage} | {rate} steps/s | ETA {eta_formatted}',
             hideCursor: true,
           },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
-  bar?.start(steps, 0, { d: '-', g: '-', rate: '-' });
+  bar?.start(steps, 0, { d: '-', g: '-', rate: '-', stage: '' });
   let step = 0;
   let first: number | undefined;
   let stderr = '';
@@ -80,7 +81,13 @@ export async function runPyTorch(
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
-      let rec: { type?: string; step?: number; losses?: Record<string, number>; seconds?: number };
+      let rec: {
+        type?: string;
+        step?: number;
+        losses?: Record<string, number>;
+        seconds?: number;
+        progressive?: ProgressivePhase;
+      };
       try {
         rec = JSON.parse(line);
       } catch {
@@ -92,14 +99,16 @@ export async function runPyTorch(
       const rate = rec.seconds ? (step - first) / rec.seconds : 0;
       const d = (rec.losses?.D ?? 0).toFixed(3);
       const g = (rec.losses?.G ?? 0).toFixed(3);
-      if (bar) bar.update(step, { d, g, rate: rate.toFixed(1) });
+      // Progressive growing: the resolution in use, and the fade-in's alpha during a fade (as the tfjs engine shows).
+      const stage = rec.progressive ? ` | ${describePhase(rec.progressive)}` : '';
+      if (bar) bar.update(step, { d, g, rate: rate.toFixed(1), stage });
       else if (
         step === steps ||
         performance.now() - lastLine > 5000 ||
         step % Math.max(1, Math.floor(steps / 20)) === 0
       ) {
         lastLine = performance.now();
-        process.stderr.write(`pytorch step ${step}/${steps} D ${d} G ${g} ${rate.toFixed(1)} steps/s\n`);
+        process.stderr.write(`pytorch step ${step}/${steps} D ${d} G ${g}${stage} ${rate.toFixed(1)} steps/s\n`);
       }
     }
   });

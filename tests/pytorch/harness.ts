@@ -30,6 +30,12 @@ import type { Player, TrainingOp } from '../../src/core/nodes/training.js';
 import { augmentDraws } from '../../src/core/train/augment.js';
 import { TfjsEmitter } from '../../src/core/train/emitter.js';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
+import {
+  type ProgressivePhase,
+  type ProgressiveSchedule,
+  progressivePhase,
+  setFadeAlphas,
+} from '../../src/core/train/progressive.js';
 import { encodeSafetensors, type NamedArray } from '../../src/core/train/safetensors.js';
 import { registerWasmTrainingKernels } from '../../src/core/train/wasm-kernels.js';
 import { validateProjectText } from '../../src/core/validate.js';
@@ -46,6 +52,20 @@ export interface PlayerResult {
 export interface ParityResult {
   forward: Record<string, Record<string, number[][]>>;
   players: Record<Player, PlayerResult>;
+  /** With a Progressive node: the phase both sides ran at (the script's apply_progress on the Python side). */
+  phase?: ProgressivePhase;
+}
+
+/**
+ * A step in the middle of a fade for progressive growing's schedule at this batch: the fade into the middle stage
+ * (ceil(stages / 2)), 3/8 of the way through (so FadeIns there blend, those before are 1 and those after 0, and the
+ * reals are blended with their half-resolution version). Returns the images shown, step x batch.
+ */
+export function midFadeImages(s: ProgressiveSchedule, batch: number): number {
+  const stages = Math.round(Math.log2(s.final / s.start));
+  const j = Math.max(1, Math.ceil(stages / 2));
+  const target = s.stableImages + (j - 1) * (s.fadeImages + s.stableImages) + (3 * s.fadeImages) / 8;
+  return Math.max(1, Math.round(target / batch)) * batch;
 }
 
 const arrays: NamedArray[] = [];
@@ -74,6 +94,12 @@ export async function parity(
     'parity:init',
     () => new Map(plan.models.map((name) => [name, compileModel(a.models.get(name) as never)] as const)),
   );
+  // Progressive growing: both sides at a step in the middle of a fade (FadeIn alphas and the reals' lod).
+  const grow = plan.nodes.find((n) => n.op?.op === 'progressive');
+  const schedule = grow?.op?.op === 'progressive' ? grow.op.schedule : undefined;
+  const images = schedule ? midFadeImages(schedule, batch) : undefined;
+  const phase = schedule && images !== undefined ? progressivePhase(schedule, images) : undefined;
+  if (schedule && phase) setFadeAlphas(models.values(), schedule.final, phase.lod);
   const rng = makeRng('parity:values');
   // Constant-initialised weights get random values; NoiseInjection's strength stays 0 (its noise is random).
   for (const [name, m] of models)
@@ -93,7 +119,7 @@ export async function parity(
       put(`w/${name}/${wn}`, w.read());
     }
 
-  const tfjs: ParityResult = { forward: {}, players: {} as Record<Player, PlayerResult> };
+  const tfjs: ParityResult = { forward: {}, players: {} as Record<Player, PlayerResult>, ...(phase ? { phase } : {}) };
   // Train mode is random with a Dropout of rate > 0: those models are compared in eval mode only.
   const modes = (m: tfl.LayersModel) =>
     m.layers.some((l) => l.getClassName() === 'Dropout' && (l.getConfig().rate as number) > 0)
@@ -144,7 +170,7 @@ export async function parity(
   for (const player of ['D', 'G'] as const) {
     const program = playerProgram(plan, player);
     const seedRng = makeRng(`parity:${player}`);
-    const inner = new TfjsEmitter(models, new Map(), batch, seedRng);
+    const inner = new TfjsEmitter(models, new Map(), batch, seedRng, undefined, undefined, undefined, phase?.lod);
     let draws = 0;
     let rands = 0;
     const fixed: TrainingEmitter<tf.Tensor> = {
@@ -205,7 +231,7 @@ export async function parity(
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'train.py'), exportProjectPyTorch(a));
   writeFileSync(join(dir, 'tensors.safetensors'), encodeSafetensors(arrays));
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ batch, modes: modesOf }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ batch, modes: modesOf, images: images ?? null }));
   const r = spawnSync(
     PYTHON,
     [

@@ -4,7 +4,9 @@ Imports an exported train.py as a module, loads the TensorFlow.js weights the
 test wrote (safetensors, tfjs names and layout), and prints as JSON:
 - each model's forward outputs on the test's inputs (NHWC, eval and train mode);
 - each player's loss terms, total and gradient norm for one update on the
-  test's fixed batch, noise, labels and penalty draws (no optimizer step).
+  test's fixed batch, noise, labels and penalty draws (no optimizer step);
+- with a Progressive node, the phase the script's apply_progress set for the
+  test's image count (FadeIn alphas and the reals' lod follow it).
 Usage: python3 parity.py train.py tensors.safetensors config.json
 """
 import importlib.util
@@ -27,6 +29,8 @@ for name, m in mod.MODELS.items():
     prefix = f"w/{name}/"
     mod.load_tfjs_weights(m, {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)}, mod.TFJS_NAMES[name])
 out = {"forward": {}, "players": {}}
+if cfg.get("images") is not None:  # progressive growing: the phase (FadeIn alphas, the reals' lod) at that many images
+    out["phase"] = mod.apply_progress(cfg["images"])
 
 
 def arg(t):

@@ -38,6 +38,9 @@ function deterministic(text: string): string {
 function check(name: string, text: string, batch: number) {
   it(`${name}: forward outputs, loss terms and gradient norms equal tfjs'`, async () => {
     const { tfjs, torch } = await parity(deterministic(text), batch, join(DIR, name.replace(/\W/g, '_')));
+    // Progressive growing: the script's phase at the same images, strictly inside a fade (FadeIns blend).
+    expect(torch.phase).toEqual(tfjs.phase);
+    if (tfjs.phase) expect(tfjs.phase.alpha > 0 && tfjs.phase.alpha < 1, JSON.stringify(tfjs.phase)).toBe(true);
     for (const [model, modes] of Object.entries(tfjs.forward))
       for (const [mode, outs] of Object.entries(modes))
         outs.forEach((o, k) => {

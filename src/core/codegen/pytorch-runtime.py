@@ -200,6 +200,25 @@ class MinibatchStdDev(nn.Module):
         return torch.cat([x, per_sample], dim=1)
 
 
+class FadeIn(nn.Module):
+    """The fade-in of a progressively grown block (Karras et al. 2018, ProGAN sec. 2): out = old + alpha (new - old),
+    both inputs of one shape. alpha is run state, not a weight: the driver sets it before every step and sample
+    from the Progressive node's schedule (set_fade_alphas: fade_alpha of this block's `resolution`); 1, the full
+    network, unless a schedule sets it. Always computed as the blend, even at alpha 0 or 1, so the unused path gets
+    zero gradients (not none), as in ganvas' FadeIn layer."""
+
+    def __init__(self, resolution, alpha=1.0):
+        super().__init__()
+        self.resolution = int(resolution)
+        self.alpha = float(alpha)
+
+    def forward(self, new, old):
+        return old + (new - old) * self.alpha
+
+    def extra_repr(self):
+        return f"resolution={self.resolution}, alpha={self.alpha}"
+
+
 class LearnedConstant(nn.Module):
     """A trained [C,H,W] tensor repeated over the batch (StyleGAN's synthesis input); its input gives the batch size."""
 
@@ -758,6 +777,69 @@ def ada_feedback(ada, signs, step, batch):
         out["ada/rt"] = rt
     out["ada/p"] = ada["p"]
     return out
+
+
+# ---------------------------------------------------------------- progressive growing (the Progressive node)
+# Karras et al. 2018 (ProGAN) as its own code runs it, and as ganvas' src/core/train/progressive.ts: the networks
+# are built at the final resolution and a level of detail lod = log2(final / resolution in use), fractional during
+# a fade, decides how much of them is in use. Everything is a function of the images shown (steps x global
+# batch), so a resumed run continues mid-fade exactly.
+def progressive_phase(s, images):
+    """Where a run is after `images` images: {"lod", "resolution", "alpha", "fading"}. `stableImages` at `start`,
+    then per doubling a fade of `fadeImages` (alpha 0 -> 1, linear in images) and `stableImages` stable."""
+    stages = int(round(math.log2(s["final"] / s["start"])))
+    t = max(0, images) - s["stableImages"]
+    if t < 0:
+        return {"lod": float(stages), "resolution": s["start"], "alpha": 1.0, "fading": False}
+    for j in range(1, stages + 1):
+        resolution = s["start"] * 2**j
+        if t < s["fadeImages"]:
+            alpha = t / s["fadeImages"]
+            return {"lod": stages - j + 1 - alpha, "resolution": resolution, "alpha": alpha, "fading": True}
+        t -= s["fadeImages"]
+        if t < s["stableImages"] or j == stages:
+            return {"lod": float(stages - j), "resolution": resolution, "alpha": 1.0, "fading": False}
+        t -= s["stableImages"]
+    return {"lod": 0.0, "resolution": s["final"], "alpha": 1.0, "fading": False}
+
+
+def fade_alpha(final, r, lod):
+    """The blend weight of a FadeIn bringing in resolution r at lod: clip(1 + log2(final / r) - lod, 0, 1)."""
+    return min(1.0, max(0.0, 1 + math.log2(final / r) - lod))
+
+
+def set_fade_alphas(models, final, lod):
+    """Sets every FadeIn of the models to its alpha at lod; returns how many were set."""
+    n = 0
+    for m in models:
+        for layer in m.modules():
+            if isinstance(layer, FadeIn):
+                layer.alpha = fade_alpha(final, layer.resolution, lod)
+                n += 1
+    return n
+
+
+def _upsample_nearest(x, f):
+    """Each pixel a f x f block (NCHW): tfjs' resizeNearestNeighbor by an integer factor."""
+    return x if f == 1 else F.interpolate(x, scale_factor=f, mode="nearest")
+
+
+def _downsample_avg(x, f):
+    """The mean of each f x f block (NCHW): tf.avgPool(x, f, f, 'valid')."""
+    return x if f == 1 else F.avg_pool2d(x, f)
+
+
+def progressive_reals(x, lod):
+    """Real images [B,C,final,final] as D sees them at lod (ProGAN's process_reals): average-pooled to the
+    resolution in use final / 2^floor(lod), blended during a fade toward their half-resolution version by
+    lod - floor(lod), and upsampled back to final by nearest neighbour."""
+    whole = math.floor(lod)
+    frac = lod - whole
+    f = 2**whole
+    y = _downsample_avg(x, f)
+    if frac > 0:
+        y = y + (_upsample_nearest(_downsample_avg(y, 2), 2) - y) * frac
+    return _upsample_nearest(y, f)
 
 
 # ---------------------------------------------------------------- optimizers (the Optimizer node's algorithms)

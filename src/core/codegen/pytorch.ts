@@ -316,6 +316,9 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
       return mod(`nn.ReflectionPad2d(${pyLit(cfg.padding)})`);
     case 'MinibatchStdDev':
       return mod(`MinibatchStdDev(${pyLit(cfg.groupSize)})`);
+    case 'FadeIn':
+      // Progressive growing (issue 17.1): alpha is set by the driver from the schedule (runtime set_fade_alphas).
+      return mod(`FadeIn(${pyLit(cfg.resolution)})`);
     case 'LearnedConstant':
       return mod(`LearnedConstant(${cfg.channels}, ${cfg.height}, ${cfg.width})`, {
         weights: [['constant', 'constant', 'nhwc']],
@@ -822,8 +825,10 @@ class PyTorchEmitter implements TrainingEmitter<string> {
             : `${v} = augment(${inputs.get('in')}, [${op.policies.map(pyStr).join(', ')}], ${pyLit(op.p)}, src.rand)`,
         );
         return [v];
+      // ---- Progressive growing (issue 17.1): the reals at this step's resolution (PHASE: the driver's apply_progress)
       case 'progressive':
-        throw new ExportError(`Progressive '${n.id}': progressive growing is not in the PyTorch export yet.`);
+        out(`${v} = progressive_reals(${inputs.get('in')}, PHASE["lod"])`);
+        return [v];
     }
   }
 }
@@ -837,12 +842,28 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
   const { project, plan } = exportablePlan(a);
   const s = plan.settings;
   const classes = new PyIdentifiers(RUNTIME_NAMES);
-  const nodeIds = new PyIdentifiers(['n', 'src', 'record', 'terms', 'total', 'x', 'TRAINED', 'MODELS', 'KIND']);
+  const nodeIds = new PyIdentifiers([
+    'n',
+    'src',
+    'record',
+    'terms',
+    'total',
+    'x',
+    'TRAINED',
+    'MODELS',
+    'KIND',
+    'ADA',
+    'PHASE',
+    'augment',
+    'progressive_reals',
+  ]);
   const nodeVar = (id: string) => nodeIds.get(id, id);
   const adaNode = plan.nodes.find((n) => n.op?.op === 'augment' && n.op.ada);
   const ada =
     adaNode?.op?.op === 'augment' && adaNode.op.ada ? { p: adaNode.op.p, settings: adaNode.op.ada } : undefined;
   const emitter = new PyTorchEmitter(plan, nodeVar, ada !== undefined);
+  const grow = plan.nodes.find((n) => n.op?.op === 'progressive');
+  const growth = grow?.op?.op === 'progressive' ? grow.op.schedule : undefined;
   const statements = (nodes: readonly PlanNode[], values: Map<string, string[]>, ctx: EmitContext): string[] => {
     emitNodes(plan, nodes, emitter, values, ctx);
     return emitter.take();
@@ -942,6 +963,10 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     `SAMPLES = ${sampleCount(a, gModel)}`,
     "# ADA's adaptive augmentation probability (an Augment node with ada on): p, r_t's sum and count; else None.",
     `ADA = ${ada ? `{"p": ${pyLit(Math.fround(ada.p))}, "sum": 0.0, "count": 0, "settings": ${pyLit(ada.settings)}}` : 'None'}`,
+    '# Progressive growing (a Progressive node): its schedule in images, else None; PHASE: where the run is in it, set',
+    '# by apply_progress from step x global batch before every step and sample.',
+    `PROGRESSIVE = ${growth ? pyLit(growth) : 'None'}`,
+    'PHASE = {"lod": 0.0, "resolution": None, "alpha": 1.0, "fading": False}',
     '',
     '# ---------------------------------------------------------------- models',
     ...models.flatMap((m) => [m.code, '', '']),
@@ -1027,6 +1052,9 @@ const RUNTIME_NAMES = [
   'USES_PENALTY',
   'TFJS_LAYOUTS',
   'ADA',
+  'FadeIn',
+  'PROGRESSIVE',
+  'PHASE',
 ];
 
 /** The project-independent driver: sources, the update step, the loop, files, torchrun. */
@@ -1116,6 +1144,17 @@ def player_models(player):
     return [m for o in OPTIMIZERS if o["player"] == player for m in o["models"]]
 
 
+def apply_progress(images):
+    """Progressive growing: PHASE after that many images (step x global batch, the same on every process), with every
+    FadeIn of every model set to it (ganvas' Trainer.applyProgress). None without a Progressive node (FadeIns stay
+    at 1, the full network)."""
+    if PROGRESSIVE is None:
+        return None
+    PHASE.update(progressive_phase(PROGRESSIVE, images))
+    set_fade_alphas(MODELS.values(), PROGRESSIVE["final"], PHASE["lod"])
+    return dict(PHASE)
+
+
 def set_requires_grad(names, flag):
     for name in names:
         for p in MODELS[name].parameters():
@@ -1155,6 +1194,7 @@ class Run:
         if SETTINGS["emaDecay"] > 0:
             self.ema = {name: p.detach().clone() for name, p in MODELS[GENERATOR].named_parameters() if p.requires_grad}
         self.step = 0
+        apply_progress(0)
 
     def load_ganvas_weights(self, path):
         try:
@@ -1215,6 +1255,8 @@ class Run:
     def train_step(self):
         for m in MODELS.values():
             m.train()
+        # The phase after the images shown so far: a function of the step alone, so a resumed run continues mid-fade.
+        phase = apply_progress(self.step * self.args.batch)
         seen = {}
         signs = []  # ADA: each D update's E[sign(D(real))]
         for _ in range(SETTINGS["dStepsPerGStep"]):
@@ -1249,6 +1291,8 @@ class Run:
                 dist.all_reduce(s)
                 s /= self.world
             line["ada"] = ada_feedback(ADA, s.tolist(), self.step, self.args.batch)
+        if phase is not None:  # where this step was in the schedule, as ganvas train's "progressive"
+            line["progressive"] = phase
         return line
 
     @contextlib.contextmanager
@@ -1275,7 +1319,9 @@ class Run:
                     m.train()
 
     def samples(self, n=SAMPLES):
-        """n samples from a fixed stream (the same every time), with the EMA weights when on."""
+        """n samples from a fixed stream (the same every time), with the EMA weights when on, at the resolution and
+        fade-in of this step."""
+        apply_progress(self.step * self.args.batch)
         with self.sample_weights(), torch.no_grad():
             return sample_batch(n, Sources(12345, self.device, 0, 1, self.src.datasets)).float().cpu()
 
@@ -1336,6 +1382,7 @@ class Run:
                 p, total, count = tensors["ada/state"].tolist()
                 ADA.update({"p": p, "sum": total, "count": int(count)})
             self.step = int(meta["step"])
+            apply_progress(self.step * self.args.batch)
         except (KeyError, RuntimeError, ValueError) as e:
             raise SystemExit(f"checkpoint {path}: does not fit this project ({type(e).__name__}: {e})") from None
 
