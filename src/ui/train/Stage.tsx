@@ -33,9 +33,7 @@ function Strip({
           >
             {r}x{r}
             {current && phase.fading && (
-              <progress max={1} value={phase.alpha} aria-label={`fade-in of ${r}x${r}, alpha`}>
-                {phase.alpha.toFixed(2)}
-              </progress>
+              <progress max={1} value={phase.alpha} aria-label={`fade-in of ${r}x${r}, alpha`} />
             )}
           </li>
         );
@@ -62,11 +60,13 @@ export function ProgressiveStage({ analysis, snap }: { analysis: ProjectAnalysis
   if (grown.length === 0 || batch === undefined) return null;
   return (
     <div className="gv-stage" data-testid="train-stage">
-      {grown.map((r) => (
+      {grown.map((r, i) => (
         <div key={r.label} className="gv-stage-run">
           <strong>Progressive growing</strong>
           {snap.runs.length > 1 ? ` (${r.label})` : ''}:{' '}
-          {stageLine(r.progressive, phaseAtStep(r.progressive, snap.step, batch), snap.step, batch)}
+          <span data-testid={`train-stage-line-${i}`}>
+            {stageLine(r.progressive, phaseAtStep(r.progressive, snap.step, batch), snap.step, batch)}
+          </span>
           <Strip run={r} step={snap.step} batch={batch} />
         </div>
       ))}
