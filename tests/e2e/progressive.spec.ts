@@ -146,4 +146,14 @@ test('progressive growing: palette, inspector, and the panel showing the stage, 
   expect(axe.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => v.id)).toEqual([]);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('stopped', { timeout: 60_000 });
+
+  // Resumed from a checkpoint, the panel shows the stage of the checkpoint's step before any step is trained.
+  const line = await page.getByTestId('train-stage-line-0').textContent();
+  const step = await page.getByTestId('train-step').textContent();
+  const ckpt = page.waitForEvent('download', (d) => d.suggestedFilename() === 'checkpoint.gnvs');
+  await page.getByRole('button', { name: 'Save checkpoint' }).click();
+  await page.getByLabel('Resume from checkpoint').setInputFiles(await (await ckpt).path());
+  await expect(page.getByTestId('train-status')).toHaveText('paused', { timeout: 60_000 });
+  await expect(page.getByTestId('train-step')).toHaveText(step!);
+  await expect(page.getByTestId('train-stage-line-0')).toHaveText(line!);
 });
