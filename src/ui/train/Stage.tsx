@@ -9,26 +9,22 @@ import type { ProjectAnalysis } from '../../core/validate.js';
 import { phaseAtStep, planLine, progressiveScheduleOf, resolutionsOf, stageLine } from './progress.js';
 import type { RunView, TrainSnapshot } from './store.js';
 
-function Strip({
-  run,
-  step,
-  batch,
-}: {
-  run: RunView & { progressive: NonNullable<RunView['progressive']> };
-  step: number;
-  batch: number;
-}) {
+/** A run with a Progressive node. */
+type GrownRun = RunView & { progressive: NonNullable<RunView['progressive']> };
+
+function Strip({ run, step, batch }: { run: GrownRun; step: number; batch: number }) {
   const s = run.progressive;
   const phase = phaseAtStep(s, step, batch);
   return (
     <ol className="gv-stage-strip" aria-label={`${run.label} resolutions`}>
       {resolutionsOf(s).map((r) => {
-        const state = r < phase.resolution || (r === phase.resolution && !phase.fading) ? 'in' : 'to come';
+        // In use in full (below the current resolution, or the current one once its fade is over), or not yet.
+        const done = r < phase.resolution || (r === phase.resolution && !phase.fading);
         const current = r === phase.resolution;
         return (
           <li
             key={r}
-            className={`gv-stage-res${current ? ' gv-stage-current' : ''}${state === 'in' ? ' gv-stage-in' : ''}`}
+            className={`gv-stage-res${current ? ' gv-stage-current' : ''}${done ? ' gv-stage-in' : ''}`}
             aria-current={current ? 'step' : undefined}
           >
             {r}x{r}
@@ -43,9 +39,7 @@ function Strip({
 }
 
 export function ProgressiveStage({ analysis, snap }: { analysis: ProjectAnalysis; snap: TrainSnapshot }) {
-  const grown = snap.runs.filter((r): r is RunView & { progressive: NonNullable<RunView['progressive']> } =>
-    Boolean(r.progressive),
-  );
+  const grown = snap.runs.filter((r): r is GrownRun => Boolean(r.progressive));
   if (snap.runs.length === 0) {
     const s = progressiveScheduleOf(analysis.project);
     const batch = analysis.project?.training?.settings.batchSize;
