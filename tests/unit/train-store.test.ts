@@ -369,4 +369,23 @@ describe('the training store', () => {
     expect(inits.length).toBe(2); // the viewer and the run: no third engine
     store2.dispose();
   });
+
+  it("keeps each run's progressive schedule, a variant's own where the change is to the Progressive node", async () => {
+    const progan = validateProjectText(readFileSync(join(ROOT, 'templates/progan-mnist.json'), 'utf8'));
+    const store = storeWith([new FakeEngine()]);
+    await store.start(progan, { ...OPTIONS, change: 'grow.fadeImages = 32' });
+    store.stop();
+    const runs = store.getSnapshot().runs;
+    expect(runs.map((r) => r.progressive)).toEqual([
+      { start: 4, final: 32, fadeImages: 16000, stableImages: 16000 },
+      { start: 4, final: 32, fadeImages: 32, stableImages: 16000 },
+    ]);
+    store.dispose();
+    // Without a Progressive node, none.
+    const plain = storeWith([new FakeEngine()]);
+    await plain.start(analysis, OPTIONS);
+    plain.stop();
+    expect(plain.getSnapshot().runs[0]!.progressive).toBeUndefined();
+    plain.dispose();
+  });
 });

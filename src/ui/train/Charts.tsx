@@ -1,6 +1,7 @@
 /**
  * The panel's charts (uPlot): every run's losses, loss terms, D(real) and
- * D(fake), gradient norms, learning rates and ADA's p step by step, and the quality
+ * D(fake), gradient norms, learning rates, ADA's p and progressive growing's
+ * resolution and fade alpha step by step, and the quality
  * figures at each sample picture (modes covered for 2D mixtures; FID,
  * Inception score, precision and recall for digits).
  */
@@ -8,6 +9,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { QualityFigures, StepMetrics } from '../../core/train/index.js';
+import { log2Resolution } from './progress.js';
 import type { RunView } from './store.js';
 
 type Metric<R> = { name: string; get: (row: R) => number | undefined };
@@ -43,8 +45,21 @@ export function metricsOf(runs: readonly RunView[]): Record<string, Metric<StepM
           ],
         }
       : {}),
+    // Progressive growing (a Progressive node: core/train/progressive.ts): the resolution each step trained at,
+    // on a log2 scale continuous through fades (2 = 4x4, 2.5 halfway into 8x8, 3 = 8x8), and the fade's alpha.
+    ...(runs.some((r) => r.history[0]?.progressive)
+      ? {
+          [PROGRESSIVE_CHART]: [
+            { name: 'log2 resolution', get: (m: StepMetrics) => m.progressive && log2Resolution(m.progressive) },
+            { name: 'alpha', get: (m: StepMetrics) => m.progressive?.alpha },
+          ],
+        }
+      : {}),
   };
 }
+
+/** The title (and test id, chart-<title>) of progressive growing's chart. */
+export const PROGRESSIVE_CHART = 'progressive growing: log2 resolution, fade alpha';
 
 /** The quality figures charted at each sample picture, when the runs have them. */
 export function qualityMetricsOf(runs: readonly RunView[]): Record<string, Metric<QualityFigures>[]> {

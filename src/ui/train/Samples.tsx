@@ -1,6 +1,7 @@
 /** The sample pictures of every run (the latest, or one scrubbed back to), and the scrubber through them. */
 import { useEffect, useRef } from 'react';
 import type { Rgba } from '../../core/train/index.js';
+import { phaseAtStep, samplesCaption } from './progress.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
 
 function Picture({ pic, testId }: { pic: Rgba | undefined; testId: string }) {
@@ -27,21 +28,40 @@ function Legend2d() {
   );
 }
 
+/**
+ * With progressive growing, what a picture shows: the resolution in use at the step it was taken (G's output there
+ * is the low-resolution image upsampled by nearest neighbour), or the fade in progress.
+ */
+function grownCaption(snap: TrainSnapshot, run: number): string | undefined {
+  const s = snap.runs[run]?.progressive;
+  const step = snap.gallery[snap.scrub ?? snap.gallery.length - 1]?.step;
+  if (!s || step === undefined || snap.batchSize === undefined) return undefined;
+  return samplesCaption(s, phaseAtStep(s, step, snap.batchSize));
+}
+
 export function SamplePictures({ snap }: { snap: TrainSnapshot }) {
   const shown = shownPictures(snap);
   const points2d = snap.runs.some((r) => r.quality.some((q) => q.modesTotal !== undefined));
   return (
     <>
       {points2d && <Legend2d />}
-      {shown.pictures.map((p, i) => (
-        <figure key={i}>
-          <Picture pic={p} testId={`samples-${i}`} />
-          <figcaption>
-            {(i === 0 && shown.source) ||
-              `${snap.runs[i]?.label ?? ''} ${shown.step !== undefined ? `(step ${shown.step})` : '(latest)'}`}
-          </figcaption>
-        </figure>
-      ))}
+      {shown.pictures.map((p, i) => {
+        const grown = grownCaption(snap, i);
+        return (
+          <figure key={i}>
+            <Picture pic={p} testId={`samples-${i}`} />
+            <figcaption>
+              {(i === 0 && shown.source) ||
+                `${snap.runs[i]?.label ?? ''} ${shown.step !== undefined ? `(step ${shown.step})` : '(latest)'}`}
+              {grown && (
+                <span className="gv-samples-res" data-testid={`samples-res-${i}`}>
+                  {grown}
+                </span>
+              )}
+            </figcaption>
+          </figure>
+        );
+      })}
     </>
   );
 }

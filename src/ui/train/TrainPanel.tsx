@@ -7,7 +7,9 @@
  * against the models by the project's own validation; quality figures over
  * time (modes covered for 2D mixtures; FID, Inception score, precision and
  * recall for digits) and learning rates; with early stopping, the best step
- * so far and why the run stopped, and the best generator to download.
+ * so far and why the run stopped, and the best generator to download; with
+ * progressive growing, the stage (resolution in use, the fade's alpha) and
+ * the resolution the samples show (Stage.tsx).
  *
  * The run and everything it shows live in a TrainStore (store.ts, no React),
  * whose status is one state machine (machine.ts); the views here subscribe to
@@ -34,6 +36,7 @@ import { GeneratorWeights } from './GeneratorWeights.js';
 import { RunControls } from './RunControls.js';
 import { SamplePictures, Scrubber } from './Samples.js';
 import { StabilityTable } from './StabilityTable.js';
+import { ProgressiveStage } from './Stage.js';
 import { earlyStopSummary, type StartOptions, TrainStore } from './store.js';
 import { useTrainStore } from './useTrainStore.js';
 import { serveWasmFromBundle } from './wasm.js';
@@ -190,6 +193,7 @@ export function TrainPanel({
               {best.join(' · ')}
             </p>
           )}
+          <ProgressiveStage analysis={analysis} snap={snap} />
           <div className="gv-train-body">
             {snap.runs.length > 0 && <LossChart runs={snap.runs} version={snap.version} />}
             <SamplePictures snap={snap} />

@@ -8,7 +8,7 @@
 import type { DataAssets } from '../../core/data/index.js';
 import type { ExploreRequest, ExploreResult, ExplorerInfo } from '../../core/explore/index.js';
 import type { AdversarialKind } from '../../core/nodes/index.js';
-import { applyParamChange, parseParamChange } from '../../core/project/index.js';
+import { applyParamChange, type Project, parseParamChange } from '../../core/project/index.js';
 import {
   type BackendPreference,
   type BestRun,
@@ -16,6 +16,7 @@ import {
   fmtFigure,
   type GeneratorArtifacts,
   METRIC_INFO,
+  type ProgressiveSchedule,
   type Provenance,
   projectHash,
   type QualityFigures,
@@ -27,6 +28,7 @@ import type { ProjectAnalysis } from '../../core/validate.js';
 import type { Folder } from './data.js';
 import type { Engine, EngineInit } from './engine.js';
 import { can, type RunEvent, type RunStatus, transition } from './machine.js';
+import { progressiveScheduleOf } from './progress.js';
 
 export interface RunView {
   label: string;
@@ -39,6 +41,8 @@ export interface RunView {
   stoppedEarly?: string;
   started: number;
   diverged: boolean;
+  /** Progressive growing's schedule (the run's Progressive node), when it has one: the panel shows its stage. */
+  progressive?: ProgressiveSchedule;
 }
 
 export interface GalleryEntry {
@@ -272,7 +276,19 @@ export class TrainStore {
       batchSize: e.batchSize,
       step: e.steps[0] ?? 0,
       rate: 0,
-      runs: runs.map((r) => ({ label: r.label, history: [], quality: [], evaluations: [], started, diverged: false })),
+      runs: runs.map((r) => {
+        // A variant's project is the one start() made with applyParamChange, a Project.
+        const progressive = progressiveScheduleOf((r.project as Project | undefined) ?? analysis.project);
+        return {
+          label: r.label,
+          history: [],
+          quality: [],
+          evaluations: [],
+          started,
+          diverged: false,
+          ...(progressive ? { progressive } : {}),
+        };
+      }),
       gallery: [],
       scrub: undefined,
       version: this.snap.version + 1,
