@@ -167,3 +167,33 @@ describe('generator weights as safetensors', () => {
     expect(tf.memory().numTensors).toBe(n);
   });
 });
+
+describe('a progressive generator loaded from a file', () => {
+  it("samples at the file's point of the growth (its step), or the full network when the file has no step", async () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'templates', 'progan-mnist.json'), 'utf8')) as Json;
+    p.training.settings = { ...p.training.settings, batchSize: 4 };
+    const s = await TrainingSession.create({
+      runs: [{ label: 'run', analysis: analyzeRun(p, 'run') }],
+      assets: { mnist },
+    });
+    const g = s.trainer(0).models.get('generator')!;
+    const id = { project: p.name as string, model: 'generator' };
+    const values = known(modelWeightSpecs(g));
+    /** The largest block of the 32x32 samples over which they are constant: 8 at 4x4, 1 at full resolution. */
+    const block = async () => {
+      const x = (await s.trainer(0).generate(2).array()) as number[][][][];
+      for (const b of [8, 4, 2])
+        if (x.every((img) => img.every((row, i) => row.every((v, j) => v[0] === img[i - (i % b)]![j - (j % b)]![0]))))
+          return b;
+      return 1;
+    };
+    expect(await block()).toBe(8); // a fresh run is at 4x4
+    // Saved at step 6,000 of batch 4 = 24,000 images: 16k at 4x4, then half-way through the 16k fade into 8x8
+    // (alpha 0.5): 8x8 blended with 4x4, constant over blocks of 4.
+    s.loadGenerator(file(values, { ...id, step: '6000', layout: 'tfjs' }));
+    expect(await block()).toBe(4);
+    s.loadGenerator(file(values, { ...id, layout: 'tfjs' }));
+    expect(await block()).toBe(1);
+    s.dispose();
+  }, 120_000);
+});

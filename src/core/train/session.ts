@@ -435,6 +435,8 @@ export class TrainingSession {
     const { model, who, t } = this.generatorModel(run);
     const { tensors, step } = readGeneratorWeights(bytes, who, modelWeightSpecs(model));
     t.setModelWeights(who.model, tensors);
+    // A progressive generator samples at the file's point of its growth (its step; the full network if unknown).
+    t.showProgressAt(step);
     this.lastSample.delete(run); // same step, other weights: the cached pictures are not theirs
     return { step };
   }

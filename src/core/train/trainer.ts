@@ -110,6 +110,8 @@ export class Trainer {
   /** Progressive growing's schedule (the Progressive node), and its level of detail for the current step. */
   private readonly progressive: ProgressiveSchedule | undefined;
   private lod = 0;
+  /** The step whose phase samples are drawn at, when the generator's weights came from a file (showProgressAt). */
+  private sampleStep: number | undefined;
 
   constructor(
     readonly analysis: ProjectAnalysis,
@@ -176,9 +178,9 @@ export class Trainer {
    * Progressive growing: the phase after the images shown so far (steps x batch), with every FadeIn layer set to
    * it; undefined without a Progressive node (FadeIn layers then stay at 1, the full network).
    */
-  applyProgress(): ProgressivePhase | undefined {
+  applyProgress(step = this.step): ProgressivePhase | undefined {
     if (!this.progressive) return undefined;
-    const phase = progressivePhase(this.progressive, this.step * this.batchSize);
+    const phase = progressivePhase(this.progressive, step * this.batchSize);
     this.lod = phase.lod;
     setFadeAlphas(this.models.values(), this.progressive.final, phase.lod);
     return phase;
@@ -241,6 +243,7 @@ export class Trainer {
   /** One training step: D steps, then a G step, then the EMA update. Reads its metrics asynchronously. */
   async trainStep(): Promise<StepMetrics> {
     const t0 = performance.now();
+    this.sampleStep = undefined;
     const phase = this.applyProgress();
     // The rates of this step: a function of the step alone, so a resumed run continues at the same rate.
     const lr: Record<string, number> = {};
@@ -363,7 +366,7 @@ export class Trainer {
    */
   generate(n: number, seed = 12345): tf.Tensor {
     const { target, nodes } = this.sampleProgram;
-    this.applyProgress();
+    this.applyProgress(this.sampleStep);
     return this.withSampleWeights(() =>
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
       withSeededMathRandom(`sample:${seed}`, () =>
@@ -530,7 +533,16 @@ export class Trainer {
       tf.dispose(old.map((w) => w.tensor));
     }
     this.step = s.step;
+    this.sampleStep = undefined;
     this.applyProgress();
+  }
+
+  /**
+   * Progressive growing: samples are drawn at the phase of `step` (the step a generator file was saved at) rather
+   * than the run's, until the next training step; undefined: at the end of the growth (the full network).
+   */
+  showProgressAt(step: number | undefined): void {
+    this.sampleStep = step ?? Number.POSITIVE_INFINITY;
   }
 
   /**
