@@ -21,6 +21,7 @@ import { resizeDigit } from '../../src/core/data/datasets.js';
 import { selectBackend } from '../../src/core/train/backend.js';
 import { digitQuality } from '../../src/core/train/fid.js';
 import { frechetDistance, gaussianFit, symmetricEigen } from '../../src/core/train/metrics.js';
+import { analyzeRun, TrainingSession } from '../../src/core/train/session.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -155,5 +156,24 @@ describe('digit figures at other sizes (32x32 models: StyleGAN-lite, ProGAN)', (
     expect(real32.fid).toBeLessThan(noisy32.fid / 5);
     expect(real32.inceptionScore).toBeGreaterThan(8);
     expect(real32.precision).toBeGreaterThan(0.8);
+  }, 120_000);
+});
+
+describe('a 32x32 digit model in a training session', () => {
+  it('gets the digit figures with its samples (ProGAN-lite), so early stopping can judge it', async () => {
+    const p = JSON.parse(readFileSync(join(__dirname, '../../templates/progan-mnist.json'), 'utf8'));
+    p.training.settings = { ...p.training.settings, batchSize: 4 };
+    const s = await TrainingSession.create({
+      runs: [{ label: 'run', analysis: analyzeRun(p, 'run') }],
+      assets: { mnist: loadMnist() },
+      classifier: loadClassifier,
+    });
+    const [sample] = await s.sample();
+    s.dispose();
+    const q = sample!.quality;
+    // An untrained generator: far from the digits, but measured.
+    expect(q.fid).toBeGreaterThan(100);
+    expect(Number.isFinite(q.fid)).toBe(true);
+    expect(q.inceptionScore).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

@@ -548,7 +548,7 @@ async function sampleRun(t: Trainer, fid: DigitQualityFn | undefined, surface = 
   if (shape.length === 4) {
     const [, h, w, c] = shape as [number, number, number, number];
     const picture = imageGrid(values, n, h, w, c, GRID_COLUMNS);
-    if (fid && h === 28 && w === 28 && c === 1) {
+    if (fid && c === 1) {
       const many = t.generate(FID_SAMPLES, FID_SEED);
       try {
         Object.assign(quality, await fid(many));
