@@ -38,6 +38,7 @@ import type { ProjectAnalysis } from '../shapes/project.js';
 import { projectHash } from '../train/provenance.js';
 import { ExportError, exportablePlan, sampleCount, withExportErrors } from './common.js';
 import { className, PyIdentifiers, pyComment, pyLit, pyStr, pyTuple } from './python.js';
+import { QUALITY_DRIVER, QUALITY_NAMES, qualitySettingsLines } from './pytorch-quality.js';
 
 /** Where the runtime the script embeds lives in the repository (the shells read it and hand it in). */
 export const PYTORCH_RUNTIME_PATH = 'src/core/codegen/pytorch-runtime.py';
@@ -836,7 +837,7 @@ export function exportPyTorch(a: ProjectAnalysis, runtime: string, opts: PyTorch
 function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOptions): string {
   const { project, plan } = exportablePlan(a);
   const s = plan.settings;
-  const classes = new PyIdentifiers(RUNTIME_NAMES);
+  const classes = new PyIdentifiers([...RUNTIME_NAMES, ...QUALITY_NAMES]);
   const nodeIds = new PyIdentifiers(['n', 'src', 'record', 'terms', 'total', 'x', 'TRAINED', 'MODELS', 'KIND']);
   const nodeVar = (id: string) => nodeIds.get(id, id);
   const adaNode = plan.nodes.find((n) => n.op?.op === 'augment' && n.op.ada);
@@ -942,6 +943,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     `SAMPLES = ${sampleCount(a, gModel)}`,
     "# ADA's adaptive augmentation probability (an Augment node with ada on): p, r_t's sum and count; else None.",
     `ADA = ${ada ? `{"p": ${pyLit(Math.fround(ada.p))}, "sum": 0.0, "count": 0, "settings": ${pyLit(ada.settings)}}` : 'None'}`,
+    ...qualitySettingsLines(a, plan, gModel), // issue 17.4 (pytorch-quality.ts)
     '',
     '# ---------------------------------------------------------------- models',
     ...models.flatMap((m) => [m.code, '', '']),
@@ -974,6 +976,9 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     `USES_PENALTY = ${pyLit(plan.nodes.some((n) => n.op?.op === 'penalty'))}`,
     '',
     DRIVER,
+    '',
+    '',
+    QUALITY_DRIVER,
     '',
     '# ================================================================ library',
     "# ganvas' PyTorch runtime (src/core/codegen/pytorch-runtime.py), embedded unchanged.",
@@ -1077,6 +1082,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default="ganvas-run")
     p.add_argument("--mnist", default="public/generated/mnist.bin", help="the digits file 'npx ganvas data' writes")
     p.add_argument("--data", default=None, help="image folder for a folder dataset")
+    p.add_argument("--classifier", default="public/models/mnist-classifier", help="the digit classifier (tfjs model directory) of the digit figures")
     p.add_argument("--every", type=int, default=SETTINGS["sampleEvery"], help="sample grid every N steps")
     p.add_argument("--checkpoint-every", type=int, default=SETTINGS["checkpointEvery"])
     p.add_argument("--resume", default=None, help="a checkpoint.safetensors this script wrote")
@@ -1433,6 +1439,7 @@ def main(argv=None):
             metrics = open(os.path.join(args.out, "metrics.jsonl"), "a" if args.resume else "w", encoding="utf-8")
             with open(os.path.join(args.out, "run.json"), "w", encoding="utf-8") as f:
                 json.dump({"project": PROJECT, "engine": "pytorch", "torch": torch.__version__, "device": str(device), "processes": world, "seed": args.seed, "batchSize": args.batch, "steps": args.steps}, f, indent=2)
+        evaluations = Evaluations(run, args, chief, world) if EARLY_STOPPING else None  # early stopping (issue 17.4)
 
         def emit(rec):
             if chief:
@@ -1452,15 +1459,21 @@ def main(argv=None):
                 emit(line)
                 raise SystemExit(f"training diverged at step {run.step}")
             emit(line)
-            if chief and (run.step % args.every == 0 or run.step == args.steps):
+            stopped = evaluations.after_step(emit) if evaluations else None
+            last = run.step == args.steps or stopped is not None
+            if chief and (run.step % args.every == 0 or last):
                 emit(save_samples(run, args.out))
-            if chief and (run.step % args.checkpoint_every == 0 or run.step == args.steps):
+            if chief and (run.step % args.checkpoint_every == 0 or last):
                 run.save(os.path.join(args.out, "checkpoint.safetensors"))
+                if evaluations:
+                    evaluations.save_state(os.path.join(args.out, "checkpoint.safetensors"))
+            if stopped:
+                break
         if chief:
             save_generator(run, args.out, args.onnx)
             secs = time.perf_counter() - t0
             with open(os.path.join(args.out, "result.json"), "w", encoding="utf-8") as f:
-                json.dump({"status": "done", "steps": run.step, "seconds": secs, "stepsPerSecond": (run.step - first) / secs if secs > 0 else None, "processes": world}, f, indent=2)
+                json.dump({"status": "done", "steps": run.step, "seconds": secs, "stepsPerSecond": (run.step - first) / secs if secs > 0 else None, "processes": world, **(evaluations.finish() if evaluations else {})}, f, indent=2)
             metrics.close()
     except DataError as e:
         raise SystemExit(str(e)) from None
