@@ -197,6 +197,26 @@ describe('quality figures in train.py', () => {
     expect(rest.status, rest.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(DIR, 'resumed/result.json'), 'utf8'))).toMatchObject({ steps: 6, reason });
 
+    // `ganvas train --engine pytorch` (from another folder: it passes the classifier's path) says why it stopped.
+    const project = JSON.parse(readFileSync(join(ROOT, 'templates/dcgan-mnist.json'), 'utf8'));
+    project.training.settings.earlyStopping = es;
+    writeFileSync(join(DIR, 'dcgan-es.json'), JSON.stringify(project));
+    const cli = spawnSync(
+      'node',
+      [join(ROOT, 'bin/ganvas.js'), 'train', 'dcgan-es.json', '--engine', 'pytorch', '--python', PYTHON].concat([
+        '--steps',
+        '20',
+        '--batch',
+        '8',
+        '--out',
+        'cli',
+      ]),
+      { cwd: DIR, env, encoding: 'utf8', timeout: 280_000 },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`done: 6 steps in `);
+    expect(cli.stdout).toContain(` s on pytorch (${reason}); results in cli`);
+
     // Without the classifier: one line, a non-zero exit, before training.
     const missing = py([...args('missing', 4), '--classifier', 'no/such/dir'], DIR);
     expect(missing.status).not.toBe(0);
