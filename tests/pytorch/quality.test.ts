@@ -108,13 +108,22 @@ describe('quality figures in train.py', () => {
     expect(relativeError(torch.classify.features, tfjsFeatures)).toBeLessThan(1e-4);
     expect(relativeError(torch.classify.probs, tfjsProbs)).toBeLessThan(1e-4);
     expect(tfjsFeatures.length).toBe(300 * 64);
+    const report: string[] = [
+      `classifier: features ${relativeError(torch.classify.features, tfjsFeatures).toExponential(1)}, probabilities ${relativeError(torch.classify.probs, tfjsProbs).toExponential(1)} (largest difference / largest value)`,
+    ];
     for (const [name, w] of Object.entries(want)) {
       const got = torch.figures[name] as DigitQuality;
+      const rel = (k: keyof DigitQuality) => Math.abs(got[k] - w[k]) / Math.max(Math.abs(w[k]), 1e-3);
+      report.push(
+        `${name}: ganvas FID ${w.fid.toFixed(3)} IS ${w.inceptionScore.toFixed(3)} P ${w.precision} R ${w.recall}; ` +
+          `torch relative differences ${(['fid', 'inceptionScore', 'precision', 'recall'] as const).map((k) => rel(k).toExponential(1)).join(' ')}`,
+      );
       for (const k of ['fid', 'inceptionScore', 'precision', 'recall'] as const)
         expect(Math.abs(got[k] - w[k]), `${name} ${k}: torch ${got[k]}, ganvas ${w[k]}`).toBeLessThanOrEqual(
           1e-3 * Math.max(Math.abs(w[k]), 1e-3),
         );
     }
+    console.log(report.join('\n'));
     // The sets are told apart (the comparison is not of trivial figures).
     const [mild, noisy] = [want['samples/28-mild']!, want['samples/28-noisy']!];
     expect(mild.fid).toBeLessThan(noisy.fid / 5);
