@@ -906,6 +906,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '# Standalone: needs Python >= 3.9 and torch >= 1.13 (Pillow only for image folders), nothing of ganvas.',
     '#   python3 train.py [--steps N] [--batch N] [--seed S] [--device auto|cpu|cuda] [--out DIR] [--mnist FILE]',
     '#                    [--every N] [--checkpoint-every N] [--resume CKPT] [--init-from FILE] [--amp bf16|fp16] [--onnx]',
+    '#                    [--classifier DIR]  (the digit classifier, for early stopping on FID and the other digit figures)',
     '# Many GPUs on one machine (one process per device; --batch is the global batch):',
     '#   torchrun --nproc_per_node=8 train.py --device cuda',
     '# Several machines (run on each, NODE_RANK 0..N-1):',
