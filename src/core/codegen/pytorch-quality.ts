@@ -79,6 +79,11 @@ export const QUALITY_NAMES = [
   'TfjsClassifier',
   'QUALITY_METRICS',
   'DIGIT_METRICS',
+  'CLASSIFIER_FEATURES',
+  'DIGITS_REAL',
+  'DIGIT_SAMPLES',
+  'DIGIT_SEED',
+  'PR_NEIGHBOURS',
 ];
 
 /** The driver's quality section: evaluations every N steps on rank 0, best/, the rule's state beside checkpoints. */
