@@ -17,7 +17,7 @@ import { CLASSIFIER_DIR, loadClassifier } from '../../src/cli/classifier.js';
 import { exportProjectPyTorch } from '../../src/cli/export.js';
 import { ExportError } from '../../src/core/codegen/common.js';
 import { type MnistData, resizeDigit } from '../../src/core/data/datasets.js';
-import { EarlyStopper } from '../../src/core/train/early-stop.js';
+import { EarlyStopper, fmtFigure } from '../../src/core/train/early-stop.js';
 import { type DigitQuality, digitImages, digitQuality, FEATURE_LAYER } from '../../src/core/train/fid.js';
 import { encodeSafetensors, type NamedArray } from '../../src/core/train/safetensors.js';
 import { validateProjectText } from '../../src/core/validate.js';
@@ -131,6 +131,49 @@ describe('quality figures in train.py', () => {
     expect(mild.inceptionScore).toBeGreaterThan(7);
     expect(want['samples/32-mild']!.precision).toBeGreaterThan(0.5);
     tf.dispose([x, f!, p!]);
+  });
+
+  it("train.py's rule and figures' wording are ganvas' (early-stop.ts) on scripted sequences", () => {
+    exportWith('toy-ring.json', undefined, join(DIR, 'rule.py'));
+    const fmt = [
+      3000, 23.14, 0.975123, 0.5, 1234.56, 1234.96, 99.95, 0.000123456, 1.2345e-7, 0.0000012, -2.5, 123456.789, 1e-3, 7,
+    ];
+    const rules = [
+      { metric: 'fid', patience: 2, minDelta: 0.5, stop: true, values: [50, 40, 39.8, 39.7, 30, null, 31, 29.6, 29.4] },
+      {
+        metric: 'inceptionScore',
+        patience: 3,
+        minDelta: 0,
+        stop: true,
+        values: [1.5, 2.25, 2.25, 8.123456, 8.1, 8, 7.9],
+      },
+      { metric: 'modeScore', patience: 1, minDelta: 0, stop: false, values: [3.5, 3.5, 8.975, 8, 8.975] },
+      { metric: 'precision', patience: 1, minDelta: 0.01234, stop: true, values: [null, 0.5, 0.51] },
+      { metric: 'recall', patience: 2, minDelta: 0, stop: true, values: [0.2, 0.1, 0.3, 0.3, 0.25] },
+    ] as const;
+    const code = [
+      'import importlib.util, json, math, sys',
+      'spec = importlib.util.spec_from_file_location("exported", "rule.py")',
+      'mod = importlib.util.module_from_spec(spec)',
+      'spec.loader.exec_module(mod)',
+      'cases = json.loads(sys.argv[1])',
+      'clean = lambda o: {k: clean(v) for k, v in o.items()} if isinstance(o, dict) else (None if isinstance(o, float) and math.isnan(o) else o)',
+      'out = {"fmt": [mod.fmt_figure(v) for v in cases["fmt"]], "rules": []}',
+      'for c in cases["rules"]:',
+      '    r = mod.EarlyStopper(c["metric"], c["patience"], c["minDelta"], c["stop"])',
+      '    out["rules"].append([clean(r.observe((i + 1) * 500, float("nan") if v is None else v)) for i, v in enumerate(c["values"])])',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const r = py(['-c', code, JSON.stringify({ fmt, rules })], DIR);
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as { fmt: string[]; rules: unknown[][] };
+    expect(got.fmt).toEqual(fmt.map(fmtFigure));
+    rules.forEach((c, k) => {
+      const rule = new EarlyStopper(c.metric, c.patience, c.minDelta, c.stop);
+      const want = c.values.map((v, i) => JSON.parse(JSON.stringify(rule.observe((i + 1) * 500, v ?? Number.NaN))));
+      expect(got.rules[k], c.metric).toEqual(want);
+    });
+    expect(got.rules.flat().filter((e) => (e as { stop?: string }).stop).length).toBeGreaterThanOrEqual(4);
   });
 
   it('stops a digit run early: evaluation lines as the rule gives them, best/ kept, the reason, resume carries the rule on', () => {

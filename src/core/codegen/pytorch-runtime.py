@@ -1279,16 +1279,33 @@ QUALITY_METRICS = {
 DIGIT_METRICS = ("fid", "inceptionScore", "precision", "recall")
 
 
+def _js_number(v):
+    """A finite float as JavaScript's String(number) writes it (shortest digits; exponent below 1e-6, from 1e21)."""
+    import decimal
+
+    if v == 0:
+        return "0"
+    t = decimal.Decimal(repr(abs(v))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k, n = len(digits), t.exponent + len(digits)
+    sign = "-" if v < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + f"e{'+' if n - 1 > 0 else '-'}{abs(n - 1)}"
+
+
 def fmt_figure(v):
     """Figures as ganvas prints them (early-stop.ts fmtFigure): integers with commas, else 3 significant digits
-    (one decimal from 100 up)."""
+    (one decimal from 100 up), written as JavaScript writes numbers."""
     if not math.isfinite(v):
         return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
     if float(v).is_integer():
         return f"{int(v):,}"
-    s = repr(float(f"{v:.1f}" if abs(v) >= 100 else f"{v:.3g}"))
-    s = s[:-2] if s.endswith(".0") else s
-    return s.replace("e-0", "e-").replace("e+0", "e+")
+    return _js_number(float(f"{v:.1f}" if abs(v) >= 100 else f"{v:.3g}"))
 
 
 def quality_value(q, metric):
