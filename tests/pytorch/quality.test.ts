@@ -272,6 +272,7 @@ describe('quality figures in train.py', () => {
     // Without the classifier: one line, a non-zero exit, before training.
     const missing = py([...args('missing', 4), '--classifier', 'no/such/dir'], DIR);
     expect(missing.status).not.toBe(0);
+    expect(existsSync(join(DIR, 'missing')), 'no run folder').toBe(false);
     expect(missing.stderr.trim().split('\n')).toEqual([
       'early stopping on FID needs the digit classifier: no no/such/dir/model.json; run from the ganvas repository (public/models/mnist-classifier) or pass --classifier DIR',
     ]);

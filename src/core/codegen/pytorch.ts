@@ -1435,12 +1435,12 @@ def main(argv=None):
             run.restore(args.resume)
         torch.manual_seed(args.seed * 1000 + rank + 1)  # per process: dropout and noise injection inside the models
         chief = rank == 0
+        evaluations = Evaluations(run, args, chief, world) if EARLY_STOPPING else None  # early stopping (issue 17.4)
         if chief:
             os.makedirs(args.out, exist_ok=True)
             metrics = open(os.path.join(args.out, "metrics.jsonl"), "a" if args.resume else "w", encoding="utf-8")
             with open(os.path.join(args.out, "run.json"), "w", encoding="utf-8") as f:
                 json.dump({"project": PROJECT, "engine": "pytorch", "torch": torch.__version__, "device": str(device), "processes": world, "seed": args.seed, "batchSize": args.batch, "steps": args.steps}, f, indent=2)
-        evaluations = Evaluations(run, args, chief, world) if EARLY_STOPPING else None  # early stopping (issue 17.4)
 
         def emit(rec):
             if chief:
