@@ -61,7 +61,7 @@ describe('quality figures in train.py', () => {
     mkdirSync(DIR, { recursive: true });
   });
 
-  it("the torch classifier gives tfjs' features and probabilities; the figures of the same samples equal fid.ts' at 28x28 and 32x32", async () => {
+  it("the torch classifier gives tfjs' features and probabilities; the figures of the same samples equal fid.ts' at 28x28 and 32x32 (and 16, 64)", async () => {
     const arrays: NamedArray[] = [];
     const put = (name: string, t: tf.Tensor) =>
       arrays.push({ name, shape: t.shape, data: t.dataSync() as Float32Array });
@@ -77,12 +77,14 @@ describe('quality figures in train.py', () => {
     const tfjsProbs = Array.from(p!.dataSync());
     // Sample sets: real digits (8,000-8,499, not the reference) with a little noise and with much more, at 28 and 32.
     const want: Record<string, DigitQuality> = {};
-    for (const size of [28, 32]) {
+    // (16 and 64: the resize to 28 upsamples and downsamples.)
+    for (const size of [28, 32, 16, 64]) {
       const quality = await digitQuality(classifier, mnist, size);
-      for (const [label, noise] of [
+      const sets: [string, number][] = [
         ['mild', 0.05],
-        ['noisy', 0.4],
-      ] as const) {
+        ...(size === 28 || size === 32 ? [['noisy', 0.4] as [string, number]] : []),
+      ];
+      for (const [label, noise] of sets) {
         const s = digitsAt(mnist, 8000, 8500, size, noise, size + noise * 10);
         put(`samples/${size}-${label}`, s);
         want[`samples/${size}-${label}`] = await quality(s);
