@@ -260,7 +260,10 @@ export async function main(argv: string[]): Promise<number> {
               code = 2;
               return;
             }
-            write(`${res.status}: ${res.steps} steps in ${res.seconds.toFixed(1)} s on pytorch; results in ${out}`);
+            const why = res.reason ? ` (${res.reason})` : '';
+            write(
+              `${res.status}: ${res.steps} steps in ${res.seconds.toFixed(1)} s on pytorch${why}; results in ${out}`,
+            );
             if (res.status === 'interrupted') code = 130;
           } catch (e) {
             if (!(e instanceof EngineError) && !(e instanceof ExportError)) throw e;

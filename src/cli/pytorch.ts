@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { describePhase, type ProgressivePhase } from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
-import { MNIST_BIN } from './assets.js';
+import { MNIST_BIN, ROOT } from './assets.js';
 import { exportProjectPyTorch } from './export.js';
 
 export class EngineError extends Error {}
@@ -46,13 +46,22 @@ export async function runPyTorch(
   a: ProjectAnalysis,
   opts: PyTorchRunOptions,
   interrupted: () => boolean,
-): Promise<{ status: 'done' | 'failed' | 'interrupted'; steps: number; seconds: number; message?: string }> {
+): Promise<{
+  status: 'done' | 'failed' | 'interrupted';
+  steps: number;
+  seconds: number;
+  message?: string;
+  /** Why an early-stopped run stopped (settings.earlyStopping), in ganvas train's words. */
+  reason?: string;
+}> {
   const { python } = findTorch(opts.python);
   const dir = mkdtempSync(join(tmpdir(), 'ganvas-pytorch-'));
   const script = join(dir, 'train.py');
   writeFileSync(script, exportProjectPyTorch(a));
   const steps = opts.steps ?? 1000;
   const args = [script, '--steps', String(steps), '--out', opts.out, '--mnist', MNIST_BIN];
+  // The digit classifier of the quality figures (early stopping on FID etc.; train.py reads it only then).
+  args.push('--classifier', join(ROOT, 'public/models/mnist-classifier'));
   if (opts.batch !== undefined) args.push('--batch', String(opts.batch));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
   if (opts.data) args.push('--data', opts.data);
@@ -75,6 +84,7 @@ export async function runPyTorch(
   let stderr = '';
   let pending = '';
   let lastLine = 0;
+  let reason: string | undefined;
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
     pending += chunk;
@@ -87,12 +97,14 @@ export async function runPyTorch(
         losses?: Record<string, number>;
         seconds?: number;
         progressive?: ProgressivePhase;
+        stop?: string;
       };
       try {
         rec = JSON.parse(line);
       } catch {
         continue;
       }
+      if (rec.type === 'evaluation' && typeof rec.stop === 'string') reason = rec.stop;
       if (rec.type !== 'step' || rec.step === undefined) continue;
       step = rec.step;
       first ??= step - 1;
@@ -129,5 +141,5 @@ export async function runPyTorch(
     const lines = stderr.trim().split('\n');
     return { status: 'failed', steps: step, seconds, message: lines[lines.length - 1] ?? `python exited with ${code}` };
   }
-  return { status: 'done', steps: step, seconds };
+  return { status: 'done', steps: step, seconds, ...(reason ? { reason } : {}) };
 }

@@ -1136,3 +1136,306 @@ def scatter(points, real=None, size=400):
         plot(real.float().cpu(), (180, 180, 180))
     plot(pts, (200, 30, 30))
     return pic.flatten().tolist(), size, size
+
+
+# ================================================================ quality figures and early stopping (issue 17.4)
+# ganvas' src/core/train/fid.ts, metrics.ts and early-stop.ts in torch: the bundled digit classifier
+# (public/models/mnist-classifier, a TensorFlow.js layers model) read from its model.json and weight files and
+# run NHWC-faithfully; FID, the Inception-score analogue and improved precision/recall (k = 3) on its features
+# and class probabilities, in float64 as ganvas computes them; Keras-style early stopping on a figure.
+CLASSIFIER_FEATURES = "features"  # the layer whose activations are the features (fid.ts FEATURE_LAYER)
+DIGITS_REAL = (9000, 10000)  # the held-out reference digits (fid.ts REAL_FROM, REAL_TO)
+DIGIT_SAMPLES, DIGIT_SEED = 500, 777  # generated digits per evaluation and their stream's seed (session.ts)
+PR_NEIGHBOURS = 3
+_ACTIVATIONS = {
+    "linear": lambda x: x,
+    None: lambda x: x,
+    "relu": F.relu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "softmax": lambda x: F.softmax(x, dim=-1),
+}
+
+
+class TfjsClassifier(nn.Module):
+    """A TensorFlow.js layers model that is a chain of InputLayer, Conv2D, MaxPooling2D, GlobalAveragePooling2D,
+    Flatten, Dropout, Activation and Dense layers, with its weights in tfjs' layout. forward takes NHWC images and
+    returns (the activations of the layer named `features_layer`, the last layer's output)."""
+
+    def __init__(self, topology, weights, features_layer=CLASSIFIER_FEATURES, where="classifier"):
+        super().__init__()
+        cfg = topology.get("config", topology)
+        layers = cfg.get("layers", cfg) if isinstance(cfg, dict) else cfg
+        if not isinstance(layers, list) or not layers:
+            raise DataError(f"{where}: model.json has no layers")
+        self.steps = []
+        self.params = nn.ParameterDict()
+        prev = None
+        for layer in layers:
+            kind, c = layer.get("class_name"), layer.get("config", {})
+            name = c.get("name", layer.get("name"))
+            inbound = layer.get("inbound_nodes") or []
+            if prev is not None and inbound and [n[0] for n in inbound[0]] != [prev]:
+                raise DataError(f"{where}: layer {name!r} is not fed by the layer before it (only chains are read)")
+            prev = name
+            if kind == "InputLayer":
+                continue
+            act = c.get("activation", "linear")
+            if kind in ("Conv2D", "Dense", "Activation") and act not in _ACTIVATIONS:
+                raise DataError(f"{where}: layer {name!r}: activation {act!r} is not supported")
+            if kind in ("Conv2D", "Dense"):
+                key = name.replace(".", "_")
+                try:
+                    w = weights[f"{name}/kernel"].float()
+                    b = weights[f"{name}/bias"].float() if c.get("use_bias", True) else None
+                except KeyError as e:
+                    raise DataError(f"{where}: weight {e.args[0]!r} is missing") from None
+                self.params[key + "__k"] = nn.Parameter(w.permute(3, 2, 0, 1).contiguous() if kind == "Conv2D" else w.t().contiguous(), requires_grad=False)
+                if b is not None:
+                    self.params[key + "__b"] = nn.Parameter(b, requires_grad=False)
+                self.steps.append((kind, name, key, c))
+            elif kind in ("GlobalAveragePooling2D", "Flatten", "Dropout", "Activation", "MaxPooling2D"):
+                self.steps.append((kind, name, None, c))
+            else:
+                raise DataError(f"{where}: layer {name!r} of type {kind!r} is not supported")
+        if features_layer not in [s[1] for s in self.steps]:
+            raise DataError(f"{where}: no layer named {features_layer!r}")
+        self.features_layer = features_layer
+
+    @staticmethod
+    def _same_pad(x, k, s, d, value=0.0):
+        """TensorFlow's 'same' padding of NCHW x: total max((out-1)*s + (k-1)*d + 1 - in, 0), the larger half after."""
+        pads = []
+        for size, kk, ss, dd in zip(reversed(x.shape[2:]), reversed(k), reversed(s), reversed(d)):
+            out = -(-size // ss)
+            total = max((out - 1) * ss + (kk - 1) * dd + 1 - size, 0)
+            pads += [total // 2, total - total // 2]
+        return F.pad(x, pads, value=value)
+
+    def forward(self, x):
+        """x: [N,H,W,C] (NHWC, as tfjs takes it) -> (features, output)."""
+        x = x.permute(0, 3, 1, 2)  # NCHW inside; rank-4 results go back to NHWC only through Flatten's order
+        features = None
+        for kind, name, key, c in self.steps:
+            if kind == "Conv2D":
+                k, s, d = c["kernel_size"], c.get("strides", [1, 1]), c.get("dilation_rate", [1, 1])
+                if c.get("padding", "valid") == "same":
+                    x = self._same_pad(x, k, s, d)
+                x = F.conv2d(x, self.params[key + "__k"], self.params[key + "__b"] if key + "__b" in self.params else None, stride=s, dilation=d)
+                x = _ACTIVATIONS[c.get("activation", "linear")](x)
+            elif kind == "MaxPooling2D":
+                k, s = c["pool_size"], c.get("strides") or c["pool_size"]
+                if c.get("padding", "valid") == "same":
+                    x = self._same_pad(x, k, s, [1, 1], value=float("-inf"))  # padding never wins the maximum
+                x = F.max_pool2d(x, k, s)
+            elif kind == "GlobalAveragePooling2D":
+                x = x.mean(dim=(2, 3))
+            elif kind == "Flatten":
+                x = nhwc_flatten(x)
+            elif kind == "Dense":
+                x = F.linear(x, self.params[key + "__k"], self.params[key + "__b"] if key + "__b" in self.params else None)
+                x = _ACTIVATIONS[c.get("activation", "linear")](x)
+            elif kind == "Activation":
+                x = _ACTIVATIONS[c["activation"]](x)
+            if name == self.features_layer:
+                features = x if x.dim() == 2 else nhwc_flatten(x)
+        return features, x
+
+
+def load_tfjs_classifier(directory):
+    """The classifier in DIRECTORY (model.json + its weight files: `ganvas classifier` writes them), on the CPU."""
+    where = f"digit classifier {directory}"
+    try:
+        with open(os.path.join(directory, "model.json"), encoding="utf-8") as f:
+            topology = json.load(f)["modelTopology"]
+        weights = load_tfjs_model_weights(directory)
+    except OSError as e:
+        raise DataError(f"{where}: cannot read {e.filename} ({e.strerror}); in the ganvas repository it is public/models/mnist-classifier, or pass --classifier DIR") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise DataError(f"{where}: not a TensorFlow.js layers model ({type(e).__name__}: {e})") from None
+    return TfjsClassifier(topology, weights, where=where).eval()
+
+
+def to_classifier(x):
+    """Digits [N,1,S,S] (NCHW, in [-1,1]) as the classifier reads them: NHWC 28x28, resized bilinearly with half-pixel
+    centres when S is not 28 (tf.image.resizeBilinear(.., halfPixelCenters) = F.interpolate(align_corners=False))."""
+    x = x.float()
+    if x.shape[-2:] != (28, 28):
+        x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)
+    return x.permute(0, 2, 3, 1).contiguous()
+
+
+def digit_reference(images, size):
+    """The real reference of a model of size x size digits: held-out digits 9,000-9,999 of the MNIST file ([N,28,28]
+    bytes) through the MNIST node's area resize to `size`, in [-1,1], [M,1,size,size] (fid.ts digitImagesAt)."""
+    lo, hi = DIGITS_REAL[0], min(DIGITS_REAL[1], len(images))
+    if hi <= lo:
+        raise DataError(f"the MNIST file has {len(images)} digits; the digit figures' reference is digits {lo:,}-{DIGITS_REAL[1] - 1:,}")
+    return (resize_digits(images[lo:hi], size) * 2 - 1).unsqueeze(1)
+
+
+def gaussian_fit(features):
+    """Mean and covariance (n - 1) of the rows of [n, d] features, in float64 (metrics.ts gaussianFit)."""
+    f = features.double()
+    mean = f.mean(0)
+    c = f - mean
+    return mean, c.t() @ c / max(1, f.shape[0] - 1)
+
+
+def _sqrt_psd(a):
+    values, vectors = torch.linalg.eigh(a)
+    return (vectors * values.clamp(min=0).sqrt()) @ vectors.t()
+
+
+def frechet_distance(a, b):
+    """||m1 - m2||^2 + tr(C1 + C2 - 2 (C1^1/2 C2 C1^1/2)^1/2), square roots of symmetric PSD matrices by eigen-
+    decomposition in float64 (metrics.ts frechetDistance)."""
+    (m1, c1), (m2, c2) = a, b
+    s1 = _sqrt_psd(c1)
+    inner = s1 @ c2 @ s1
+    inner = (inner + inner.t()) / 2
+    return float(((m1 - m2) ** 2).sum() + torch.trace(c1) + torch.trace(c2) - 2 * torch.trace(_sqrt_psd(inner)))
+
+
+def inception_score(probs):
+    """exp(E_x KL(p(y|x) || p(y))) of class probabilities [n, classes]; p log p -> 0 at p = 0 (metrics.ts)."""
+    p = probs.double()
+    marginal = p.mean(0, keepdim=True)
+    terms = torch.where(p > 0, p * (torch.log(p.clamp(min=1e-300)) - torch.log(marginal.clamp(min=1e-300))), torch.zeros_like(p))
+    return float(torch.exp(terms.sum() / p.shape[0]))
+
+
+def _sq_dist(a, b):
+    # Direct differences (not the |a|^2 + |b|^2 - 2ab expansion) in float64, as metrics.ts sums them.
+    return torch.cdist(a.double(), b.double(), compute_mode="donot_use_mm_for_euclid_dist") ** 2
+
+
+def _kth_radii(x, k):
+    d = _sq_dist(x, x)
+    d.fill_diagonal_(float("inf"))
+    return d.kthvalue(min(k, x.shape[0] - 1), dim=1).values
+
+
+def _inside(query, support, radii):
+    if query.shape[0] == 0:
+        return 0.0
+    return float((_sq_dist(query, support) <= radii.unsqueeze(0)).any(dim=1).double().mean())
+
+
+def precision_recall(fake, real, k=PR_NEIGHBOURS):
+    """Improved precision and recall (Kynkaanniemi et al. 2019) of feature rows: the share of generated rows inside
+    the union of the real rows' k-NN balls, and of real rows inside the generated ones' (metrics.ts)."""
+    return {"precision": _inside(fake, real, _kth_radii(real, k)), "recall": _inside(real, fake, _kth_radii(fake, k))}
+
+
+class DigitQuality:
+    """The digit figures of generated digits against the reference (fid.ts digitQuality), on the CPU in float32
+    through the classifier, float64 after."""
+
+    def __init__(self, classifier, reference):
+        self.classifier = classifier
+        self.real_features, _ = self.classify(reference)
+        self.real_fit = gaussian_fit(self.real_features)
+
+    @torch.no_grad()
+    def classify(self, x, chunk=500):
+        outs = [self.classifier(to_classifier(x[i : i + chunk].cpu())) for i in range(0, x.shape[0], chunk)]
+        return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
+
+    def __call__(self, samples):
+        """samples: [n,1,S,S] NCHW in [-1,1] -> fid, inceptionScore, precision, recall."""
+        features, probs = self.classify(samples)
+        return {"fid": frechet_distance(gaussian_fit(features), self.real_fit), "inceptionScore": inception_score(probs), **precision_recall(features, self.real_features)}
+
+
+# (label, higher is better) of each figure early stopping judges (early-stop.ts METRIC_INFO)
+QUALITY_METRICS = {
+    "fid": ("FID", False),
+    "inceptionScore": ("Inception score", True),
+    "precision": ("precision", True),
+    "recall": ("recall", True),
+    "modesCovered": ("modes covered", True),
+    "highQuality": ("high-quality share", True),
+    "modeScore": ("modes covered + high-quality share", True),
+}
+DIGIT_METRICS = ("fid", "inceptionScore", "precision", "recall")
+
+
+def _js_number(v):
+    """A finite float as JavaScript's String(number) writes it (shortest digits; exponent below 1e-6, from 1e21)."""
+    import decimal
+
+    if v == 0:
+        return "0"
+    t = decimal.Decimal(repr(abs(v))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k, n = len(digits), t.exponent + len(digits)
+    sign = "-" if v < 0 else ""
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * -n + digits
+    return sign + digits[0] + ("." + digits[1:] if k > 1 else "") + f"e{'+' if n - 1 > 0 else '-'}{abs(n - 1)}"
+
+
+def fmt_figure(v):
+    """Figures as ganvas prints them (early-stop.ts fmtFigure): integers with commas, else 3 significant digits
+    (one decimal from 100 up), written as JavaScript writes numbers."""
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return _js_number(float(f"{v:.1f}" if abs(v) >= 100 else f"{v:.3g}"))
+
+
+def quality_value(q, metric):
+    """The figure `metric` of a set of figures (modeScore: modes covered + high-quality share); NaN when absent."""
+    if metric == "modeScore":
+        return q["modesCovered"] + q["highQuality"] if "modesCovered" in q and "highQuality" in q else float("nan")
+    v = q.get(metric)
+    return float(v) if v is not None else float("nan")
+
+
+class EarlyStopper:
+    """Keras' EarlyStopping on a quality figure (early-stop.ts): an evaluation improves when it beats the best by more
+    than min_delta (lower for FID, higher for the others; the first always does, NaN never); after `patience`
+    evaluations in a row without an improvement the run stops (unless stops is False)."""
+
+    def __init__(self, metric, patience, min_delta, stops=True):
+        self.metric, self.patience, self.min_delta, self.stops = metric, patience, min_delta, stops
+        self.state = {"metric": metric, "wait": 0, "evaluations": 0}
+
+    def restore(self, s):
+        """Continues from a saved state; one of another metric, or not well formed, is ignored."""
+        count = lambda n: isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        best = s.get("best")
+        ok_best = best is None or (isinstance(best, dict) and count(best.get("step")) and isinstance(best.get("value"), (int, float)) and math.isfinite(best["value"]))
+        if s.get("metric") == self.metric and count(s.get("wait")) and count(s.get("evaluations")) and ok_best:
+            self.state = {"metric": self.metric, "wait": s["wait"], "evaluations": s["evaluations"], **({"best": dict(best)} if best else {})}
+
+    def improves(self, value, best):
+        if not math.isfinite(value):
+            return False
+        if best is None:
+            return True
+        return value > best + self.min_delta if QUALITY_METRICS[self.metric][1] else value < best - self.min_delta
+
+    def observe(self, step, value):
+        s = self.state
+        s["evaluations"] += 1
+        improved = self.improves(value, s.get("best", {}).get("value"))
+        if improved:
+            s["best"] = {"step": step, "value": value}
+            s["wait"] = 0
+        else:
+            s["wait"] += 1
+        best = dict(s.get("best") or {"step": step, "value": value})
+        out = {"step": step, "metric": self.metric, "value": value, "improved": improved, "best": best, "wait": s["wait"]}
+        if self.stops and s["wait"] >= self.patience:
+            label = QUALITY_METRICS[self.metric][0]
+            by = f" by more than {fmt_figure(self.min_delta)}" if self.min_delta > 0 else ""
+            n = f"{self.patience} evaluation{'' if self.patience == 1 else 's'}"
+            out["stop"] = f"stopped at step {fmt_figure(step)}: {label} did not improve{by} for {n}; best {fmt_figure(best['value'])} at step {fmt_figure(best['step'])}"
+        return out

@@ -38,6 +38,7 @@ import type { ProjectAnalysis } from '../shapes/project.js';
 import { projectHash } from '../train/provenance.js';
 import { ExportError, exportablePlan, sampleCount, withExportErrors } from './common.js';
 import { className, PyIdentifiers, pyComment, pyLit, pyStr, pyTuple } from './python.js';
+import { QUALITY_DRIVER, QUALITY_NAMES, qualitySettingsLines } from './pytorch-quality.js';
 
 /** Where the runtime the script embeds lives in the repository (the shells read it and hand it in). */
 export const PYTORCH_RUNTIME_PATH = 'src/core/codegen/pytorch-runtime.py';
@@ -841,7 +842,7 @@ export function exportPyTorch(a: ProjectAnalysis, runtime: string, opts: PyTorch
 function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOptions): string {
   const { project, plan } = exportablePlan(a);
   const s = plan.settings;
-  const classes = new PyIdentifiers(RUNTIME_NAMES);
+  const classes = new PyIdentifiers([...RUNTIME_NAMES, ...QUALITY_NAMES]);
   const nodeIds = new PyIdentifiers([
     'n',
     'src',
@@ -926,6 +927,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '# Standalone: needs Python >= 3.9 and torch >= 1.13 (Pillow only for image folders), nothing of ganvas.',
     '#   python3 train.py [--steps N] [--batch N] [--seed S] [--device auto|cpu|cuda] [--out DIR] [--mnist FILE]',
     '#                    [--every N] [--checkpoint-every N] [--resume CKPT] [--init-from FILE] [--amp bf16|fp16] [--onnx]',
+    '#                    [--classifier DIR]  (the digit classifier, for early stopping on FID and the other digit figures)',
     '# Many GPUs on one machine (one process per device; --batch is the global batch):',
     '#   torchrun --nproc_per_node=8 train.py --device cuda',
     '# Several machines (run on each, NODE_RANK 0..N-1):',
@@ -967,6 +969,7 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     '# by apply_progress from step x global batch before every step and sample.',
     `PROGRESSIVE = ${growth ? pyLit(growth) : 'None'}`,
     'PHASE = {"lod": 0.0, "resolution": None, "alpha": 1.0, "fading": False}',
+    ...qualitySettingsLines(a, plan, gModel), // issue 17.4 (pytorch-quality.ts)
     '',
     '# ---------------------------------------------------------------- models',
     ...models.flatMap((m) => [m.code, '', '']),
@@ -999,6 +1002,9 @@ function printScript(a: ProjectAnalysis, runtime: string, opts: PyTorchExportOpt
     `USES_PENALTY = ${pyLit(plan.nodes.some((n) => n.op?.op === 'penalty'))}`,
     '',
     DRIVER,
+    '',
+    '',
+    QUALITY_DRIVER,
     '',
     '# ================================================================ library',
     "# ganvas' PyTorch runtime (src/core/codegen/pytorch-runtime.py), embedded unchanged.",
@@ -1105,6 +1111,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default="ganvas-run")
     p.add_argument("--mnist", default="public/generated/mnist.bin", help="the digits file 'npx ganvas data' writes")
     p.add_argument("--data", default=None, help="image folder for a folder dataset")
+    p.add_argument("--classifier", default="public/models/mnist-classifier", help="the digit classifier (tfjs model directory) of the digit figures")
     p.add_argument("--every", type=int, default=SETTINGS["sampleEvery"], help="sample grid every N steps")
     p.add_argument("--checkpoint-every", type=int, default=SETTINGS["checkpointEvery"])
     p.add_argument("--resume", default=None, help="a checkpoint.safetensors this script wrote")
@@ -1475,6 +1482,7 @@ def main(argv=None):
             run.restore(args.resume)
         torch.manual_seed(args.seed * 1000 + rank + 1)  # per process: dropout and noise injection inside the models
         chief = rank == 0
+        evaluations = Evaluations(run, args, chief, world) if EARLY_STOPPING else None  # early stopping (issue 17.4)
         if chief:
             os.makedirs(args.out, exist_ok=True)
             metrics = open(os.path.join(args.out, "metrics.jsonl"), "a" if args.resume else "w", encoding="utf-8")
@@ -1499,15 +1507,21 @@ def main(argv=None):
                 emit(line)
                 raise SystemExit(f"training diverged at step {run.step}")
             emit(line)
-            if chief and (run.step % args.every == 0 or run.step == args.steps):
+            stopped = evaluations.after_step(emit) if evaluations else None
+            last = run.step == args.steps or stopped is not None
+            if chief and (run.step % args.every == 0 or last):
                 emit(save_samples(run, args.out))
-            if chief and (run.step % args.checkpoint_every == 0 or run.step == args.steps):
+            if chief and (run.step % args.checkpoint_every == 0 or last):
                 run.save(os.path.join(args.out, "checkpoint.safetensors"))
+                if evaluations:
+                    evaluations.save_state(os.path.join(args.out, "checkpoint.safetensors"))
+            if stopped:
+                break
         if chief:
             save_generator(run, args.out, args.onnx)
             secs = time.perf_counter() - t0
             with open(os.path.join(args.out, "result.json"), "w", encoding="utf-8") as f:
-                json.dump({"status": "done", "steps": run.step, "seconds": secs, "stepsPerSecond": (run.step - first) / secs if secs > 0 else None, "processes": world}, f, indent=2)
+                json.dump({"status": "done", "steps": run.step, "seconds": secs, "stepsPerSecond": (run.step - first) / secs if secs > 0 else None, "processes": world, **(evaluations.finish() if evaluations else {})}, f, indent=2)
             metrics.close()
     except DataError as e:
         raise SystemExit(str(e)) from None
