@@ -349,6 +349,39 @@ if (par) {
   }
 }
 
+const pg = r.progressive as Any | undefined;
+if (pg) {
+  p(
+    '## Progressive growing at work (`bench/progressive.ts`)',
+    '',
+    machineLine(pg.machine),
+    '',
+    `\`${pg.command}\` on ${pg.backend}, batch ${pg.batch}: ${f(pg.seconds, 0)} s for ${pg.steps} steps (load: ${pg.load}; the 2-core machine was shared). FID of 500 EMA samples against held-out digits, both resized to the classifier's 28x28 (docs/training.md, Quality figures). The resolution and alpha are the phase the evaluated step trained at.`,
+    '',
+    '| step | resolution | alpha | FID | Inception score | precision | recall |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const x of pg.curve)
+    p(
+      `| ${x.step} | ${x.resolution}x${x.resolution} | ${f(x.alpha, 2)} | ${f(x.fid, 1)} | ${f(x.inceptionScore, 2)} | ${f(x.precision, 3)} | ${f(x.recall, 3)} |`,
+    );
+  p('');
+}
+
+const cf = r.classFollowing as Any | undefined;
+if (cf) {
+  p('## Do conditional generators follow the class? (`bench/class-following.ts`)', '', machineLine(cf.machine), '');
+  p(`${cf.what}. Load at start: "${cf.loadStart}"; at end: "${cf.loadEnd}".`, '');
+  for (const [name, t] of Object.entries(cf).filter(([, v]) => (v as Any)?.curve)) {
+    const tt = t as Any;
+    p(`### \`${name}\` (batch ${tt.batch}, ${f(tt.seconds, 0)} s for ${tt.steps} steps)`, '');
+    p('| step | class accuracy | per class 0-9 | FID |', '|---|---|---|---|');
+    for (const x of tt.curve)
+      p(`| ${x.step} | ${f(x.accuracy, 3)} | ${x.perClass.map((v: number) => f(v, 2)).join(' ')} | ${f(x.fid, 1)} |`);
+    p('');
+  }
+}
+
 p(
   '## GPU',
   '',
