@@ -10,56 +10,13 @@
  * and early stopping" section (pytorch-runtime.py).
  */
 import type { TrainingPlan } from '../compile/plan.js';
-import type { QualityMetric } from '../project/schema.js';
 import type { ProjectAnalysis } from '../shapes/project.js';
-import { ExportError } from './common.js';
+import { exportQuality } from './common.js';
 import { pyLit } from './python.js';
-
-const DIGIT_METRICS: readonly QualityMetric[] = ['fid', 'inceptionScore', 'precision', 'recall'];
-const LABEL: Record<QualityMetric, string> = {
-  fid: 'FID',
-  inceptionScore: 'Inception score',
-  precision: 'precision',
-  recall: 'recall',
-  modesCovered: 'modes covered',
-  highQuality: 'high-quality share',
-  modeScore: 'modes covered + high-quality share',
-};
-
-/** The size of the generator's single-channel square digits (16 to 64) when the project trains on the bundled MNIST. */
-function digitSize(a: ProjectAnalysis, plan: TrainingPlan, gModel: string): number | undefined {
-  if (!plan.nodes.some((n) => n.type === 'Dataset' && n.params.source === 'mnist')) return undefined;
-  const s = a.models.get(gModel)?.outputs[0]?.inputs?.[0]?.shape;
-  if (!s || s.length !== 4) return undefined;
-  const [, h, w, c] = s as (number | null)[];
-  return c === 1 && h === w && typeof h === 'number' && h >= 16 && h <= 64 ? h : undefined;
-}
 
 /** train.py's settings lines for the quality figures and early stopping (EARLY_STOPPING, DIGITS). */
 export function qualitySettingsLines(a: ProjectAnalysis, plan: TrainingPlan, gModel: string): string[] {
-  const size = digitSize(a, plan, gModel);
-  const out = a.models.get(gModel)?.outputs[0]?.inputs?.[0]?.shape;
-  const mixture =
-    plan.nodes.some((n) => n.type === 'Dataset' && (n.params.source === 'ring' || n.params.source === 'grid')) &&
-    out?.length === 2 &&
-    out[1] === 2;
-  const es = plan.settings.earlyStopping;
-  let early: Record<string, unknown> | undefined;
-  if (es) {
-    const metric: QualityMetric | undefined =
-      es.metric !== 'auto' ? es.metric : size !== undefined ? 'fid' : mixture ? 'modeScore' : undefined;
-    const digit = metric !== undefined && DIGIT_METRICS.includes(metric);
-    const why =
-      metric === undefined
-        ? 'the project has no quality figure to judge (FID needs single-channel digits, 16x16 to 64x64, from the bundled MNIST; mode figures a 2D mixture)'
-        : digit && size === undefined
-          ? `${LABEL[metric]} needs a generator of single-channel digits (16x16 to 64x64) trained on the bundled MNIST`
-          : !digit && !mixture
-            ? `${LABEL[metric]} needs a 2D mixture dataset (ring, grid) and a generator of 2D points`
-            : undefined;
-    if (why || !metric) throw new ExportError(`Early stopping: ${why}.`);
-    early = { metric, every: es.every, patience: es.patience, minDelta: es.minDelta, stop: es.stop };
-  }
+  const { digits: size, early } = exportQuality(a, plan, gModel);
   return [
     '# Early stopping on a quality figure (settings.earlyStopping; metric resolved) or None; the digit figures need',
     '# --classifier DIR (the bundled digit classifier). DIGITS: the size of the generated digits when the project has',
