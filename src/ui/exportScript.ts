@@ -28,6 +28,9 @@ const raw = import.meta.glob(
     '../core/train/progressive.ts',
     '../core/train/provenance.ts',
     '../core/train/augment.ts',
+    '../core/train/metrics.ts',
+    '../core/train/early-stop.ts',
+    '../core/train/fid.ts',
   ],
   {
     eager: true,

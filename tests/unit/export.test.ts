@@ -284,6 +284,64 @@ describe('export with progressive growing (issue 17.1)', () => {
   }, 300_000);
 });
 
+describe('export with early stopping (issue 17.4)', () => {
+  it("the script's evaluations, best generator and stop follow ganvas train's: FID on digits, modeScore on the ring", async () => {
+    const cases = [
+      // dcgan-mnist: FID every 2 steps; a minDelta no run beats, so it stops after 2 evaluations without improvement.
+      { file: 'dcgan-mnist.json', early: { metric: 'fid', every: 2, patience: 2, minDelta: 1e6 }, steps: 10, batch: 4 },
+      { file: 'toy-ring.json', early: { metric: 'auto', every: 10, patience: 3 }, steps: 40, batch: 32 },
+    ];
+    for (const c of cases) {
+      const p = JSON.parse(readFileSync(join(ROOT, 'templates', c.file), 'utf8'));
+      p.training.settings = { ...p.training.settings, batchSize: c.batch, earlyStopping: c.early };
+      const name = c.file.replace(/\.json$/, '-es');
+      const project = join(DIR, `${name}.json`);
+      writeFileSync(project, JSON.stringify(p));
+      const script = join(DIR, `${name}.ts`);
+      writeFileSync(script, exportProject(validateProjectText(JSON.stringify(p))));
+      const out = join(DIR, `run-${name}`);
+      const r = run(script, ['--steps', String(c.steps), '--out', out, '--mnist', MNIST_BIN]);
+      expect(r.status, r.stderr).toBe(0);
+      const evals = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{"type":"evaluation"'))
+        .map((l) => JSON.parse(l));
+      const app = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'bin/ganvas.js'),
+          'train',
+          project,
+          '--steps',
+          String(c.steps),
+          '--backend',
+          'wasm',
+          '--out',
+          join(DIR, `app-${name}`),
+        ],
+        { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+      );
+      expect(app.status, app.stderr).toBe(0);
+      const appEvals = readFileSync(join(DIR, `app-${name}`, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.type === 'evaluation');
+      expect(evals.length, name).toBeGreaterThan(1);
+      expect(evals.map((e) => [e.step, e.metric, e.improved, e.wait, e.best.step, Boolean(e.stop)])).toEqual(
+        appEvals.map((e) => [e.step, e.metric, e.improved, e.wait, e.best.step, Boolean(e.stop)]),
+      );
+      evals.forEach((e, i) =>
+        expect(Math.abs(e.value - appEvals[i].value), `${name} step ${e.step}`).toBeLessThanOrEqual(
+          1e-4 * Math.max(1, Math.abs(appEvals[i].value)),
+        ),
+      );
+      expect(existsSync(join(out, 'best', 'generator', 'model.json'))).toBe(true);
+      if (appEvals.at(-1).stop) expect(r.stderr).toContain(appEvals.at(-1).stop);
+    }
+  }, 600_000);
+});
+
 describe('export is injection-safe', () => {
   const PWNED = join(DIR, 'PWNED');
   const evil = `"; require('child_process').execSync('touch ${PWNED}'); //`;

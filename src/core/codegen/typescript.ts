@@ -30,11 +30,12 @@ import {
   type TrainingEmitter,
 } from '../compile/plan.js';
 import { ADVERSARIAL_KINDS, PENALTY_KINDS, type TrainingOp } from '../nodes/training.js';
+import { QUALITY_METRICS } from '../project/schema.js';
 import type { ModelAnalysis } from '../shapes/infer.js';
 import { projectHash } from '../train/provenance.js';
 import { isConstantSchedule, SCHEDULE_PARAMS, scheduleOf } from '../train/schedule.js';
 import type { ProjectAnalysis } from '../validate.js';
-import { ExportError, exportablePlan, sampleCount, withExportErrors } from './common.js';
+import { ExportError, exportablePlan, exportQuality, sampleCount, withExportErrors } from './common.js';
 import { printLayer } from './layers.js';
 
 /** The runtime modules the script embeds, in dependency order: namespace name and repository path. */
@@ -52,6 +53,9 @@ export const RUNTIME_MODULES = [
   { ns: 'progressive', path: 'src/core/train/progressive.ts' },
   { ns: 'provenance', path: 'src/core/train/provenance.ts' },
   { ns: 'augment', path: 'src/core/train/augment.ts' },
+  { ns: 'metrics', path: 'src/core/train/metrics.ts' },
+  { ns: 'earlyStop', path: 'src/core/train/early-stop.ts' },
+  { ns: 'fid', path: 'src/core/train/fid.ts' },
 ] as const;
 export type RuntimeSources = Record<(typeof RUNTIME_MODULES)[number]['path'], string>;
 
@@ -61,7 +65,7 @@ const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'as implements interface let package private protected public static yield await async of type namespace module declare any unknown never object string number boolean symbol bigint undefined NaN Infinity eval arguments ' +
-    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom progressive augment provenance process console Math JSON Object Array Promise'
+    'tf seedrandom random datasets mnistFormat losses optim optimizers schedule images gradients wasmKernels custom progressive augment metrics earlyStop fid provenance process console Math JSON Object Array Promise'
   ).split(' '),
 );
 
@@ -252,6 +256,7 @@ function externalTypes(): Record<string, string> {
   return {
     AdversarialKind: `type AdversarialKind = ${union(ADVERSARIAL_KINDS)};`,
     PenaltyKind: `type PenaltyKind = ${union(PENALTY_KINDS)};`,
+    QualityMetric: `type QualityMetric = ${union(QUALITY_METRICS)};`,
   };
 }
 
@@ -447,6 +452,9 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
 
   // The sample function: the first call of a G model, fed by what it needs, with EMA weights when on.
   const { target, nodes: sampleNodes } = sampleProgram(plan);
+  // Early stopping on a quality figure (issue 17.4), resolved as the trainer resolves it.
+  const quality = exportQuality(a, plan, target.params.model as string);
+  const early = quality.early;
   const sampleValues = new Map<string, string[]>();
   const sampleBody = statements(sampleNodes, sampleValues, { player: 'sample', training: false });
   const sampleOut = (sampleValues.get(target.id) as string[])[0] as string;
@@ -473,7 +481,9 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
       (m.ns !== 'mnistFormat' || usesMnist) &&
       (m.ns !== 'schedule' || usesSchedule) &&
       (m.ns !== 'augment' || usesAugment) &&
-      (m.ns !== 'progressive' || growth !== undefined),
+      (m.ns !== 'progressive' || growth !== undefined) &&
+      ((m.ns !== 'metrics' && m.ns !== 'earlyStop') || early !== undefined) &&
+      (m.ns !== 'fid' || quality.digitMetric),
   ).map((m) => {
     const src = runtime[m.path];
     if (typeof src !== 'string') throw new ExportError(`The runtime source ${m.path} was not provided.`);
@@ -516,7 +526,16 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
           'let PHASE = { lod: 0, resolution: PROGRESSIVE.start, alpha: 1, fading: false }; // set at each step',
         ]
       : []),
-    "const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' } } }).values;",
+    ...(early
+      ? [
+          '// Early stopping (settings.earlyStopping, metric resolved), as ganvas train runs it: every EARLY.every steps',
+          "// the figure of the generator's samples (EMA when on), the best generator kept in OUT/best, a stop after",
+          '// EARLY.patience evaluations without an improvement by more than EARLY.minDelta (when EARLY.stop).',
+          `const EARLY = ${lit(early)};`,
+          ...(quality.digitMetric ? [`const DIGITS = ${lit(quality.digits)}; // the generated digits' size`] : []),
+        ]
+      : []),
+    `const args = parseArgs({ options: { steps: { type: 'string' }, batch: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string', default: 'wasm' }, out: { type: 'string', default: 'ganvas-run' }, mnist: { type: 'string', default: 'public/generated/mnist.bin' }, every: { type: 'string' }${early && quality.digitMetric ? ", classifier: { type: 'string', default: 'public/models/mnist-classifier' }" : ''} } }).values;`,
     'const SEED = args.seed !== undefined ? Number(args.seed) : SETTINGS.seed;',
     'const BATCH = args.batch !== undefined ? Number(args.batch) : SETTINGS.batchSize;',
     'const STEPS = args.steps !== undefined ? Number(args.steps) : SETTINGS.steps;',
@@ -551,11 +570,11 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     playerFn('G'),
     '',
     `/** n samples from ${gModel.replace(/[^\w-]/g, '?')} for the picture: a fixed batch of inputs, the EMA weights when on. */`,
-    'function sample(n: number): tf.Tensor {',
+    'function sample(n: number, seed = 12345): tf.Tensor {',
     '  const swap = [...ema].map(([v, e]) => { const keep = v.clone(); v.assign(e); return [v, keep] as const; });',
     '  try {',
-    '    return random.withSeededMathRandom(`sample:12345`, () => tf.tidy(() => {',
-    '      const rng = random.makeRng(`sample:12345`);',
+    '    return random.withSeededMathRandom(`sample:${seed}`, () => tf.tidy(() => {',
+    '      const rng = random.makeRng(`sample:${seed}`);',
     ...sampleBody.map((l) => `      ${l}`),
     `      return ${sampleOut};`,
     '    }));',
@@ -642,6 +661,43 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     "  vars = { D: optimizers.filter((o) => o.player === 'D').flatMap((o) => o.vars), G: optimizers.filter((o) => o.player === 'G').flatMap((o) => o.vars) };",
     '  if (SETTINGS.emaDecay > 0) for (const v of vars.G) ema.set(v, tf.variable(v.clone(), false, `ema/${v.name}`));',
     '  await saveSamples(0);',
+    ...(early
+      ? quality.digitMetric
+        ? [
+            "  // Early stopping's figure: ganvas' digit figures (fid.ts) on 500 samples of seed 777, as ganvas train computes them.",
+            '  let classifier: tf.LayersModel;',
+            '  try {',
+            "    const json = JSON.parse(readFileSync(join(args.classifier!, 'model.json'), 'utf8'));",
+            "    const bin = readFileSync(join(args.classifier!, 'weights.bin'));",
+            '    classifier = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));',
+            '  } catch (e) {',
+            '    throw new Error(`early stopping needs the digit classifier: cannot read ${args.classifier} (${(e as Error).message}); in the ganvas repository it is public/models/mnist-classifier, or pass --classifier DIR`);',
+            '  }',
+            '  const digitFigures = await fid.digitQuality(classifier, mnist, DIGITS);',
+            '  const figures = async (): Promise<Record<string, number>> => {',
+            '    const x = sample(500, 777);',
+            '    try { return { ...(await digitFigures(x)) }; } finally { x.dispose(); }',
+            '  };',
+          ]
+        : [
+            "  // Early stopping's figure: modes covered and the high-quality share of 1,000 samples (ganvas' metrics.ts), as ganvas train.",
+            `  const modes = samplers[${lit(plan.nodes.find((n) => n.type === 'Dataset')?.id)}]!.modes!;`,
+            '  const figures = async (): Promise<Record<string, number>> => {',
+            '    const x = sample(1000);',
+            '    const v = (await x.data()) as Float32Array;',
+            '    x.dispose();',
+            '    const c = metrics.modeCoverage(v, modes.centers, modes.std);',
+            '    return { modesCovered: c.covered, highQuality: c.highQuality, modeScore: c.covered + c.highQuality };',
+            '  };',
+          ]
+      : []),
+    ...(early
+      ? [
+          '  const stopper = new earlyStop.EarlyStopper(EARLY.metric, EARLY.patience, EARLY.minDelta, EARLY.stop);',
+          '  const label = earlyStop.METRIC_INFO[EARLY.metric].label;',
+          '  let stopped: string | undefined;',
+        ]
+      : []),
     '  for (let step = 0; step < STEPS; step++) {',
     ...(growth
       ? [
@@ -695,15 +751,47 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '    console.log(JSON.stringify(line));',
     '    if (!Object.values(line).every(Number.isFinite)) throw new Error(`training diverged at step ${step + 1}`);',
     '    if ((step + 1) % EVERY === 0 || step + 1 === STEPS) await saveSamples(step + 1);',
+    ...(early
+      ? [
+          '    if ((step + 1) % EARLY.every === 0) {',
+          ...(growth
+            ? [
+                '      progressive.setFadeAlphas(Object.values(models), PROGRESSIVE.final, progressive.progressivePhase(PROGRESSIVE, (step + 1) * BATCH).lod);',
+              ]
+            : []),
+          '      const q = await figures();',
+          '      const ev = stopper.observe(step + 1, q[EARLY.metric]!);',
+          "      console.log(JSON.stringify({ type: 'evaluation', ...ev, quality: q }));",
+          "      console.error(`step ${step + 1}: ${label} ${earlyStop.fmtFigure(ev.value)}${ev.improved ? ' (new best, saved to best/)' : `; best ${earlyStop.fmtFigure(ev.best.value)} at step ${earlyStop.fmtFigure(ev.best.step)}`}`);",
+          "      if (ev.improved) await saveGenerator(join(args.out!, 'best', 'generator'), true);",
+          '      if (ev.stop) {',
+          '        stopped = ev.stop;',
+          '        if (!((step + 1) % EVERY === 0 || step + 1 === STEPS)) await saveSamples(step + 1);',
+          '        break;',
+          '      }',
+          '    }',
+        ]
+      : []),
     '  }',
+    ...(early ? ['  if (stopped) console.error(stopped);'] : []),
+    '  await saveGenerator(join(args.out!, "generator"));',
+    '}',
+    '',
+    "/** The generator in tfjs' format (model.json, weights.bin) in dir; with sampleWeights, the weights samples use (EMA when on). */",
+    'async function saveGenerator(dir: string, sampleWeights = false): Promise<void> {',
     `  const generator = models[${lit(gModel)}]!;`,
-    '  mkdirSync(join(args.out!, "generator"), { recursive: true });',
-    '  await generator.save(tf.io.withSaveHandler(async (art) => {',
-    '    const json = { modelTopology: art.modelTopology, format: "layers-model", generatedBy: "ganvas export", convertedBy: null, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs ?? [] }] };',
-    '    writeFileSync(join(args.out!, "generator", "model.json"), JSON.stringify(json));',
-    '    writeFileSync(join(args.out!, "generator", "weights.bin"), new Uint8Array(art.weightData as ArrayBuffer));',
-    '    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };',
-    '  }));',
+    '  const swap = sampleWeights ? [...ema].map(([v, e]) => { const keep = v.clone(); v.assign(e); return [v, keep] as const; }) : [];',
+    '  try {',
+    '    mkdirSync(dir, { recursive: true });',
+    '    await generator.save(tf.io.withSaveHandler(async (art) => {',
+    '      const json = { modelTopology: art.modelTopology, format: "layers-model", generatedBy: "ganvas export", convertedBy: null, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs ?? [] }] };',
+    '      writeFileSync(join(dir, "model.json"), JSON.stringify(json));',
+    '      writeFileSync(join(dir, "weights.bin"), new Uint8Array(art.weightData as ArrayBuffer));',
+    '      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };',
+    '    }));',
+    '  } finally {',
+    '    for (const [v, keep] of swap) { v.assign(keep); keep.dispose(); }',
+    '  }',
     '}',
     '',
     '// ================================================================ library',
