@@ -366,7 +366,6 @@ export class Trainer {
    */
   generate(n: number, seed = 12345): tf.Tensor {
     const { target, nodes } = this.sampleProgram;
-    this.applyProgress(this.sampleStep);
     return this.withSampleWeights(() =>
       // Math.random seeded too: layers that draw their own noise (NoiseInjection) give the same picture for the same seed.
       withSeededMathRandom(`sample:${seed}`, () =>
@@ -388,6 +387,8 @@ export class Trainer {
    * weights as they are. The latent explorer evaluates its generator in here.
    */
   withSampleWeights<T>(fn: () => T): T {
+    // Progressive growing: at the phase samples are drawn at (the explorer runs the layers itself).
+    this.applyProgress(this.sampleStep);
     const swap = this.emaDecay > 0;
     const saved = swap ? [...this.ema.keys()].map((v) => tf.keep(v.clone())) : [];
     if (swap) for (const [v, e] of this.ema) v.assign(e);
@@ -543,6 +544,8 @@ export class Trainer {
    */
   showProgressAt(step: number | undefined): void {
     this.sampleStep = step ?? Number.POSITIVE_INFINITY;
+    // Now, not only in generate(): the latent explorer runs the generator's layers itself.
+    this.applyProgress(this.sampleStep);
   }
 
   /**
