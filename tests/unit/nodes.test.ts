@@ -95,6 +95,7 @@ const CASES: Record<string, Case[]> = {
   ReflectionPad: [{ params: { padding: 3 }, inputs: [img], out: [14, 14, 6] }],
   ZeroPad: [{ params: { padding: 1 }, inputs: [img], out: [10, 10, 6] }],
   MinibatchStdDev: [{ params: { groupSize: 2 }, inputs: [img], out: [8, 8, 7] }],
+  FadeIn: [{ params: { resolution: 16 }, inputs: [img, img], out: [8, 8, 6] }],
   SelfAttention: [{ params: { reduction: 2 }, inputs: [f([4, 4, 8])], out: [4, 4, 8] }],
   LearnedConstant: [{ params: { height: 4, width: 4, channels: 5 }, inputs: [f([3])], out: [4, 4, 5] }],
   StyleModulation: [{ params: {}, inputs: [img, f([10])], out: [8, 8, 6] }],

@@ -531,7 +531,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
           '// Early stopping (settings.earlyStopping, metric resolved), as ganvas train runs it: every EARLY.every steps',
           "// the figure of the generator's samples (EMA when on), the best generator kept in OUT/best, a stop after",
           '// EARLY.patience evaluations without an improvement by more than EARLY.minDelta (when EARLY.stop).',
-          `const EARLY = ${lit(early)};`,
+          `const EARLY = ${lit(early)} as const;`,
           ...(quality.digitMetric ? [`const DIGITS = ${lit(quality.digits)}; // the generated digits' size`] : []),
         ]
       : []),
