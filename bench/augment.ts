@@ -20,7 +20,7 @@
  *
  *   npx tsx bench/augment.ts [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
  *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
- *   npx tsx bench/augment.ts --merge FILE FILE ...       merges saved results into bench/results.json (augment)
+ *   npx tsx bench/augment.ts --merge [--note TEXT] FILE FILE ...   merges saved results into bench/results.json (augment)
  *
  * Runs are deterministic and independent, so variants can run in parallel
  * processes (--only, --save) and be merged; without --only the result is
@@ -74,6 +74,8 @@ interface Result {
   costBatch: number;
   stepMs: Record<string, number>;
   runs: Run[];
+  /** How the merged runs were made, when they differ from one plain invocation (--merge --note). */
+  note?: string;
 }
 
 const args = parseArgs({
@@ -89,6 +91,7 @@ const args = parseArgs({
     cost: { type: 'string' },
     save: { type: 'string' },
     merge: { type: 'boolean' },
+    note: { type: 'string' },
   },
 });
 const opt = args.values;
@@ -105,6 +108,7 @@ if (opt.merge) {
     load: parts.map((q) => q.load).join(' | '),
     stepMs: Object.assign({}, ...parts.map((q) => q.stepMs)),
     runs: parts.flatMap((q) => q.runs),
+    ...(opt.note ? { note: opt.note } : {}),
   };
   writeSection('augment', merged);
   console.log(`bench/results.json: augment, ${merged.runs.length} runs`);

@@ -390,6 +390,7 @@ const aug = r.augment as Any | undefined;
 if (aug?.runs) {
   p('## Differentiable augmentation (`bench/augment.ts`)', '', machineLine(aug.machine), '');
   if (aug.load) p(`Load while it ran (other work shares the 2 cores): ${aug.load}.`, '');
+  if (aug.note) p(aug.note, '');
   const variants = [...new Set((aug.runs as Any[]).map((x) => x.variant as string))];
   const plainMs = aug.stepMs?.plain as number | undefined;
   if (aug.stepMs && Object.keys(aug.stepMs).length > 0) {
