@@ -1,41 +1,151 @@
 /**
  * Differentiable augmentation (issue 17.2), on WASM in Node:
- * - its cost per step: dcgan-mnist against dcgan-mnist-diffaugment (colour,
- *   translation, cutout on D's real and fake inputs), batch 64, median step;
- * - where it matters: both trained on only the first 200 MNIST digits (same
- *   seed, steps, batch), FID of 500 EMA samples (seed 777) on the bundled
- *   classifier against the held-out reference digits 9,000-9,999, every
- *   `--every` steps. Writes bench/results.json (key augment).
+ * - its cost per step: dcgan-mnist against the same DCGAN with Augment nodes
+ *   on D's real and fake inputs (each policy set below), batch 64, median step;
+ * - where it matters: each variant trained on only the first `--digits` MNIST
+ *   digits (same seeds, steps, batch), for every seed in `--seeds`. Every
+ *   `--every` steps: FID of 500 EMA samples (seed 777) on the bundled
+ *   classifier against the held-out reference digits 9,000-9,999, and D's
+ *   overfitting figures: E[sign D(x)] and mean logit of D (in training mode,
+ *   batches of `--batch`, no augmentation) on the training digits, on 1,000
+ *   digits it never saw (1,000-1,999) and on the generated samples. ADA's
+ *   r_t is the first of these measured on D's (augmented) training batches;
+ *   the train/held-out gap is the overfitting ADA's paper plots (its Fig. 1).
  *
- *   npx tsx bench/augment.ts [--steps 2000] [--every 500] [--digits 200] [--only plain|diffaugment] [--no-cost]
+ * The variants:
+ *   plain        templates/dcgan-mnist.json
+ *   diffaugment  templates/dcgan-mnist-diffaugment.json (translation, cutout, p = 1)
+ *   ada          templates/dcgan-mnist-ada.json (translation, cutout; p from 0, r_t target 0.6)
+ *   color        the diffaugment template with DiffAugment's full policy (color, translation, cutout)
+ *
+ *   npx tsx bench/augment.ts [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
+ *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
+ *   npx tsx bench/augment.ts --merge [--note TEXT] FILE FILE ...   merges saved results into bench/results.json (augment)
+ *
+ * Runs are deterministic and independent, so variants can run in parallel
+ * processes (--only, --save) and be merged; without --only the result is
+ * written to bench/results.json directly.
  */
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { loadClassifier } from '../src/cli/classifier.js';
 import type { MnistData } from '../src/core/data/datasets.js';
+import type { Project } from '../src/core/project/index.js';
 import { selectBackend } from '../src/core/train/backend.js';
-import { digitQuality } from '../src/core/train/fid.js';
+import { digitImages, digitQuality } from '../src/core/train/fid.js';
 import { Trainer } from '../src/core/train/trainer.js';
-import { validateProjectText } from '../src/core/validate.js';
+import { validateProjectText, validateProjectValue } from '../src/core/validate.js';
 import { machine, writeSection } from './common.js';
 
-tf.env().set('PROD', true);
+interface Point {
+  step: number;
+  fid: number;
+  /** E[sign D(x)] on the training digits, unseen digits, generated samples (no augmentation). */
+  signTrain: number;
+  signHeldOut: number;
+  signFake: number;
+  /** Mean D logit on the same three. */
+  logitTrain: number;
+  logitHeldOut: number;
+  logitFake: number;
+  /** ADA: p, and the last r_t (measured on D's augmented training batches). */
+  adaP?: number;
+  adaRt?: number;
+}
+interface Run {
+  variant: string;
+  seed: number;
+  seconds: number;
+  curve: Point[];
+}
+interface Result {
+  machine: Record<string, unknown>;
+  load: string;
+  steps: number;
+  every: number;
+  digits: number;
+  batch: number;
+  adaSpeed: number;
+  costBatch: number;
+  stepMs: Record<string, number>;
+  runs: Run[];
+  /** How the merged runs were made, when they differ from one plain invocation (--merge --note). */
+  note?: string;
+}
+
 const args = parseArgs({
+  allowPositionals: true,
   options: {
     steps: { type: 'string' },
     every: { type: 'string' },
     digits: { type: 'string' },
+    batch: { type: 'string' },
+    seeds: { type: 'string' },
     only: { type: 'string' },
     'no-cost': { type: 'boolean' },
+    cost: { type: 'string' },
+    save: { type: 'string' },
+    merge: { type: 'boolean' },
+    note: { type: 'string' },
   },
-}).values;
-const STEPS = Number(args.steps ?? 2000);
-const EVERY = Number(args.every ?? 500);
-const DIGITS = Number(args.digits ?? 200);
+});
+const opt = args.values;
+
+if (opt.merge) {
+  const parts = args.positionals.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Result);
+  const first = parts[0];
+  if (!first) throw new Error('--merge needs the files written by --save');
+  for (const q of parts)
+    if (q.steps !== first.steps || q.digits !== first.digits || q.batch !== first.batch || q.every !== first.every)
+      throw new Error('--merge: the saved runs differ in steps, digits, batch or every');
+  const merged: Result = {
+    ...first,
+    load: parts.map((q) => q.load).join(' | '),
+    stepMs: Object.assign({}, ...parts.map((q) => q.stepMs)),
+    runs: parts.flatMap((q) => q.runs),
+    ...(opt.note ? { note: opt.note } : {}),
+  };
+  writeSection('augment', merged);
+  console.log(`bench/results.json: augment, ${merged.runs.length} runs`);
+  process.exit(0);
+}
+
+tf.env().set('PROD', true);
+const STEPS = Number(opt.steps ?? 2000);
+const EVERY = Number(opt.every ?? 250);
+const DIGITS = Number(opt.digits ?? 100);
+const BATCH = Number(opt.batch ?? 32);
+const SEEDS = (opt.seeds ?? '0,1').split(',').map(Number);
+const COST_BATCH = 64;
+
+const text = (f: string) => readFileSync(join(ROOT, 'templates', f), 'utf8');
+const ada = JSON.parse(text('dcgan-mnist-ada.json')) as Project;
+const adaNode = ada.training?.nodes.find((n) => n.type === 'Augment');
+const ADA_SPEED = Number((adaNode?.params as { adaSpeed?: number } | undefined)?.adaSpeed ?? 500_000);
+/** The diffaugment template with other Augment params. */
+function augmentedWith(params: Record<string, unknown>): string {
+  const p = JSON.parse(text('dcgan-mnist-diffaugment.json')) as Project;
+  for (const n of p.training?.nodes ?? []) if (n.type === 'Augment') n.params = { ...n.params, ...params };
+  return JSON.stringify(p);
+}
+const ALL: Record<string, () => string> = {
+  plain: () => text('dcgan-mnist.json'),
+  diffaugment: () => text('dcgan-mnist-diffaugment.json'),
+  ada: () => text('dcgan-mnist-ada.json'),
+  color: () => augmentedWith({ policies: ['color', 'translation', 'cutout'], p: 1 }),
+};
+const names = (opt.only ?? 'plain,diffaugment,ada').split(',');
+for (const n of names) if (!ALL[n]) throw new Error(`--only: unknown variant ${n} (${Object.keys(ALL).join(', ')})`);
+const project = (name: string) => {
+  const a = validateProjectText((ALL[name] as () => string)());
+  if (a.status !== 'ok') throw new Error(`${name}: ${JSON.stringify(validateProjectValue(a.project).diagnostics)}`);
+  return a;
+};
 
 await selectBackend('wasm');
 const mnist = loadMnist();
@@ -47,51 +157,109 @@ const small: MnistData = {
 };
 const classifier = await loadClassifier();
 if (!classifier) throw new Error('no classifier (public/models/mnist-classifier): run ganvas classifier');
-const fid = await digitQuality(classifier, mnist);
-const text = (f: string) => readFileSync(join(ROOT, 'templates', f), 'utf8');
-const all = { plain: text('dcgan-mnist.json'), diffaugment: text('dcgan-mnist-diffaugment.json') };
-// --only plain|diffaugment: one variant (the runs are independent and deterministic: two processes give the same figures).
-const variants = args.only ? { [args.only]: all[args.only as keyof typeof all] } : all;
+const quality = await digitQuality(classifier, mnist);
+const trainDigits = digitImages(mnist, 0, DIGITS);
+const heldOut = digitImages(mnist, 1000, 2000);
 
-// Cost per step, on the full set (the data does not change the step's cost).
-const cost: Record<string, number> = {};
-for (const [name, t] of Object.entries(args['no-cost'] ? {} : variants)) {
-  const trainer = new Trainer(validateProjectText(t), { assets: { mnist }, batchSize: 64 });
-  for (let i = 0; i < 3; i++) await trainer.trainStep();
-  const ms: number[] = [];
-  for (let i = 0; i < 15; i++) {
+/** E[sign D(x)] and mean D(x), D in training mode (as in its updates) on batches of BATCH; D's BN statistics put back. */
+async function dFigures(trainer: Trainer, x: tf.Tensor4D): Promise<{ sign: number; logit: number }> {
+  const d = trainer.models.get('discriminator');
+  if (!d) throw new Error('no discriminator model');
+  const saved = d.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read())));
+  const n = x.shape[0];
+  let sign = 0;
+  let logit = 0;
+  for (let i = 0; i < n; i += BATCH) {
+    const size = Math.min(BATCH, n - i);
+    const out = tf.tidy(() => {
+      const y = d.apply(tf.slice(x, [i, 0, 0, 0], [size, 28, 28, 1]), { training: true }) as tf.Tensor;
+      return tf.stack([tf.sum(tf.sign(y)), tf.sum(y)]);
+    });
+    const [s, l] = (await out.data()) as Float32Array;
+    out.dispose();
+    sign += s as number;
+    logit += l as number;
+  }
+  d.nonTrainableWeights.forEach((w, i) => {
+    w.write(saved[i] as tf.Tensor);
+  });
+  tf.dispose(saved);
+  return { sign: sign / n, logit: logit / n };
+}
+
+// Cost per step, batch 64 on the full set (the data does not change the step's cost): the variants' steps
+// interleaved, round after round, so that a change in the machine's load reaches all of them alike.
+const stepMs: Record<string, number> = {};
+const costNames = opt['no-cost'] ? [] : opt.cost ? opt.cost.split(',') : names;
+const costTrainers = costNames.map((name) => new Trainer(project(name), { assets: { mnist }, batchSize: COST_BATCH }));
+const times: number[][] = costNames.map(() => []);
+for (let round = 0; round < 20; round++)
+  for (const [i, trainer] of costTrainers.entries()) {
     const t0 = performance.now();
     await trainer.trainStep();
-    ms.push(performance.now() - t0);
+    if (round >= 5) times[i]?.push(performance.now() - t0);
   }
-  trainer.dispose();
-  ms.sort((a, b) => a - b);
-  cost[name] = ms[Math.floor(ms.length / 2)] as number;
-  console.log(`${name}: median step ${cost[name]?.toFixed(1)} ms (batch 64)`);
+for (const [i, name] of costNames.entries()) {
+  const ms = (times[i] as number[]).sort((a, b) => a - b);
+  stepMs[name] = ms[Math.floor(ms.length / 2)] as number;
+  costTrainers[i]?.dispose();
+  console.log(`${name}: median step ${stepMs[name]?.toFixed(1)} ms (batch ${COST_BATCH})`);
 }
 
-// FID on a small training set.
-const curves: Record<string, { step: number; fid: number }[]> = {};
-for (const [name, t] of Object.entries(variants)) {
-  const trainer = new Trainer(validateProjectText(t), { assets: { mnist: small }, batchSize: 64, seed: 0 });
-  curves[name] = [];
-  for (let s = 1; s <= STEPS; s++) {
-    await trainer.trainStep();
-    if (s % EVERY === 0) {
-      const samples = trainer.generate(500, 777);
-      const q = await fid(samples);
-      samples.dispose();
-      curves[name]?.push({ step: s, fid: q.fid });
-      console.log(`${name} step ${s}: FID ${q.fid.toFixed(2)}`);
+// FID and D's overfitting figures on a small training set.
+const runs: Run[] = [];
+for (const name of names)
+  for (const seed of SEEDS) {
+    const t0 = performance.now();
+    const trainer = new Trainer(project(name), { assets: { mnist: small }, batchSize: BATCH, seed });
+    const curve: Point[] = [];
+    let rt: number | undefined;
+    for (let s = 1; s <= STEPS; s++) {
+      const m = await trainer.trainStep();
+      if (m.ada?.['ada/rt'] !== undefined) rt = m.ada['ada/rt'];
+      if (s % EVERY === 0) {
+        const samples = trainer.generate(500, 777) as tf.Tensor4D;
+        const q = await quality(samples);
+        const tr = await dFigures(trainer, trainDigits);
+        const ho = await dFigures(trainer, heldOut);
+        const fk = await dFigures(trainer, samples);
+        samples.dispose();
+        const point: Point = {
+          step: s,
+          fid: q.fid,
+          signTrain: tr.sign,
+          signHeldOut: ho.sign,
+          signFake: fk.sign,
+          logitTrain: tr.logit,
+          logitHeldOut: ho.logit,
+          logitFake: fk.logit,
+          ...(m.ada?.['ada/p'] !== undefined ? { adaP: m.ada['ada/p'] } : {}),
+          ...(rt !== undefined ? { adaRt: rt } : {}),
+        };
+        curve.push(point);
+        console.log(
+          `${name} seed ${seed} step ${s}: FID ${q.fid.toFixed(2)}  E[sign D] train ${tr.sign.toFixed(2)} held-out ${ho.sign.toFixed(2)} fake ${fk.sign.toFixed(2)}  logit train ${tr.logit.toFixed(2)} held-out ${ho.logit.toFixed(2)} fake ${fk.logit.toFixed(2)}${point.adaP !== undefined ? `  p ${point.adaP.toFixed(3)} r_t ${point.adaRt?.toFixed(2)}` : ''}`,
+        );
+      }
     }
+    trainer.dispose();
+    runs.push({ variant: name, seed, seconds: (performance.now() - t0) / 1000, curve });
   }
-  trainer.dispose();
-}
 
-const result = { machine: machine(), steps: STEPS, digits: DIGITS, batch: 64, stepMs: cost, fid: curves };
-console.log(JSON.stringify(result));
-try {
-  if (!args.only) writeSection('augment', result);
-} catch (e) {
-  console.error(`bench/results.json not written (${(e as Error).message}); the numbers are above.`);
-}
+const result: Result = {
+  machine: machine(),
+  load: `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}`,
+  steps: STEPS,
+  every: EVERY,
+  digits: DIGITS,
+  batch: BATCH,
+  adaSpeed: ADA_SPEED,
+  costBatch: COST_BATCH,
+  stepMs,
+  runs,
+};
+if (opt.save) writeFileSync(opt.save, `${JSON.stringify(result, null, 2)}\n`);
+else if (!opt.only) writeSection('augment', result);
+else console.log(JSON.stringify(result));

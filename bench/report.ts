@@ -419,6 +419,61 @@ if (pt?.runs) {
   );
 }
 
+const aug = r.augment as Any | undefined;
+if (aug?.runs) {
+  p('## Differentiable augmentation (`bench/augment.ts`)', '', machineLine(aug.machine), '');
+  if (aug.load) p(`Load while it ran (other work shares the 2 cores): ${aug.load}.`, '');
+  if (aug.note) p(aug.note, '');
+  const variants = [...new Set((aug.runs as Any[]).map((x) => x.variant as string))];
+  const plainMs = aug.stepMs?.plain as number | undefined;
+  if (aug.stepMs && Object.keys(aug.stepMs).length > 0) {
+    p(
+      `Cost per step: median of 15 steps (after 5), batch ${aug.costBatch}, WASM in Node, the variants' steps interleaved. plain is dcgan-mnist; diffaugment and ada add two Augment nodes (translation, cutout; ada at its starting p = 0, whose draws and gates are computed all the same); color is DiffAugment's full policy (color, translation, cutout).`,
+      '',
+      '| variant | median step | vs plain |',
+      '|---|---|---|',
+    );
+    for (const [name, ms] of Object.entries(aug.stepMs as Record<string, number>))
+      p(`| ${name} | ${f(ms)} ms | ${plainMs ? `${f((ms / plainMs - 1) * 100, 0)}%` : '-'} |`);
+    p('');
+  }
+  const runs = aug.runs as Any[];
+  const cols = runs.map((x) => `${x.variant} s${x.seed}`);
+  const steps = [...new Set(runs.flatMap((x) => (x.curve as Any[]).map((q) => q.step as number)))].sort(
+    (a, b) => a - b,
+  );
+  const at = (x: Any, s: number) => (x.curve as Any[]).find((q) => q.step === s);
+  p(
+    `FID on a small training set: each variant trained on the first ${aug.digits} MNIST digits only, batch ${aug.batch}, ${aug.steps.toLocaleString('en-US')} steps (${f((aug.steps * aug.batch) / aug.digits, 0)} passes over the digits), seeds as shown (s0, s1: the same seeds for every variant). FID of 500 EMA samples (seed 777) on the bundled classifier against the reference digits 9,000-9,999; lower is better. ada's p starts at 0, target r_t 0.6, adaSpeed ${Number(aug.adaSpeed).toLocaleString('en-US')} images.`,
+    '',
+    `| step | ${cols.join(' | ')} | ${variants.map((v) => `${v} mean`).join(' | ')} |`,
+    `|---|${cols.map(() => '---|').join('')}${variants.map(() => '---|').join('')}`,
+  );
+  const meanOf = (v: string, s: number, k: string) => {
+    const xs = runs
+      .filter((x) => x.variant === v)
+      .map((x) => at(x, s)?.[k])
+      .filter((y): y is number => typeof y === 'number');
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+  };
+  for (const s of steps)
+    p(
+      `| ${s.toLocaleString('en-US')} | ${runs.map((x) => f(at(x, s)?.fid)).join(' | ')} | ${variants.map((v) => `**${f(meanOf(v, s, 'fid'))}**`).join(' | ')} |`,
+    );
+  p(
+    '',
+    "D's overfitting (ADA's Fig. 1): E[sign D(x)] on the training digits against 1,000 digits D never saw (1,000-1,999), D in training mode, no augmentation, mean of the seeds; ada's p and last r_t (r_t is measured on D's augmented inputs during training). A D that memorized its training set says +1 on it and leans to fake on unseen real digits.",
+    '',
+    `| step | ${variants.map((v) => `${v}: train / unseen`).join(' | ')} | ada p | ada r_t |`,
+    `|---|${variants.map(() => '---|').join('')}---|---|`,
+  );
+  for (const s of steps)
+    p(
+      `| ${s.toLocaleString('en-US')} | ${variants.map((v) => `${f(meanOf(v, s, 'signTrain'), 2)} / ${f(meanOf(v, s, 'signHeldOut'), 2)}`).join(' | ')} | ${f(meanOf('ada', s, 'adaP'), 3)} | ${f(meanOf('ada', s, 'adaRt'), 2)} |`,
+    );
+  p('');
+}
+
 p(
   '## tfjs defects that shaped these numbers',
   '',

@@ -1,6 +1,7 @@
 /**
- * `ganvas compare`: one run per adversarial loss, same seed, data and steps;
- * a table of stability figures and a plot of the curves side by side.
+ * `ganvas compare`: one run per adversarial loss and/or augmentation setting,
+ * same seed, data and steps; a table of stability figures (and FID for
+ * digits) and a plot of the curves side by side.
  */
 
 import { mkdirSync } from 'node:fs';
@@ -66,6 +67,47 @@ export function withLoss(project: Project, spec: LossSpec): { project: Project }
 
 function defaultWeight(kind: PenaltyKind): number {
   return kind === 'wgan-gp' || kind === 'dragan' ? 10 : 1;
+}
+
+/** A compare run: the project with its loss swapped (loss), with or without its Augment nodes (augment), or both. */
+export interface CompareSpec {
+  name: string;
+  loss?: LossSpec;
+  /** on: the project's Augment nodes as they are; off: the same project without them (withoutAugment). */
+  augment?: 'on' | 'off';
+}
+
+/** The runs of `compare`: every loss with every augmentation setting (a missing list keeps the project's own). */
+export function compareSpecs(losses: LossSpec[], augment: ('on' | 'off')[]): CompareSpec[] {
+  const ls: (LossSpec | undefined)[] = losses.length > 0 ? losses : [undefined];
+  const as: ('on' | 'off' | undefined)[] = augment.length > 0 ? augment : [undefined];
+  return ls.flatMap((loss) =>
+    as.map((a) => ({
+      name: [loss?.name, a ? `augment-${a}` : undefined].filter(Boolean).join('+'),
+      ...(loss ? { loss } : {}),
+      ...(a ? { augment: a } : {}),
+    })),
+  );
+}
+
+/**
+ * The project without its Augment nodes: each one's consumers take its input's source instead, so D judges the
+ * un-augmented images; everything else (seed, data, models, losses) is unchanged. An error when there is none.
+ */
+export function withoutAugment(project: Project): { project: Project } | { error: string } {
+  const p = structuredClone(project);
+  const t = p.training;
+  if (!t) return { error: 'The project has no training graph.' };
+  const augments = t.nodes.filter((n) => n.type === 'Augment').map((n) => n.id);
+  if (augments.length === 0) return { error: 'The training graph has no Augment node to switch off.' };
+  for (const id of augments) {
+    const input = t.edges.find((e) => e.target === id);
+    t.edges = t.edges
+      .filter((e) => e.target !== id && (e.source !== id || input))
+      .map((e) => (e.source === id && input ? { ...e, source: input.source, sourcePort: input.sourcePort } : e));
+  }
+  t.nodes = t.nodes.filter((n) => !augments.includes(n.id));
+  return { project: p };
 }
 
 /** Where D's real and fake samples come from: the sources of the adversarial loss' D calls. */
@@ -138,7 +180,7 @@ export async function curvesSvg(runs: { name: string; result: RunResult }[]): Pr
       encoding: {
         x: { field: 'step', type: 'quantitative' },
         y: { field: 'value', type: 'quantitative', title: 'loss' },
-        color: { field: 'run', type: 'nominal', title: 'loss node' },
+        color: { field: 'run', type: 'nominal', title: 'run' },
       },
     },
     resolve: { scale: { y: 'independent' } },
@@ -151,7 +193,7 @@ export async function curvesSvg(runs: { name: string; result: RunResult }[]): Pr
 
 export async function runCompare(
   analysis: ProjectAnalysis,
-  specs: LossSpec[],
+  specs: CompareSpec[],
   opts: Omit<TrainOptions, 'overrideLoss' | 'label'>,
 ): Promise<{ rows: StabilityRow[]; errors: string[] }> {
   const project = analysis.project as Project;
@@ -159,7 +201,15 @@ export async function runCompare(
   const runs: { name: string; result: RunResult }[] = [];
   const errors: string[] = [];
   for (const spec of specs) {
-    const swapped = withLoss(project, spec);
+    let swapped: { project: Project } | { error: string } = { project };
+    if (spec.loss) swapped = withLoss(swapped.project, spec.loss);
+    if (!('error' in swapped) && spec.augment === 'off') swapped = withoutAugment(swapped.project);
+    else if (
+      !('error' in swapped) &&
+      spec.augment === 'on' &&
+      !swapped.project.training?.nodes.some((n) => n.type === 'Augment')
+    )
+      swapped = { error: 'The training graph has no Augment node to keep on.' };
     if ('error' in swapped) {
       errors.push(`${spec.name}: ${swapped.error}`);
       continue;
@@ -185,7 +235,7 @@ export async function runCompare(
       2,
     ),
   );
-  writeAtomic(join(opts.out, 'compare.md'), `# ${project.name}: loss comparison\n\n${stabilityTable(rows)}\n`);
+  writeAtomic(join(opts.out, 'compare.md'), `# ${project.name}: comparison\n\n${stabilityTable(rows)}\n`);
   if (runs.length > 0) writeAtomic(join(opts.out, 'curves.svg'), await curvesSvg(runs));
   return { rows, errors };
 }

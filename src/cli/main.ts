@@ -313,13 +313,21 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('compare')
     .description(
-      'Train once per adversarial loss (same seed, data and steps) and write a stability table and loss curves.',
+      'Train once per adversarial loss and/or augmentation setting (same seed, data and steps) and write a stability table (with FID for digits) and loss curves.',
     )
     .argument('<project>', 'project JSON file')
-    .requiredOption(
+    .option(
       '--loss <name>',
       'a loss: minimax, non-saturating, lsgan, hinge, wgan, wgan-gp, or LOSS+r1|r2|dragan|wgan-gp (repeat)',
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--augment <on|off>',
+      "on: the project's Augment nodes as they are; off: the same project without them (repeat: --augment on --augment off)",
+      (v: string, prev: string[] = []) => {
+        if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('--augment takes on or off.');
+        return [...prev, v];
+      },
     )
     .option('--steps <n>', 'training steps per run', parseIntOption('--steps', 1, 10_000_000))
     .option('--batch <n>', 'batch size', parseIntOption('--batch', 1, 4096))
@@ -331,7 +339,8 @@ export async function main(argv: string[]): Promise<number> {
       async (
         file: string,
         opts: {
-          loss: string[];
+          loss?: string[];
+          augment?: ('on' | 'off')[];
           steps?: number;
           batch?: number;
           seed?: number;
@@ -340,14 +349,20 @@ export async function main(argv: string[]): Promise<number> {
           out?: string;
         },
       ) => {
-        const { parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
-        const specs = opts.loss.map(parseLossSpec);
-        const bad = specs.filter((x): x is string => typeof x === 'string');
+        const { compareSpecs, parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
+        const losses = (opts.loss ?? []).map(parseLossSpec);
+        const bad = losses.filter((x): x is string => typeof x === 'string');
+        if (losses.length === 0 && !opts.augment)
+          bad.push('Give the runs to compare: --loss A --loss B, and/or --augment on --augment off.');
         if (bad.length > 0) {
           for (const b of bad) process.stderr.write(`ganvas compare: ${b}\n`);
           code = 2;
           return;
         }
+        const specs = compareSpecs(
+          losses.filter((x) => typeof x !== 'string'),
+          opts.augment ?? [],
+        );
         const r = await loadValid(file);
         if ('exit' in r) {
           code = r.exit;
@@ -363,7 +378,7 @@ export async function main(argv: string[]): Promise<number> {
         let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
         let errors: string[];
         try {
-          ({ rows, errors } = await runCompare(r.analysis, specs as Exclude<(typeof specs)[number], string>[], {
+          ({ rows, errors } = await runCompare(r.analysis, specs, {
             ...opts,
             seed,
             out,

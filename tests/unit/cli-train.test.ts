@@ -355,4 +355,42 @@ describe('ganvas compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Unknown loss "minmax"');
   });
+
+  it('--augment on --augment off: the project with and without its Augment nodes, same seed, FID of each', () => {
+    const out = join(dir, 'compare-augment');
+    const f = join(ROOT, 'templates/dcgan-mnist-diffaugment.json');
+    const args = ['--steps', '2', '--batch', '8', '--backend', 'wasm', '--seed', '4'];
+    const r = ganvas('compare', f, '--augment', 'on', '--augment', 'off', ...args, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| augment-on \| done \| 2 \|/);
+    expect(r.stdout).toMatch(/\| augment-off \| done \| 2 \|/);
+    const cmp = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(cmp.rows.map((x: { loss: string }) => x.loss)).toEqual(['augment-on', 'augment-off']);
+    for (const row of cmp.rows) expect(Number.isFinite(row.fid)).toBe(true);
+    const run = (name: string) => JSON.parse(readFileSync(join(out, name, 'run.json'), 'utf8'));
+    expect(run('augment-on').seed).toBe(4);
+    expect(run('augment-off').seed).toBe(4);
+    // The "off" run is dcgan-mnist itself: its losses are those of `ganvas train` on that template, same seed.
+    const plain = join(dir, 'compare-augment-plain');
+    const t = ganvas('train', join(ROOT, 'templates/dcgan-mnist.json'), ...args, '--out', plain);
+    expect(t.code, t.stderr).toBe(0);
+    const losses = (d: string) =>
+      lines(join(d, 'metrics.jsonl'))
+        .filter((m) => m.type === 'step')
+        .map((m) => m.losses);
+    expect(losses(join(out, 'augment-off'))).toEqual(losses(plain));
+    expect(losses(join(out, 'augment-on'))).not.toEqual(losses(plain));
+  }, 240_000);
+
+  it('--augment on a project without Augment nodes says so; a value other than on/off is refused', () => {
+    const none = ganvas('compare', toy(), '--augment', 'off', '--steps', '2', '--out', join(dir, 'compare-none'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('augment-off: The training graph has no Augment node to switch off.');
+    const bad = ganvas('compare', toy(), '--augment', 'maybe');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--augment takes on or off.');
+    const neither = ganvas('compare', toy());
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('Give the runs to compare');
+  });
 });

@@ -129,7 +129,22 @@ export function MetricChart<R extends { step: number }>(props: {
           }),
         );
     plot.current?.setData(data as uPlot.AlignedData);
-    if (el.current) el.current.dataset.points = String(steps.length);
+    if (el.current) {
+      el.current.dataset.points = String(steps.length);
+      // Each series' latest value, for tests and tools (the canvas itself cannot be read).
+      const last: Record<string, number> = {};
+      runs.forEach((r, i) =>
+        metrics.forEach((metric, j) => {
+          const ys = data[1 + i * metrics.length + j] as (number | null)[];
+          for (let k = ys.length - 1; k >= 0; k--)
+            if (ys[k] !== null && ys[k] !== undefined) {
+              last[runs.length > 1 ? `${r.label} ${metric.name}` : metric.name] = ys[k] as number;
+              break;
+            }
+        }),
+      );
+      el.current.dataset.last = JSON.stringify(last);
+    }
   }, [version, runs, metrics, rows]);
   return <div ref={el} data-testid={testId ?? `chart-${title}`} />;
 }
