@@ -51,7 +51,8 @@ export function conv2dBackpropFilterViaConv(
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, B, co]
     const [sh, sw] = [info.strideHeight, info.strideWidth];
     const full = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [sh, sw]); // [ci, Hp-(oh-1)sh, Wp-(ow-1)sw, co]
-    const cropped = tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    const cropped =
+      full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D; // [kh, kw, ci, co]
   });
 }
@@ -255,86 +256,182 @@ export function matMulWithoutTransposes(
   });
 }
 
+/**
+ * The parts of tfjs-backend-wasm's backend that the JS kernels here use: an output tensor in the WASM heap, a
+ * typed-array view of a tensor's heap memory (valid until the next allocation: take views after makeOutput),
+ * and data shared by reference count (as its own Reshape does).
+ */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
+}
+
 let registered = false;
-let slowBackpropInput: tf.KernelConfig | undefined;
-let slowTile: tf.KernelConfig | undefined;
-let slowBatchMatMul: tf.KernelConfig | undefined;
 
-const fastBatchMatMul: tf.KernelConfig = {
-  kernelName: 'BatchMatMul',
-  backendName: 'wasm',
-  kernelFunc: (args) => {
-    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    const inner = slowBatchMatMul?.kernelFunc;
-    if (!inner) throw new Error("tfjs-wasm's BatchMatMul is not registered.");
-    if (!transposeA && !transposeB) return inner(args);
-    const { a, b } = args.inputs as { a: Info; b: Info };
-    const [at, bt] = [wrap(a), wrap(b)];
-    try {
-      // tf.matMul without transposes comes back here and goes straight to tfjs' kernel.
-      return matMulWithoutTransposes(at, bt, transposeA, transposeB, (x, y) => tf.matMul(x, y)) as unknown as Info;
-    } finally {
-      at.dispose();
-      bt.dispose();
-    }
-  },
+/** The kernels replaced on 'wasm', by name: ganvas' config, and tfjs' own (undefined for kernels tfjs lacks). */
+const replaced = new Map<string, { fast: tf.KernelConfig; slow: tf.KernelConfig | undefined }>();
+
+/** tfjs' own kernel `name` on args: the fallback of a replacement outside its fast cases. */
+function callSlow(name: string, args: Parameters<tf.KernelFunc>[0]): Info | Info[] {
+  const k = replaced.get(name)?.slow;
+  if (!k) throw new Error(`tfjs-wasm's ${name} is not registered.`);
+  return k.kernelFunc(args) as Info | Info[];
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+const sizeOf = (info: Info) => tf.util.sizeFromShape(info.shape);
+
+const fastBatchMatMul: tf.KernelFunc = (args) => {
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (!transposeA && !transposeB) return callSlow('BatchMatMul', args);
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const [at, bt] = [wrap(a), wrap(b)];
+  try {
+    // tf.matMul without transposes comes back here and goes straight to tfjs' kernel.
+    return matMulWithoutTransposes(at, bt, transposeA, transposeB, (x, y) => tf.matMul(x, y)) as unknown as Info;
+  } finally {
+    at.dispose();
+    bt.dispose();
+  }
 };
 
-const fastTile: tf.KernelConfig = {
-  kernelName: 'Tile',
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => {
-    const xt = wrap((inputs as { x: Info }).x);
-    try {
-      const reps = (attrs as unknown as { reps: number[] }).reps;
-      const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
-      const shape = xt.shape.map((d, i) => d * (reps[i] as number));
-      return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
-    } finally {
-      xt.dispose();
-    }
-  },
+const fastTile: tf.KernelFunc = ({ inputs, attrs }) => {
+  const xt = wrap((inputs as { x: Info }).x);
+  try {
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
+    const shape = xt.shape.map((d, i) => d * (reps[i] as number));
+    return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
+  } finally {
+    xt.dispose();
+  }
 };
 
-const fastBackpropInput: tf.KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => {
-    const { dy, filter } = inputs as { dy: Info; filter: Info };
-    const a = attrs as unknown as {
-      strides: number | [number, number];
-      pad: 'valid' | 'same' | number;
-      dataFormat: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      inputShape: [number, number, number, number];
-    };
-    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
-    const dyt = wrap(dy) as tf.Tensor4D;
-    const wt = wrap(filter) as tf.Tensor4D;
-    try {
-      return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
-    } finally {
-      dyt.dispose();
-      wt.dispose();
-    }
-  },
+const fastBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    dataFormat: string;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    inputShape: [number, number, number, number];
+  };
+  if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
+  const dyt = wrap(dy) as tf.Tensor4D;
+  const wt = wrap(filter) as tf.Tensor4D;
+  try {
+    return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
+  } finally {
+    dyt.dispose();
+    wt.dispose();
+  }
 };
 
 /**
- * Switches the 'wasm' backend's Conv2DBackpropInput, Tile and BatchMatMul between ganvas' (the default once
- * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests.
+ * Identity (tf.clone, and the engine's copy of every tensor a gradient saves: ~200 per DCGAN step) shares the
+ * input's data, as the CPU and WebGL backends' do: tensors are immutable (a variable's assign replaces its data,
+ * never writes into it). tfjs-wasm's copies it.
  */
-export function useFastWasmKernels(fast: boolean): void {
+const fastIdentity: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string') return callSlow('Identity', args);
+  (args.backend as unknown as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/**
+ * leakyRelu(x) = x * step(x, alpha), step being 1 above 0 and alpha elsewhere: x * 1 = x and x * alpha are what
+ * tfjs computes, so the result is the same to the bit for alpha >= 0 (signed zeros and NaN included), in two of
+ * tfjs-wasm's vectorised kernels.
+ * tfjs-wasm's LeakyRelu is a scalar loop, 10 to 20 times slower than its Relu.
+ */
+const fastLeakyRelu: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  const alpha = (args.attrs as unknown as { alpha: number }).alpha;
+  // With alpha < 0, x * step(x, alpha) flips the sign of zeros.
+  if (x.dtype !== 'float32' || !(alpha >= 0)) return callSlow('LeakyRelu', args);
+  const xt = wrap(x);
+  try {
+    return tf.tidy(() => tf.mul(xt, tf.step(xt, alpha))) as unknown as Info;
+  } finally {
+    xt.dispose();
+  }
+};
+
+/**
+ * Sum or mean over leading axes (BatchNorm's statistics and gradients, every broadcast gradient: [B,H,W,C] over
+ * B, H and W) as one average pooling (XNNPACK's, vectorised) of x seen as [1, rows, 1, C], times rows for a sum.
+ * tfjs-wasm reduces innermost axes only, so it transposes x first, and its reduction loop is scalar.
+ */
+function leadingReduction(name: 'Sum' | 'Mean'): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const k = axes.length;
+    if (x.dtype !== 'float32' || k === 0 || k >= x.shape.length || axes.some((v, i) => v !== i) || sizeOf(x) === 0)
+      return callSlow(name, args);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+    const rest = x.shape.slice(k);
+    const xt = wrap(x);
+    try {
+      return tf.tidy(() => {
+        const mean = tf.avgPool(tf.reshape(xt, [1, rows, 1, -1]) as tf.Tensor4D, [rows, 1], 1, 'valid');
+        return tf.reshape(
+          name === 'Mean' ? mean : tf.mul(mean, rows),
+          keepDims ? [...axes.map(() => 1), ...rest] : rest,
+        );
+      }) as unknown as Info;
+    } finally {
+      xt.dispose();
+    }
+  };
+}
+
+/** Replaces tfjs-wasm's kernel `name` with `fast` (keeping its own, and its WASM function binding). */
+function replace(name: string, fast: tf.KernelFunc): void {
+  const slow = tf.getKernel(name, 'wasm');
+  if (slow) tf.unregisterKernel(name, 'wasm');
+  const config: tf.KernelConfig = {
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: fast,
+    ...(slow?.setupFunc ? { setupFunc: slow.setupFunc } : {}),
+  };
+  tf.registerKernel(config);
+  replaced.set(name, { fast: config, slow });
+}
+
+/**
+ * ganvas' replacements of tfjs-wasm kernels, in the order they were added: the first three in the first round of
+ * issue 14, the rest in the second (benchmarks compare the rounds).
+ */
+export const FAST_WASM_KERNELS = [
+  'Conv2DBackpropInput',
+  'Tile',
+  'BatchMatMul',
+  'Identity',
+  'LeakyRelu',
+  'Sum',
+  'Mean',
+] as const;
+
+/**
+ * Switches the 'wasm' backend's kernels that ganvas replaces between ganvas' (the default once
+ * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests: true, all of ganvas'; false, all of
+ * tfjs'; a list, ganvas' for those named only.
+ */
+export function useFastWasmKernels(which: boolean | readonly string[]): void {
   registerWasmTrainingKernels();
-  for (const [name, mine, theirs] of [
-    ['Conv2DBackpropInput', fastBackpropInput, slowBackpropInput],
-    ['Tile', fastTile, slowTile],
-    ['BatchMatMul', fastBatchMatMul, slowBatchMatMul],
-  ] as const) {
+  const on = new Set<string>(which === true ? replaced.keys() : which === false ? [] : which);
+  for (const [name, { fast, slow }] of replaced) {
     const current = tf.getKernel(name, 'wasm');
-    const wanted = fast ? mine : theirs;
-    if (!wanted || current?.kernelFunc === wanted.kernelFunc) continue;
+    const wanted = on.has(name) ? fast : slow;
+    if (current?.kernelFunc === wanted?.kernelFunc) continue;
     if (current) tf.unregisterKernel(name, 'wasm');
+    if (!wanted) continue;
     tf.registerKernel(wanted);
     // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
     const backend = tf.findBackend('wasm');
@@ -346,10 +443,8 @@ export function useFastWasmKernels(fast: boolean): void {
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step. Replaced, the original kept.
-  slowBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (slowBackpropInput) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel(fastBackpropInput);
+  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step.
+  replace('Conv2DBackpropInput', fastBackpropInput);
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm'))
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
@@ -381,20 +476,16 @@ export function registerWasmTrainingKernels(): void {
         }
       },
     });
-  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step. Replaced (all its dtypes).
-  slowTile = tf.getKernel('Tile', 'wasm');
-  if (slowTile) tf.unregisterKernel('Tile', 'wasm');
-  tf.registerKernel(fastTile);
-  // tfjs-wasm's BatchMatMul with a transposed operand: a plain loop, 10 to 20 times XNNPACK's time. Wrapped:
-  // transposed operands are transposed first, and the untransposed product goes to the original.
-  slowBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (slowBatchMatMul) {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({
-      ...fastBatchMatMul,
-      ...(slowBatchMatMul.setupFunc ? { setupFunc: slowBatchMatMul.setupFunc } : {}),
-    });
-  }
+  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step (all its dtypes).
+  replace('Tile', fastTile);
+  // tfjs-wasm's BatchMatMul with a transposed operand: a plain loop, 10 to 20 times XNNPACK's time. Transposed
+  // operands are transposed first, and the untransposed product goes to the original.
+  replace('BatchMatMul', fastBatchMatMul);
+  // The second round (the kernel profile of a DCGAN step after the first): copies, scalar loops and transposes.
+  replace('Identity', fastIdentity);
+  replace('LeakyRelu', fastLeakyRelu);
+  replace('Sum', leadingReduction('Sum'));
+  replace('Mean', leadingReduction('Mean'));
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',
