@@ -111,15 +111,11 @@ export function conv2dBackpropInputViaConv(
     if (!rows.some((x) => x.count > 0) || !cols.some((x) => x.count > 0)) return tf.zeros(inShape) as tf.Tensor4D;
     type Phase = { r: (typeof rows)[number]; c: (typeof cols)[number] };
     const phases: Phase[] = rows.flatMap((r) => cols.map((c) => ({ r, c })));
-    // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
-    // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
-    // channels, where XNNPACK is least efficient.
-    const perPhase = ci >= 8 && phases.length > 1;
-    // A phase alone: its filter is a strided slice of w flipped, its last two axes swapped (three kernels). Phases
-    // side by side: built in plain JS (a few hundred weights; reading WASM memory is a copy).
-    const alone = perPhase || phases.length === 1;
-    const flipped = alone ? tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) : undefined; // [kh, kw, co, ci]
-    const wv = alone ? undefined : (w.dataSync() as Float32Array);
+    // The filters are built in JS from w with its last two axes swapped ([kh, kw, co, ci], one fast transpose;
+    // reading WASM memory is a copy): a phase's tap is then one contiguous block. tfjs-wasm's Reverse, StridedSlice
+    // and Gather, which could cut them out in the heap, take over 1 ms for a 4x4x64x32 filter (measured).
+    const wt = tf.transpose(w, [0, 1, 3, 2]);
+    const wv = wt.dataSync() as Float32Array;
     /**
      * One convolution for a group of phases: dy over the window the group's phases share (rows q + lo .. q + hi),
      * their taps side by side as output channels: tap (kh, kw) of a phase sits at its distance from the phase's
@@ -133,33 +129,20 @@ export function conv2dBackpropInputViaConv(
       const loW = Math.min(...live.map((p) => p.c.last - p.c.count + 1));
       const hiW = Math.max(...live.map((p) => p.c.last));
       const [mh, mw] = [hiH - loH + 1, hiW - loW + 1];
-      let filter: tf.Tensor4D;
-      if (flipped && group.length === 1) {
-        // Flipped, tap k = first + m s sits at kh - 1 - k: the phase's taps, last first, are every s-th from there.
-        const { r, c } = group[0] as Phase;
-        const [y0, x0] = [kh - 1 - r.first - (r.count - 1) * sh, kw - 1 - c.first - (c.count - 1) * sw];
-        filter = tf.stridedSlice(
-          flipped,
-          [y0, x0, 0, 0],
-          [y0 + (r.count - 1) * sh + 1, x0 + (c.count - 1) * sw + 1, co, ci],
-          [sh, sw, 1, 1],
-        ) as tf.Tensor4D;
-      } else {
-        const out = group.length * ci;
-        const fv = new Float32Array(mh * mw * co * out);
-        const src = wv as Float32Array;
-        group.forEach(({ r, c }, g) => {
-          for (let m = 0; m < r.count; m++)
-            for (let n = 0; n < c.count; n++) {
-              const [ky, kx] = [r.first + m * sh, c.first + n * sw];
-              const [fy, fx] = [r.last - m - loH, c.last - n - loW];
-              for (let k = 0; k < ci; k++)
-                for (let o = 0; o < co; o++)
-                  fv[((fy * mw + fx) * co + o) * out + g * ci + k] = src[((ky * kw + kx) * ci + k) * co + o] as number;
-            }
-        });
-        filter = tf.tensor4d(fv, [mh, mw, co, out]);
-      }
+      const out = group.length * ci;
+      const fv = new Float32Array(mh * mw * co * out);
+      group.forEach(({ r, c }, g) => {
+        for (let m = 0; m < r.count; m++)
+          for (let n = 0; n < c.count; n++) {
+            const from = ((r.first + m * sh) * kw + c.first + n * sw) * co * ci;
+            const to = ((r.last - m - loH) * mw + c.last - n - loW) * co * out;
+            if (group.length === 1) fv.set(wv.subarray(from, from + co * ci), to);
+            else
+              for (let o = 0; o < co; o++)
+                for (let k = 0; k < ci; k++) fv[to + o * out + g * ci + k] = wv[from + o * ci + k] as number;
+          }
+      });
+      const filter = tf.tensor4d(fv, [mh, mw, co, out]);
       const [top, bottom, left, right] = [-loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow];
       // Rows and columns to crop are sliced off; those to add are the convolution's own (implicit) padding,
       // which costs no copy of dy, when below the window's size (tfjs-wasm's Conv2D corrupts its heap when
@@ -176,6 +159,10 @@ export function conv2dBackpropInputViaConv(
           ])
         : tf.conv2d(src, filter, 1, 'valid');
     };
+    // A convolution per phase does only the true multiply-adds; one over all phases (their shared window, zero
+    // taps included: 2.25x the work for 4x4 kernels at stride 2) is better when each phase has few output
+    // channels, where XNNPACK is least efficient.
+    const perPhase = ci >= 8 && phases.length > 1;
     const parts = perPhase ? phases.map((p) => convolve([p])) : [convolve(phases)];
     // [b, qh, qw, sh*sw*ci], channel (r*sw + c)*ci + k.
     const all = parts.length === 1 ? (parts[0] as tf.Tensor4D) : (tf.concat(parts, 3) as tf.Tensor4D);
