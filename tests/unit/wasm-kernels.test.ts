@@ -93,6 +93,7 @@ describe('WASM training kernels', () => {
       'Tile',
       'BatchMatMul',
       'Identity',
+      'Cast',
       'LeakyRelu',
       'Sum',
       'Mean',
@@ -291,6 +292,23 @@ describe('WASM training kernels', () => {
       expectClose(wasm, await values(cpu), 1e-5);
     });
   }
+
+  it('Cast on WASM: to its own dtype shares the data; to another converts as tfjs-wasm does', async () => {
+    const x = tf.tensor([1.5, -2, 0, 3]);
+    const cpu = await values(tf.cast(x, 'int32'));
+    await onBackend('wasm', async () => {
+      const before = tf.memory().numTensors;
+      const a = tf.tensor([1.5, -2, 0, 3]);
+      const same = tf.cast(a, 'float32');
+      a.dispose();
+      expect(await values(same)).toEqual([1.5, -2, 0, 3]);
+      const i = tf.cast(same, 'int32');
+      expect(i.dtype).toBe('int32');
+      expect(await values(i)).toEqual(cpu);
+      tf.dispose([same, i]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
 
   it("Identity (clone) on WASM shares the data, which outlives the original's disposal", async () => {
     await onBackend('wasm', async () => {

@@ -345,6 +345,15 @@ const fastIdentity: tf.KernelFunc = (args) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/** Cast to the dtype a tensor already has (the gradient of every cast and clone does) shares its data too. */
+const fastCast: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string' || x.dtype !== (args.attrs as unknown as { dtype: tf.DataType }).dtype)
+    return callSlow('Cast', args);
+  (args.backend as unknown as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 /**
  * leakyRelu(x) = x * step(x, alpha), step being 1 above 0 and alpha elsewhere: x * 1 = x and x * alpha are what
  * tfjs computes, so the result is the same to the bit for alpha >= 0 (signed zeros and NaN included), in two of
@@ -417,6 +426,7 @@ export const FAST_WASM_KERNELS = [
   'Tile',
   'BatchMatMul',
   'Identity',
+  'Cast',
   'LeakyRelu',
   'Sum',
   'Mean',
@@ -487,6 +497,7 @@ export function registerWasmTrainingKernels(): void {
   replace('BatchMatMul', fastBatchMatMul);
   // The second round (the kernel profile of a DCGAN step after the first): copies, scalar loops and transposes.
   replace('Identity', fastIdentity);
+  replace('Cast', fastCast);
   replace('LeakyRelu', fastLeakyRelu);
   replace('Sum', leadingReduction('Sum'));
   replace('Mean', leadingReduction('Mean'));
