@@ -94,6 +94,8 @@ describe('WASM training kernels', () => {
       'BatchMatMul',
       'Identity',
       'Cast',
+      'Slice',
+      'SplitV',
       'LeakyRelu',
       'Sum',
       'Mean',
@@ -290,6 +292,59 @@ describe('WASM training kernels', () => {
         return values(t);
       });
       expectClose(wasm, await values(cpu), 1e-5);
+    });
+  }
+
+  // Slice on random boxes of random shapes (rank 1-5, every dtype WASM has), and split along a random axis, against
+  // the CPU backend.
+  let sseed = 17;
+  const srand = (n: number) => {
+    sseed = (sseed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((sseed / 2147483648) * n);
+  };
+  for (let i = 0; i < 20; i++) {
+    const rank = 1 + srand(5);
+    const shape = Array.from({ length: rank }, () => 1 + srand(6));
+    const begin = shape.map((d) => (srand(3) === 0 ? 0 : srand(d)));
+    const size = shape.map((d, a) => (srand(3) === 0 ? -1 : 1 + srand(d - (begin[a] as number))));
+    const dtype = (['float32', 'int32', 'bool'] as const)[i % 3]!;
+    it(`Slice and SplitV equal the CPU backend's: ${dtype} [${shape}] from [${begin}] size [${size}]`, async () => {
+      const x = tf.cast(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 700 + i), 5), dtype);
+      const cpu = tf.slice(x, begin, size);
+      const wasm = await onBackend('wasm', async () => {
+        const t = tf.slice(tf.clone(x), begin, size);
+        expect(t.shape).toEqual(cpu.shape);
+        expect(t.dtype).toBe(dtype);
+        return Array.from(await t.data());
+      });
+      expect(wasm).toEqual(Array.from(await cpu.data()));
+      const axis = srand(rank);
+      const parts = [1 + srand(3), 1 + srand(3)];
+      const y = tf.tile(
+        x,
+        shape.map((_, a) => (a === axis ? parts[0]! + parts[1]! : 1)),
+      );
+      const cpuParts = await Promise.all(
+        tf
+          .split(
+            y,
+            parts.map((p) => p * shape[axis]!),
+            axis,
+          )
+          .map((t) => t.data()),
+      );
+      const wasmParts = await onBackend('wasm', async () =>
+        Promise.all(
+          tf
+            .split(
+              tf.clone(y),
+              parts.map((p) => p * shape[axis]!),
+              axis,
+            )
+            .map((t) => t.data()),
+        ),
+      );
+      expect(wasmParts.map((p) => Array.from(p))).toEqual(cpuParts.map((p) => Array.from(p)));
     });
   }
 
