@@ -521,8 +521,10 @@ export function useFastWasmKernels(which: boolean | readonly string[]): void {
     if (current) tf.unregisterKernel(name, 'wasm');
     if (!wanted) continue;
     tf.registerKernel(wanted);
-    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
-    const backend = tf.findBackend('wasm');
+    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has. Not
+    // tf.findBackend, which starts a backend not yet started: each call before it is ready instantiates another
+    // WASM module, and kernels bound to one module then run on another's heap (wrong values, seen in tests).
+    const backend = tf.engine().registry.wasm;
     if (backend && wanted.setupFunc) wanted.setupFunc(backend);
   }
 }
