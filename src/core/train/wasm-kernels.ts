@@ -38,8 +38,13 @@ export function conv2dBackpropFilterViaConv(
     const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
     const { top, bottom, left, right } = info.padInfo;
     const [kh, kw] = filterShape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    // The padding as the convolution's own (no copy of x) when below the filter's size, dy's rows and columns
+    // (tfjs-wasm's Conv2D corrupts its heap when it reaches it); else padded in memory.
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const implicit = [top, bottom].every((p) => p >= 0 && p < oh) && [left, right].every((p) => p >= 0 && p < ow);
     const xp =
-      top || bottom || left || right
+      !implicit && (top || bottom || left || right)
         ? tf.pad(x, [
             [0, 0],
             [Math.max(top, 0), Math.max(bottom, 0)],
@@ -47,10 +52,18 @@ export function conv2dBackpropFilterViaConv(
             [0, 0],
           ])
         : x;
-    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
+    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, H(p), W(p), B]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, B, co]
-    const [sh, sw] = [info.strideHeight, info.strideWidth];
-    const full = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [sh, sw]); // [ci, Hp-(oh-1)sh, Wp-(ow-1)sw, co]
+    const convPad: 'valid' | tf.backend_util.ExplicitPadding =
+      implicit && (top || bottom || left || right)
+        ? [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ]
+        : 'valid';
+    const full = tf.conv2d(xT, dyT, 1, convPad, 'NHWC', [sh, sw]); // [ci, Hp-(oh-1)sh, Wp-(ow-1)sw, co]
     const cropped =
       full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D; // [kh, kw, ci, co]
@@ -251,6 +264,10 @@ export function matMulWithoutTransposes(
     // (b a^T)^T with a a row: a^T is a's data as a column.
     if (single && transposeB && !transposeA && m === 1)
       return tf.reshape(matMul(tf.reshape(b, [n, k]), tf.reshape(a, [k, 1])), outShape);
+    // a b^T with b the larger (a dense layer's input gradient dy W^T, W [in, out] and dy [batch, out]) as
+    // (b a^T)^T: a and the product are transposed instead of b, and XNNPACK packs a^T, not b^T.
+    if (single && transposeB && !transposeA && a.size + m * n < b.size)
+      return tf.reshape(tf.transpose(matMul(tf.reshape(b, [n, k]), tf.transpose(tf.reshape(a, [m, k])))), outShape);
     const swapLast = (t: tf.Tensor) =>
       tf.transpose(
         t,
