@@ -80,7 +80,7 @@ const profiles: Record<string, unknown>[] = [];
 const load0 = loadavg()[0];
 const load0Text = execSync('uptime').toString().trim();
 for (const batch of [16, 64]) {
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : batch === 16 ? 9 : 5;
   const steps = batch === 16 ? (quick ? 3 : 6) : quick ? 2 : 3;
   const trainers = Object.fromEntries(
     NAMES.map((n) => [n, new Trainer(analysis, { seed: 0, batchSize: batch, assets: { mnist } })]),
@@ -139,7 +139,7 @@ writeSection('wasmKernels', {
     'round 2': `ganvas' ${FAST_WASM_KERNELS.join(', ')} (src/core/train/wasm-kernels.ts)`,
   },
   common:
-    "in every row: ganvas' Conv2DBackpropFilter (tfjs-wasm has none) and its LeakyReLU gradient (dy * step(x, alpha), src/core/train/gradients.ts)",
+    "in every row: ganvas' Conv2DBackpropFilter (tfjs-wasm has none), its LeakyReLU gradient (dy * step(x, alpha), src/core/train/gradients.ts) and the Trainer's one-reduction gradient norm; the round-1 kernels as of this run (Conv2DBackpropInput's filters cut as blocks, BatchMatMul's (b a^T)^T), so the previous run's rows below are the before of this round",
   previous,
   load: [load0Text, execSync('uptime').toString().trim()],
   rows,
