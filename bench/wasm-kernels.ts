@@ -139,7 +139,7 @@ writeSection('wasmKernels', {
     'round 2': `ganvas' ${FAST_WASM_KERNELS.join(', ')} (src/core/train/wasm-kernels.ts)`,
   },
   common:
-    "in every row: ganvas' Conv2DBackpropFilter (tfjs-wasm has none), its LeakyReLU gradient (dy * step(x, alpha), src/core/train/gradients.ts) and the Trainer's one-reduction gradient norm; the round-1 kernels as of this run (Conv2DBackpropInput's filters cut as blocks, BatchMatMul's (b a^T)^T), so the previous run's rows below are the before of this round",
+    "ganvas' Conv2DBackpropFilter (tfjs-wasm has none), its LeakyReLU gradient (dy * step(x, alpha), src/core/train/gradients.ts) and the Trainer's one-reduction gradient norm; the round-1 kernels as of this run (Conv2DBackpropInput's filters cut as blocks, BatchMatMul's (b a^T)^T), so the previous run's rows below are the before of this round",
   previous,
   load: [load0Text, execSync('uptime').toString().trim()],
   rows,
