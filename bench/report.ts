@@ -112,12 +112,17 @@ if (k) {
   const m = k.machine as Any;
   p("## WASM kernels: ganvas' against tfjs' own (`bench/wasm-kernels.ts`)", '', machineLine(m));
   p(
-    `Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; "before" and "after" alternate in rounds in one process, so their ratio does not.`,
+    `Load average (1 min) at start ${f(m?.loadAverageAtStart, 2)}, at end ${f(m?.loadAverageAtEnd, 2)}: the machine is shared, so absolute times vary with load; the kernel sets alternate in rounds in one process, so their ratios do not.`,
     '',
   );
   if (k.load) p(`uptime at start and end: ${(k.load as string[]).join(' / ')}.`, '');
+  const configs = (k.configs ?? { before: k.before, after: k.after }) as Record<string, string>;
   p(
-    `${k.template} on WASM (one thread). Before: ${k.before}. After: ${k.after}. Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`,
+    `${k.template} on WASM (one thread). ${Object.entries(configs)
+      .map(([name, what]) => `"${name}": ${what}.`)
+      .join(
+        ' ',
+      )}${k.common ? ` Common to all rows: ${k.common}.` : ''} Matmul-equivalents: ms/step over the ms of one 512x1024x512 matmul measured in the same rounds (the issue-14 target is <= 4).`,
     '',
   );
   p("Median of the rounds, and the fastest round (the least disturbed by the machine's other work).", '');
@@ -129,16 +134,51 @@ if (k) {
     p(
       `| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`,
     );
-  const ratio = (b: number) => {
+  const names = Object.keys(configs);
+  const [first, last] = [names[0], names[names.length - 1]];
+  const ratio = (b: number, from: string | undefined, to: string | undefined) => {
     const [bef, aft] = [
-      k.rows.find((x: Any) => x.batch === b && x.kernels === 'before'),
-      k.rows.find((x: Any) => x.batch === b && x.kernels === 'after'),
+      k.rows.find((x: Any) => x.batch === b && x.kernels === from),
+      k.rows.find((x: Any) => x.batch === b && x.kernels === to),
     ];
     return bef && aft
       ? `batch ${b}: ${f(bef.msPerStep / aft.msPerStep, 2)}x (median), ${f(bef.msPerStepMin / aft.msPerStepMin, 2)}x (fastest rounds)`
       : '';
   };
-  p('', `Speed-up of the step: ${[16, 64].map(ratio).filter(Boolean).join('; ')}.`, '');
+  const pairs =
+    names.length > 2
+      ? [
+          [first, last],
+          [names[names.length - 2], last],
+        ]
+      : [[first, last]];
+  for (const [from, to] of pairs)
+    p(
+      '',
+      `Speed-up of the step, "${to}" over "${from}": ${[16, 64]
+        .map((b) => ratio(b, from, to))
+        .filter(Boolean)
+        .join('; ')}.`,
+    );
+  if (k.previous?.rows) {
+    p(
+      '',
+      `The previous run (${String(k.previous.date ?? '')
+        .slice(0, 16)
+        .replace(
+          'T',
+          ' ',
+        )} UTC, before this round's kernels and the other changes of the same commit), for comparison across runs (its load differed):`,
+      '',
+      '| batch | kernels | ms/step (median) | matmul ms | matmul-equivalents/step | ms/step (fastest round) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const x of k.previous.rows as Any[])
+      p(
+        `| ${x.batch} | ${x.kernels} | ${f(x.msPerStep)} | ${f(x.matmulMs)} | ${f(x.matmulEquivalents, 2)} | ${f(x.msPerStepMin)} |`,
+      );
+  }
+  p('');
   p(
     '',
     "Kernel profile of one step (`tf.profile`, the faster of two; share of that step's wall time). ganvas' Conv2DBackpropInput and Conv2DBackpropFilter are built from other kernels (Conv2D, Transpose, Pad), which the profile also lists under their own names: those rows overlap.",
@@ -477,7 +517,7 @@ if (aug?.runs) {
 p(
   '## tfjs defects that shaped these numbers',
   '',
-  "WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm's `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm's gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section \"WASM kernels\" above). tfjs-wasm's forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use 'same'/'valid' only, which never do). See docs/training.md.",
+  "WASM cannot train convolutions in tfjs 4.22 without the kernels ganvas adds (tfjs issue 8474); the pure-JS CPU backend spends most of a DCGAN step in its `Conv2DBackpropFilter`. tfjs-wasm's `Conv2DBackpropInput` (every transposed convolution, every input gradient) is a plain single-threaded loop and its `Tile` (BatchNorm's gradient) a per-element index loop: ganvas replaces both with kernels built on XNNPACK convolutions and block copies (section \"WASM kernels\" above). The second round: tfjs-wasm's `Identity` and same-dtype `Cast` copy data that can be shared (the engine clones every tensor a gradient saves); its `LeakyRelu`, `Greater` and `Select` are scalar loops (10 to 20 times an XNNPACK element-wise kernel); `Sum`/`Mean` over leading axes transpose first; `Slice` and `SplitV` copy the whole input out of the heap for every slice; `StridedSlice`, `Reverse` and `Gather` take over 1 ms for a 4x4x64x32 filter. ganvas replaces the first six and avoids the last three. tfjs-wasm's forward `Conv2D` corrupts its heap when an explicit padding reaches the kernel size (layers use 'same'/'valid' only, which never do). See docs/training.md.",
   '',
 );
 

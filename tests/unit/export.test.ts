@@ -145,6 +145,21 @@ describe('export to TypeScript', () => {
     }
   });
 
+  it("reads a step's figures in one asynchronous read, computed on the last D update only (every one with ADA)", () => {
+    for (const f of templates) {
+      const text = readFileSync(join(DIR, f.replace(/\.json$/, '.ts')), 'utf8');
+      const loop = text.slice(
+        text.indexOf('for (let step = 0; step < STEPS; step++)'),
+        text.indexOf('const generator ='),
+      );
+      expect(loop.match(/\.data\(\)/g), f).toEqual(['.data()']);
+      expect(loop, f).not.toMatch(/dataSync|arraySync/);
+      const ada = text.includes('const ADA = ');
+      expect(loop, f).toContain(ada ? 'trainD(step, k, true)' : 'trainD(step, k, k === SETTINGS.dStepsPerGStep - 1)');
+      expect(loop, f).toContain('trainG(step, 0, true)');
+    }
+  });
+
   for (const f of templates) {
     it(`${f}: the script trains ${STEPS} steps and its losses match the in-app run`, async () => {
       const { text, batch } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));

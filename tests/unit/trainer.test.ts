@@ -134,6 +134,25 @@ describe('Trainer', () => {
     expect(after.some((w, i) => w.some((v, j) => v !== before[i]![j]))).toBe(true);
   });
 
+  it("reports each player's gradient norm: with SGD, |w_after - w_before| / lr of that player's update", async () => {
+    const a = analysis((p) => {
+      p.training!.nodes[6]!.params = { player: 'G', models: ['generator'], learningRate: 0.5, algorithm: 'sgd' };
+      p.training!.nodes[7]!.params = { player: 'D', models: ['discriminator'], learningRate: 0.25, algorithm: 'sgd' };
+    });
+    const t = new Trainer(a, { seed: 8 });
+    const weights = (name: string) =>
+      Promise.all(t.models.get(name)!.trainableWeights.map(async (w) => Array.from(await w.read().data())));
+    const [g0, d0] = [await weights('generator'), await weights('discriminator')];
+    const m = await t.trainStep();
+    const [g1, d1] = [await weights('generator'), await weights('discriminator')];
+    const norm = (x: number[][], y: number[][], lr: number) =>
+      Math.sqrt(x.flat().reduce((s, v, i) => s + (v - y.flat()[i]!) ** 2, 0)) / lr;
+    expect(m.gradNorm.G).toBeGreaterThan(0);
+    expect(m.gradNorm.D).toBeGreaterThan(0);
+    expect(Math.abs(m.gradNorm.G - norm(g1, g0, 0.5))).toBeLessThan(1e-3 * m.gradNorm.G);
+    expect(Math.abs(m.gradNorm.D - norm(d1, d0, 0.25))).toBeLessThan(1e-3 * m.gradNorm.D);
+  });
+
   it('samples with the EMA of the generator weights: ema <- d ema + (1 - d) w', async () => {
     const t = new Trainer(
       analysis((p) => (p.training!.settings = { emaDecay: 0.5 })),

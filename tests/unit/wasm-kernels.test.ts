@@ -10,7 +10,11 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSecondOrderGradients } from '../../src/core/train/gradients.js';
 import { Trainer } from '../../src/core/train/trainer.js';
-import { registerWasmTrainingKernels, useFastWasmKernels } from '../../src/core/train/wasm-kernels.js';
+import {
+  FAST_WASM_KERNELS,
+  registerWasmTrainingKernels,
+  useFastWasmKernels,
+} from '../../src/core/train/wasm-kernels.js';
 import { validateProjectValue } from '../../src/core/validate.js';
 import { convGanProject, syntheticFolder } from '../fixtures/conv-gan.js';
 
@@ -83,8 +87,26 @@ describe('WASM training kernels', () => {
     });
   }
 
-  it("Conv2DBackpropInput, Tile and BatchMatMul on WASM are ganvas', switchable back to tfjs' own", () => {
-    for (const name of ['Conv2DBackpropInput', 'Tile', 'BatchMatMul']) {
+  it("the kernels ganvas replaces on WASM are ganvas', switchable back to tfjs' own, all or some", () => {
+    expect(FAST_WASM_KERNELS).toEqual([
+      'Conv2DBackpropInput',
+      'Tile',
+      'BatchMatMul',
+      'Identity',
+      'Cast',
+      'Slice',
+      'SplitV',
+      'LeakyRelu',
+      'Sum',
+      'Mean',
+    ]);
+    const fastOnes = new Map(FAST_WASM_KERNELS.map((n) => [n, tf.getKernel(n, 'wasm')?.kernelFunc]));
+    useFastWasmKernels(['Tile']);
+    for (const name of FAST_WASM_KERNELS)
+      if (name === 'Tile') expect(tf.getKernel(name, 'wasm')?.kernelFunc).toBe(fastOnes.get(name));
+      else expect(tf.getKernel(name, 'wasm')?.kernelFunc).not.toBe(fastOnes.get(name));
+    useFastWasmKernels(true);
+    for (const name of FAST_WASM_KERNELS) {
       const fast = tf.getKernel(name, 'wasm')?.kernelFunc;
       useFastWasmKernels(false);
       const slow = tf.getKernel(name, 'wasm')?.kernelFunc;
@@ -202,6 +224,163 @@ describe('WASM training kernels', () => {
       expectClose(cpuGrad, cpu);
     });
   }
+
+  // LeakyRelu as x * step(x, alpha): tfjs-wasm's own values to the bit (both multiply by alpha in float32), the CPU
+  // backend's (which multiplies by alpha in float64, then rounds) to 1 ulp; zeros, signed zeros and NaN included.
+  for (const [i, alpha] of [0.2, 0.01, 0.3, 1.5, -0.5].entries()) {
+    const shape = [[3, 5, 7, 2], [17], [2, 9, 4], [4, 4, 4, 4, 3], [1000]][i]!;
+    it(`LeakyRelu (alpha ${alpha}) equals tfjs-wasm's own to the bit and the CPU backend's: [${shape}]`, async () => {
+      const x = tf.tidy(() => {
+        const r = tf.randomNormal(shape, 0, 2, 'float32', 500 + i);
+        const v = r.dataSync().slice();
+        [v[0], v[1], v[2], v[3]] = [0, -0, Number.NaN, 1e-40];
+        return tf.tensor(v, shape);
+      });
+      const cpu = await values(tf.leakyRelu(x, alpha));
+      const [mine, theirs] = await onBackend('wasm', async () => {
+        const a = await values(tf.leakyRelu(tf.clone(x), alpha));
+        useFastWasmKernels(false);
+        try {
+          return [a, await values(tf.leakyRelu(tf.clone(x), alpha))];
+        } finally {
+          useFastWasmKernels(true);
+        }
+      });
+      expect(mine).toEqual(theirs);
+      expect(Number.isNaN(mine[2])).toBe(true);
+      expectClose(
+        mine.filter((_, k) => k !== 2),
+        cpu.filter((_, k) => k !== 2),
+        1e-6,
+      );
+    });
+  }
+
+  it("LeakyReLU's gradient is tfjs' own where(x > 0, dy, alpha dy) to the bit, on the CPU backend and WASM", async () => {
+    const x = tf.randomNormal([4, 6, 6, 3], 0, 1, 'float32', 21);
+    const dy = tf.randomNormal([4, 6, 6, 3], 0, 1, 'float32', 22);
+    const expected = await values(tf.where(tf.greater(x, 0), dy, tf.mul(dy, 0.2)));
+    const f = (xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, 0.2), dy));
+    expect(await values(tf.grad(f)(x))).toEqual(expected);
+    const wasm = await onBackend('wasm', async () => {
+      const [xw, dyw] = [tf.clone(x), tf.clone(dy)];
+      return values(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(xx, 0.2), dyw)))(xw));
+    });
+    expect(wasm).toEqual(expected);
+  });
+
+  // Sum and mean over leading axes (average pooling on WASM) on random shapes, keepDims or not; other axes fall
+  // back to tfjs-wasm's own.
+  let rseed = 13;
+  const rrand = (n: number) => {
+    rseed = (rseed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((rseed / 2147483648) * n);
+  };
+  for (let i = 0; i < 16; i++) {
+    const rank = 2 + rrand(4);
+    const shape = Array.from({ length: rank }, () => 1 + rrand(i % 2 ? 12 : 5));
+    const lead = 1 + rrand(rank - 1);
+    const axes = i % 5 === 4 ? [rank - 1] : Array.from({ length: lead }, (_, k) => k).reverse();
+    const keepDims = i % 3 === 0;
+    const op = i % 2 ? 'mean' : 'sum';
+    it(`${op} over axes [${axes}] equals the CPU backend's: [${shape}]${keepDims ? ', keepDims' : ''}`, async () => {
+      const x = tf.randomNormal(shape, 1, 3, 'float32', 600 + i);
+      const cpu = tf[op](x, axes, keepDims);
+      const wasm = await onBackend('wasm', async () => {
+        const t = tf[op](tf.clone(x), axes, keepDims);
+        expect(t.shape).toEqual(cpu.shape);
+        return values(t);
+      });
+      expectClose(wasm, await values(cpu), 1e-5);
+    });
+  }
+
+  // Slice on random boxes of random shapes (rank 1-5, every dtype WASM has), and split along a random axis, against
+  // the CPU backend.
+  let sseed = 17;
+  const srand = (n: number) => {
+    sseed = (sseed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((sseed / 2147483648) * n);
+  };
+  for (let i = 0; i < 20; i++) {
+    const rank = 1 + srand(5);
+    const shape = Array.from({ length: rank }, () => 1 + srand(6));
+    const begin = shape.map((d) => (srand(3) === 0 ? 0 : srand(d)));
+    const size = shape.map((d, a) => (srand(3) === 0 ? -1 : 1 + srand(d - (begin[a] as number))));
+    const dtype = (['float32', 'int32', 'bool'] as const)[i % 3]!;
+    it(`Slice and SplitV equal the CPU backend's: ${dtype} [${shape}] from [${begin}] size [${size}]`, async () => {
+      const x = tf.cast(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 700 + i), 5), dtype);
+      const cpu = tf.slice(x, begin, size);
+      const wasm = await onBackend('wasm', async () => {
+        const t = tf.slice(tf.clone(x), begin, size);
+        expect(t.shape).toEqual(cpu.shape);
+        expect(t.dtype).toBe(dtype);
+        return Array.from(await t.data());
+      });
+      expect(wasm).toEqual(Array.from(await cpu.data()));
+      const axis = srand(rank);
+      const parts = [1 + srand(3), 1 + srand(3)];
+      const y = tf.tile(
+        x,
+        shape.map((_, a) => (a === axis ? parts[0]! + parts[1]! : 1)),
+      );
+      const cpuParts = await Promise.all(
+        tf
+          .split(
+            y,
+            parts.map((p) => p * shape[axis]!),
+            axis,
+          )
+          .map((t) => t.data()),
+      );
+      const wasmParts = await onBackend('wasm', async () =>
+        Promise.all(
+          tf
+            .split(
+              tf.clone(y),
+              parts.map((p) => p * shape[axis]!),
+              axis,
+            )
+            .map((t) => t.data()),
+        ),
+      );
+      expect(wasmParts.map((p) => Array.from(p))).toEqual(cpuParts.map((p) => Array.from(p)));
+    });
+  }
+
+  it('Cast on WASM: to its own dtype shares the data; to another converts as tfjs-wasm does', async () => {
+    const x = tf.tensor([1.5, -2, 0, 3]);
+    const cpu = await values(tf.cast(x, 'int32'));
+    await onBackend('wasm', async () => {
+      const before = tf.memory().numTensors;
+      const a = tf.tensor([1.5, -2, 0, 3]);
+      const same = tf.cast(a, 'float32');
+      a.dispose();
+      expect(await values(same)).toEqual([1.5, -2, 0, 3]);
+      const i = tf.cast(same, 'int32');
+      expect(i.dtype).toBe('int32');
+      expect(await values(i)).toEqual(cpu);
+      tf.dispose([same, i]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  });
+
+  it("Identity (clone) on WASM shares the data, which outlives the original's disposal", async () => {
+    await onBackend('wasm', async () => {
+      const before = tf.memory().numTensors;
+      const x = tf.tensor([1, 2, 3]);
+      const y = tf.clone(x);
+      x.dispose();
+      expect(await values(y)).toEqual([1, 2, 3]);
+      const z = tf.clone(y);
+      y.dispose();
+      expect(await values(z)).toEqual([1, 2, 3]);
+      z.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      const s = tf.tensor(['a', 'bc']);
+      expect(await tf.clone(s).data()).toEqual(['a', 'bc']);
+    });
+  });
 
   it("embedding (gather) gradients equal the CPU backend's", async () => {
     const table = tf.randomNormal([10, 4], 0, 1, 'float32', 5);

@@ -415,8 +415,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     const within = statements(program.inside, values, { player, training: true });
     const ind = (xs: string[], k: number) => xs.map((x) => `${' '.repeat(k)}${x}`);
     return [
-      `/** One update of ${player === 'D' ? 'the discriminator(s)' : 'the generator(s)'}: ${plan.players[player].models.map((m) => m.replace(/[^\w-]/g, '?')).join(', ')}. */`,
-      `function train${player}(step: number, k: number): Map<string, tf.Scalar> {`,
+      `/** One update of ${player === 'D' ? 'the discriminator(s)' : 'the generator(s)'}: ${plan.players[player].models.map((m) => m.replace(/[^\w-]/g, '?')).join(', ')}. Returns its figures, or none when \`metrics\` is false. */`,
+      `function train${player}(step: number, k: number, metrics: boolean): Map<string, tf.Scalar> {`,
       '  const kept = new Map<string, tf.Scalar>();',
       `  const tag = \`\${SEED}:${player}:\${step}:\${k}\`;`,
       '  random.withSeededMathRandom(tag, () =>',
@@ -432,12 +432,14 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
         `        record.set(${lit(`${player}/${t.id}`)}, ${nodeVar(t.id)});`,
         `        total = tf.add(total, ${nodeVar(t.id)});`,
       ]),
-      '        for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);',
+      '        if (metrics) for (const [name, v] of record) kept.set(name, tf.keep(tf.clone(v)) as tf.Scalar);',
       '        return total;',
       `      }, vars.${player});`,
-      `      kept.set(${lit(player)}, tf.keep(value));`,
-      '      const sq = Object.values(grads).reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0));',
-      `      kept.set(${lit(`|grad ${player}|`)}, tf.keep(tf.sqrt(sq)) as tf.Scalar);`,
+      '      if (metrics) {',
+      `        kept.set(${lit(player)}, tf.keep(value));`,
+      '        const flat = tf.concat(Object.values(grads).map((g) => tf.reshape(g, [-1])));',
+      `        kept.set(${lit(`|grad ${player}|`)}, tf.keep(tf.sqrt(tf.sum(tf.square(flat)))) as tf.Scalar);`,
+      '      }',
       `      for (const o of optimizers.filter((o) => o.player === ${lit(player)})) {`,
       '        const mine: tf.NamedTensorMap = {};',
       '        for (const v of o.vars) if (grads[v.name]) mine[v.name] = grads[v.name]!;',
@@ -716,17 +718,23 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     '    const kept = new Map<string, tf.Scalar>();',
     ...(ada?.ada
       ? [
+          "    // Every D update computes its figures: ADA needs each one's E[sign D(real)]; the last one's are reported.",
           '    const signs: tf.Tensor[] = [];',
-          "    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { if (name === 'E[sign D(real)]') signs.push(tf.clone(v)); kept.get(name)?.dispose(); kept.set(name, v); }",
+          "    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k, true)) { if (name === 'E[sign D(real)]') signs.push(tf.clone(v)); kept.get(name)?.dispose(); kept.set(name, v); }",
         ]
       : [
-          '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k)) { kept.get(name)?.dispose(); kept.set(name, v); }',
+          "    // Only the last D update's figures are reported, so only it computes them.",
+          '    for (let k = 0; k < SETTINGS.dStepsPerGStep; k++) for (const [name, v] of trainD(step, k, k === SETTINGS.dStepsPerGStep - 1)) kept.set(name, v);',
         ]),
-    '    for (const [name, v] of trainG(step, 0)) kept.set(name, v);',
+    '    for (const [name, v] of trainG(step, 0, true)) kept.set(name, v);',
     '    if (SETTINGS.emaDecay > 0) tf.tidy(() => { for (const [v, e] of ema) e.assign(tf.add(tf.mul(e, SETTINGS.emaDecay), tf.mul(v, 1 - SETTINGS.emaDecay))); });',
-    '    const values = await Promise.all([...kept.values()].map((t) => t.data()));',
+    `    // One asynchronous read for all of the step's figures${ada?.ada ? " and ADA's signs" : ''} (each read of a GPU tensor waits for its queue).`,
+    `    const parts = [...kept.values()${ada?.ada ? ', ...signs' : ''}];`,
+    '    const all = tf.tidy(() => tf.concat(parts.map((t) => tf.reshape(t, [-1]))));',
+    '    const values = await all.data();',
+    '    tf.dispose([all, ...parts]);',
     '    const line: Record<string, number> = { step: step + 1 };',
-    '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]![0]!));',
+    '    [...kept.keys()].forEach((name, i) => (line[name] = values[i]!));',
     ...(usesSchedule ? ['    optimizers.forEach((o, i) => (line[`lr/${o.id}`] = rates[i]!));'] : []),
     ...(growth
       ? ["    line['progressive/resolution'] = PHASE.resolution;", "    line['progressive/alpha'] = PHASE.alpha;"]
@@ -734,9 +742,8 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
     ...(ada?.ada
       ? [
           "    // ADA's feedback (ganvas' Trainer.adaUpdate): r_t = mean E[sign(D(real))] over ADA.settings.interval steps moves p.",
-          '    for (const d of await Promise.all(signs.map((t) => t.data()))) ADA.sum = Math.fround(ADA.sum + d[0]!);',
+          '    for (const d of values.subarray(kept.size)) ADA.sum = Math.fround(ADA.sum + d);',
           '    ADA.count += signs.length;',
-          '    tf.dispose(signs);',
           '    if ((step + 1) % ADA.settings.interval === 0 && ADA.count > 0) {',
           '      const rt = Math.fround(ADA.sum / ADA.count);',
           '      ADA.p = Math.fround(augment.adaAdjust(ADA.p, rt, BATCH, ADA.settings));',
@@ -747,7 +754,6 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
           "    line['ada/p'] = ADA.p;",
         ]
       : []),
-    '    tf.dispose([...kept.values()]);',
     '    console.log(JSON.stringify(line));',
     '    if (!Object.values(line).every(Number.isFinite)) throw new Error(`training diverged at step ${step + 1}`);',
     '    if ((step + 1) % EVERY === 0 || step + 1 === STEPS) await saveSamples(step + 1);',

@@ -222,12 +222,9 @@ export class Trainer {
         const { value, grads } = tf.variableGrads(objective, this.vars[player]);
         if (metrics) {
           kept.set(player, tf.keep(value));
-          // Pairwise sums: some backends' AddN mishandles many inputs (see webgpu-kernels.ts).
-          const sq = Object.values(grads).reduce<tf.Tensor>(
-            (acc, g) => tf.add(acc, tf.sum(tf.square(g))),
-            tf.scalar(0),
-          );
-          kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(sq)) as tf.Scalar);
+          // One sum of squares over all gradients, concatenated: three element-wise kernels, not three per variable.
+          const flat = tf.concat(Object.values(grads).map((g) => tf.reshape(g, [-1])));
+          kept.set(`|grad ${player}|`, tf.keep(tf.sqrt(tf.sum(tf.square(flat)))) as tf.Scalar);
         }
         for (const o of this.optimizers) {
           if (o.player !== player) continue;

@@ -38,8 +38,13 @@ export function conv2dBackpropFilterViaConv(
     const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, 1, pad, dimRoundingMode);
     const { top, bottom, left, right } = info.padInfo;
     const [kh, kw] = filterShape;
+    const [sh, sw] = [info.strideHeight, info.strideWidth];
+    // The padding as the convolution's own (no copy of x) when below the filter's size, dy's rows and columns
+    // (tfjs-wasm's Conv2D corrupts its heap when it reaches it); else padded in memory.
+    const [oh, ow] = [dy.shape[1], dy.shape[2]];
+    const implicit = [top, bottom].every((p) => p >= 0 && p < oh) && [left, right].every((p) => p >= 0 && p < ow);
     const xp =
-      top || bottom || left || right
+      !implicit && (top || bottom || left || right)
         ? tf.pad(x, [
             [0, 0],
             [Math.max(top, 0), Math.max(bottom, 0)],
@@ -47,11 +52,20 @@ export function conv2dBackpropFilterViaConv(
             [0, 0],
           ])
         : x;
-    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, Hp, Wp, B]
+    const xT = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [ci, H(p), W(p), B]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh, ow, B, co]
-    const [sh, sw] = [info.strideHeight, info.strideWidth];
-    const full = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [sh, sw]); // [ci, Hp-(oh-1)sh, Wp-(ow-1)sw, co]
-    const cropped = tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
+    const convPad: 'valid' | tf.backend_util.ExplicitPadding =
+      implicit && (top || bottom || left || right)
+        ? [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ]
+        : 'valid';
+    const full = tf.conv2d(xT, dyT, 1, convPad, 'NHWC', [sh, sw]); // [ci, Hp-(oh-1)sh, Wp-(ow-1)sw, co]
+    const cropped =
+      full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]) as tf.Tensor4D; // [kh, kw, ci, co]
   });
 }
@@ -110,12 +124,15 @@ export function conv2dBackpropInputViaConv(
     if (!rows.some((x) => x.count > 0) || !cols.some((x) => x.count > 0)) return tf.zeros(inShape) as tf.Tensor4D;
     type Phase = { r: (typeof rows)[number]; c: (typeof cols)[number] };
     const phases: Phase[] = rows.flatMap((r) => cols.map((c) => ({ r, c })));
-    const wv = w.dataSync() as Float32Array;
+    // The filters are built in JS from w with its last two axes swapped ([kh, kw, co, ci], one fast transpose;
+    // reading WASM memory is a copy): a phase's tap is then one contiguous block. tfjs-wasm's Reverse, StridedSlice
+    // and Gather, which could cut them out in the heap, take over 1 ms for a 4x4x64x32 filter (measured).
+    const wt = tf.transpose(w, [0, 1, 3, 2]);
+    const wv = wt.dataSync() as Float32Array;
     /**
      * One convolution for a group of phases: dy over the window the group's phases share (rows q + lo .. q + hi),
-     * their taps side by side as output channels. The filter is built in plain JS (a few thousand weights;
-     * reading WASM memory is a copy): tap (kh, kw) of a phase sits at its distance from the phase's last row,
-     * flipped.
+     * their taps side by side as output channels: tap (kh, kw) of a phase sits at its distance from the phase's
+     * last row, flipped.
      */
     const convolve = (group: Phase[]): tf.Tensor4D => {
       const live = group.filter((p) => p.r.count > 0 && p.c.count > 0);
@@ -130,13 +147,15 @@ export function conv2dBackpropInputViaConv(
       group.forEach(({ r, c }, g) => {
         for (let m = 0; m < r.count; m++)
           for (let n = 0; n < c.count; n++) {
-            const [ky, kx] = [r.first + m * sh, c.first + n * sw];
-            const [fy, fx] = [r.last - m - loH, c.last - n - loW];
-            for (let k = 0; k < ci; k++)
+            const from = ((r.first + m * sh) * kw + c.first + n * sw) * co * ci;
+            const to = ((r.last - m - loH) * mw + c.last - n - loW) * co * out;
+            if (group.length === 1) fv.set(wv.subarray(from, from + co * ci), to);
+            else
               for (let o = 0; o < co; o++)
-                fv[((fy * mw + fx) * co + o) * out + g * ci + k] = wv[((ky * kw + kx) * ci + k) * co + o] as number;
+                for (let k = 0; k < ci; k++) fv[to + o * out + g * ci + k] = wv[from + o * ci + k] as number;
           }
       });
+      const filter = tf.tensor4d(fv, [mh, mw, co, out]);
       const [top, bottom, left, right] = [-loH, qh + mh - 1 + loH - oh, -loW, qw + mw - 1 + loW - ow];
       // Rows and columns to crop are sliced off; those to add are the convolution's own (implicit) padding,
       // which costs no copy of dy, when below the window's size (tfjs-wasm's Conv2D corrupts its heap when
@@ -144,7 +163,6 @@ export function conv2dBackpropInputViaConv(
       const fits = (p: number, k: number) => (p > 0 && p < k ? p : 0);
       const [pt, pb, pl, pr] = [fits(top, mh), fits(bottom, mh), fits(left, mw), fits(right, mw)];
       const src = padOrCrop(dy, top - pt, bottom - pb, left - pl, right - pr);
-      const filter = tf.tensor4d(fv, [mh, mw, co, out]);
       return pt || pb || pl || pr
         ? tf.conv2d(src, filter, 1, [
             [0, 0],
@@ -246,6 +264,10 @@ export function matMulWithoutTransposes(
     // (b a^T)^T with a a row: a^T is a's data as a column.
     if (single && transposeB && !transposeA && m === 1)
       return tf.reshape(matMul(tf.reshape(b, [n, k]), tf.reshape(a, [k, 1])), outShape);
+    // a b^T with b the larger (a dense layer's input gradient dy W^T, W [in, out] and dy [batch, out]) as
+    // (b a^T)^T: a and the product are transposed instead of b, and XNNPACK packs a^T, not b^T.
+    if (single && transposeB && !transposeA && a.size + m * n < b.size)
+      return tf.reshape(tf.transpose(matMul(tf.reshape(b, [n, k]), tf.transpose(tf.reshape(a, [m, k])))), outShape);
     const swapLast = (t: tf.Tensor) =>
       tf.transpose(
         t,
@@ -255,89 +277,271 @@ export function matMulWithoutTransposes(
   });
 }
 
+/**
+ * The parts of tfjs-backend-wasm's backend that the JS kernels here use: an output tensor in the WASM heap, a
+ * typed-array view of a tensor's heap memory (valid until the next allocation: take views after makeOutput),
+ * and data shared by reference count (as its own Reshape does).
+ */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
+}
+
 let registered = false;
-let slowBackpropInput: tf.KernelConfig | undefined;
-let slowTile: tf.KernelConfig | undefined;
-let slowBatchMatMul: tf.KernelConfig | undefined;
 
-const fastBatchMatMul: tf.KernelConfig = {
-  kernelName: 'BatchMatMul',
-  backendName: 'wasm',
-  kernelFunc: (args) => {
-    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    const inner = slowBatchMatMul?.kernelFunc;
-    if (!inner) throw new Error("tfjs-wasm's BatchMatMul is not registered.");
-    if (!transposeA && !transposeB) return inner(args);
-    const { a, b } = args.inputs as { a: Info; b: Info };
-    const [at, bt] = [wrap(a), wrap(b)];
-    try {
-      // tf.matMul without transposes comes back here and goes straight to tfjs' kernel.
-      return matMulWithoutTransposes(at, bt, transposeA, transposeB, (x, y) => tf.matMul(x, y)) as unknown as Info;
-    } finally {
-      at.dispose();
-      bt.dispose();
-    }
-  },
+/** The kernels replaced on 'wasm', by name: ganvas' config, and tfjs' own (undefined for kernels tfjs lacks). */
+const replaced = new Map<string, { fast: tf.KernelConfig; slow: tf.KernelConfig | undefined }>();
+
+/** tfjs' own kernel `name` on args: the fallback of a replacement outside its fast cases. */
+function callSlow(name: string, args: Parameters<tf.KernelFunc>[0]): Info | Info[] {
+  const k = replaced.get(name)?.slow;
+  if (!k) throw new Error(`tfjs-wasm's ${name} is not registered.`);
+  return k.kernelFunc(args) as Info | Info[];
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+const sizeOf = (info: Info) => tf.util.sizeFromShape(info.shape);
+
+const fastBatchMatMul: tf.KernelFunc = (args) => {
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (!transposeA && !transposeB) return callSlow('BatchMatMul', args);
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const [at, bt] = [wrap(a), wrap(b)];
+  try {
+    // tf.matMul without transposes comes back here and goes straight to tfjs' kernel.
+    return matMulWithoutTransposes(at, bt, transposeA, transposeB, (x, y) => tf.matMul(x, y)) as unknown as Info;
+  } finally {
+    at.dispose();
+    bt.dispose();
+  }
 };
 
-const fastTile: tf.KernelConfig = {
-  kernelName: 'Tile',
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => {
-    const xt = wrap((inputs as { x: Info }).x);
-    try {
-      const reps = (attrs as unknown as { reps: number[] }).reps;
-      const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
-      const shape = xt.shape.map((d, i) => d * (reps[i] as number));
-      return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
-    } finally {
-      xt.dispose();
-    }
-  },
+const fastTile: tf.KernelFunc = ({ inputs, attrs }) => {
+  const xt = wrap((inputs as { x: Info }).x);
+  try {
+    const reps = (attrs as unknown as { reps: number[] }).reps;
+    const values = xt.dataSync() as Float32Array | Int32Array | Uint8Array;
+    const shape = xt.shape.map((d, i) => d * (reps[i] as number));
+    return tf.tensor(tileValues(values, xt.shape, reps), shape, xt.dtype) as unknown as Info;
+  } finally {
+    xt.dispose();
+  }
 };
 
-const fastBackpropInput: tf.KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => {
-    const { dy, filter } = inputs as { dy: Info; filter: Info };
-    const a = attrs as unknown as {
-      strides: number | [number, number];
-      pad: 'valid' | 'same' | number;
-      dataFormat: string;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      inputShape: [number, number, number, number];
-    };
-    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
-    const dyt = wrap(dy) as tf.Tensor4D;
-    const wt = wrap(filter) as tf.Tensor4D;
-    try {
-      return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
-    } finally {
-      dyt.dispose();
-      wt.dispose();
-    }
-  },
+const fastBackpropInput: tf.KernelFunc = ({ inputs, attrs }) => {
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number;
+    dataFormat: string;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    inputShape: [number, number, number, number];
+  };
+  if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput on wasm supports NHWC only.');
+  const dyt = wrap(dy) as tf.Tensor4D;
+  const wt = wrap(filter) as tf.Tensor4D;
+  try {
+    return conv2dBackpropInputViaConv(dyt, wt, a.inputShape, a.strides, a.pad, a.dimRoundingMode) as unknown as Info;
+  } finally {
+    dyt.dispose();
+    wt.dispose();
+  }
 };
 
 /**
- * Switches the 'wasm' backend's Conv2DBackpropInput, Tile and BatchMatMul between ganvas' (the default once
- * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests.
+ * Identity (tf.clone, and the engine's copy of every tensor a gradient saves: ~200 per DCGAN step) shares the
+ * input's data, as the CPU and WebGL backends' do: tensors are immutable (a variable's assign replaces its data,
+ * never writes into it). tfjs-wasm's copies it.
  */
-export function useFastWasmKernels(fast: boolean): void {
+const fastIdentity: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string') return callSlow('Identity', args);
+  (args.backend as unknown as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/**
+ * Copies the box begin .. begin + size of x (shape `shape`) into out, as contiguous runs: the trailing axes taken
+ * whole, with the last axis cut, make one run; the axes before are walked.
+ */
+export function sliceInto<T extends Float32Array | Int32Array | Uint8Array>(
+  x: T,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: T,
+): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = x[0] as number;
+    return;
+  }
+  let t = rank - 1; // the first axis of the run
+  while (t > 0 && begin[t] === 0 && size[t] === shape[t]) t--;
+  const strides = tf.util.computeStrides([...shape]);
+  const stride = (a: number) => (a === rank - 1 ? 1 : (strides[a] as number));
+  const run = (size[t] as number) * stride(t);
+  const idx = new Array<number>(t).fill(0);
+  const base = begin.reduce((acc, v, a) => acc + v * stride(a), 0);
+  for (let o = 0; o < out.length; o += run) {
+    let src = base;
+    for (let a = 0; a < t; a++) src += (idx[a] as number) * stride(a);
+    out.set(x.subarray(src, src + run), o);
+    for (let a = t - 1; a >= 0; a--) {
+      idx[a] = (idx[a] as number) + 1;
+      if ((idx[a] as number) < (size[a] as number)) break;
+      idx[a] = 0;
+    }
+  }
+}
+
+/**
+ * Slice copying from a view of the heap. tfjs-wasm's Slice first copies the whole input out of the heap
+ * (readSync), for every slice: splitting 270k weights into 15 parts took 9 ms, 60 times the copy itself.
+ */
+const fastSlice: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string' || x.dtype === 'complex64') return callSlow('Slice', args);
+  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [b, s] = tf.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
+  return sliceOut(args.backend as unknown as WasmBackend, x, b, s);
+};
+
+function sliceOut(backend: WasmBackend, x: Info, begin: number[], size: number[]): Info {
+  const out = backend.makeOutput(size, x.dtype);
+  // Views after the allocation: it may grow (and so move) the heap.
+  if (tf.util.sizeFromShape(size) > 0)
+    sliceInto(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  return out;
+}
+
+/** tf.split: tfjs-wasm's SplitV calls its own Slice (the whole input copied out of the heap per part). */
+const fastSplitV: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string' || x.dtype === 'complex64') return callSlow('SplitV', args);
+  const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  const a = tf.util.parseAxisParam(axis, x.shape)[0] as number;
+  const sizes = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, a);
+  const begin = x.shape.map(() => 0);
+  return sizes.map((n) => {
+    const size = [...x.shape];
+    size[a] = n;
+    const part = sliceOut(args.backend as unknown as WasmBackend, x, [...begin], size);
+    begin[a] = (begin[a] as number) + n;
+    return part;
+  });
+};
+
+/** Cast to the dtype a tensor already has (the gradient of every cast and clone does) shares its data too. */
+const fastCast: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === 'string' || x.dtype !== (args.attrs as unknown as { dtype: tf.DataType }).dtype)
+    return callSlow('Cast', args);
+  (args.backend as unknown as WasmBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/**
+ * leakyRelu(x) = x * step(x, alpha), step being 1 above 0 and alpha elsewhere: x * 1 = x and x * alpha are what
+ * tfjs computes, so the result is the same to the bit for alpha >= 0 (signed zeros and NaN included), in two of
+ * tfjs-wasm's vectorised kernels.
+ * tfjs-wasm's LeakyRelu is a scalar loop, 10 to 20 times slower than its Relu.
+ */
+const fastLeakyRelu: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: Info };
+  const alpha = (args.attrs as unknown as { alpha: number }).alpha;
+  // With alpha < 0, x * step(x, alpha) flips the sign of zeros.
+  if (x.dtype !== 'float32' || !(alpha >= 0)) return callSlow('LeakyRelu', args);
+  const xt = wrap(x);
+  try {
+    return tf.tidy(() => tf.mul(xt, tf.step(xt, alpha))) as unknown as Info;
+  } finally {
+    xt.dispose();
+  }
+};
+
+/**
+ * Sum or mean over leading axes (BatchNorm's statistics and gradients, every broadcast gradient: [B,H,W,C] over
+ * B, H and W) as one average pooling (XNNPACK's, vectorised) of x seen as [1, rows, 1, C], times rows for a sum.
+ * tfjs-wasm reduces innermost axes only, so it transposes x first, and its reduction loop is scalar.
+ */
+function leadingReduction(name: 'Sum' | 'Mean'): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: Info };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+    const k = axes.length;
+    if (x.dtype !== 'float32' || k === 0 || k >= x.shape.length || axes.some((v, i) => v !== i) || sizeOf(x) === 0)
+      return callSlow(name, args);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, k));
+    const rest = x.shape.slice(k);
+    const xt = wrap(x);
+    try {
+      return tf.tidy(() => {
+        const mean = tf.avgPool(tf.reshape(xt, [1, rows, 1, -1]) as tf.Tensor4D, [rows, 1], 1, 'valid');
+        return tf.reshape(
+          name === 'Mean' ? mean : tf.mul(mean, rows),
+          keepDims ? [...axes.map(() => 1), ...rest] : rest,
+        );
+      }) as unknown as Info;
+    } finally {
+      xt.dispose();
+    }
+  };
+}
+
+/** Replaces tfjs-wasm's kernel `name` with `fast` (keeping its own, and its WASM function binding). */
+function replace(name: string, fast: tf.KernelFunc): void {
+  const slow = tf.getKernel(name, 'wasm');
+  if (slow) tf.unregisterKernel(name, 'wasm');
+  const config: tf.KernelConfig = {
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: fast,
+    ...(slow?.setupFunc ? { setupFunc: slow.setupFunc } : {}),
+  };
+  tf.registerKernel(config);
+  replaced.set(name, { fast: config, slow });
+}
+
+/**
+ * ganvas' replacements of tfjs-wasm kernels, in the order they were added: the first three in the first round of
+ * issue 14, the rest in the second (benchmarks compare the rounds).
+ */
+export const FAST_WASM_KERNELS = [
+  'Conv2DBackpropInput',
+  'Tile',
+  'BatchMatMul',
+  'Identity',
+  'Cast',
+  'Slice',
+  'SplitV',
+  'LeakyRelu',
+  'Sum',
+  'Mean',
+] as const;
+
+/**
+ * Switches the 'wasm' backend's kernels that ganvas replaces between ganvas' (the default once
+ * registerWasmTrainingKernels ran) and tfjs' own, for benchmarks and tests: true, all of ganvas'; false, all of
+ * tfjs'; a list, ganvas' for those named only.
+ */
+export function useFastWasmKernels(which: boolean | readonly string[]): void {
   registerWasmTrainingKernels();
-  for (const [name, mine, theirs] of [
-    ['Conv2DBackpropInput', fastBackpropInput, slowBackpropInput],
-    ['Tile', fastTile, slowTile],
-    ['BatchMatMul', fastBatchMatMul, slowBatchMatMul],
-  ] as const) {
+  const on = new Set<string>(which === true ? replaced.keys() : which === false ? [] : which);
+  for (const [name, { fast, slow }] of replaced) {
     const current = tf.getKernel(name, 'wasm');
-    const wanted = fast ? mine : theirs;
-    if (!wanted || current?.kernelFunc === wanted.kernelFunc) continue;
+    const wanted = on.has(name) ? fast : slow;
+    if (current?.kernelFunc === wanted?.kernelFunc) continue;
     if (current) tf.unregisterKernel(name, 'wasm');
+    if (!wanted) continue;
     tf.registerKernel(wanted);
-    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has.
-    const backend = tf.findBackend('wasm');
+    // tfjs binds a kernel's WASM function when the backend starts: bind it now if it already has. Not
+    // tf.findBackend, which starts a backend not yet started: each call before it is ready instantiates another
+    // WASM module, and kernels bound to one module then run on another's heap (wrong values, seen in tests).
+    const backend = tf.engine().registry.wasm;
     if (backend && wanted.setupFunc) wanted.setupFunc(backend);
   }
 }
@@ -346,10 +550,8 @@ export function useFastWasmKernels(fast: boolean): void {
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step. Replaced, the original kept.
-  slowBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (slowBackpropInput) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel(fastBackpropInput);
+  // tfjs-wasm's Conv2DBackpropInput is a plain loop: half of a DCGAN step.
+  replace('Conv2DBackpropInput', fastBackpropInput);
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm'))
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
@@ -381,20 +583,19 @@ export function registerWasmTrainingKernels(): void {
         }
       },
     });
-  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step. Replaced (all its dtypes).
-  slowTile = tf.getKernel('Tile', 'wasm');
-  if (slowTile) tf.unregisterKernel('Tile', 'wasm');
-  tf.registerKernel(fastTile);
-  // tfjs-wasm's BatchMatMul with a transposed operand: a plain loop, 10 to 20 times XNNPACK's time. Wrapped:
-  // transposed operands are transposed first, and the untransposed product goes to the original.
-  slowBatchMatMul = tf.getKernel('BatchMatMul', 'wasm');
-  if (slowBatchMatMul) {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({
-      ...fastBatchMatMul,
-      ...(slowBatchMatMul.setupFunc ? { setupFunc: slowBatchMatMul.setupFunc } : {}),
-    });
-  }
+  // tfjs-wasm's Tile: a per-element index loop, a tenth of a batch-64 DCGAN step (all its dtypes).
+  replace('Tile', fastTile);
+  // tfjs-wasm's BatchMatMul with a transposed operand: a plain loop, 10 to 20 times XNNPACK's time. Transposed
+  // operands are transposed first, and the untransposed product goes to the original.
+  replace('BatchMatMul', fastBatchMatMul);
+  // The second round (the kernel profile of a DCGAN step after the first): copies, scalar loops and transposes.
+  replace('Identity', fastIdentity);
+  replace('Cast', fastCast);
+  replace('Slice', fastSlice);
+  replace('SplitV', fastSplitV);
+  replace('LeakyRelu', fastLeakyRelu);
+  replace('Sum', leadingReduction('Sum'));
+  replace('Mean', leadingReduction('Mean'));
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm'))
     tf.registerKernel({
       kernelName: 'UnsortedSegmentSum',
