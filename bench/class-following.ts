@@ -4,7 +4,8 @@
  * (its own batch size, seed 0), and every `--every` steps asks its generator
  * (EMA weights when on) for 100 digits of each class 0-9 (fixed noise, seed
  * 4242): the bundled classifier's accuracy on them against the asked class
- * (chance: 10%; real held-out digits: 93%+), and their FID (1,000 samples)
+ * (chance: 10%; real held-out digits: 93%+), and their FID (1,000 samples),
+ * with the EMA weights and, when EMA is on, the training weights too,
  * against the held-out reference digits. Writes bench/results.json (key
  * classFollowing).
  *
@@ -51,7 +52,23 @@ function generatorOf(t: Trainer): { model: tfl.LayersModel; inputs: { dtype: str
   };
 }
 
-async function evaluate(t: Trainer): Promise<{ step: number; accuracy: number; perClass: number[]; fid: number }> {
+interface Figures {
+  step: number;
+  accuracy: number;
+  perClass: number[];
+  fid: number;
+  /** The same with the training weights, when EMA is on (samples use the EMA's). */
+  raw?: { accuracy: number; fid: number };
+}
+
+async function evaluate(t: Trainer): Promise<Figures> {
+  const ema = await figures(t, true);
+  return t.emaDecay > 0
+    ? { ...ema, raw: await figures(t, false).then(({ accuracy, fid }) => ({ accuracy, fid })) }
+    : ema;
+}
+
+async function figures(t: Trainer, sampleWeights: boolean): Promise<Figures> {
   const { model, inputs } = generatorOf(t);
   const noise = t.plan.nodes.find((x) => x.op?.op === 'noise')?.op;
   const distribution = noise?.op === 'noise' ? noise.distribution : 'normal';
@@ -62,7 +79,8 @@ async function evaluate(t: Trainer): Promise<{ step: number; accuracy: number; p
       ? tf.tensor2d(labels, [n, 1], 'int32')
       : tf.tensor2d(seededLatent(4242 + k, n * inp.dim, distribution), [n, inp.dim]),
   );
-  const images = t.withSampleWeights(() => model.predict(feeds.length === 1 ? feeds[0]! : feeds) as tf.Tensor);
+  const run = () => model.predict(feeds.length === 1 ? feeds[0]! : feeds) as tf.Tensor;
+  const images = sampleWeights ? t.withSampleWeights(run) : run();
   const x = toClassifier(images);
   const probs = classifier!.predict(x) as tf.Tensor;
   const predicted = (await tf.argMax(probs, -1).data()) as Int32Array;
