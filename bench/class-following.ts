@@ -25,7 +25,7 @@ import { selectBackend } from '../src/core/train/backend.js';
 import { digitQuality, toClassifier } from '../src/core/train/fid.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText } from '../src/core/validate.js';
-import { machine, writeSection } from './common.js';
+import { machine, readResults, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const args = parseArgs({
@@ -115,4 +115,7 @@ for (const f of TEMPLATES) {
   t.dispose();
 }
 result.loadEnd = execSync('uptime').toString().trim();
-writeSection('classFollowing', result);
+// --only: the other templates' rows of an earlier run are kept (each row says its own steps and time).
+const earlier = args.only ? ((readResults().classFollowing ?? {}) as Record<string, unknown>) : {};
+const kept = Object.fromEntries(Object.entries(earlier).filter(([k]) => k.endsWith('.json') && !TEMPLATES.includes(k)));
+writeSection('classFollowing', { ...kept, ...result });
