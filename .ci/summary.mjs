@@ -4,8 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync('test-results/unit.json')) {
-  const u = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
+// Vitest's reports: the unit tests and the PyTorch export's tests (tests/pytorch).
+for (const file of ['test-results/unit.json', 'test-results/pytorch.json']) {
+  if (!existsSync(file)) continue;
+  const u = JSON.parse(readFileSync(file, 'utf8'));
   passed += u.numPassedTests;
   failed += u.numFailedTests;
   skipped += u.numPendingTests + (u.numTodoTests ?? 0);
