@@ -9,7 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Project } from '../../src/core/project/index.js';
-import { type ProgressiveSchedule, progressivePhase, type StepMetrics } from '../../src/core/train/index.js';
+import {
+  type ProgressiveSchedule,
+  progressivePhase,
+  type StepMetrics,
+  stageBoundaries,
+} from '../../src/core/train/index.js';
 import { validateProjectText } from '../../src/core/validate.js';
 import { metricsOf, PROGRESSIVE_CHART } from '../../src/ui/train/Charts.js';
 import {
@@ -20,7 +25,6 @@ import {
   progressiveScheduleOf,
   resolutionsOf,
   samplesCaption,
-  stageBoundaries,
   stageLine,
 } from '../../src/ui/train/progress.js';
 import type { RunView } from '../../src/ui/train/store.js';

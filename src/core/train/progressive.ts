@@ -72,9 +72,28 @@ export function fadeAlpha(final: number, r: number, lod: number): number {
   return Math.min(1, Math.max(0, 1 + Math.log2(final / r) - lod));
 }
 
+/**
+ * The images at which the phase changes, in order: the end of the first stable stage, then each fade's end and
+ * each stable stage's end, up to the end of the last fade (progressivePhase's stages).
+ */
+export function stageBoundaries(s: ProgressiveSchedule): number[] {
+  const stages = Math.round(Math.log2(s.final / s.start));
+  const out: number[] = [];
+  let at = s.stableImages;
+  out.push(at);
+  for (let j = 1; j <= stages; j++) {
+    at += s.fadeImages;
+    out.push(at);
+    if (j === stages) break;
+    at += s.stableImages;
+    out.push(at);
+  }
+  return out;
+}
+
 /** The images shown up to the end of the last fade: after it the networks train at full resolution. */
 export function growthImages(s: ProgressiveSchedule): number {
-  return Math.round(Math.log2(s.final / s.start)) * (s.fadeImages + s.stableImages);
+  return stageBoundaries(s).at(-1) ?? 0;
 }
 
 /** Nearest-neighbour upsampling by an integer factor (each pixel becomes a f x f block). */

@@ -10,7 +10,13 @@
  */
 import { Progressive } from '../../core/nodes/index.js';
 import type { Project } from '../../core/project/index.js';
-import { type ProgressivePhase, type ProgressiveSchedule, progressivePhase } from '../../core/train/index.js';
+import {
+  growthImages,
+  type ProgressivePhase,
+  type ProgressiveSchedule,
+  progressivePhase,
+  stageBoundaries,
+} from '../../core/train/index.js';
 
 /** The schedule of the project's Progressive node (params as the registry parses them), or undefined without one. */
 export function progressiveScheduleOf(project: Project | undefined): ProgressiveSchedule | undefined {
@@ -25,25 +31,6 @@ export function progressiveScheduleOf(project: Project | undefined): Progressive
 /** The phase the trainer samples in after `step` steps of `batch` images (Trainer.generate applies it). */
 export function phaseAtStep(s: ProgressiveSchedule, step: number, batch: number): ProgressivePhase {
   return progressivePhase(s, step * batch);
-}
-
-/**
- * The images at which the phases change: the end of the first stable stage, then each fade's end and each
- * stable stage's end up to the final resolution's fade.
- */
-export function stageBoundaries(s: ProgressiveSchedule): number[] {
-  const stages = Math.round(Math.log2(s.final / s.start));
-  const out: number[] = [];
-  let at = s.stableImages;
-  out.push(at);
-  for (let j = 1; j <= stages; j++) {
-    at += s.fadeImages;
-    out.push(at);
-    if (j === stages) break;
-    at += s.stableImages;
-    out.push(at);
-  }
-  return out;
 }
 
 /**
@@ -111,6 +98,6 @@ export function resolutionsOf(s: ProgressiveSchedule): number[] {
  */
 export function planLine(s: ProgressiveSchedule, batch: number): string {
   const steps = (images: number) => Math.ceil(images / batch).toLocaleString('en-US');
-  const last = stageBoundaries(s).at(-1) ?? 0;
+  const last = growthImages(s);
   return `${res(s.start)} to ${res(s.final)}: each new resolution fades in over ${steps(s.fadeImages)} steps, then trains ${steps(s.stableImages)} steps (batch ${batch}); ${res(s.final)} in full from step ${steps(last)}`;
 }
