@@ -58,6 +58,15 @@ function run(script: string, args: string[]): { status: number | null; stdout: s
   };
 }
 
+/** The JSON lines a script printed (one per step; evaluations too where early stopping is on). */
+function jsonLines(stdout: string): Record<string, number>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, number>);
+}
+
 function typecheck(dir: string): { status: number | null; output: string } {
   writeFileSync(
     join(dir, 'tsconfig.json'),
@@ -178,11 +187,7 @@ describe('export to TypeScript', () => {
       ]);
       expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
       expect(r.status).toBe(0);
-      const lines = r.stdout
-        .trim()
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, number>);
+      const lines = jsonLines(r.stdout);
       expectClose(lines, await inApp(text, batch, STEPS));
       // Samples and the generator in tfjs' format.
       const sample = join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`);
@@ -230,11 +235,7 @@ describe('export with ADA (issue 17.2)', () => {
     ]);
     expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
     expect(r.status).toBe(0);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = jsonLines(r.stdout);
     const app = await inApp(text, 4, steps);
     expectClose(lines, app);
     // p moved by +-0.25 at each step, by the sign of r_t - 0.6, from 0.5, within [0,1].
@@ -271,11 +272,7 @@ describe('export with progressive growing (issue 17.1)', () => {
     ]);
     expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
     expect(r.status).toBe(0);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = jsonLines(r.stdout);
     const t = new Trainer(validateProjectText(text), { assets: { mnist: loadMnist() }, batchSize: 4 });
     const app: Record<string, number>[] = [];
     for (let i = 0; i < steps; i++) {
@@ -414,11 +411,7 @@ describe('export is injection-safe', () => {
     const r = run(join(dir, 'hostile.ts'), ['--steps', '1', '--batch', '8', '--out', join(dir, 'run')]);
     expect(r.status).toBe(0);
     expect(existsSync(PWNED)).toBe(false);
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = jsonLines(r.stdout);
     expectClose(lines, await inApp(text, 8, 1));
   }, 120_000);
 
