@@ -381,6 +381,8 @@ test.describe('hands and keyboards', () => {
     await page.getByLabel('Template').selectOption('toy-ring.json');
     await page.getByRole('button', { name: 'Training panel' }).click();
     const resume = page.getByRole('button', { name: 'Resume from checkpoint…' });
+    // The panel checks the new project first (a slow machine shows it blocked for a moment); Tab skips a disabled control.
+    await expect(resume).toHaveAttribute('aria-disabled', 'false');
     await page.getByLabel('Backend').focus(); // the downloads before it are disabled until a run exists
     await page.keyboard.press('Tab');
     await expect(resume).toBeFocused();
