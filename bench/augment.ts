@@ -17,6 +17,8 @@
  *   diffaugment  templates/dcgan-mnist-diffaugment.json (translation, cutout, p = 1)
  *   ada          templates/dcgan-mnist-ada.json (translation, cutout; p from 0, r_t target 0.6)
  *   color        the diffaugment template with DiffAugment's full policy (color, translation, cutout)
+ *   translation  the diffaugment template with translation alone (p = 1)
+ *   ada-translation  the ADA template with translation alone (p from 0, r_t target 0.6)
  *
  *   npx tsx bench/augment.ts [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
  *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
@@ -127,9 +129,9 @@ const text = (f: string) => readFileSync(join(ROOT, 'templates', f), 'utf8');
 const ada = JSON.parse(text('dcgan-mnist-ada.json')) as Project;
 const adaNode = ada.training?.nodes.find((n) => n.type === 'Augment');
 const ADA_SPEED = Number((adaNode?.params as { adaSpeed?: number } | undefined)?.adaSpeed ?? 500_000);
-/** The diffaugment template with other Augment params. */
-function augmentedWith(params: Record<string, unknown>): string {
-  const p = JSON.parse(text('dcgan-mnist-diffaugment.json')) as Project;
+/** The diffaugment (or another) template with other Augment params. */
+function augmentedWith(params: Record<string, unknown>, template = 'dcgan-mnist-diffaugment.json'): string {
+  const p = JSON.parse(text(template)) as Project;
   for (const n of p.training?.nodes ?? []) if (n.type === 'Augment') n.params = { ...n.params, ...params };
   return JSON.stringify(p);
 }
@@ -138,6 +140,8 @@ const ALL: Record<string, () => string> = {
   diffaugment: () => text('dcgan-mnist-diffaugment.json'),
   ada: () => text('dcgan-mnist-ada.json'),
   color: () => augmentedWith({ policies: ['color', 'translation', 'cutout'], p: 1 }),
+  translation: () => augmentedWith({ policies: ['translation'], p: 1 }),
+  'ada-translation': () => augmentedWith({ policies: ['translation'] }, 'dcgan-mnist-ada.json'),
 };
 const names = (opt.only ?? 'plain,diffaugment,ada').split(',');
 for (const n of names) if (!ALL[n]) throw new Error(`--only: unknown variant ${n} (${Object.keys(ALL).join(', ')})`);

@@ -6,15 +6,19 @@
  * 4242): the bundled classifier's accuracy on them against the asked class
  * (chance: 10%; real held-out digits: 93%+), and their FID (1,000 samples),
  * with the EMA weights and, when EMA is on, the training weights too,
- * against the held-out reference digits. Writes bench/results.json (key
- * classFollowing).
+ * against the held-out reference digits. Where D takes the class (a
+ * projection discriminator), also D's own class accuracy: on the 1,000
+ * held-out digits, how often argmax over y of D(x, y) is the digit's label
+ * (chance 0.10) -- G can only learn the class from a D that tells classes
+ * apart. Writes bench/results.json (key classFollowing).
  *
  *   npx tsx bench/class-following.ts [--steps 1500] [--every 500] [--only biggan-lite|conditional-mnist]
+ *       [--project FILE]   a variant project instead of the templates (its row is keyed by the file name)
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -29,12 +33,21 @@ import { machine, readResults, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const args = parseArgs({
-  options: { steps: { type: 'string' }, every: { type: 'string' }, only: { type: 'string' } },
+  options: {
+    steps: { type: 'string' },
+    every: { type: 'string' },
+    only: { type: 'string' },
+    project: { type: 'string' },
+  },
 }).values;
 const STEPS = Number(args.steps ?? 1500);
 const EVERY = Number(args.every ?? 500);
 const PER_CLASS = 100;
-const TEMPLATES = ['biggan-lite.json', 'conditional-mnist.json'].filter((f) => !args.only || f === `${args.only}.json`);
+const TEMPLATES = args.project
+  ? [args.project]
+  : ['biggan-lite.json', 'conditional-mnist.json'].filter((f) => !args.only || f === `${args.only}.json`);
+const projectPath = (f: string) => (args.project ? f : join(ROOT, 'templates', f));
+const rowKey = (f: string) => (args.project ? `${basename(f)} (variant)` : f);
 
 await selectBackend('wasm');
 const mnist = loadMnist();
@@ -59,13 +72,47 @@ interface Figures {
   fid: number;
   /** The same with the training weights, when EMA is on (samples use the EMA's). */
   raw?: { accuracy: number; fid: number };
+  /** D's class accuracy on held-out digits: argmax over y of D(x, y) against the label (projection D only). */
+  dClass?: number;
 }
 
 async function evaluate(t: Trainer): Promise<Figures> {
   const ema = await figures(t, true);
-  return t.emaDecay > 0
-    ? { ...ema, raw: await figures(t, false).then(({ accuracy, fid }) => ({ accuracy, fid })) }
-    : ema;
+  const dClass = await discriminatorClassAccuracy(t);
+  return {
+    ...ema,
+    ...(t.emaDecay > 0 && { raw: await figures(t, false).then(({ accuracy, fid }) => ({ accuracy, fid })) }),
+    ...(dClass !== undefined && { dClass }),
+  };
+}
+
+/** argmax over y of D(x, y) on the held-out digits 9,000-9,999 against their labels, when D takes a class input. */
+async function discriminatorClassAccuracy(t: Trainer): Promise<number | undefined> {
+  const call = t.plan.nodes.find((n) => n.type === 'ModelCall' && n.params.model !== t.sampleNode()?.params.model);
+  const model = call && (t.models.get(call.params.model as string) as tfl.LayersModel | undefined);
+  if (!model || model.inputs.length !== 2) return undefined;
+  const labelAt = model.inputs.findIndex((i) => i.dtype === 'int32');
+  if (labelAt < 0) return undefined;
+  const [h, w] = model.inputs[1 - labelAt]!.shape.slice(1) as number[];
+  const n = 1000;
+  const from = 9000;
+  const pixels = Float32Array.from(mnist.images.subarray(from * 784, (from + n) * 784), (v) => v / 127.5 - 1);
+  const truth = mnist.labels.subarray(from, from + n);
+  const scores = tf.tidy(() => {
+    let x = tf.tensor4d(pixels, [n, 28, 28, 1]);
+    if (h !== 28 || w !== 28) x = tf.image.resizeBilinear(x, [h!, w!]);
+    const perClass = Array.from({ length: 10 }, (_, c) => {
+      const y = tf.fill([n, 1], c, 'int32');
+      const out = model.predict(labelAt === 0 ? [y, x] : [x, y]) as tf.Tensor;
+      return out.reshape([n]);
+    });
+    return tf.argMax(tf.stack(perClass, 1), 1);
+  });
+  const predicted = (await scores.data()) as Int32Array;
+  scores.dispose();
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (predicted[i] === truth[i]) ok++;
+  return ok / n;
 }
 
 async function figures(t: Trainer, sampleWeights: boolean): Promise<Figures> {
@@ -100,7 +147,7 @@ const result: Record<string, unknown> = {
   loadStart: execSync('uptime').toString().trim(),
 };
 for (const f of TEMPLATES) {
-  const t = new Trainer(validateProjectText(readFileSync(join(ROOT, 'templates', f), 'utf8')), { assets: { mnist } });
+  const t = new Trainer(validateProjectText(readFileSync(projectPath(f), 'utf8')), { assets: { mnist } });
   const curve = [await evaluate(t)];
   console.log(f, JSON.stringify(curve[0]));
   const t0 = performance.now();
@@ -111,11 +158,15 @@ for (const f of TEMPLATES) {
       console.log(f, JSON.stringify(curve.at(-1)));
     }
   }
-  result[f] = { batch: t.batchSize, steps: STEPS, seconds: (performance.now() - t0) / 1000, curve };
+  result[rowKey(f)] = { batch: t.batchSize, steps: STEPS, seconds: (performance.now() - t0) / 1000, curve };
   t.dispose();
 }
 result.loadEnd = execSync('uptime').toString().trim();
 // --only: the other templates' rows of an earlier run are kept (each row says its own steps and time).
 const earlier = args.only ? ((readResults().classFollowing ?? {}) as Record<string, unknown>) : {};
-const kept = Object.fromEntries(Object.entries(earlier).filter(([k]) => k.endsWith('.json') && !TEMPLATES.includes(k)));
+const kept = Object.fromEntries(
+  Object.entries(earlier)
+    .filter(([k]) => k.endsWith('.json') || k.endsWith('(variant)'))
+    .filter(([k]) => !(rowKey(k) in result) && !TEMPLATES.includes(k)),
+);
 writeSection('classFollowing', { ...kept, ...result });

@@ -195,6 +195,7 @@ const PROBES: [string, Record<string, unknown>][] = [
   ['SelfAttention', { reduction: 2 }],
   ['MinibatchStdDev', { groupSize: 2 }],
   ['Downsample', { factor: 2 }],
+  ['GlobalSumPool', {}],
   ['Upsample', { factor: 2, interpolation: 'nearest' }],
   ['Upsample', { factor: 2, interpolation: 'bilinear' }],
   ['ReflectionPad', { padding: 1 }],

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import {
+  GlobalSumPool,
   InstanceNorm,
   LearnedConstant,
   MinibatchStdDev,
@@ -96,6 +97,31 @@ describe('MinibatchStdDev', () => {
       }
       const expected = acc / per;
       for (const sample of [m, m + 2]) close([yv[sample * 16 + 3] as number], [expected]);
+    }
+  });
+});
+
+describe('GlobalSumPool', () => {
+  it('sums over H and W (SNGAN and BigGAN D: torch.sum(h, [2, 3]) in NCHW); its gradient is 1 at every position', async () => {
+    const x = tf.randomNormal([2, 3, 4, 5], 0, 1, 'float32', 11);
+    const y = apply(new GlobalSumPool(), x);
+    expect(y.shape).toEqual([2, 5]);
+    const xv = await x.data();
+    const expected: number[] = [];
+    for (let b = 0; b < 2; b++)
+      for (let c = 0; c < 5; c++) {
+        let acc = 0;
+        for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) acc += xv[((b * 3 + h) * 4 + w) * 5 + c] as number;
+        expected.push(acc);
+      }
+    close(await y.data(), expected);
+    const weights = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 5]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(apply(new GlobalSumPool(), v), weights)))(x);
+    const gv = await g.data();
+    for (let i = 0; i < gv.length; i++) {
+      const b = Math.floor(i / 60);
+      const c = i % 5;
+      expect(gv[i]).toBe(b * 5 + c + 1);
     }
   });
 });
@@ -254,7 +280,8 @@ describe('serialization', () => {
     h = new SelfAttention({ name: 'attn' }).apply(h) as tfl.SymbolicTensor;
     h = new MinibatchStdDev({ name: 'mbstd' }).apply(h) as tfl.SymbolicTensor;
     h = new PixelNorm({ name: 'pn' }).apply(h) as tfl.SymbolicTensor;
-    const model = tfl.model({ inputs: input, outputs: h });
+    const pooled = new GlobalSumPool({ name: 'pool' }).apply(h) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: [h, pooled] });
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(
       tf.io.withSaveHandler(async (a) => {
@@ -264,8 +291,11 @@ describe('serialization', () => {
     );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const x = tf.randomNormal([4, 6, 6, 4], 0, 1, 'float32', 10);
-    close(await (loaded.predict(x) as tf.Tensor).data(), await (model.predict(x) as tf.Tensor).data());
+    const [a, b] = [loaded.predict(x) as tf.Tensor[], model.predict(x) as tf.Tensor[]];
+    for (let i = 0; i < 2; i++) close(await a[i]!.data(), await b[i]!.data());
+    expect(a[1]!.shape).toEqual([4, 9]);
     expect(JSON.stringify(saved!.modelTopology)).toContain('GanvasConv2D');
+    expect(JSON.stringify(saved!.modelTopology)).toContain('GanvasGlobalSumPool');
   });
 });
 

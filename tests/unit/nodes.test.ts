@@ -94,6 +94,7 @@ const CASES: Record<string, Case[]> = {
   ],
   ReflectionPad: [{ params: { padding: 3 }, inputs: [img], out: [14, 14, 6] }],
   ZeroPad: [{ params: { padding: 1 }, inputs: [img], out: [10, 10, 6] }],
+  GlobalSumPool: [{ params: {}, inputs: [img], out: [6] }],
   MinibatchStdDev: [{ params: { groupSize: 2 }, inputs: [img], out: [8, 8, 7] }],
   FadeIn: [{ params: { resolution: 16 }, inputs: [img, img], out: [8, 8, 6] }],
   SelfAttention: [{ params: { reduction: 2 }, inputs: [f([4, 4, 8])], out: [4, 4, 8] }],

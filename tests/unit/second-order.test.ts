@@ -51,6 +51,7 @@ const CASES: Case[] = [
   { type: 'InstanceNorm', params: {}, shape: [4, 4, 2] },
   { type: 'PixelNorm', params: {}, shape: [5] },
   { type: 'Downsample', params: { factor: 2 }, shape: [4, 4, 2] },
+  { type: 'GlobalSumPool', params: {}, shape: [3, 3, 2] },
   { type: 'Upsample', params: { interpolation: 'nearest' }, shape: [3, 3, 2] },
   { type: 'Upsample', params: { interpolation: 'bilinear' }, shape: [3, 3, 2] },
   { type: 'ReflectionPad', params: { padding: 1 }, shape: [4, 4, 2] },

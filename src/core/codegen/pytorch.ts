@@ -315,6 +315,9 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
       return mod(`PixelNorm(${pyLit(cfg.epsilon)})`);
     case 'ReflectionPad':
       return mod(`nn.ReflectionPad2d(${pyLit(cfg.padding)})`);
+    case 'GlobalSumPool':
+      // [B,C,H,W] (the module's layout) -> [B,C]: the sum over H and W, as BigGAN-PyTorch's torch.sum(h, [2, 3]).
+      return none((a) => `torch.sum(${a[0]}, dim=(2, 3))`);
     case 'MinibatchStdDev':
       return mod(`MinibatchStdDev(${pyLit(cfg.groupSize)})`);
     case 'FadeIn':

@@ -25,6 +25,7 @@ const ACTIVATIONS: Record<string, string> = {
 const CUSTOM: Record<string, string> = {
   GanvasInstanceNorm: 'InstanceNorm',
   GanvasPixelNorm: 'PixelNorm',
+  GanvasGlobalSumPool: 'GlobalSumPool',
   GanvasReflectionPad: 'ReflectionPad',
   GanvasMinibatchStdDev: 'MinibatchStdDev',
   GanvasSelfAttention: 'SelfAttention',

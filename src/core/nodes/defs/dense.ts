@@ -244,6 +244,25 @@ export const Upsample = defineNode({
   ],
 });
 
+export const GlobalSumPool = defineNode({
+  type: 'GlobalSumPool',
+  title: 'Global sum pool',
+  category: 'resample',
+  doc: "Sums over H and W: [B,H,W,C] -> [B,C]. SNGAN's and BigGAN's discriminators end in ReLU then this global sum pool, which feeds the Projection (phi(x)). A sum, not an average: the features grow with the image's area, as in the papers' code.",
+  reference: 'Miyato & Koyama 2018, cGANs with Projection Discriminator (ResNet D); Brock et al. 2019, BigGAN (D architecture, app. B)',
+  params: z.object({}).strict(),
+  inputs: () => IN,
+  outputs: () => OUT,
+  infer: (ctx) => {
+    const bad = spatial('GlobalSumPool', ctx);
+    if (bad) return bad;
+    return ok({ shape: [null, lastDim(ctx.inputs[0]!)], dtype: 'float32' });
+  },
+  paramCount: () => ({ trainable: 0, nonTrainable: 0 }),
+  flops: (_p, [x]) => (x!.shape[1] ?? 1) * (x!.shape[2] ?? 1) * lastDim(x!),
+  layers: (_p, name) => [{ kind: 'custom', name: 'GlobalSumPool', config: { name } }],
+});
+
 export const Downsample = defineNode({
   type: 'Downsample',
   title: 'Downsample (AvgPool)',

@@ -991,6 +991,18 @@ export class Projection extends tfl.layers.Layer {
     };
   }
 }
+
+/** Global sum pooling, [B,H,W,C] -> [B,C]: the sum over H and W (SNGAN's and BigGAN's discriminators end this way). */
+export class GlobalSumPool extends tfl.layers.Layer {
+  static className = 'GanvasGlobalSumPool';
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const s = firstShape(inputShape);
+    return [s[0] ?? null, s[3] ?? null];
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.sum(first(inputs), [1, 2]));
+  }
+}
 // ======================================================= end of BigGAN section
 
 export const CUSTOM_LAYERS = {
@@ -1009,6 +1021,7 @@ export const CUSTOM_LAYERS = {
   ReparamConv2DTranspose,
   ConditionalBatchNorm,
   Projection,
+  GlobalSumPool,
 } as const;
 export type CustomLayerName = keyof typeof CUSTOM_LAYERS;
 
