@@ -249,7 +249,8 @@ export const GlobalSumPool = defineNode({
   title: 'Global sum pool',
   category: 'resample',
   doc: "Sums over H and W: [B,H,W,C] -> [B,C]. SNGAN's and BigGAN's discriminators end in ReLU then this global sum pool, which feeds the Projection (phi(x)). A sum, not an average: the features grow with the image's area, as in the papers' code.",
-  reference: 'Miyato & Koyama 2018, cGANs with Projection Discriminator (ResNet D); Brock et al. 2019, BigGAN (D architecture, app. B)',
+  reference:
+    'Miyato & Koyama 2018, cGANs with Projection Discriminator (ResNet D); Brock et al. 2019, BigGAN (D architecture, app. B)',
   params: z.object({}).strict(),
   inputs: () => IN,
   outputs: () => OUT,
