@@ -20,7 +20,14 @@
  *   translation  the diffaugment template with translation alone (p = 1)
  *   ada-translation  the ADA template with translation alone (p from 0, r_t target 0.6)
  *
- *   npx tsx bench/augment.ts [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
+ * With --base biggan-lite, the same three on templates/biggan-lite.json (spectral
+ * norm, hinge loss, a projection D; the family DiffAugment's paper saw collapse
+ * on 10% of CIFAR-10): plain, and Augment nodes (the diffaugment or ada
+ * template's params) put between the data and D's real call and between G and
+ * D's fake call. D's figures then take the class: the digits' labels for real
+ * ones, the classifier's reading for generated ones.
+ *
+ *   npx tsx bench/augment.ts [--base dcgan-mnist|biggan-lite] [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
  *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
  *   npx tsx bench/augment.ts --merge [--note TEXT] FILE FILE ...   merges saved results into bench/results.json (augment)
  *
@@ -94,6 +101,7 @@ const args = parseArgs({
     save: { type: 'string' },
     merge: { type: 'boolean' },
     note: { type: 'string' },
+    base: { type: 'string' },
   },
 });
 const opt = args.values;
@@ -135,14 +143,50 @@ function augmentedWith(params: Record<string, unknown>, template = 'dcgan-mnist-
   for (const n of p.training?.nodes ?? []) if (n.type === 'Augment') n.params = { ...n.params, ...params };
   return JSON.stringify(p);
 }
-const ALL: Record<string, () => string> = {
-  plain: () => text('dcgan-mnist.json'),
-  diffaugment: () => text('dcgan-mnist-diffaugment.json'),
-  ada: () => text('dcgan-mnist-ada.json'),
-  color: () => augmentedWith({ policies: ['color', 'translation', 'cutout'], p: 1 }),
-  translation: () => augmentedWith({ policies: ['translation'], p: 1 }),
-  'ada-translation': () => augmentedWith({ policies: ['translation'] }, 'dcgan-mnist-ada.json'),
+/** The Augment params of a template's first Augment node. */
+function augmentParams(template: string): Record<string, unknown> {
+  const p = JSON.parse(text(template)) as Project;
+  return { ...(p.training?.nodes.find((n) => n.type === 'Augment')?.params as Record<string, unknown>) };
+}
+/**
+ * A template with an Augment node put on each of D's image inputs: between what feeds D's real call and it, and
+ * between G and D's fake call (the ModelCalls of the model that is not the sampled one).
+ */
+function withAugmentNodes(template: string, params: Record<string, unknown>): string {
+  const p = JSON.parse(text(template)) as Project;
+  const training = p.training;
+  if (!training) throw new Error(`${template}: no training graph`);
+  const calls = training.nodes.filter((n) => n.type === 'ModelCall' && n.params?.model === 'discriminator');
+  for (const call of calls) {
+    const edge = training.edges.find((e) => e.target === call.id && e.targetPort === 'x');
+    if (!edge) throw new Error(`${template}: ${call.id} has no x input`);
+    const id = `aug_${call.id}`;
+    training.nodes.push({ id, type: 'Augment', params, position: { x: 0, y: 0 } });
+    training.edges.push({ source: id, sourcePort: 'out', target: call.id, targetPort: 'x' });
+    edge.target = id;
+    edge.targetPort = 'in';
+  }
+  return JSON.stringify(p);
+}
+const BASE = opt.base ?? 'dcgan-mnist';
+if (BASE !== 'dcgan-mnist' && BASE !== 'biggan-lite')
+  throw new Error(`--base: dcgan-mnist or biggan-lite, not ${BASE}`);
+const BIGGAN: Record<string, () => string> = {
+  plain: () => text('biggan-lite.json'),
+  diffaugment: () => withAugmentNodes('biggan-lite.json', augmentParams('dcgan-mnist-diffaugment.json')),
+  ada: () => withAugmentNodes('biggan-lite.json', augmentParams('dcgan-mnist-ada.json')),
 };
+const ALL: Record<string, () => string> =
+  BASE === 'biggan-lite'
+    ? BIGGAN
+    : {
+        plain: () => text('dcgan-mnist.json'),
+        diffaugment: () => text('dcgan-mnist-diffaugment.json'),
+        ada: () => text('dcgan-mnist-ada.json'),
+        color: () => augmentedWith({ policies: ['color', 'translation', 'cutout'], p: 1 }),
+        translation: () => augmentedWith({ policies: ['translation'], p: 1 }),
+        'ada-translation': () => augmentedWith({ policies: ['translation'] }, 'dcgan-mnist-ada.json'),
+      };
 const names = (opt.only ?? 'plain,diffaugment,ada').split(',');
 for (const n of names) if (!ALL[n]) throw new Error(`--only: unknown variant ${n} (${Object.keys(ALL).join(', ')})`);
 const project = (name: string) => {
@@ -164,11 +208,26 @@ if (!classifier) throw new Error('no classifier (public/models/mnist-classifier)
 const quality = await digitQuality(classifier, mnist);
 const trainDigits = digitImages(mnist, 0, DIGITS);
 const heldOut = digitImages(mnist, 1000, 2000);
+const trainLabels = Int32Array.from(mnist.labels.subarray(0, DIGITS));
+const heldOutLabels = Int32Array.from(mnist.labels.subarray(1000, 2000));
+/** The classes the classifier reads in generated digits ([n,28,28,1] in [-1,1]). */
+async function readClasses(samples: tf.Tensor4D): Promise<Int32Array> {
+  const idx = tf.tidy(() => tf.argMax(classifier!.predict(samples) as tf.Tensor, -1));
+  const out = (await idx.data()) as Int32Array;
+  idx.dispose();
+  return Int32Array.from(out);
+}
 
 /** E[sign D(x)] and mean D(x), D in training mode (as in its updates) on batches of BATCH; D's BN statistics put back. */
-async function dFigures(trainer: Trainer, x: tf.Tensor4D): Promise<{ sign: number; logit: number }> {
+async function dFigures(
+  trainer: Trainer,
+  x: tf.Tensor4D,
+  labels?: Int32Array,
+): Promise<{ sign: number; logit: number }> {
   const d = trainer.models.get('discriminator');
   if (!d) throw new Error('no discriminator model');
+  const labelAt = d.inputs.length === 2 ? d.inputs.findIndex((i) => i.dtype === 'int32') : -1;
+  if (labelAt >= 0 && !labels) throw new Error('a discriminator that takes the class needs the labels');
   const saved = d.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read())));
   const n = x.shape[0];
   let sign = 0;
@@ -176,7 +235,11 @@ async function dFigures(trainer: Trainer, x: tf.Tensor4D): Promise<{ sign: numbe
   for (let i = 0; i < n; i += BATCH) {
     const size = Math.min(BATCH, n - i);
     const out = tf.tidy(() => {
-      const y = d.apply(tf.slice(x, [i, 0, 0, 0], [size, 28, 28, 1]), { training: true }) as tf.Tensor;
+      const xs = tf.slice(x, [i, 0, 0, 0], [size, 28, 28, 1]);
+      const ys =
+        labelAt < 0 ? undefined : tf.tensor2d((labels as Int32Array).subarray(i, i + size), [size, 1], 'int32');
+      const args = ys === undefined ? xs : labelAt === 0 ? [ys, xs] : [xs, ys];
+      const y = d.apply(args, { training: true }) as tf.Tensor;
       return tf.stack([tf.sum(tf.sign(y)), tf.sum(y)]);
     });
     const [s, l] = (await out.data()) as Float32Array;
@@ -224,9 +287,9 @@ for (const name of names)
       if (s % EVERY === 0) {
         const samples = trainer.generate(500, 777) as tf.Tensor4D;
         const q = await quality(samples);
-        const tr = await dFigures(trainer, trainDigits);
-        const ho = await dFigures(trainer, heldOut);
-        const fk = await dFigures(trainer, samples);
+        const tr = await dFigures(trainer, trainDigits, trainLabels);
+        const ho = await dFigures(trainer, heldOut, heldOutLabels);
+        const fk = await dFigures(trainer, samples, await readClasses(samples));
         samples.dispose();
         const point: Point = {
           step: s,

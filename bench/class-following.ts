@@ -162,11 +162,9 @@ for (const f of TEMPLATES) {
   t.dispose();
 }
 result.loadEnd = execSync('uptime').toString().trim();
-// --only: the other templates' rows of an earlier run are kept (each row says its own steps and time).
-const earlier = args.only ? ((readResults().classFollowing ?? {}) as Record<string, unknown>) : {};
+// --only or --project: the other rows of an earlier run are kept (each row says its own steps and time).
+const earlier = args.only || args.project ? ((readResults().classFollowing ?? {}) as Record<string, unknown>) : {};
 const kept = Object.fromEntries(
-  Object.entries(earlier)
-    .filter(([k]) => k.endsWith('.json') || k.endsWith('(variant)'))
-    .filter(([k]) => !(rowKey(k) in result) && !TEMPLATES.includes(k)),
+  Object.entries(earlier).filter(([k]) => (k.endsWith('.json') || k.endsWith('(variant)')) && !(k in result)),
 );
 writeSection('classFollowing', { ...kept, ...result });

@@ -415,13 +415,14 @@ if (cf) {
   for (const [name, t] of Object.entries(cf).filter(([, v]) => (v as Any)?.curve)) {
     const tt = t as Any;
     p(`### \`${name}\` (batch ${tt.batch}, ${f(tt.seconds, 0)} s for ${tt.steps} steps)`, '');
+    const dCol = tt.curve.some((x: Any) => x.dClass !== undefined);
     p(
-      '| step | class accuracy | per class 0-9 | FID | training weights (not EMA): accuracy, FID |',
-      '|---|---|---|---|---|',
+      `| step | class accuracy | per class 0-9 | FID | training weights (not EMA): accuracy, FID |${dCol ? " D's class accuracy |" : ''}`,
+      `|---|---|---|---|---|${dCol ? '---|' : ''}`,
     );
     for (const x of tt.curve)
       p(
-        `| ${x.step} | ${f(x.accuracy, 3)} | ${x.perClass.map((v: number) => f(v, 2)).join(' ')} | ${f(x.fid, 1)} | ${x.raw ? `${f(x.raw.accuracy, 3)}, ${f(x.raw.fid, 1)}` : '-'} |`,
+        `| ${x.step} | ${f(x.accuracy, 3)} | ${x.perClass.map((v: number) => f(v, 2)).join(' ')} | ${f(x.fid, 1)} | ${x.raw ? `${f(x.raw.accuracy, 3)}, ${f(x.raw.fid, 1)}` : '-'} |${dCol ? ` ${x.dClass === undefined ? '-' : f(x.dClass, 3)} |` : ''}`,
       );
     p('');
   }
