@@ -36,7 +36,7 @@ import { projectHash } from '../train/provenance.js';
 import { isConstantSchedule, SCHEDULE_PARAMS, scheduleOf } from '../train/schedule.js';
 import type { ProjectAnalysis } from '../validate.js';
 import { ExportError, exportablePlan, exportQuality, sampleCount, withExportErrors } from './common.js';
-import { printLayer } from './layers.js';
+import { needsCustom, printLayer } from './layers.js';
 
 /** The runtime modules the script embeds, in dependency order: namespace name and repository path. */
 export const RUNTIME_MODULES = [
@@ -462,7 +462,7 @@ function printScript(a: ProjectAnalysis, runtime: RuntimeSources, opts: ExportOp
   const sampleOut = (sampleValues.get(target.id) as string[])[0] as string;
 
   const usesCustom = [...a.models.values()].some((m) =>
-    m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some((sp) => sp.kind === 'custom')),
+    m.order.some((i) => i.live && i.def?.layers(i.params, i.id, i.inputs ?? []).some(needsCustom)),
   );
   const usesMnist = plan.nodes.some((n) => n.type === 'Dataset' && String(n.params.source).startsWith('mnist'));
   const usesAugment = plan.nodes.some((n) => n.op?.op === 'augment');

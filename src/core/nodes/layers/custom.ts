@@ -61,6 +61,71 @@ export const INITIALIZER_FACTORIES: Record<InitializerClassName, string> = {
   Ones: 'ones',
 };
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+/** tfjs-layers' Initializer base class, which its index does not export (tf.layers' configs accept its instances). */
+const InitializerBase = Object.getPrototypeOf(Object.getPrototypeOf(tfl.initializers.zeros()))
+  .constructor as new () => Initializer;
+
+/**
+ * The orthogonal initializer (Saxe et al. 2014), as tfjs-layers' Orthogonal: W flattened to [prod(shape[:-1]),
+ * shape[-1]] is gain * Q, Q the orthonormal factor (diag(R) > 0) of a standard normal matrix, transposed when the
+ * matrix is wide. Computed here in JavaScript rather than with tf.linalg.qr on the backend: that QR runs a slice,
+ * a few ops and new shapes per column, which on WebGL and WebGPU compiles shaders by the thousand (BigGAN-lite's
+ * models took over five minutes to build in Chromium on WebGL) and gives slightly different values per backend.
+ * Here every backend gets the same bits. Draws come from Math.random, which the trainer seeds.
+ */
+export class Orthogonal extends InitializerBase {
+  static className = 'Orthogonal';
+  readonly gain: number;
+  constructor(args: { gain?: number; seed?: number } = {}) {
+    super();
+    this.gain = args.gain ?? 1;
+  }
+  override apply(shape: number[], dtype?: tf.DataType): tf.Tensor {
+    if (shape.length < 2)
+      throw new Error(`The orthogonal initializer needs a shape of rank 2 or more, not [${shape}].`);
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1] as number;
+    const n = Math.max(rows, cols);
+    const q = orthonormalColumns(n, Math.min(rows, cols));
+    const out = new Float32Array(rows * cols);
+    // q holds Q [n, k] column by column: W[r][c] = Q[r][c] when tall, Q[c][r] when wide (W = Q^T).
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++)
+        out[r * cols + c] = this.gain * (q[rows >= cols ? c * n + r : r * n + c] as number);
+    return tf.tensor(out, shape, dtype === 'int32' ? 'int32' : 'float32');
+  }
+  override getConfig(): tf.serialization.ConfigDict {
+    return { gain: this.gain };
+  }
+}
+
+/** n x k (k <= n) orthonormal columns from a standard normal matrix: Gram-Schmidt run twice per column, column-major. */
+export function orthonormalColumns(n: number, k: number): Float64Array {
+  const q = new Float64Array(n * k);
+  for (let i = 0; i < n * k; i += 2) {
+    // Box-Muller: two standard normals from two uniforms in (0, 1].
+    const u = 1 - Math.random();
+    const v = Math.random();
+    const r = Math.sqrt(-2 * Math.log(u));
+    q[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n * k) q[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  for (let j = 0; j < k; j++) {
+    const cj = j * n;
+    for (let pass = 0; pass < 2; pass++)
+      for (let i = 0; i < j; i++) {
+        const ci = i * n;
+        let dot = 0;
+        for (let t = 0; t < n; t++) dot += (q[ci + t] as number) * (q[cj + t] as number);
+        for (let t = 0; t < n; t++) q[cj + t] = (q[cj + t] as number) - dot * (q[ci + t] as number);
+      }
+    let norm = 0;
+    for (let t = 0; t < n; t++) norm += (q[cj + t] as number) ** 2;
+    norm = Math.sqrt(norm);
+    for (let t = 0; t < n; t++) q[cj + t] = (q[cj + t] as number) / norm;
+  }
+  return q;
+}
 /**
  * The initializer a serialized form describes, or `fallback` when none is given.
  * No seed: draws come from Math.random, which the trainer seeds.
@@ -84,7 +149,7 @@ export function makeInitializer(s: SerializedInitializer | undefined, fallback: 
     case 'RandomUniform':
       return tfl.initializers.randomUniform({ minval: c.minval ?? -0.05, maxval: c.maxval ?? 0.05 });
     case 'Orthogonal':
-      return tfl.initializers.orthogonal({ gain: c.gain ?? 1 });
+      return new Orthogonal({ gain: c.gain ?? 1 });
     case 'Zeros':
       return tfl.initializers.zeros();
     case 'Ones':
@@ -1030,6 +1095,10 @@ let registered = false;
 export function registerCustomLayers(): void {
   if (registered) return;
   for (const cls of Object.values(CUSTOM_LAYERS)) tf.serialization.registerClass(cls);
+  // In place of tfjs-layers' own 'Orthogonal': tf.layers' configs that name it get ganvas' (see Orthogonal).
+  tf.serialization.registerClass(
+    Orthogonal as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
   registered = true;
 }
 registerCustomLayers();
