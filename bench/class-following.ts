@@ -143,7 +143,7 @@ async function figures(t: Trainer, sampleWeights: boolean): Promise<Figures> {
 
 const result: Record<string, unknown> = {
   machine: machine(),
-  what: `classifier accuracy of ${PER_CLASS} generated digits per asked class (chance 0.10), and FID of those ${PER_CLASS * 10}; WASM, one thread, seed 0, each template's own batch`,
+  what: `classifier accuracy of ${PER_CLASS} generated digits per asked class (chance 0.10), and FID of those ${PER_CLASS * 10}; where D takes the class, D's own class accuracy (argmax over y of D(x, y) on 1,000 held-out digits); WASM, one thread, seed 0, each template's own batch`,
   loadStart: execSync('uptime').toString().trim(),
 };
 for (const f of TEMPLATES) {
