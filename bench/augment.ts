@@ -49,7 +49,7 @@ import { selectBackend } from '../src/core/train/backend.js';
 import { digitImages, digitQuality } from '../src/core/train/fid.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText, validateProjectValue } from '../src/core/validate.js';
-import { machine, writeSection } from './common.js';
+import { classInputIndex, machine, withClass, writeSection } from './common.js';
 
 interface Point {
   step: number;
@@ -226,7 +226,7 @@ async function dFigures(
 ): Promise<{ sign: number; logit: number }> {
   const d = trainer.models.get('discriminator');
   if (!d) throw new Error('no discriminator model');
-  const labelAt = d.inputs.length === 2 ? d.inputs.findIndex((i) => i.dtype === 'int32') : -1;
+  const labelAt = classInputIndex(d);
   if (labelAt >= 0 && !labels) throw new Error('a discriminator that takes the class needs the labels');
   const saved = d.nonTrainableWeights.map((w) => tf.keep(tf.clone(w.read())));
   const n = x.shape[0];
@@ -238,8 +238,7 @@ async function dFigures(
       const xs = tf.slice(x, [i, 0, 0, 0], [size, 28, 28, 1]);
       const ys =
         labelAt < 0 ? undefined : tf.tensor2d((labels as Int32Array).subarray(i, i + size), [size, 1], 'int32');
-      const args = ys === undefined ? xs : labelAt === 0 ? [ys, xs] : [xs, ys];
-      const y = d.apply(args, { training: true }) as tf.Tensor;
+      const y = d.apply(withClass(labelAt, xs, ys), { training: true }) as tf.Tensor;
       return tf.stack([tf.sum(tf.sign(y)), tf.sum(y)]);
     });
     const [s, l] = (await out.data()) as Float32Array;

@@ -26,10 +26,10 @@ import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { loadClassifier } from '../src/cli/classifier.js';
 import { seededLatent } from '../src/core/explore/latent.js';
 import { selectBackend } from '../src/core/train/backend.js';
-import { digitQuality, toClassifier } from '../src/core/train/fid.js';
+import { digitImages, digitQuality, REAL_FROM, REAL_TO, toClassifier } from '../src/core/train/fid.js';
 import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText } from '../src/core/validate.js';
-import { machine, readResults, writeSection } from './common.js';
+import { classInputIndex, machine, readResults, withClass, writeSection } from './common.js';
 
 tf.env().set('PROD', true);
 const args = parseArgs({
@@ -90,20 +90,17 @@ async function evaluate(t: Trainer): Promise<Figures> {
 async function discriminatorClassAccuracy(t: Trainer): Promise<number | undefined> {
   const call = t.plan.nodes.find((n) => n.type === 'ModelCall' && n.params.model !== t.sampleNode()?.params.model);
   const model = call && (t.models.get(call.params.model as string) as tfl.LayersModel | undefined);
-  if (!model || model.inputs.length !== 2) return undefined;
-  const labelAt = model.inputs.findIndex((i) => i.dtype === 'int32');
-  if (labelAt < 0) return undefined;
+  const labelAt = model ? classInputIndex(model) : -1;
+  if (!model || labelAt < 0) return undefined;
   const [h, w] = model.inputs[1 - labelAt]!.shape.slice(1) as number[];
-  const n = 1000;
-  const from = 9000;
-  const pixels = Float32Array.from(mnist.images.subarray(from * 784, (from + n) * 784), (v) => v / 127.5 - 1);
-  const truth = mnist.labels.subarray(from, from + n);
+  const n = REAL_TO - REAL_FROM;
+  const truth = mnist.labels.subarray(REAL_FROM, REAL_TO);
   const scores = tf.tidy(() => {
-    let x = tf.tensor4d(pixels, [n, 28, 28, 1]);
+    let x: tf.Tensor4D = digitImages(mnist, REAL_FROM, REAL_TO);
     if (h !== 28 || w !== 28) x = tf.image.resizeBilinear(x, [h!, w!]);
     const perClass = Array.from({ length: 10 }, (_, c) => {
       const y = tf.fill([n, 1], c, 'int32');
-      const out = model.predict(labelAt === 0 ? [y, x] : [x, y]) as tf.Tensor;
+      const out = model.predict(withClass(labelAt, x, y)) as tf.Tensor;
       return out.reshape([n]);
     });
     return tf.argMax(tf.stack(perClass, 1), 1);

@@ -81,3 +81,16 @@ export async function matmulMedianMs(runs: number): Promise<number> {
   times.sort((x, y) => x - y);
   return times[Math.floor(runs / 2)] as number;
 }
+
+/**
+ * Where a discriminator of two inputs (image, class) takes the class: the index of its int32 input, or -1 when it
+ * takes the image alone (a projection D takes both; ACGAN's and DCGAN's only the image).
+ */
+export function classInputIndex(model: { inputs: { dtype: string }[] }): number {
+  return model.inputs.length === 2 ? model.inputs.findIndex((i) => i.dtype === 'int32') : -1;
+}
+/** The arguments of such a call: the image alone, or image and class in the model's input order. */
+export function withClass(at: number, x: tf.Tensor, y: tf.Tensor | undefined): tf.Tensor | tf.Tensor[] {
+  if (at < 0 || y === undefined) return x;
+  return at === 0 ? [y, x] : [x, y];
+}

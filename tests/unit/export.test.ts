@@ -67,6 +67,25 @@ function jsonLines(stdout: string): Record<string, number>[] {
     .map((l) => JSON.parse(l) as Record<string, number>);
 }
 
+/** Runs an exported script on WASM with the bundled digits; asserts it ran cleanly and returns its JSON lines. */
+function trainScript(script: string, steps: number, batch: number, out: string): Record<string, number>[] {
+  const r = run(script, [
+    '--steps',
+    String(steps),
+    '--batch',
+    String(batch),
+    '--backend',
+    'wasm',
+    '--out',
+    out,
+    '--mnist',
+    MNIST_BIN,
+  ]);
+  expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
+  expect(r.status).toBe(0);
+  return jsonLines(r.stdout);
+}
+
 function typecheck(dir: string): { status: number | null; output: string } {
   writeFileSync(
     join(dir, 'tsconfig.json'),
@@ -173,21 +192,7 @@ describe('export to TypeScript', () => {
     it(`${f}: the script trains ${STEPS} steps and its losses match the in-app run`, async () => {
       const { text, batch } = exportable(f, readFileSync(join(ROOT, 'templates', f), 'utf8'));
       const out = join(DIR, `run-${f.replace(/\.json$/, '')}`);
-      const r = run(join(DIR, f.replace(/\.json$/, '.ts')), [
-        '--steps',
-        String(STEPS),
-        '--batch',
-        String(batch),
-        '--backend',
-        'wasm',
-        '--out',
-        out,
-        '--mnist',
-        MNIST_BIN,
-      ]);
-      expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
-      expect(r.status).toBe(0);
-      const lines = jsonLines(r.stdout);
+      const lines = trainScript(join(DIR, f.replace(/\.json$/, '.ts')), STEPS, batch, out);
       expectClose(lines, await inApp(text, batch, STEPS));
       // Samples and the generator in tfjs' format.
       const sample = join(out, 'samples', `step-${String(STEPS).padStart(6, '0')}.png`);
@@ -221,21 +226,7 @@ describe('export with ADA (issue 17.2)', () => {
     const steps = 4;
     const script = join(DIR, 'ada.ts');
     writeFileSync(script, exportProject(validateProjectText(text)));
-    const r = run(script, [
-      '--steps',
-      String(steps),
-      '--batch',
-      '4',
-      '--backend',
-      'wasm',
-      '--out',
-      join(DIR, 'run-ada'),
-      '--mnist',
-      MNIST_BIN,
-    ]);
-    expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
-    expect(r.status).toBe(0);
-    const lines = jsonLines(r.stdout);
+    const lines = trainScript(script, steps, 4, join(DIR, 'run-ada'));
     const app = await inApp(text, 4, steps);
     expectClose(lines, app);
     // p moved by +-0.25 at each step, by the sign of r_t - 0.6, from 0.5, within [0,1].
@@ -258,21 +249,7 @@ describe('export with progressive growing (issue 17.1)', () => {
     const script = join(DIR, 'progressive.ts');
     writeFileSync(script, exportProject(validateProjectText(text)));
     const out = join(DIR, 'run-progressive');
-    const r = run(script, [
-      '--steps',
-      String(steps),
-      '--batch',
-      '4',
-      '--backend',
-      'wasm',
-      '--out',
-      out,
-      '--mnist',
-      MNIST_BIN,
-    ]);
-    expect(r.stderr.includes('Error') ? r.stderr : '').toBe('');
-    expect(r.status).toBe(0);
-    const lines = jsonLines(r.stdout);
+    const lines = trainScript(script, steps, 4, out);
     const t = new Trainer(validateProjectText(text), { assets: { mnist: loadMnist() }, batchSize: 4 });
     const app: Record<string, number>[] = [];
     for (let i = 0; i < steps; i++) {
