@@ -22,6 +22,7 @@ import {
   readPngProvenance,
   sha256Hex,
 } from '../../src/core/train/provenance.js';
+import { testCertificates } from '../fixtures/certificates.js';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/ganvas.js');
@@ -155,66 +156,9 @@ function ganvas(...args: string[]) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A throwaway CA and a signing certificate issued by it (C2PA refuses self-signed signing certificates). */
-function testCertificates(): { cert: string; key: string; ca: string } {
-  const cnf = join(dir, 'ca.cnf');
-  writeFileSync(
-    cnf,
-    '[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=ganvas test CA\nO=ganvas test\n' +
-      '[v3_ca]\nbasicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' +
-      '[v3_leaf]\nbasicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n' +
-      'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
-  );
-  const f = (n: string) => join(dir, n);
-  const run = (...a: string[]) => {
-    const r = spawnSync('openssl', a, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${a.join(' ')}: ${r.stderr}`);
-  };
-  run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('ca.key'));
-  run(
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    f('ca.key'),
-    '-sha256',
-    '-days',
-    '30',
-    '-config',
-    cnf,
-    '-extensions',
-    'v3_ca',
-    '-out',
-    f('ca.pem'),
-  );
-  run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', f('leaf.key'));
-  run('req', '-new', '-key', f('leaf.key'), '-subj', '/CN=ganvas test signer/O=ganvas test', '-out', f('leaf.csr'));
-  run(
-    'x509',
-    '-req',
-    '-in',
-    f('leaf.csr'),
-    '-CA',
-    f('ca.pem'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-sha256',
-    '-days',
-    '30',
-    '-extfile',
-    cnf,
-    '-extensions',
-    'v3_leaf',
-    '-out',
-    f('leaf.pem'),
-  );
-  return { cert: f('leaf.pem'), key: f('leaf.key'), ca: f('ca.pem') };
-}
-
 describe('ganvas train + verify', () => {
   it('samples carry the marks and a C2PA manifest; verify reports them, and fails on a tampered byte', () => {
-    const { cert, key, ca } = testCertificates();
+    const { cert, key, ca } = testCertificates(dir);
     const out = join(dir, 'run');
     const t = ganvas(
       'train',

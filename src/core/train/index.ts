@@ -1,5 +1,6 @@
 /** Training on tfjs: backends, the trainer and its session, pictures, quality and stability figures, checkpoints. The public surface of core/train. */
 export * from './backend.js';
+export * from './c2pa.js';
 export * from './checkpoint.js';
 export * from './early-stop.js';
 export * from './fid.js';

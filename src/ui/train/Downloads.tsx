@@ -1,12 +1,14 @@
 /**
  * What a run gives back: the generator (tfjs' LayersModel format), the best
  * one by the early-stopping figure (with its checkpoint), the
- * sample picture shown (taken from the store, encoded as PNG), a checkpoint,
+ * sample picture shown (taken from the store, encoded as PNG, C2PA-signed when
+ * a certificate was given in ContentCredentials), a checkpoint,
  * and a run resumed from a checkpoint file.
  */
 
 import { generatorModelJson } from '../../core/train/index.js';
 import { pressInnerInput } from '../keys.js';
+import { signing } from './c2pa.js';
 import { download, pngBlob } from './download.js';
 import { shownPictures, type TrainSnapshot, type TrainStore } from './store.js';
 
@@ -63,7 +65,10 @@ export function Downloads(props: {
           const shown = shownPictures(snap);
           const pic = shown.pictures[0];
           if (pic)
-            void pngBlob(pic, store.provenance(shown.step ?? snap.step)).then((b) => download('samples.png', b), fail);
+            void pngBlob(pic, store.provenance(shown.step ?? snap.step), signing.get()).then(
+              (b) => download('samples.png', b),
+              fail,
+            );
         }}
       >
         Download samples

@@ -26,6 +26,7 @@ import type { DatasetParams } from '../../core/data/index.js';
 import { analyzeRun, chooseBackend } from '../../core/train/index.js';
 import type { ProjectAnalysis } from '../../core/validate.js';
 import { LossChart, MoreCharts } from './Charts.js';
+import { ContentCredentials } from './ContentCredentials.js';
 import { DataControls, loadFolder } from './DataControls.js';
 import { Downloads } from './Downloads.js';
 import { assetsFor, blockedReason } from './data.js';
@@ -170,6 +171,7 @@ export function TrainPanel({
               await store.resumeFrom(analysis, options.backend, f.name, new Uint8Array(await f.arrayBuffer()));
             }}
           />
+          <ContentCredentials onMessage={(m) => store.setMessage(m)} />
           <GeneratorWeights
             analysis={analysis}
             snap={snap}
