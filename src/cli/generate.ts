@@ -24,6 +24,7 @@ import {
   TrainingSession,
 } from '../core/train/index.js';
 import type { ProjectAnalysis } from '../core/validate.js';
+import type { C2paSigner } from './c2pa.js';
 import { readBytes, writeAtomic } from './io.js';
 import { CLI_TOOL, encodePng } from './png.js';
 import { loadAssets, readCheckpoint } from './train.js';
@@ -43,6 +44,8 @@ export interface GenerateOptions {
   /** Style mixing: the mix seed and the first style layer that takes its w. */
   mix?: [number, number];
   backend: BackendPreference;
+  /** Signs every picture with C2PA content credentials (docs/provenance.md). */
+  signer?: C2paSigner;
 }
 
 /** Bad input (a file, an option the generator cannot take): one line, exit 2. */
@@ -113,7 +116,7 @@ export async function runGenerate(analysis: ProjectAnalysis, opts: GenerateOptio
       seed: opts.seed,
       tool: `${CLI_TOOL} generate`,
     };
-    writeAtomic(join(opts.out, 'grid.png'), await encodePng(r.picture, provenance));
+    writeAtomic(join(opts.out, 'grid.png'), await encodePng(r.picture, provenance, opts.signer));
     const shape = explorer.info.sampleShape;
     const files: string[] = [];
     if (shape.length === 3) {
@@ -121,7 +124,7 @@ export async function runGenerate(analysis: ProjectAnalysis, opts: GenerateOptio
       for (let k = 0; k < r.count; k++) {
         const name = `sample-${String(k).padStart(3, '0')}.png`;
         const pic = samplePicture(r.values.subarray(k * per, (k + 1) * per), shape[0]!, shape[1]!, shape[2]!);
-        writeAtomic(join(opts.out, name), await encodePng(pic, provenance));
+        writeAtomic(join(opts.out, name), await encodePng(pic, provenance, opts.signer));
         files.push(name);
       }
     }

@@ -5,12 +5,12 @@
 
 import { basename, join } from 'node:path';
 import Table from 'cli-table3';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type Diagnostic, formatDiagnostic } from '../core/diagnostics.js';
 import { REGISTRY } from '../core/nodes/index.js';
 import { projectJsonSchema } from '../core/project/index.js';
 import { fmtShape, type ModelSummary, summarizeProject } from '../core/summary.js';
-import type { BackendPreference } from '../core/train/index.js';
+import type { BackendPreference, C2paSigner } from '../core/train/index.js';
 import { memoryBudgetDiagnostic } from '../core/train/index.js';
 import { type ProjectAnalysis, validateProjectBytes } from '../core/validate.js';
 import { readBytes } from './io.js';
@@ -57,6 +57,35 @@ async function loadValid(
     return { exit: r.exit };
   }
   return { analysis: r.analysis, diagnostics: r.diagnostics };
+}
+
+// C2PA signing of the pictures a command writes (train, compare, generate): docs/provenance.md.
+const signCertOption = () =>
+  new Option(
+    '--sign-cert <pem>',
+    'sign the pictures with C2PA content credentials: your certificate chain, PEM (default: $GANVAS_C2PA_CERT)',
+  );
+const signKeyOption = () =>
+  new Option('--sign-key <pem>', 'the P-256 private key of --sign-cert, PEM (default: $GANVAS_C2PA_KEY)');
+
+/**
+ * The signer of --sign-cert/--sign-key (or $GANVAS_C2PA_CERT/$GANVAS_C2PA_KEY): undefined when neither is
+ * given; false, after a sentence on stderr, when only one is or the files are not a usable certificate and key.
+ */
+async function signerOf(command: string, opts: { signCert?: string; signKey?: string }) {
+  const certPath = opts.signCert ?? process.env.GANVAS_C2PA_CERT;
+  const keyPath = opts.signKey ?? process.env.GANVAS_C2PA_KEY;
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) {
+    process.stderr.write(`ganvas ${command}: C2PA signing needs both --sign-cert and --sign-key.\n`);
+    return false;
+  }
+  try {
+    return (await import('./c2pa.js')).loadSigner(certPath, keyPath) as C2paSigner;
+  } catch (e) {
+    process.stderr.write(`ganvas ${command}: ${(e as Error).message}\n`);
+    return false;
+  }
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -181,11 +210,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--engine <name>', 'tfjs (in this process) or pytorch (exports train.py and runs it with python3)', 'tfjs')
     .option('--python <path>', 'the Python with torch for --engine pytorch (default: $GANVAS_PYTHON or python3)')
-    .option(
-      '--sign-cert <pem>',
-      'sign the sample pictures with C2PA content credentials: your certificate chain, PEM (default: $GANVAS_C2PA_CERT)',
-    )
-    .option('--sign-key <pem>', 'the P-256 private key of --sign-cert, PEM (default: $GANVAS_C2PA_KEY)')
+    .addOption(signCertOption())
+    .addOption(signKeyOption())
     .action(
       async (
         file: string,
@@ -210,29 +236,17 @@ export async function main(argv: string[]): Promise<number> {
           code = EXIT.unreadable;
           return;
         }
-        const certPath = opts.signCert ?? process.env.GANVAS_C2PA_CERT;
-        const keyPath = opts.signKey ?? process.env.GANVAS_C2PA_KEY;
-        let signer: import('./c2pa.js').C2paSigner | undefined;
-        if (certPath || keyPath) {
-          if (!certPath || !keyPath) {
-            process.stderr.write('ganvas train: C2PA signing needs both --sign-cert and --sign-key.\n');
-            code = EXIT.unreadable;
-            return;
-          }
-          if (opts.engine === 'pytorch') {
-            process.stderr.write(
-              'ganvas train: --engine pytorch writes its pictures in Python, unsigned (PNG metadata only); drop --sign-cert.\n',
-            );
-            code = EXIT.unreadable;
-            return;
-          }
-          try {
-            signer = (await import('./c2pa.js')).loadSigner(certPath, keyPath);
-          } catch (e) {
-            process.stderr.write(`ganvas train: ${(e as Error).message}\n`);
-            code = EXIT.unreadable;
-            return;
-          }
+        if (opts.engine === 'pytorch' && (opts.signCert ?? process.env.GANVAS_C2PA_CERT)) {
+          process.stderr.write(
+            'ganvas train: --engine pytorch writes its pictures in Python, unsigned (PNG metadata only); drop --sign-cert.\n',
+          );
+          code = EXIT.unreadable;
+          return;
+        }
+        const signer = await signerOf('train', opts);
+        if (signer === false) {
+          code = EXIT.unreadable;
+          return;
         }
         const r = await loadValid(file);
         if ('exit' in r) {
@@ -335,6 +349,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--backend <name>', 'auto, webgpu, webgl, wasm or cpu', backendOption, 'auto')
     .option('--data <path>', 'folder of images for a folder dataset')
     .option('--out <dir>', 'output directory')
+    .addOption(signCertOption())
+    .addOption(signKeyOption())
     .action(
       async (
         file: string,
@@ -347,6 +363,8 @@ export async function main(argv: string[]): Promise<number> {
           backend: BackendPreference;
           data?: string;
           out?: string;
+          signCert?: string;
+          signKey?: string;
         },
       ) => {
         const { compareSpecs, parseLossSpec, runCompare, stabilityTable } = await import('./compare.js');
@@ -363,6 +381,11 @@ export async function main(argv: string[]): Promise<number> {
           losses.filter((x) => typeof x !== 'string'),
           opts.augment ?? [],
         );
+        const signer = await signerOf('compare', opts);
+        if (signer === false) {
+          code = EXIT.unreadable;
+          return;
+        }
         const r = await loadValid(file);
         if ('exit' in r) {
           code = r.exit;
@@ -378,11 +401,13 @@ export async function main(argv: string[]): Promise<number> {
         let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
         let errors: string[];
         try {
+          const { signCert: _c, signKey: _k, ...train } = opts;
           ({ rows, errors } = await runCompare(r.analysis, specs, {
-            ...opts,
+            ...train,
             seed,
             out,
             progress: 'lines',
+            ...(signer ? { signer } : {}),
           }));
         } catch (e) {
           process.stderr.write(`ganvas compare: ${(e as Error).message}\n`);
@@ -443,6 +468,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--backend <name>', 'wasm or cpu (default wasm)', backendOption, 'wasm')
     .option('--out <dir>', 'output directory (default: runs/<project>-generate-<time>)')
+    .addOption(signCertOption())
+    .addOption(signKeyOption())
     .action(
       async (
         file: string,
@@ -459,8 +486,15 @@ export async function main(argv: string[]): Promise<number> {
           mix?: [number, number];
           backend: BackendPreference;
           out?: string;
+          signCert?: string;
+          signKey?: string;
         },
       ) => {
+        const signer = await signerOf('generate', opts);
+        if (signer === false) {
+          code = EXIT.unreadable;
+          return;
+        }
         const r = await loadValid(file);
         if ('exit' in r) {
           code = r.exit;
@@ -486,6 +520,7 @@ export async function main(argv: string[]): Promise<number> {
             ...(opts.class !== undefined ? { label: opts.class } : {}),
             ...(opts.interpolate ? { interpolate: opts.interpolate } : {}),
             ...(opts.mix ? { mix: opts.mix } : {}),
+            ...(signer ? { signer } : {}),
           });
           for (const l of lines) process.stderr.write(`${l}\n`);
         } catch (e) {

@@ -214,3 +214,92 @@ describe('ganvas train + verify', () => {
     expect(notPng.stderr).toMatch(/not a PNG/);
   }, 240_000);
 });
+
+describe('ganvas generate and compare sign too', () => {
+  it('generate --sign-cert/--sign-key: the grid and every sample carry a valid manifest; one of the two alone is refused', () => {
+    const { cert, sec1Key, ca } = testCertificates(mkdtempSync(join(dir, 'gen-')));
+    const out = join(dir, 'generate');
+    const g = ganvas(
+      'generate',
+      'templates/dcgan-mnist.json',
+      '--n',
+      '2',
+      '--out',
+      out,
+      '--sign-cert',
+      cert,
+      '--sign-key',
+      sec1Key,
+    );
+    expect(g.code, g.stderr).toBe(0);
+    const files = readdirSync(out).filter((f) => f.endsWith('.png'));
+    expect(files.sort()).toEqual(['grid.png', 'sample-000.png', 'sample-001.png']);
+    for (const f of files) {
+      const v = ganvas('verify', join(out, f), '--json', '--trust', ca);
+      expect(v.code, v.stdout).toBe(0);
+      const r = JSON.parse(v.stdout);
+      expect(r.c2pa.state).toBe('Trusted');
+      expect(r.png.provenance.tool).toMatch(/^ganvas .* generate$/);
+    }
+    const half = ganvas(
+      'generate',
+      'templates/dcgan-mnist.json',
+      '--n',
+      '1',
+      '--out',
+      join(dir, 'half'),
+      '--sign-cert',
+      cert,
+    );
+    expect(half.code).toBe(2);
+    expect(half.stderr).toBe('ganvas generate: C2PA signing needs both --sign-cert and --sign-key.\n');
+    const wrongKey = ganvas(
+      'compare',
+      'templates/toy-ring.json',
+      '--loss',
+      'hinge',
+      '--steps',
+      '1',
+      '--out',
+      join(dir, 'cmp'),
+      '--sign-cert',
+      cert,
+      '--sign-key',
+      join(ROOT, 'package.json'),
+    );
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toMatch(/^ganvas compare: /);
+  }, 240_000);
+
+  it("compare --sign-cert/--sign-key signs every run's samples", () => {
+    const { cert, key } = testCertificates(mkdtempSync(join(dir, 'cmp-')));
+    const out = join(dir, 'compare');
+    const c = ganvas(
+      'compare',
+      'templates/toy-ring.json',
+      '--loss',
+      'hinge',
+      '--loss',
+      'lsgan',
+      '--steps',
+      '2',
+      '--out',
+      out,
+      '--sign-cert',
+      cert,
+      '--sign-key',
+      key,
+    );
+    expect(c.code, c.stderr).toBe(0);
+    for (const run of ['hinge', 'lsgan']) {
+      const samples = join(out, run, 'samples');
+      const last = readdirSync(samples)
+        .filter((f) => f.endsWith('.png'))
+        .sort()
+        .at(-1)!;
+      const r = JSON.parse(ganvas('verify', join(samples, last), '--json').stdout);
+      expect(r.c2pa.state).toBe('Valid');
+      expect(r.c2pa.commonName).toBe('ganvas test signer');
+    }
+  }, 240_000);
+});
