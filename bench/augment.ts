@@ -27,7 +27,7 @@
  * D's fake call. D's figures then take the class: the digits' labels for real
  * ones, the classifier's reading for generated ones.
  *
- *   npx tsx bench/augment.ts [--base dcgan-mnist|biggan-lite] [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
+ *   npx tsx bench/augment.ts [--base dcgan-mnist|biggan-lite|FILE.json] [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
  *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
  *   npx tsx bench/augment.ts --merge [--note TEXT] FILE FILE ...   merges saved results into bench/results.json (augment)
  *
@@ -152,8 +152,8 @@ function augmentParams(template: string): Record<string, unknown> {
  * A template with an Augment node put on each of D's image inputs: between what feeds D's real call and it, and
  * between G and D's fake call (the ModelCalls of the model that is not the sampled one).
  */
-function withAugmentNodes(template: string, params: Record<string, unknown>): string {
-  const p = JSON.parse(text(template)) as Project;
+function withAugmentNodes(template: string, params: Record<string, unknown>, source = text(template)): string {
+  const p = JSON.parse(source) as Project;
   const training = p.training;
   if (!training) throw new Error(`${template}: no training graph`);
   const calls = training.nodes.filter((n) => n.type === 'ModelCall' && n.params?.model === 'discriminator');
@@ -169,15 +169,27 @@ function withAugmentNodes(template: string, params: Record<string, unknown>): st
   return JSON.stringify(p);
 }
 const BASE = opt.base ?? 'dcgan-mnist';
-if (BASE !== 'dcgan-mnist' && BASE !== 'biggan-lite')
-  throw new Error(`--base: dcgan-mnist or biggan-lite, not ${BASE}`);
+const baseFile = BASE.endsWith('.json') ? readFileSync(BASE, 'utf8') : undefined;
+if (BASE !== 'dcgan-mnist' && BASE !== 'biggan-lite' && !baseFile)
+  throw new Error(`--base: dcgan-mnist, biggan-lite or a project file (.json), not ${BASE}`);
 const BIGGAN: Record<string, () => string> = {
   plain: () => text('biggan-lite.json'),
   diffaugment: () => withAugmentNodes('biggan-lite.json', augmentParams('dcgan-mnist-diffaugment.json')),
   ada: () => withAugmentNodes('biggan-lite.json', augmentParams('dcgan-mnist-ada.json')),
 };
-const ALL: Record<string, () => string> =
-  BASE === 'biggan-lite'
+/** Any project given by its file: plain, and the Augment nodes put on its D inputs as for BigGAN-lite. */
+const fromFile = (source: string): Record<string, () => string> => ({
+  plain: () => source,
+  diffaugment: () => withAugmentNodes(BASE, augmentParams('dcgan-mnist-diffaugment.json'), source),
+  ada: () => withAugmentNodes(BASE, augmentParams('dcgan-mnist-ada.json'), source),
+  translation: () =>
+    withAugmentNodes(BASE, { ...augmentParams('dcgan-mnist-diffaugment.json'), policies: ['translation'] }, source),
+  'ada-translation': () =>
+    withAugmentNodes(BASE, { ...augmentParams('dcgan-mnist-ada.json'), policies: ['translation'] }, source),
+});
+const ALL: Record<string, () => string> = baseFile
+  ? fromFile(baseFile)
+  : BASE === 'biggan-lite'
     ? BIGGAN
     : {
         plain: () => text('dcgan-mnist.json'),
