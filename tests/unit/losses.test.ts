@@ -66,6 +66,19 @@ describe('adversarial losses (logits in, scalar out)', () => {
     expect(await val(d)).toBeCloseTo(mean(fake) - mean(real), 5);
     expect(await val(g)).toBeCloseTo(-mean(fake), 5);
   });
+  it("ProGAN's drift penalty (Karras et al. 2018, sec. A.1): D = E df - E dr + eps E dr^2; G unchanged", async () => {
+    const eps = 0.001;
+    const { d, g } = adversarialLoss('wgan', R(), F(), 0, eps);
+    expect(await val(d)).toBeCloseTo(mean(fake) - mean(real) + eps * mean(real.map((x) => x * x)), 6);
+    expect(await val(g)).toBeCloseTo(-mean(fake), 5);
+    // Its gradient in each real logit: -1/n + 2 eps dr / n.
+    const grad = await tf
+      .grad((r: tf.Tensor) => adversarialLoss('wgan', r, F(), 0, eps).d)(R())
+      .data();
+    Array.from(grad).forEach((v, i) => {
+      expect(v).toBeCloseTo((-1 + 2 * eps * (real[i] as number)) / real.length, 6);
+    });
+  });
   it('stays finite for large logits (softplus form)', async () => {
     const { d, g } = adversarialLoss('minimax', tf.tensor2d([80, -80], [2, 1]), tf.tensor2d([90, -90], [2, 1]));
     expect(Number.isFinite(await val(d))).toBe(true);

@@ -615,10 +615,16 @@ def load_tfjs_model_weights(directory):
 
 
 # ---------------------------------------------------------------- losses (ganvas' src/core/train/losses.ts)
-def adversarial_d(kind, real, fake, smoothing=0.0):
+def adversarial_d(kind, real, fake, smoothing=0.0, drift=0.0):
     """D's term from its logits on real and fake samples.
     minimax/non-saturating (Goodfellow et al. 2014), lsgan (Mao et al. 2017, a=0 b=1 c=1), hinge (Lim & Ye 2017),
-    wgan (Arjovsky et al. 2017); smoothing is one-sided (real target 1 - s, Salimans et al. 2016)."""
+    wgan (Arjovsky et al. 2017); smoothing is one-sided (real target 1 - s, Salimans et al. 2016); drift adds
+    ProGAN's drift * E[real^2] (Karras et al. 2018, sec. A.1)."""
+    term = _adversarial_d(kind, real, fake, smoothing)
+    return term + drift * real.square().mean() if drift else term
+
+
+def _adversarial_d(kind, real, fake, smoothing):
     t = 1.0 - smoothing
     if kind in ("minimax", "non-saturating"):
         pos = F.softplus(-real)

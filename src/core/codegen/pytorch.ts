@@ -796,7 +796,7 @@ class PyTorchEmitter implements TrainingEmitter<string> {
         }
         const real = inputs.get('real');
         out(
-          `${v} = ${pyLit(op.weight)} * adversarial_d(KIND[${pyStr(n.id)}], ${real}, ${fake}, ${pyLit(op.labelSmoothing)})`,
+          `${v} = ${pyLit(op.weight)} * adversarial_d(KIND[${pyStr(n.id)}], ${real}, ${fake}, ${pyLit(op.labelSmoothing)}${op.drift ? `, drift=${pyLit(op.drift)}` : ''})`,
           `record["D(real)"], record["D(fake)"] = ${real}.detach().mean(), ${fake}.detach().mean()`,
         );
         // ---- Augment's ADA (issue 17.2): its feedback reads E[sign(D(real))] of every D update.

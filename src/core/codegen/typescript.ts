@@ -158,7 +158,7 @@ class TypeScriptEmitter implements TrainingEmitter<string> {
           return [v];
         }
         const real = inputs.get('real');
-        const loss = `losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(op.labelSmoothing)})`;
+        const loss = `losses.adversarialLoss(KIND[${lit(n.id)}]!, ${real}, ${fake}, ${lit(op.labelSmoothing)}${op.drift ? `, ${lit(op.drift)}` : ''})`;
         out(`const ${v} = tf.mul(${loss}.d, ${lit(op.weight)}) as tf.Scalar;`);
         this.lines.push(
           `record.set('D(real)', tf.mean(${real}) as tf.Scalar);`,

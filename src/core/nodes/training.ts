@@ -59,7 +59,7 @@ export type TrainingOp =
   /** Applies a model: inputs and outputs in the model's port order. */
   | { op: 'call'; model: string }
   /** A player's term of the GAN game, from D's logits on 'real' and 'fake'. */
-  | { op: 'adversarial'; kind: AdversarialKind; labelSmoothing: number; weight: number }
+  | { op: 'adversarial'; kind: AdversarialKind; labelSmoothing: number; weight: number; drift?: number }
   /** A gradient penalty of `critic`'s output with respect to its sample input. */
   | { op: 'penalty'; kind: PenaltyKind; weight: number; critic: string }
   /** weight * mean |input - target| (l1) or squared (l2). */
@@ -223,6 +223,14 @@ export const AdversarialLoss = define({
         .default(0)
         .describe('One-sided label smoothing: real targets become 1 - s (Salimans et al. 2016).'),
       weight: weight(1, "Multiplies both players' terms."),
+      drift: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe(
+          "ProGAN's drift penalty on D (Karras et al. 2018, sec. A.1: 0.001): adds drift * E[D(real)^2] to D's term, keeping a WGAN critic's output near 0. 0 or unset: none.",
+        ),
     })
     .strict(),
   inputs: () => [
@@ -234,7 +242,13 @@ export const AdversarialLoss = define({
   players: () => ['D', 'G'],
   // G's term of every kind here reads D's logits on fake samples only: its update does not run D on real data.
   reads: (_p, player) => (player === 'G' ? ['fake'] : ['real', 'fake']),
-  op: (p) => ({ op: 'adversarial', kind: p.kind, labelSmoothing: p.labelSmoothing, weight: p.weight }),
+  op: (p) => ({
+    op: 'adversarial',
+    kind: p.kind,
+    labelSmoothing: p.labelSmoothing,
+    weight: p.weight,
+    ...(p.drift ? { drift: p.drift } : {}),
+  }),
 });
 
 export const PENALTY_KINDS = ['wgan-gp', 'r1', 'r2', 'dragan'] as const;

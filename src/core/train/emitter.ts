@@ -57,7 +57,7 @@ export class TfjsEmitter implements TrainingEmitter<tf.Tensor> {
         // G's term reads D's logits on fake samples only (its update does not evaluate D on real data).
         if (ctx.player !== 'D') return [tf.mul(generatorLoss(kind, fake), op.weight) as tf.Scalar];
         const real = inputs.get('real');
-        const v = tf.mul(adversarialLoss(kind, real, fake, op.labelSmoothing).d, op.weight) as tf.Scalar;
+        const v = tf.mul(adversarialLoss(kind, real, fake, op.labelSmoothing, op.drift).d, op.weight) as tf.Scalar;
         if (this.record) {
           const mr = tf.mean(real) as tf.Scalar;
           const mf = tf.mean(fake) as tf.Scalar;

@@ -28,12 +28,29 @@ function bceWithLogits(logits: tf.Tensor, target: number): tf.Tensor {
  * - lsgan (Mao et al. 2017, eq. 2 with a=0, b=1, c=1): L_D = 1/2 E (d_r - 1)^2 + 1/2 E d_f^2, L_G = 1/2 E (d_f - 1)^2
  * - hinge (Lim & Ye 2017): L_D = E max(0, 1 - d_r) + E max(0, 1 + d_f), L_G = -E d_f
  * - wgan (Arjovsky et al. 2017): L_D = E d_f - E d_r, L_G = -E d_f
+ *
+ * `drift` > 0 adds ProGAN's drift penalty to L_D (Karras et al. 2018, sec. A.1):
+ * drift * E d_r^2 (the paper's epsilon_drift = 0.001), whatever the kind.
  */
 export function adversarialLoss(
   kind: AdversarialKind,
   realLogits: tf.Tensor,
   fakeLogits: tf.Tensor,
   smoothing = 0,
+  drift = 0,
+): AdversarialTerms {
+  if (!drift) return adversarialTerms(kind, realLogits, fakeLogits, smoothing);
+  return tf.tidy(() => {
+    const t = adversarialTerms(kind, realLogits, fakeLogits, smoothing);
+    return { d: tf.add(t.d, tf.mul(drift, tf.mean(tf.square(realLogits)))) as tf.Scalar, g: t.g };
+  });
+}
+
+function adversarialTerms(
+  kind: AdversarialKind,
+  realLogits: tf.Tensor,
+  fakeLogits: tf.Tensor,
+  smoothing: number,
 ): AdversarialTerms {
   return tf.tidy(() => {
     const t = 1 - smoothing;
