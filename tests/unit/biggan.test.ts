@@ -75,6 +75,36 @@ describe('ConditionalBatchNorm', () => {
     expect((await tf.sum(tf.abs(ge)).data())[0]).toBeGreaterThan(1e-4);
   });
 
+  it('with spectral norm: W_g / sigma(W_g) and W_b / sigma(W_b) once u has converged (BigGAN: SNLinear maps)', async () => {
+    // C = 2, D = 2: W_g = [[3, 0], [0, 1]] (sigma 3), W_b = [[0, 2], [0, 0]] (sigma 2).
+    const layer = new ConditionalBatchNorm({ spectralNorm: true, epsilon: 1e-5 });
+    layer.apply([tfl.input({ shape: [2] }), tfl.input({ shape: [2] })]);
+    expect(layer.nonTrainableWeights.map((w) => w.name.split('/').pop())).toEqual([
+      'moving_mean',
+      'moving_variance',
+      'sn_u_gain',
+      'sn_u_bias',
+    ]);
+    setByName(layer, {
+      gain_kernel: tf.tensor2d([3, 0, 0, 1], [2, 2]),
+      bias_kernel: tf.tensor2d([0, 2, 0, 0], [2, 2]),
+    });
+    const xs = tf.tensor2d([1, 2, 3, 6], [2, 2]); // batch mean [2, 4], biased variance [1, 4]: x_hat = [[-1, -1], [1, 1]]
+    const es = tf.tensor2d([1, 0, 0, 1], [2, 2]);
+    for (let i = 0; i < 30; i++) tf.dispose(layer.apply([xs, es], { training: true }) as tf.Tensor);
+    const y = await (layer.apply([xs, es], { training: true }) as tf.Tensor).data();
+    // gamma = 1 + e W_g / 3: [[2, 1], [1, 4/3]]; beta = e W_b / 2: [[0, 1], [0, 0]].
+    const n = 1 / Math.sqrt(1 + 1e-5);
+    const m = 2 / Math.sqrt(4 + 1e-5);
+    close(y, [-n * 2, -m * 1 + 1, n * 1, m * (4 / 3)]);
+    // Off, the same weights act unscaled; its config says neither spectralNorm nor powerIterations.
+    const plain = new ConditionalBatchNorm({ epsilon: 1e-5 });
+    plain.apply([xs, es], { training: true });
+    expect(plain.nonTrainableWeights).toHaveLength(2);
+    expect(plain.getConfig()).not.toHaveProperty('spectralNorm');
+    expect(layer.getConfig()).toMatchObject({ spectralNorm: true, powerIterations: 1 });
+  });
+
   it('saves and loads through its config', () => {
     const layer = new ConditionalBatchNorm({ momentum: 0.8, epsilon: 1e-3, name: 'cbn' });
     const copy = tf.serialization.SerializationMap.getMap().classNameMap.GanvasConditionalBatchNorm![1](

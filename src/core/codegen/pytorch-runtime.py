@@ -380,15 +380,23 @@ class ConditionalBatchNorm(nn.Module):
     batch variance, moving averages updated with it), then y * (1 + gain(e)) + bias(e) per sample and channel.
     momentum is PyTorch's (1 - tfjs')."""
 
-    def __init__(self, channels, cond_dim, eps=1e-5, momentum=0.1):
+    def __init__(self, channels, cond_dim, eps=1e-5, momentum=0.1, spectral_norm=False):
         super().__init__()
-        self.eps, self.momentum = eps, momentum
+        self.eps, self.momentum, self.spectral_norm = eps, momentum, spectral_norm
         self.gain = nn.Linear(cond_dim, channels, bias=False)
         self.bias = nn.Linear(cond_dim, channels, bias=False)
         nn.init.xavier_uniform_(self.gain.weight)
         nn.init.xavier_uniform_(self.bias.weight)
         self.register_buffer("running_mean", torch.zeros(channels))
         self.register_buffer("running_var", torch.ones(channels))
+        if spectral_norm:  # u of each map, in tfjs' layout [cond_dim, channels]: u lives in the channels
+            self.register_buffer("gain_u", torch.randn(channels))
+            self.register_buffer("bias_u", torch.randn(channels))
+
+    def _map(self, lin, u, e):
+        if not self.spectral_norm:
+            return lin(e)
+        return e @ _sn_divide(lin.weight.t(), u, self.training)
 
     def forward(self, x, e):
         shape = (1, -1) + (1,) * (x.dim() - 2)
@@ -402,7 +410,9 @@ class ConditionalBatchNorm(nn.Module):
             mean, var = self.running_mean, self.running_var
         y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
         per = (e.shape[0], -1) + (1,) * (x.dim() - 2)
-        return y * (1 + self.gain(e)).view(per) + self.bias(e).view(per)
+        gain = self._map(self.gain, getattr(self, "gain_u", None), e)
+        bias = self._map(self.bias, getattr(self, "bias_u", None), e)
+        return y * (1 + gain).view(per) + bias.view(per)
 
 
 class Projection(nn.Module):

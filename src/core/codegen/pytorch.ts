@@ -380,14 +380,21 @@ function torchLayer(spec: LayerSpec, ins: TensorType[], out: TensorType | undefi
       const d = shapeOf(ins[1], where)[1] as number;
       const momentum = 1 - (cfg.momentum as number);
       const init = cfg.kernelInitializer as Init | undefined;
+      const sn = cfg.spectralNorm === true;
       return mod(
-        `ConditionalBatchNorm(${c}, ${d}, eps=${pyLit(cfg.epsilon)}, momentum=${pyLit(Number(momentum.toPrecision(12)))})`,
+        `ConditionalBatchNorm(${c}, ${d}, eps=${pyLit(cfg.epsilon)}, momentum=${pyLit(Number(momentum.toPrecision(12)))}${sn ? ', spectral_norm=True' : ''})`,
         {
           weights: [
             ['gain.weight', 'gain_kernel', 'dense'],
             ['bias.weight', 'bias_kernel', 'dense'],
             ['running_mean', 'moving_mean', 'same'],
             ['running_var', 'moving_variance', 'same'],
+            ...(sn
+              ? ([
+                  ['gain_u', 'sn_u_gain', 'same'],
+                  ['bias_u', 'sn_u_bias', 'same'],
+                ] as const)
+              : []),
           ],
           init: (a) => (init ? ['gain', 'bias'].map((w) => initLine(`${a}.${w}.weight`, init, d, c)) : []),
         },

@@ -21,6 +21,12 @@ export const ConditionalBatchNorm = defineNode({
         .default(0.9)
         .describe('Moving-average momentum of the statistics (PyTorch momentum 0.1 = 0.9 here).'),
       epsilon: z.number().min(1e-12).max(1).default(1e-5).describe('Added to the variance for stability.'),
+      spectralNorm: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Spectral normalization of W_g and W_b (Miyato et al. 2018): BigGAN's G puts it on every linear map, these included.",
+        ),
       kernelInitializer: initParam(
         KERNEL_KINDS,
         GLOROT_UNIFORM,
@@ -54,7 +60,10 @@ export const ConditionalBatchNorm = defineNode({
       });
     return same(x);
   },
-  paramCount: (_p, [x, e]) => ({ trainable: 2 * lastDim(e!) * lastDim(x!), nonTrainable: 2 * lastDim(x!) }),
+  paramCount: (p, [x, e]) => ({
+    trainable: 2 * lastDim(e!) * lastDim(x!),
+    nonTrainable: (p.spectralNorm ? 4 : 2) * lastDim(x!),
+  }),
   flops: (_p, [x, e]) => 2 * 2 * lastDim(e!) * lastDim(x!) + 6 * perSample(x!),
   layers: (p, name) => [
     {
@@ -64,6 +73,7 @@ export const ConditionalBatchNorm = defineNode({
         name,
         momentum: p.momentum,
         epsilon: p.epsilon,
+        ...(p.spectralNorm ? { spectralNorm: true } : {}),
         ...initEntry('kernelInitializer', p.kernelInitializer, GLOROT_UNIFORM),
       },
     },

@@ -908,6 +908,9 @@ function spectralDivide(w: tf.Tensor, uVar: LayerVariable, iterations: number, t
 export interface ConditionalBatchNormArgs extends LayerArgs {
   momentum?: number;
   epsilon?: number;
+  /** W_g and W_b each divided by its largest singular value (BigGAN's G: its CBN maps are SNLinear). */
+  spectralNorm?: boolean;
+  powerIterations?: number;
   /** W_g and W_b's initializer (default glorotUniform). */
   kernelInitializer?: SerializedInitializer;
 }
@@ -915,15 +918,21 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
   static className = 'GanvasConditionalBatchNorm';
   readonly momentum: number;
   readonly epsilon: number;
+  readonly spectralNorm: boolean;
+  readonly powerIterations: number;
   readonly kernelInitializer?: SerializedInitializer;
   private gain?: LayerVariable;
   private bias?: LayerVariable;
   private movingMean?: LayerVariable;
   private movingVariance?: LayerVariable;
+  private uGain?: LayerVariable;
+  private uBias?: LayerVariable;
   constructor(args: ConditionalBatchNormArgs = {}) {
     super(args);
     this.momentum = args.momentum ?? 0.9;
     this.epsilon = args.epsilon ?? 1e-5;
+    this.spectralNorm = args.spectralNorm ?? false;
+    this.powerIterations = args.powerIterations ?? 1;
     if (args.kernelInitializer) this.kernelInitializer = args.kernelInitializer;
   }
   override build(inputShape: Shape | Shape[]): void {
@@ -936,6 +945,12 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
     this.bias = this.addWeight('bias_kernel', [d, c], 'float32', init());
     this.movingMean = this.addWeight('moving_mean', [c], 'float32', tfl.initializers.zeros(), undefined, false);
     this.movingVariance = this.addWeight('moving_variance', [c], 'float32', tfl.initializers.ones(), undefined, false);
+    if (this.spectralNorm) {
+      const u = (name: string) =>
+        this.addWeight(name, [c], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 }), undefined, false);
+      this.uGain = u('sn_u_gain');
+      this.uBias = u('sn_u_bias');
+    }
     this.built = true;
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -961,8 +976,10 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
       }
       const norm = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.epsilon)));
       const per = [-1, ...Array.from({ length: x.rank - 2 }, () => 1), c];
-      const gamma = tf.reshape(tf.add(1, tf.matMul(e, (this.gain as LayerVariable).read() as tf.Tensor2D)), per);
-      const beta = tf.reshape(tf.matMul(e, (this.bias as LayerVariable).read() as tf.Tensor2D), per);
+      const eff = (w: LayerVariable, u: LayerVariable | undefined) =>
+        (u ? spectralDivide(w.read(), u, this.powerIterations, kwargs.training === true) : w.read()) as tf.Tensor2D;
+      const gamma = tf.reshape(tf.add(1, tf.matMul(e, eff(this.gain as LayerVariable, this.uGain))), per);
+      const beta = tf.reshape(tf.matMul(e, eff(this.bias as LayerVariable, this.uBias)), per);
       return tf.add(tf.mul(norm, gamma), beta);
     });
   }
@@ -971,6 +988,7 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
       ...super.getConfig(),
       momentum: this.momentum,
       epsilon: this.epsilon,
+      ...(this.spectralNorm ? { spectralNorm: true, powerIterations: this.powerIterations } : {}),
       ...initConfig({ kernelInitializer: this.kernelInitializer }),
     };
   }
