@@ -9,7 +9,7 @@
  * WebCrypto in the page (src/ui/train/c2pa.ts). Pure: no I/O, no platform API
  * beyond Blob-like objects. See docs/provenance.md for what this proves.
  */
-import { DIGITAL_SOURCE_TYPE, type Provenance } from './provenance.js';
+import { concat, DIGITAL_SOURCE_TYPE, type Provenance } from './provenance.js';
 
 /** The parts of @contentauth/c2pa-wasm used here (its module, initialized by the caller). */
 export type C2paLib = Pick<typeof import('@contentauth/c2pa-wasm'), 'WasmBuilder' | 'WasmReader'>;
@@ -55,16 +55,6 @@ export function withFileReaderSync(): void {
 // ---- minimal CBOR (RFC 8949), enough for a COSE_Sign1 ----------------------
 
 type Cbor = number | string | Uint8Array | null | Cbor[] | Map<number | string, Cbor> | { tag: number; value: Cbor };
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function cborHead(major: number, n: number): Uint8Array {
   const m = major << 5;

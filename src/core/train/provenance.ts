@@ -124,7 +124,8 @@ export interface PngChunk {
 }
 
 const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
-const concat = (parts: Uint8Array[]) => {
+/** The byte arrays one after another. */
+export const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
