@@ -29,7 +29,8 @@
  *
  *   npx tsx bench/augment.ts [--base dcgan-mnist|biggan-lite|FILE.json] [--steps 2000] [--every 250] [--digits 100] [--batch 32] [--seeds 0,1]
  *       [--only plain,ada] [--cost plain,color] [--no-cost] [--save FILE]     one process; --save writes its result as JSON
- *   npx tsx bench/augment.ts --merge [--note TEXT] FILE FILE ...   merges saved results into bench/results.json (augment)
+ *   npx tsx bench/augment.ts --merge [--note TEXT] [--section augment-NAME] FILE FILE ...   merges saved results into
+ *       bench/results.json (section augment, or another augment-* section: a longer or larger study beside it)
  *
  * Runs are deterministic and independent, so variants can run in parallel
  * processes (--only, --save) and be merged; without --only the result is
@@ -102,6 +103,7 @@ const args = parseArgs({
     merge: { type: 'boolean' },
     note: { type: 'string' },
     base: { type: 'string' },
+    section: { type: 'string' },
   },
 });
 const opt = args.values;
@@ -120,8 +122,11 @@ if (opt.merge) {
     runs: parts.flatMap((q) => q.runs),
     ...(opt.note ? { note: opt.note } : {}),
   };
-  writeSection('augment', merged);
-  console.log(`bench/results.json: augment, ${merged.runs.length} runs`);
+  const section = opt.section ?? 'augment';
+  if (section !== 'augment' && !section.startsWith('augment-'))
+    throw new Error(`--section: augment or augment-<name>, not ${section}`);
+  writeSection(section, merged);
+  console.log(`bench/results.json: ${section}, ${merged.runs.length} runs`);
   process.exit(0);
 }
 

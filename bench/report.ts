@@ -465,9 +465,17 @@ if (pt?.runs) {
   );
 }
 
-const aug = r.augment as Any | undefined;
-if (aug?.runs) {
-  p('## Differentiable augmentation (`bench/augment.ts`)', '', machineLine(aug.machine), '');
+for (const key of Object.keys(r).filter((k) => k === 'augment' || k.startsWith('augment-'))) {
+  const aug = r[key] as Any;
+  if (!aug?.runs) continue;
+  p(
+    key === 'augment'
+      ? '## Differentiable augmentation (`bench/augment.ts`)'
+      : `## Differentiable augmentation: ${aug.digits} digits, ${aug.steps.toLocaleString('en-US')} steps (\`bench/augment.ts\`, section ${key})`,
+    '',
+    machineLine(aug.machine),
+    '',
+  );
   if (aug.load) p(`Load while it ran (other work shares the 2 cores): ${aug.load}.`, '');
   if (aug.note) p(aug.note, '');
   const variants = [...new Set((aug.runs as Any[]).map((x) => x.variant as string))];
