@@ -47,6 +47,17 @@ describe('withoutAugment', () => {
     }
   });
 
+  it('the 200-digit ADA template without its Augment nodes is dcgan-mnist on the same 200 digits, the same models', () => {
+    const r = withoutAugment(parsed('dcgan-mnist-ada-200.json'));
+    if ('error' in r) throw new Error(r.error);
+    const plain = parsed('dcgan-mnist.json');
+    expect(edgeSet(r.project)).toEqual(edgeSet(plain));
+    expect(r.project.models).toEqual(plain.models);
+    const data = (q: Project) => q.training!.nodes.find((n) => n.type === 'Dataset')!.params;
+    expect(data(r.project)).toEqual({ ...data(plain), count: 200 });
+    expect(r.project.training!.settings).toMatchObject({ batchSize: 32, steps: 8000, seed: 0 });
+  });
+
   it('handles two Augment nodes in a row, and leaves the project it was given unchanged', () => {
     const p = parsed('dcgan-mnist-diffaugment.json');
     const t = p.training!;
