@@ -117,3 +117,38 @@ test('Augment from the palette on both of D inputs, ADA on in the inspector: the
   await chart.scrollIntoViewIfNeeded();
   await page.screenshot({ path: test.info().outputPath('augment-training.png') });
 });
+
+test('a small dataset in the panel: the first N digits, saved in the project, refused when not a count', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByLabel('Template').selectOption('dcgan-mnist-ada-200.json');
+  await expect(page.getByTestId('status')).toHaveText('valid');
+  await page.getByRole('button', { name: 'Training panel' }).click();
+  const count = page.getByLabel('Digits of mnist');
+  await expect(count).toHaveValue('200');
+  await count.fill('fifty');
+  await count.press('Enter');
+  await expect(page.getByTestId('data-controls').getByRole('alert')).toHaveText(
+    'a whole number of digits from 1, or empty for all',
+  );
+  await count.fill('50');
+  await count.press('Enter');
+  await expect(page.getByTestId('data-controls').getByRole('alert')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('digit-count.png') });
+  const saved = async () => {
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Save project' }).click();
+    const { readFileSync } = await import('node:fs');
+    const p = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as {
+      training: { nodes: { type: string; params?: Record<string, unknown> }[] };
+    };
+    return p.training.nodes.find((n) => n.type === 'Dataset')?.params;
+  };
+  expect(await saved()).toMatchObject({ source: 'mnist', count: 50 });
+  // Empty: all the digits again (no count in the project).
+  await count.fill('');
+  await count.press('Enter');
+  expect(await saved()).not.toHaveProperty('count');
+  await expect(count).toHaveAttribute('placeholder', 'all');
+});

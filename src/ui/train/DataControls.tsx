@@ -4,6 +4,7 @@
  * browser at the size the dataset asks for).
  */
 
+import { useEffect, useState } from 'react';
 import {
   DATASET_SOURCES,
   type DatasetParams,
@@ -53,6 +54,64 @@ function folderStatus(snap: TrainSnapshot): string {
   return `${f.name}: ${i.count} images at ${i.width}x${i.height}x${i.channels}${skipped}`;
 }
 
+/**
+ * The MNIST node's count: train on the first N digits only (empty: all of them). Applied on Enter or when the
+ * field loses focus; anything but a whole number from 1 is refused where it is typed.
+ */
+function DigitCount(props: {
+  id: string;
+  count: number | undefined;
+  disabled: boolean;
+  onCount: (count: number | undefined) => void;
+}) {
+  const { id, count, disabled, onCount } = props;
+  const [text, setText] = useState(count === undefined ? '' : String(count));
+  const [error, setError] = useState('');
+  useEffect(() => setText(count === undefined ? '' : String(count)), [count]);
+  const commit = () => {
+    const t = text.trim();
+    if (t === '') {
+      setError('');
+      if (count !== undefined) onCount(undefined);
+      return;
+    }
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
+      setError('a whole number of digits from 1, or empty for all');
+      return;
+    }
+    setError('');
+    if (n !== count) onCount(n);
+  };
+  return (
+    <label title="Train on the first N digits only (a small dataset, where augmentation matters); empty: all of them">
+      first{' '}
+      <input
+        className="gv-count"
+        type="text"
+        inputMode="numeric"
+        aria-label={`Digits of ${id}`}
+        aria-invalid={error !== ''}
+        placeholder="all"
+        value={text}
+        disabled={disabled}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+        }}
+      />{' '}
+      digits
+      {error && (
+        <span role="alert" className="gv-field-error">
+          {' '}
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
 export function DataControls(props: {
   analysis: ProjectAnalysis;
   snap: TrainSnapshot;
@@ -87,6 +146,17 @@ export function DataControls(props: {
               ))}
             </select>
           </label>{' '}
+          {d.params.source === 'mnist' && (
+            <DigitCount
+              id={d.id}
+              count={d.params.count}
+              disabled={disabled || !onDataset}
+              onCount={(count) => {
+                const { count: _old, ...rest } = d.params as Extract<DatasetParams, { source: 'mnist' }>;
+                onDataset?.(d.id, count === undefined ? rest : { ...rest, count });
+              }}
+            />
+          )}{' '}
           <span className="gv-where" data-testid={`data-shape-${d.id}`}>
             {datasetPorts(d.params)
               .map((p) => `${p.name} [${p.shape.join(',')}]`)
