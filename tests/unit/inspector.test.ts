@@ -27,7 +27,9 @@ describe('inspector fields', () => {
     for (const d of REGISTRY.values()) {
       const defaults = d.params.safeParse({});
       if (!defaults.success) continue; // Optimizer needs its player; Dataset is a union of sources
-      const keys = Object.keys(defaults.data as object).sort();
+      // Every key of the schema, optional ones (no default, such as AdversarialLoss' drift) included.
+      const shape = (d.params as unknown as { shape?: Record<string, unknown> }).shape;
+      const keys = Object.keys(shape ?? (defaults.data as object)).sort();
       expect(
         fieldsOf(d.params)
           .map((f) => f.key)
