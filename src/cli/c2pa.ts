@@ -15,7 +15,6 @@ import {
   type Provenance,
   signPngWith,
   verifyC2paWith,
-  withFileReaderSync,
 } from '../core/train/index.js';
 
 export type { C2paReport, C2paSigner };
@@ -23,7 +22,6 @@ export type { C2paReport, C2paSigner };
 let loaded: C2paLib | undefined;
 async function c2pa(): Promise<C2paLib> {
   if (loaded) return loaded;
-  withFileReaderSync();
   const mod = await import('@contentauth/c2pa-wasm');
   const wasmPath = createRequire(import.meta.url).resolve('@contentauth/c2pa-wasm/c2pa.wasm');
   mod.initSync({ module: readFileSync(wasmPath) });

@@ -236,15 +236,15 @@ export async function main(argv: string[]): Promise<number> {
           code = EXIT.unreadable;
           return;
         }
-        if (opts.engine === 'pytorch' && (opts.signCert ?? process.env.GANVAS_C2PA_CERT)) {
-          process.stderr.write(
-            'ganvas train: --engine pytorch writes its pictures in Python, unsigned (PNG metadata only); drop --sign-cert.\n',
-          );
+        const signer = await signerOf('train', opts);
+        if (signer === false) {
           code = EXIT.unreadable;
           return;
         }
-        const signer = await signerOf('train', opts);
-        if (signer === false) {
+        if (signer && opts.engine === 'pytorch') {
+          process.stderr.write(
+            'ganvas train: --engine pytorch writes its pictures in Python, unsigned (PNG metadata only); drop --sign-cert.\n',
+          );
           code = EXIT.unreadable;
           return;
         }
@@ -401,9 +401,8 @@ export async function main(argv: string[]): Promise<number> {
         let rows: Awaited<ReturnType<typeof runCompare>>['rows'];
         let errors: string[];
         try {
-          const { signCert: _c, signKey: _k, ...train } = opts;
           ({ rows, errors } = await runCompare(r.analysis, specs, {
-            ...train,
+            ...opts,
             seed,
             out,
             progress: 'lines',

@@ -18,9 +18,9 @@ function loadC2pa(): Promise<C2paLib> {
     const mod = await import('@contentauth/c2pa-wasm');
     await mod.default({ module_or_path: new URL(c2paWasmUrl, location.href) });
     return mod;
-  })();
-  lib.catch(() => {
+  })().catch((e: unknown) => {
     lib = undefined; // a failed load may be tried again
+    throw e;
   });
   return lib;
 }

@@ -877,6 +877,16 @@ export class BatchNorm extends BatchNormalization {
  * W / sigma(W) by power iteration on a constant copy of W (Miyato et al. 2018), W viewed as [rows, cols] with u
  * in cols; u is written back in training. The same iteration as ReparamLayer's (and the PyTorch runtime's _sn).
  */
+/** A weight as a layer uses it: divided by its spectral norm when it has a power-iteration vector u, else as it is. */
+function spectralRead(
+  w: LayerVariable,
+  u: LayerVariable | undefined,
+  iterations: number,
+  training: boolean,
+): tf.Tensor2D {
+  return (u ? spectralDivide(w.read(), u, iterations, training) : w.read()) as tf.Tensor2D;
+}
+
 function spectralDivide(w: tf.Tensor, uVar: LayerVariable, iterations: number, training: boolean): tf.Tensor {
   const cols = w.shape[w.shape.length - 1] as number;
   const mat = tf.reshape(w, [-1, cols]) as tf.Tensor2D;
@@ -977,7 +987,7 @@ export class ConditionalBatchNorm extends tfl.layers.Layer {
       const norm = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.epsilon)));
       const per = [-1, ...Array.from({ length: x.rank - 2 }, () => 1), c];
       const eff = (w: LayerVariable, u: LayerVariable | undefined) =>
-        (u ? spectralDivide(w.read(), u, this.powerIterations, kwargs.training === true) : w.read()) as tf.Tensor2D;
+        spectralRead(w, u, this.powerIterations, kwargs.training === true);
       const gamma = tf.reshape(tf.add(1, tf.matMul(e, eff(this.gain as LayerVariable, this.uGain))), per);
       const beta = tf.reshape(tf.matMul(e, eff(this.bias as LayerVariable, this.uBias)), per);
       return tf.add(tf.mul(norm, gamma), beta);
@@ -1053,13 +1063,13 @@ export class Projection extends tfl.layers.Layer {
       const [h, y] = inputs as [tf.Tensor2D, tf.Tensor];
       const training = kwargs.training === true;
       const eff = (w: LayerVariable, u: LayerVariable | undefined) =>
-        u ? spectralDivide(w.read(), u, this.powerIterations, training) : w.read();
+        spectralRead(w, u, this.powerIterations, training);
       const ids = tf.cast(tf.reshape(y, [-1]), 'int32') as tf.Tensor1D;
       const onehot = tf.cast(tf.oneHot(ids, this.numClasses), 'float32') as tf.Tensor2D;
-      const e = tf.matMul(onehot, eff(this.embeddings as LayerVariable, this.uEmbed) as tf.Tensor2D);
+      const e = tf.matMul(onehot, eff(this.embeddings as LayerVariable, this.uEmbed));
       let logit = tf.sum(tf.mul(e, h), -1, true);
       if (this.kernel && this.bias)
-        logit = tf.add(tf.add(logit, tf.matMul(h, eff(this.kernel, this.uKernel) as tf.Tensor2D)), this.bias.read());
+        logit = tf.add(tf.add(logit, tf.matMul(h, eff(this.kernel, this.uKernel))), this.bias.read());
       return logit;
     });
   }
