@@ -28,6 +28,8 @@ async function openExplore(page: Page, template: string): Promise<void> {
   await page.getByLabel('Template').selectOption(template);
   await expect(page.getByTestId('status')).toHaveText('valid');
   await page.getByRole('button', { name: 'Training panel' }).click();
+  // The panel has finished checking the new project (as in first-minutes' Tab test): focus then stays on the tab.
+  await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled({ timeout: 60_000 });
   const tab = page.getByRole('tab', { name: 'Explore' });
   await tab.focus();
   await page.keyboard.press('Enter');
