@@ -899,12 +899,14 @@ def learning_rate_at(cfg, step):
 
 def make_optimizer(params, cfg):
     """An Optimizer node's settings as a torch optimizer (Adam/RMSProp/SGD with its learning rate and moments)."""
-    lr = cfg["learningRate"]
+    # As floats: the project's JSON writes 0 for a beta of 0, and PyTorch 2's Adam refuses betas that are neither
+    # both floats nor both tensors.
+    lr, momentum, eps = float(cfg["learningRate"]), float(cfg["momentum"]), float(cfg["epsilon"])
     if cfg["algorithm"] == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["epsilon"])
+        return torch.optim.Adam(params, lr=lr, betas=(float(cfg["beta1"]), float(cfg["beta2"])), eps=eps)
     if cfg["algorithm"] == "rmsprop":
-        return TfRMSprop(params, lr=lr, momentum=cfg["momentum"], eps=cfg["epsilon"])
-    return torch.optim.SGD(params, lr=lr, momentum=cfg["momentum"])
+        return TfRMSprop(params, lr=lr, momentum=momentum, eps=eps)
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
 
 
 # ---------------------------------------------------------------- data (ganvas' src/core/data/datasets.ts)

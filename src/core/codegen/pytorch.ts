@@ -1464,6 +1464,11 @@ def sample_inputs(run):
     return captured[0]
 
 
+def choose_device(want, local_rank):
+    """A torch.device with an index for CUDA (torch.cuda.set_device refuses a bare "cuda"): this process's GPU."""
+    return torch.device(f"cuda:{local_rank}" if want == "cuda" else want)
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.loss:
@@ -1475,7 +1480,7 @@ def main(argv=None):
     want = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     if want.startswith("cuda") and not torch.cuda.is_available():
         raise SystemExit("--device cuda: no CUDA device here")
-    device = torch.device(f"cuda:{local_rank}" if want == "cuda" and world > 1 else want)
+    device = choose_device(want, local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     if args.threads:
