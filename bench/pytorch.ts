@@ -22,6 +22,7 @@ import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText } from '../src/core/validate.js';
 import { forTraining } from '../tests/fixtures/templates.js';
 import { machine, readResults, writeSection } from './common.js';
+import { folderAsDigits } from './step-common.js';
 
 tf.env().set('PROD', true);
 const quick = process.argv.includes('--quick');
@@ -32,13 +33,7 @@ const env = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 /** DCGAN 64x64 trains on an image folder: the bench swaps in 64x64 RGB digits of the same shape on both engines. */
 function benchable(file: string): { text: string; batch: number } {
   const t = forTraining(file, readFileSync(join(ROOT, 'templates', file), 'utf8'));
-  const p = JSON.parse(t.text);
-  for (const n of p.training.nodes)
-    if (n.type === 'Dataset' && n.params.source === 'folder') {
-      n.params = { source: 'mnist-two-domains', size: n.params.width, channels: n.params.channels };
-      for (const e of p.training.edges) if (e.source === n.id) e.sourcePort = 'a';
-    }
-  return { text: JSON.stringify(p), batch: t.batch };
+  return { text: folderAsDigits(t.text), batch: t.batch };
 }
 
 async function tfjsMs(text: string, batch: number, warm: number, steps: number): Promise<number> {

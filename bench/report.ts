@@ -428,12 +428,77 @@ if (cf) {
   }
 }
 
-p(
-  '## GPU',
-  '',
-  'No GPU machine was lent to the sessions that wrote these benchmarks (the `device` tool reported none), so there are no hardware WebGPU numbers. `bench/browser-train.ts` runs unchanged on a machine with a GPU and Chromium over Vulkan (`--enable-unsafe-webgpu --enable-features=Vulkan`); its rows then measure the GPU.',
-  '',
-);
+const gpu = r.gpu as Any | undefined;
+if (gpu) {
+  const m = gpu.machine;
+  const byTemplate = (doc: Any | undefined) => new Map<string, Any>((doc?.rows ?? []).map((x: Any) => [x.template, x]));
+  const wg = byTemplate(gpu.webgpu);
+  const wa = byTemplate(gpu.wasm);
+  const torchOf = (t: string, amp: string) => (gpu.torch as Any[]).find((x) => x.template === t && x.amp === amp);
+  const cell = (x: Any | undefined) =>
+    !x
+      ? '-'
+      : x.error
+        ? String(x.error).startsWith('Aborted')
+          ? 'aborts'
+          : `fails: ${String(x.error).slice(0, 60)}`
+        : `${f(x.msPerStep, x.msPerStep < 100 ? 1 : 0)}`;
+  p(
+    '## On a GPU: NVIDIA H200 (`bench/device/run.sh`)',
+    '',
+    `Machine: ${m.gpu} (${m.gpuMemory}, driver ${m.driver}), ${m.cpu} x ${m.cores}; Node ${m.node}; PyTorch ${m.torch} (CUDA ${m.cuda}); WebGPU adapter "${gpu.webgpu?.adapter ?? '-'}" through Dawn's Node bindings; measured ${String(m.date).slice(0, 16).replace('T', ' ')} UTC, in one 15-minute loan of the machine (no network there: Node, the bundled bench and CLI, Dawn and the exports were carried; \`bench/device/prepare.sh\`).`,
+    '',
+    `${gpu.method} ms per training step; the first step (shader compilation, uploads) separately. "-x" columns: how many times faster the second is than the first.`,
+    '',
+    '| template | batch | parameters | GFLOP/step | WASM, 1 thread | WebGPU (Dawn, Node) | its first step | PyTorch CUDA fp32 | bf16 autocast | WebGPU over WASM | PyTorch over WebGPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [t, g] of wg) {
+    const w = wa.get(t);
+    const tf32 = torchOf(t, 'fp32');
+    const tb16 = torchOf(t, 'bf16');
+    const ratio = (a: Any | undefined, b: Any | undefined) =>
+      a?.msPerStep && b?.msPerStep && !a.error && !b.error ? `${f(a.msPerStep / b.msPerStep, 1)}x` : '-';
+    p(
+      `| ${t} | ${g.batch} | ${g.params ? g.params.toLocaleString('en-US') : '-'} | ${f(g.gflopPerStep, 2)} | ${cell(w)} | ${cell(g)} | ${f(g.firstStepMs, 0)} | ${cell(tf32)} | ${cell(tb16)} | ${ratio(w, g)} | ${ratio(g, tf32)} |`,
+    );
+  }
+  if (gpu.probe)
+    p(
+      '',
+      `tfjs' WebGPU kernels on this GPU (\`bench/device/webgpu-probe.ts\`): a 2048x2048 by 2048x2048 fp32 product in ${f(gpu.probe.matmul2048Ms, 1)} ms (${f(gpu.probe.matmul2048Tflops, 2)} TFLOP/s), a batch-64 3x3 convolution of 64x64x128 to 128 channels in ${f(gpu.probe.conv64Ms, 1)} ms (${f(gpu.probe.conv64Tflops, 2)} TFLOP/s): tfjs' WGSL shaders use neither tensor cores nor, at these sizes, more than a few percent of the chip's fp32 rate.`,
+    );
+  if (gpu.cli)
+    p(
+      '',
+      'What `ganvas train templates/dcgan-mnist.json --backend webgpu --steps 200` printed there:',
+      '',
+      '```',
+      ...gpu.cli,
+      '```',
+    );
+  const cmp = gpu.cliLossesAgainstWasm;
+  if (cmp) {
+    const steps = Object.keys(cmp.webgpu).filter((s) => cmp.wasm[s]);
+    p(
+      '',
+      `The same command on WASM (this repository's machine, no GPU) prints, at the same steps: ${steps.map((s) => `step ${s} D ${cmp.wasm[s].D} / ${cmp.webgpu[s].D}, G ${cmp.wasm[s].G} / ${cmp.webgpu[s].G}`).join('; ')} (WASM / H200 WebGPU): the GPU trains the same model from the same seed to 3 or 4 digits.`,
+    );
+  }
+  p(
+    '',
+    "What this says. On the GPU, ganvas' tfjs engine pays for the large templates: WebGPU is 6 to 55 times WASM where a step is tens to hundreds of GFLOP (StyleGAN-lite, pix2pix, DCGAN 64x64, WGAN-GP), and it trains CycleGAN at 256x256, on which tfjs' WASM backend aborts. For the MNIST-sized templates and the ring, a step costs 100 to 500 ms on the H200 whatever its FLOPs (the ring: 173 ms against 23 ms on one CPU thread). That time is not the GPU's arithmetic (DCGAN-MNIST's 3.2 GFLOP would take 3 ms at the 1.24 TFLOP/s of the product above); it goes with the number of kernels, 700 to 2,600 a step (bench/gpu-counts.ts), and the loan was too short to take it apart. The PyTorch export is the road to the GPU: on CUDA it is 6 to 32 times ganvas' WebGPU on every template, with the same project, losses and data (its parity with tfjs is tested). bf16 autocast does not pay at these sizes except for CycleGAN: the casts cost more than the tensor cores save.",
+    '',
+    "Not measured there: Chromium. Debian's Chromium is 77 MB compressed, more than one loan of the machine can carry, and the machine has no network to fetch one; its WebGPU is the same Dawn that Node uses here, behind a GPU process. `bench/browser-train.ts` and `bench/gpu-counts.ts` run unchanged where a Chromium and a GPU are at hand.",
+    '',
+  );
+} else
+  p(
+    '## GPU',
+    '',
+    'No GPU was measured yet: `bench/device/run.sh` measures every template on a machine with one (see the script).',
+    '',
+  );
 const pt = r.pytorch as Any | undefined;
 if (pt?.runs) {
   p(

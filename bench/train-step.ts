@@ -16,48 +16,17 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { exportProject } from '../src/cli/export.js';
-import { compileTrainingPlan, playerNodes } from '../src/core/compile/plan.js';
-import type { ImageSet } from '../src/core/data/datasets.js';
 import { selectBackend } from '../src/core/train/backend.js';
 import { Trainer } from '../src/core/train/trainer.js';
-import { type ProjectAnalysis, validateProjectText } from '../src/core/validate.js';
+import { validateProjectText } from '../src/core/validate.js';
 import { forTraining } from '../tests/fixtures/templates.js';
 import { machine, matmulMedianMs, writeSection } from './common.js';
 import { handwrittenDcgan } from './handwritten.js';
+import { flopsPerStep, syntheticFolder } from './step-common.js';
 
 tf.env().set('PROD', true);
 const quick = process.argv.includes('--quick');
 const mnist = loadMnist();
-
-/** Stand-in pictures for DCGAN 64x64's image-folder dataset: smooth random colour fields. */
-function syntheticFolder(n: number, size: number): ImageSet {
-  const pixels = new Float32Array(n * size * size * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = 0.5 + 0.5 * Math.sin(i * 0.001 + (i % 3));
-  return { pixels, count: n, height: size, width: size, channels: 3 };
-}
-
-/**
- * FLOPs of one training step, from the registry's forward FLOPs per sample:
- * for each player's update (D counted dStepsPerGStep times), each model call
- * costs its forward FLOPs x batch, three times over when it is inside the
- * tape (forward + the two products of the backward pass). The second-order
- * passes of gradient penalties are not counted: a lower bound for them.
- */
-function flopsPerStep(a: ProjectAnalysis, batch: number): number {
-  const plan = compileTrainingPlan(a);
-  let total = 0;
-  for (const player of ['D', 'G'] as const) {
-    const inside = playerNodes(plan, plan.players[player].models);
-    let f = 0;
-    for (const n of plan.nodes) {
-      if (n.type !== 'ModelCall') continue;
-      const fwd = (a.models.get(n.params.model as string)?.totals.flops ?? 0) * batch;
-      f += inside.has(n.id) ? 3 * fwd : fwd;
-    }
-    total += f * (player === 'D' ? plan.settings.dStepsPerGStep : 1);
-  }
-  return total;
-}
 
 /** The backend's matmul rate: a 512x1024 by 1024x512 product, median of 5 (GFLOP/s). */
 async function peak(): Promise<number> {
