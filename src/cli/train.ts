@@ -94,6 +94,13 @@ export async function runTraining(
   const earlyStop = opts.resume && checkpoint ? readEarlyStop(opts.resume, checkpoint) : undefined;
   const assets = loadAssets(project, opts.data);
   const loss = opts.overrideLoss ? { overrideLoss: opts.overrideLoss } : {};
+  if ((opts.backend ?? 'auto') === 'auto') {
+    // On a machine with a GPU, auto measures WebGPU (Dawn) beside WASM; a software adapter is not offered (it is
+    // ~100x slower than WASM), and no GPU leaves auto as it was.
+    const { probeNodeGpu, offerNodeWebGpu } = await import('./webgpu.js');
+    const gpu = probeNodeGpu();
+    if (gpu?.present && !gpu.software) await offerNodeWebGpu();
+  }
   if (opts.backend === 'webgpu') {
     const { offerNodeWebGpu, NO_ADAPTER } = await import('./webgpu.js');
     const why = await offerNodeWebGpu();

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backendCacheKey, describeChoice, selectBackend } from '../../src/core/train/backend.js';
 
 afterAll(async () => {
-  tf.removeBackend('webgl');
+  if (tf.findBackendFactory('webgl')) tf.removeBackend('webgl');
   await selectBackend('wasm');
 });
 
@@ -61,6 +61,39 @@ describe('auto backend choice', () => {
     });
     expect(failing.name).toBe('webgl');
     expect(failing.reason).toContain('webgl > 500 ms, wasm: failed a training step: no kernel,');
+  });
+
+  it('on a machine with a GPU, times the hardware WebGPU adapter first; a far slower WASM stops after one step', async () => {
+    // A stand-in 'webgpu' (a CPU backend under that name) behind a stand-in navigator.gpu with a hardware adapter;
+    // the trial, not the kernels, is what is measured. The numbers are DCGAN 64x64's on an H200 (docs/benchmarks.md).
+    const nav = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { gpu: { requestAdapter: async () => ({ info: { vendor: 'nvidia', architecture: 'hopper' } }) } },
+      configurable: true,
+    });
+    tf.registerBackend('webgpu', () => new MathBackendCPU(), 1);
+    if (tf.findBackendFactory('webgl')) tf.removeBackend('webgl'); // another test's stand-in
+    try {
+      const timed: string[] = [];
+      const trial = async (budgetMs: number) => {
+        timed.push(tf.getBackend());
+        if (tf.getBackend() === 'webgpu') return { ms: 696 };
+        // WASM's warm-up step alone is 23 s: Session's trial then stops (more than 10x the budget and over 5 s).
+        return 23_123 > 10 * budgetMs && 23_123 > 5000 ? { ms: 23_123, firstStepOnly: true } : { ms: 23_123 };
+      };
+      const choice = await selectBackend('auto', { trial, cacheKey: 'gpu machine' });
+      expect(timed).toEqual(['webgpu', 'wasm']);
+      expect(choice.name).toBe('webgpu');
+      expect(choice.attempts.find((a) => a.name === 'wasm')).toMatchObject({ ms: 23_123, firstStepOnly: true });
+      expect(choice.reason).toBe(
+        'webgpu 696 ms, webgl: not available here, wasm > 23.1 s, cpu: not measured (slower than wasm); ' +
+          'using webgpu, the fastest measured',
+      );
+    } finally {
+      tf.removeBackend('webgpu');
+      if (nav) Object.defineProperty(globalThis, 'navigator', nav);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
   });
 
   it('names software WebGPU adapters and long times readably', () => {
