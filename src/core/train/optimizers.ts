@@ -5,7 +5,7 @@ export function makeOptimizer(p: Record<string, unknown>): tf.Optimizer {
   const lr = p.learningRate as number;
   switch (p.algorithm) {
     case 'adam':
-      return tf.train.adam(lr, p.beta1 as number, p.beta2 as number, p.epsilon as number);
+      return new GroupedAdamOptimizer(lr, p.beta1 as number, p.beta2 as number, p.epsilon as number);
     case 'rmsprop':
       return tf.train.rmsprop(lr, 0.9, p.momentum as number, p.epsilon as number);
     default:
@@ -39,4 +39,113 @@ export function exactAdamPowers(opt: tf.Optimizer): void {
     adam.accBeta1.assign(tf.scalar(power(adam.beta1)));
     adam.accBeta2.assign(tf.scalar(power(adam.beta2)));
   });
+}
+
+/** Variables of at most this many values are updated together (see groupedUpdate). */
+export const GROUP_MAX_SIZE = 1 << 16;
+
+/**
+ * One element-wise update of many tensors, done as one: each argument list is flattened and concatenated, `f`
+ * runs once on the concatenations, and each of its results is split back and assigned to `targets[j][k]`.
+ * tfjs' fixed cost per kernel (a few microseconds in WASM, a dispatch with its bind groups and uniforms on
+ * WebGPU) is then paid once per update instead of once per variable: Adam is about 12 kernels per variable, and
+ * the ring's small MLPs were half of a step's GPU dispatches. The concatenation and the split are exact copies,
+ * and the element-wise kernels compute each element as they would alone, so the results are the same to the bit
+ * on the CPU and WASM backends (tests/unit/grouped-update.test.ts). Meant for small tensors; the copies cost more
+ * than they save on large ones.
+ */
+export function groupedUpdate(
+  args: tf.Tensor[][],
+  f: (flat: tf.Tensor[]) => tf.Tensor[],
+  targets: tf.Variable[][],
+): void {
+  const count = args[0]?.length ?? 0;
+  if (count === 0) return;
+  if (count === 1) {
+    const out = f(args.map((a) => a[0] as tf.Tensor));
+    targets.forEach((t, j) => (t[0] as tf.Variable).assign(out[j] as tf.Tensor));
+    return;
+  }
+  const sizes = (args[0] as tf.Tensor[]).map((t) => t.size);
+  const out = f(args.map((list) => tf.concat(list.map((t) => tf.reshape(t, [-1])))));
+  targets.forEach((list, j) => {
+    const parts = tf.split(out[j] as tf.Tensor, sizes);
+    list.forEach((v, k) => v.assign(tf.reshape(parts[k] as tf.Tensor, v.shape)));
+  });
+}
+
+/** tfjs' AdamOptimizer's private state, which GroupedAdamOptimizer updates as tfjs does. */
+interface AdamState {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+  accumulatedSecondMoment: ({ originalName: string; variable: tf.Variable } | undefined)[];
+}
+
+/**
+ * tfjs' Adam (tf.train.adam: the same slots, names, weights and formula, step for step), with every variable of
+ * at most GROUP_MAX_SIZE values updated in one groupedUpdate instead of one by one. A checkpoint of either
+ * restores into the other.
+ */
+export class GroupedAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+    const self = this as unknown as AdamState;
+    const names = Array.isArray(variableGradients)
+      ? variableGradients.map((v) => v.name)
+      : Object.keys(variableGradients);
+    tf.tidy(() => {
+      const oneMinusAccBeta1 = tf.sub(1, self.accBeta1);
+      const oneMinusAccBeta2 = tf.sub(1, self.accBeta2);
+      // tfjs' formula, with its operations in its order (adam_optimizer.ts).
+      const step = ([value, gradient, m, v]: tf.Tensor[]): tf.Tensor[] => {
+        const newM = tf.add(tf.mul(m as tf.Tensor, self.beta1), tf.mul(gradient as tf.Tensor, 1 - self.beta1));
+        const newV = tf.add(
+          tf.mul(v as tf.Tensor, self.beta2),
+          tf.mul(tf.square(gradient as tf.Tensor), 1 - self.beta2),
+        );
+        const correctedM = tf.div(newM, oneMinusAccBeta1);
+        const correctedV = tf.div(newV, oneMinusAccBeta2);
+        const update = tf.mul(tf.div(correctedM, tf.add(tf.sqrt(correctedV), self.epsilon)), -self.learningRate);
+        return [newM, newV, tf.add(update, value as tf.Tensor)];
+      };
+      const group: tf.Tensor[][] = [[], [], [], []];
+      const groupTargets: tf.Variable[][] = [[], [], []];
+      names.forEach((name, i) => {
+        const value = tf.engine().registeredVariables[name] as tf.Variable;
+        self.accumulatedFirstMoment[i] ??= {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
+        self.accumulatedSecondMoment[i] ??= {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
+        const gradient = Array.isArray(variableGradients)
+          ? variableGradients[i]?.tensor
+          : (variableGradients[name] as tf.Tensor | undefined);
+        if (gradient == null) return;
+        const m = self.accumulatedFirstMoment[i].variable;
+        const v = self.accumulatedSecondMoment[i].variable;
+        const args = [value, gradient, m, v];
+        if (value.size > GROUP_MAX_SIZE) {
+          groupedUpdate(
+            args.map((a) => [a]),
+            step,
+            [[m], [v], [value]],
+          );
+          return;
+        }
+        args.forEach((a, j) => group[j]?.push(a));
+        [m, v, value].forEach((t, j) => groupTargets[j]?.push(t));
+      });
+      groupedUpdate(group, step, groupTargets);
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    this.incrementIterations();
+  }
 }
