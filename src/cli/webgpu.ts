@@ -35,8 +35,8 @@ export const NO_ADAPTER =
 /**
  * Whether Dawn finds a WebGPU adapter here, and what kind, asked in a child process so that Dawn's own warnings
  * (no Vulkan driver, a missing feature) stay out of the user's terminal. undefined when the `webgpu` package is
- * not installed; an absent adapter when the child fails or takes longer than `timeoutMs`. Costs about half a
- * second.
+ * not installed; an absent adapter when the child fails or takes longer than `timeoutMs`. Costs a Node start and
+ * Dawn's adapter query: about 70 ms here.
  */
 export function probeNodeGpu(timeoutMs = 20_000): AdapterProbe | undefined {
   let entry: string;
