@@ -92,24 +92,57 @@ interface AdamState {
  * restores into the other.
  */
 export class GroupedAdamOptimizer extends tf.AdamOptimizer {
+  /**
+   * The formula's numbers as kept scalars (the same float32 values a number operand becomes): on WebGPU each
+   * number of an op is otherwise a new tensor uploaded through a staging buffer of its own, 8 per update, every
+   * step. The learning rate changes with a schedule: only its latest value is kept.
+   */
+  private readonly constants = new Map<number, tf.Scalar>();
+  private rate: [number, tf.Scalar] | undefined;
+
+  private constant(x: number): tf.Scalar {
+    let t = this.constants.get(x);
+    if (!t) {
+      t = tf.keep(tf.scalar(x));
+      this.constants.set(x, t);
+    }
+    return t;
+  }
+
+  private negativeRate(lr: number): tf.Scalar {
+    if (this.rate?.[0] !== lr) {
+      this.rate?.[1].dispose();
+      this.rate = [lr, tf.keep(tf.scalar(-lr))];
+    }
+    return this.rate[1];
+  }
+
+  override dispose(): void {
+    super.dispose();
+    for (const t of this.constants.values()) t.dispose();
+    this.constants.clear();
+    this.rate?.[1].dispose();
+    this.rate = undefined;
+  }
+
   override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
     const self = this as unknown as AdamState;
     const names = Array.isArray(variableGradients)
       ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     tf.tidy(() => {
-      const oneMinusAccBeta1 = tf.sub(1, self.accBeta1);
-      const oneMinusAccBeta2 = tf.sub(1, self.accBeta2);
+      const c = (x: number) => this.constant(x);
+      const [beta1, beta2] = [c(self.beta1), c(self.beta2)];
+      const oneMinusAccBeta1 = tf.sub(c(1), self.accBeta1);
+      const oneMinusAccBeta2 = tf.sub(c(1), self.accBeta2);
+      const negativeRate = this.negativeRate(self.learningRate);
       // tfjs' formula, with its operations in its order (adam_optimizer.ts).
       const step = ([value, gradient, m, v]: tf.Tensor[]): tf.Tensor[] => {
-        const newM = tf.add(tf.mul(m as tf.Tensor, self.beta1), tf.mul(gradient as tf.Tensor, 1 - self.beta1));
-        const newV = tf.add(
-          tf.mul(v as tf.Tensor, self.beta2),
-          tf.mul(tf.square(gradient as tf.Tensor), 1 - self.beta2),
-        );
+        const newM = tf.add(tf.mul(m as tf.Tensor, beta1), tf.mul(gradient as tf.Tensor, c(1 - self.beta1)));
+        const newV = tf.add(tf.mul(v as tf.Tensor, beta2), tf.mul(tf.square(gradient as tf.Tensor), c(1 - self.beta2)));
         const correctedM = tf.div(newM, oneMinusAccBeta1);
         const correctedV = tf.div(newV, oneMinusAccBeta2);
-        const update = tf.mul(tf.div(correctedM, tf.add(tf.sqrt(correctedV), self.epsilon)), -self.learningRate);
+        const update = tf.mul(tf.div(correctedM, tf.add(tf.sqrt(correctedV), c(self.epsilon))), negativeRate);
         return [newM, newV, tf.add(update, value as tf.Tensor)];
       };
       const group: tf.Tensor[][] = [[], [], [], []];
@@ -143,8 +176,8 @@ export class GroupedAdamOptimizer extends tf.AdamOptimizer {
         [m, v, value].forEach((t, j) => groupTargets[j]?.push(t));
       });
       groupedUpdate(group, step, groupTargets);
-      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
-      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+      self.accBeta1.assign(tf.mul(self.accBeta1, beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, beta2));
     });
     this.incrementIterations();
   }
