@@ -45,32 +45,37 @@ export function exactAdamPowers(opt: tf.Optimizer): void {
 export const GROUP_MAX_SIZE = 1 << 16;
 
 /**
- * One element-wise update of many tensors, done as one: each argument list is flattened and concatenated, `f`
- * runs once on the concatenations, and each of its results is split back and assigned to `targets[j][k]`.
- * tfjs' fixed cost per kernel (a few microseconds in WASM, a dispatch with its bind groups and uniforms on
- * WebGPU) is then paid once per update instead of once per variable: Adam is about 12 kernels per variable, and
- * the ring's small MLPs were half of a step's GPU dispatches. The concatenation and the split are exact copies,
- * and the element-wise kernels compute each element as they would alone, so the results are the same to the bit
- * on the CPU and WASM backends (tests/unit/grouped-update.test.ts). Meant for small tensors; the copies cost more
- * than they save on large ones.
+ * One element-wise update of many tensors, the small ones done as one: each argument list is flattened and
+ * concatenated, `f` runs once on the concatenations, and each of its results is split back and assigned to
+ * `targets[j][k]`. tfjs' fixed cost per kernel (a few microseconds in WASM, a dispatch with its bind groups and
+ * uniforms on WebGPU) is then paid once per update instead of once per variable: Adam is about 12 kernels per
+ * variable, and the ring's small MLPs were half of a step's GPU dispatches. The concatenation and the split are
+ * exact copies, and the element-wise kernels compute each element as they would alone, so the results are the
+ * same to the bit on the CPU and WASM backends (tests/unit/grouped-update.test.ts). Tensors of more than
+ * GROUP_MAX_SIZE values (sized by the first argument) are updated alone: their copies would cost more than the
+ * kernels they save.
  */
 export function groupedUpdate(
   args: tf.Tensor[][],
   f: (flat: tf.Tensor[]) => tf.Tensor[],
   targets: tf.Variable[][],
 ): void {
-  const count = args[0]?.length ?? 0;
-  if (count === 0) return;
-  if (count === 1) {
-    const out = f(args.map((a) => a[0] as tf.Tensor));
-    targets.forEach((t, j) => (t[0] as tf.Variable).assign(out[j] as tf.Tensor));
-    return;
-  }
-  const sizes = (args[0] as tf.Tensor[]).map((t) => t.size);
-  const out = f(args.map((list) => tf.concat(list.map((t) => tf.reshape(t, [-1])))));
+  const alone = (k: number) => {
+    const out = f(args.map((a) => a[k] as tf.Tensor));
+    targets.forEach((t, j) => (t[k] as tf.Variable).assign(out[j] as tf.Tensor));
+  };
+  const small: number[] = [];
+  (args[0] ?? []).forEach((t, k) => (t.size > GROUP_MAX_SIZE ? alone(k) : small.push(k)));
+  if (small.length === 1) alone(small[0] as number);
+  if (small.length < 2) return;
+  const sizes = small.map((k) => (args[0]?.[k] as tf.Tensor).size);
+  const out = f(args.map((list) => tf.concat(small.map((k) => tf.reshape(list[k] as tf.Tensor, [-1])))));
   targets.forEach((list, j) => {
     const parts = tf.split(out[j] as tf.Tensor, sizes);
-    list.forEach((v, k) => v.assign(tf.reshape(parts[k] as tf.Tensor, v.shape)));
+    small.forEach((k, i) => {
+      const v = list[k] as tf.Variable;
+      v.assign(tf.reshape(parts[i] as tf.Tensor, v.shape));
+    });
   });
 }
 
@@ -87,8 +92,8 @@ interface AdamState {
 }
 
 /**
- * tfjs' Adam (tf.train.adam: the same slots, names, weights and formula, step for step), with every variable of
- * at most GROUP_MAX_SIZE values updated in one groupedUpdate instead of one by one. A checkpoint of either
+ * tfjs' Adam (tf.train.adam: the same slots, names, weights and formula, step for step), with its variables
+ * updated by one groupedUpdate instead of one by one. A checkpoint of either
  * restores into the other.
  */
 export class GroupedAdamOptimizer extends tf.AdamOptimizer {
@@ -146,7 +151,7 @@ export class GroupedAdamOptimizer extends tf.AdamOptimizer {
         return [newM, newV, tf.add(update, value as tf.Tensor)];
       };
       const group: tf.Tensor[][] = [[], [], [], []];
-      const groupTargets: tf.Variable[][] = [[], [], []];
+      const targets: tf.Variable[][] = [[], [], []];
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name] as tf.Variable;
         self.accumulatedFirstMoment[i] ??= {
@@ -163,19 +168,10 @@ export class GroupedAdamOptimizer extends tf.AdamOptimizer {
         if (gradient == null) return;
         const m = self.accumulatedFirstMoment[i].variable;
         const v = self.accumulatedSecondMoment[i].variable;
-        const args = [value, gradient, m, v];
-        if (value.size > GROUP_MAX_SIZE) {
-          groupedUpdate(
-            args.map((a) => [a]),
-            step,
-            [[m], [v], [value]],
-          );
-          return;
-        }
-        args.forEach((a, j) => group[j]?.push(a));
-        [m, v, value].forEach((t, j) => groupTargets[j]?.push(t));
+        [value, gradient, m, v].forEach((a, j) => group[j]?.push(a));
+        [m, v, value].forEach((t, j) => targets[j]?.push(t));
       });
-      groupedUpdate(group, step, groupTargets);
+      groupedUpdate(group, step, targets);
       self.accBeta1.assign(tf.mul(self.accBeta1, beta1));
       self.accBeta2.assign(tf.mul(self.accBeta2, beta2));
     });

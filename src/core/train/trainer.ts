@@ -32,7 +32,7 @@ import { adaAdjust } from './augment.js';
 import { CheckpointError, type NamedTensor } from './checkpoint.js';
 import { TfjsEmitter } from './emitter.js';
 import { registerSecondOrderGradients } from './gradients.js';
-import { exactAdamPowers, GROUP_MAX_SIZE, groupedUpdate, makeOptimizer } from './optimizers.js';
+import { exactAdamPowers, groupedUpdate, makeOptimizer } from './optimizers.js';
 import { type ProgressivePhase, type ProgressiveSchedule, progressivePhase, setFadeAlphas } from './progressive.js';
 import { type LrSchedule, learningRateAt, scheduleOf, setLearningRate } from './schedule.js';
 
@@ -265,12 +265,8 @@ export class Trainer {
       tf.tidy(() => {
         // e <- d e + (1 - d) w; the small weights in one update (groupedUpdate: the same values, fewer kernels).
         const f = ([e, w]: tf.Tensor[]) => [tf.add(tf.mul(e as tf.Tensor, d), tf.mul(w as tf.Tensor, 1 - d))];
-        const small: [tf.Variable, tf.Variable][] = [];
-        for (const [w, e] of this.ema) {
-          if (w.size > GROUP_MAX_SIZE) groupedUpdate([[e], [w]], f, [[e]]);
-          else small.push([w, e]);
-        }
-        groupedUpdate([small.map(([, e]) => e), small.map(([w]) => w)], f, [small.map(([, e]) => e)]);
+        const emas = [...this.ema.values()];
+        groupedUpdate([emas, [...this.ema.keys()]], f, [emas]);
       });
     }
     const names = [...kept.keys()];
