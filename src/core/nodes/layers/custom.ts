@@ -877,16 +877,6 @@ export class BatchNorm extends BatchNormalization {
  * W / sigma(W) by power iteration on a constant copy of W (Miyato et al. 2018), W viewed as [rows, cols] with u
  * in cols; u is written back in training. The same iteration as ReparamLayer's (and the PyTorch runtime's _sn).
  */
-/** A weight as a layer uses it: divided by its spectral norm when it has a power-iteration vector u, else as it is. */
-function spectralRead(
-  w: LayerVariable,
-  u: LayerVariable | undefined,
-  iterations: number,
-  training: boolean,
-): tf.Tensor2D {
-  return (u ? spectralDivide(w.read(), u, iterations, training) : w.read()) as tf.Tensor2D;
-}
-
 function spectralDivide(w: tf.Tensor, uVar: LayerVariable, iterations: number, training: boolean): tf.Tensor {
   const cols = w.shape[w.shape.length - 1] as number;
   const mat = tf.reshape(w, [-1, cols]) as tf.Tensor2D;
@@ -905,6 +895,16 @@ function spectralDivide(w: tf.Tensor, uVar: LayerVariable, iterations: number, t
   uNew.dispose();
   vNew.dispose();
   return tf.div(w, sigma);
+}
+
+/** A weight as a layer uses it: divided by its spectral norm when it has a power-iteration vector u, else as it is. */
+function spectralRead(
+  w: LayerVariable,
+  u: LayerVariable | undefined,
+  iterations: number,
+  training: boolean,
+): tf.Tensor2D {
+  return (u ? spectralDivide(w.read(), u, iterations, training) : w.read()) as tf.Tensor2D;
 }
 
 /**
