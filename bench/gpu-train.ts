@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, ROOT } from '../src/cli/assets.js';
 import { offerNodeWebGpu } from '../src/cli/webgpu.js';
@@ -29,25 +30,30 @@ import { Trainer } from '../src/core/train/trainer.js';
 import { validateProjectText } from '../src/core/validate.js';
 import { flopsPerStep, syntheticFolder } from './step-common.js';
 
-function arg(name: string, fallback?: string): string | undefined {
-  const i = process.argv.lastIndexOf(name); // the last: a child's own --templates and --out follow its parent's
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-const backend = arg('--backend', 'wasm') as 'wasm' | 'webgpu';
-const out = arg('--out', `gpu-train-${backend}.json`) as string;
-const budgetMs = Number(arg('--budget-ms', '4000'));
+const { values: opt } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    out: { type: 'string' },
+    'budget-ms': { type: 'string', default: '4000' },
+    'slow-first-ms': { type: 'string', default: '20000' },
+    'templates-dir': { type: 'string', default: join(ROOT, 'templates') },
+    templates: { type: 'string' },
+    'limit-s': { type: 'string', default: '120' },
+    child: { type: 'boolean', default: false },
+  },
+});
+const backend = opt.backend as 'wasm' | 'webgpu';
+const out = opt.out ?? `gpu-train-${backend}.json`;
+const budgetMs = Number(opt['budget-ms']);
 /** A first step slower than this is the only one timed (a CPU backend on the biggest templates). */
-const slowFirstMs = Number(arg('--slow-first-ms', '20000'));
-const templatesDir = arg('--templates-dir', join(ROOT, 'templates')) as string;
-const only = arg('--templates')?.split(',');
+const slowFirstMs = Number(opt['slow-first-ms']);
+const templatesDir = opt['templates-dir'] as string;
 const files =
-  only ??
+  opt.templates?.split(',') ??
   readdirSync(templatesDir)
     .filter((f) => f.endsWith('.json'))
     .sort();
-const limitS = Number(arg('--limit-s', '120'));
-const child = process.argv.includes('--child');
+const limitS = Number(opt['limit-s']);
 
 interface Row {
   template: string;
@@ -77,14 +83,17 @@ function lastError(stderr: string): string {
   return ([...lines].reverse().find((l) => /error|abort|fault|memory/i.test(l)) ?? lines.pop() ?? '').slice(0, 300);
 }
 
-if (!child) {
+if (!opt.child) {
   // One process per template; the rows are gathered here, the machine's description from the first child.
   let doc: Doc | undefined;
   const rows: Row[] = [];
   for (const file of files) {
     const part = `${out}.${file}.part`;
     rmSync(part, { force: true });
-    const args = [...process.argv.slice(1), '--child', '--templates', file, '--out', part];
+    const args = [
+      ...[process.argv[1] as string, '--child', '--backend', backend, '--templates-dir', templatesDir],
+      ...['--budget-ms', String(budgetMs), '--slow-first-ms', String(slowFirstMs), '--templates', file, '--out', part],
+    ];
     const r = spawnSync(process.execPath, [...process.execArgv, ...args], { encoding: 'utf8', timeout: limitS * 1000 });
     process.stdout.write(r.stdout ?? '');
     const got = existsSync(part) ? (JSON.parse(readFileSync(part, 'utf8')) as Doc) : undefined;
@@ -186,4 +195,3 @@ for (const file of files) {
   );
   write();
 }
-write();
