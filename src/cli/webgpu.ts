@@ -9,8 +9,19 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { type AdapterProbe, describeAdapter, type GpuAdapterLike } from '../core/train/index.js';
 
-/** Makes navigator.gpu and the 'webgpu' backend available; undefined when it did, else why not (one line). */
-export async function offerNodeWebGpu(): Promise<string | undefined> {
+let offered: Promise<string | undefined> | undefined;
+
+/**
+ * Makes navigator.gpu and the 'webgpu' backend available; undefined when it did, else why not (one line). Once
+ * per process: `ganvas compare` trains its runs one after another, and a second Dawn instance would only replace
+ * the navigator.gpu that tfjs' backend already took its device from.
+ */
+export function offerNodeWebGpu(): Promise<string | undefined> {
+  offered ??= offer();
+  return offered;
+}
+
+async function offer(): Promise<string | undefined> {
   let dawn: { create(flags: string[]): unknown; globals: Record<string, unknown> };
   try {
     dawn = (await import('webgpu')) as unknown as typeof dawn;
